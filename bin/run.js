@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+// Production entry point. Auto-transpile stays off so a user's NODE_ENV=development never makes
+// the installed CLI hunt for tsconfig/tsx; the compile cache (Node >= 22.1) speeds up later starts.
+import module from 'node:module'
+if (typeof module.enableCompileCache === 'function') module.enableCompileCache()
+process.env.OCLIF_DISABLE_ENGINE_WARNING ??= 'true'
+const {execute, settings} = await import('@oclif/core')
+settings.enableAutoTranspile = false
+if (process.env.DEBUG?.includes('oclif:perf')) settings.performanceEnabled = true
+await execute({dir: import.meta.url})

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# Build the local stand-in images that tests use instead of registry images (no registry is
+# reachable on the build/test machines). Idempotent and cached:
+#   dezc-test/debian-pg:bookworm  debootstrap'ed Debian bookworm (minbase + postgresql-15, busybox)
+#   dezc-test/base:bookworm       same image, second tag (plain Debian base for other tests)
+#   postgres:13                   stand-in honouring the official postgres image contract
+#   dpage/pgadmin4:4.8            stand-in for pgAdmin (busybox httpd: /misc/ping, servers.json import)
+# A tag is rebuilt only when missing, when its recipe hash label (dev.dezc.recipe-hash) no longer
+# matches the recipe (Dockerfile/entrypoint content + parent image id), or with --rebuild.
+# Needs a running engine: run scripts/ensure-docker.sh first.
+set -euo pipefail
+
+usage() {
+  cat <<'USAGE'
+usage: scripts/build-test-images.sh [--rebuild]
+  --rebuild   rebuild every image, even when its tag exists and its recipe is unchanged
+USAGE
+}
+
+REBUILD=0
+for arg in "$@"; do
+  case "$arg" in
+    --rebuild) REBUILD=1 ;;
+    -h|--help) usage; exit 0 ;;
+    *) usage >&2; exit 2 ;;
+  esac
+done
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+IMAGES_DIR="$REPO_ROOT/docker/test-images"
+
+BASE_TAG=dezc-test/debian-pg:bookworm
+PLAIN_TAG=dezc-test/base:bookworm
+PG_TAG=postgres:13
+PGADMIN_TAG=dpage/pgadmin4:4.8
+HASH_LABEL=dev.dezc.recipe-hash
+
+SUITE=bookworm
+INCLUDE=postgresql-15,busybox,ca-certificates
+# Bump when the rootfs post-processing below changes, to force a new base image.
+BASE_RECIPE="debootstrap --variant=minbase --include=$INCLUDE $SUITE; cleanup v1"
+DEBOOTSTRAP_CACHE=/var/cache/dezc-test/debootstrap   # .deb cache: makes --rebuild faster
+
+# The Docker 28 CLI has no buildx plugin here, and the engine is 20.10: use the classic builder.
+export DOCKER_BUILDKIT=0
+
+log() { printf 'build-test-images: %s\n' "$*" >&2; }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1fs", b - a }'; }
+sha() { sha256sum | cut -c1-16; }
+image_id() { docker image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
+image_hash() { docker image inspect -f "{{index .Config.Labels \"$HASH_LABEL\"}}" "$1" 2>/dev/null || true; }
+
+# up_to_date TAG HASH: the tag exists with that recipe hash (and no --rebuild).
+up_to_date() { [[ $REBUILD == 0 && "$(image_hash "$1")" == "$2" ]]; }
+
+if ! docker version >/dev/null 2>&1; then
+  log "Docker engine not reachable; run scripts/ensure-docker.sh first"
+  exit 1
+fi
+
+# One build at a time on this machine (parallel test workers may call this script).
+exec 9>/var/lock/dezc-build-test-images.lock
+flock 9
+
+T_ALL=$(now)
+
+# ---------------------------------------------------------------------------------------------
+# Base: debootstrap + docker import
+# ---------------------------------------------------------------------------------------------
+ROOTFS_PARENT=""
+cleanup() {
+  [[ -n "$ROOTFS_PARENT" && -d "$ROOTFS_PARENT" ]] || return 0
+  # debootstrap mounts proc/sys (and may bind /dev) inside the target: unmount before deleting.
+  local m
+  for m in $(findmnt -rn -o TARGET | grep -F "$ROOTFS_PARENT/" | sort -r || true); do
+    umount -l "$m" 2>/dev/null || true
+  done
+  rm -rf --one-file-system "$ROOTFS_PARENT"
+}
+trap cleanup EXIT
+
+mirror() {
+  local m=""
+  if [[ -r /etc/apt/sources.list.d/debian.sources ]]; then
+    m=$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/debian.sources | awk '{print $1}' \
+      | grep -v -- '-security' | head -1 || true)
+  fi
+  if [[ -z "$m" && -r /etc/apt/sources.list ]]; then
+    m=$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' \
+      /etc/apt/sources.list | grep -v -- '-security' | head -1 || true)
+  fi
+  printf '%s\n' "${m:-http://deb.debian.org/debian}"
+}
+
+build_base() {
+  local hash; hash=$(printf '%s' "$BASE_RECIPE" | sha)
+  if up_to_date "$BASE_TAG" "$hash"; then
+    return 0
+  fi
+  if ! command -v debootstrap >/dev/null 2>&1; then
+    log "installing debootstrap"
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq debootstrap >/dev/null
+  fi
+  local m; m=$(mirror)
+  ROOTFS_PARENT=$(mktemp -d /var/tmp/dezc-rootfs.XXXXXX)
+  local rootfs="$ROOTFS_PARENT/rootfs"
+  mkdir -p "$DEBOOTSTRAP_CACHE"
+
+  log "debootstrap $SUITE (minbase + $INCLUDE) from $m"
+  local t; t=$(now)
+  if ! debootstrap --variant=minbase --include="$INCLUDE" --cache-dir="$DEBOOTSTRAP_CACHE" \
+      "$SUITE" "$rootfs" "$m" >"$ROOTFS_PARENT/debootstrap.log" 2>&1; then
+    log "debootstrap failed; last lines of its log:"
+    tail -n 30 "$ROOTFS_PARENT/debootstrap.log" >&2
+    [[ -f "$rootfs/debootstrap/debootstrap.log" ]] && tail -n 30 "$rootfs/debootstrap/debootstrap.log" >&2
+    exit 1
+  fi
+  log "debootstrap done in $(since "$t")"
+
+  # Slim down: apt caches and lists, docs, the "main" cluster postgresql-common created at install
+  # (the stand-in's entrypoint runs its own initdb), logs.
+  rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/cache/apt/*.bin \
+         "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/debconf/*-old \
+         "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* \
+         "$rootfs"/var/lib/postgresql/15 "$rootfs"/etc/postgresql/15 \
+         "$rootfs"/var/log/postgresql/* "$rootfs"/debootstrap
+  find "$rootfs"/var/log -type f -exec truncate -s 0 {} +
+  # debootstrap copies the host's resolv.conf/hostname; Docker manages both at run time.
+  : >"$rootfs"/etc/resolv.conf
+  echo localhost >"$rootfs"/etc/hostname
+
+  log "docker import $BASE_TAG"
+  t=$(now)
+  tar --numeric-owner --xattrs -C "$rootfs" -cf - . | docker import \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'ENV LANG=C.UTF-8' \
+    --change 'CMD ["bash"]' \
+    --change "LABEL dev.dezc.stand-in=true $HASH_LABEL=$hash" \
+    --message "dezc test base: debootstrap --variant=minbase --include=$INCLUDE $SUITE" \
+    - "$BASE_TAG" >/dev/null
+  log "import done in $(since "$t")"
+  cleanup
+  ROOTFS_PARENT=""
+}
+
+# build_derived TAG DIR PARENT_TAG: docker build DIR (its Dockerfile is FROM PARENT_TAG).
+build_derived() {
+  local tag=$1 dir=$2 parent=$3
+  local parent_id; parent_id=$(image_id "$parent")
+  [[ -n "$parent_id" ]] || { log "parent image $parent missing"; exit 1; }
+  local hash
+  hash=$( { echo "parent=$parent_id"; cd "$dir" && find . -type f | LC_ALL=C sort | xargs sha256sum; } | sha)
+  if up_to_date "$tag" "$hash"; then
+    return 0
+  fi
+  log "docker build $tag ($dir)"
+  local t; t=$(now)
+  local blog; blog=$(mktemp /tmp/dezc-build.XXXXXX.log)
+  if ! docker build --label "$HASH_LABEL=$hash" -t "$tag" "$dir" >"$blog" 2>&1; then
+    log "docker build $tag failed:"
+    tail -n 40 "$blog" >&2
+    rm -f "$blog"
+    exit 1
+  fi
+  rm -f "$blog"
+  log "build $tag done in $(since "$t")"
+}
+
+build_base
+# Plain-base alias: same image id, second name.
+if [[ "$(image_id "$PLAIN_TAG")" != "$(image_id "$BASE_TAG")" ]]; then
+  docker tag "$BASE_TAG" "$PLAIN_TAG"
+fi
+build_derived "$PG_TAG" "$IMAGES_DIR/postgres" "$BASE_TAG"
+build_derived "$PGADMIN_TAG" "$IMAGES_DIR/pgadmin" "$BASE_TAG"
+
+log "images ready in $(since "$T_ALL"): $BASE_TAG $PLAIN_TAG $PG_TAG $PGADMIN_TAG"

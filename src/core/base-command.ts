@@ -1,0 +1,118 @@
+/**
+ * The one base command. It owns the shared flags (--json, --verbose, --yes, --config), the
+ * prompting policy, Ctrl-C handling, and the mapping of every error to a message, a suggestion
+ * and a documented exit code. Commands stay thin: parse flags, call a service, render.
+ */
+import {Command, Flags, type Interfaces} from '@oclif/core'
+import {DezcError, ExitCode, InterruptedError, type ExitCodeValue} from './errors.js'
+import {createUi, type Ui} from './ui.js'
+import type {LoadedConfig} from '../config/load.js'
+
+export type DezcFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof DezcCommand)['baseFlags'] & T['flags']>
+export type DezcArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+export abstract class DezcCommand<T extends typeof Command> extends Command {
+  static enableJsonFlag = true
+
+  static baseFlags = {
+    verbose: Flags.boolean({description: 'Show detailed progress and debugging output on stderr.', helpGroup: 'GLOBAL'}),
+    yes: Flags.boolean({char: 'y', description: 'Answer yes to confirmations (needed for destructive steps without a TTY).', helpGroup: 'GLOBAL'}),
+    config: Flags.string({description: 'Config file to use instead of ./dezc.yaml and the user config.', env: 'DEZC_CONFIG', helpGroup: 'GLOBAL'}),
+  }
+
+  protected flags!: DezcFlags<T>
+  protected args!: DezcArgs<T>
+  protected ui!: Ui
+  /** Aborted on the first Ctrl-C; services stop at the next safe point. A second Ctrl-C exits at once. */
+  protected readonly abortController = new AbortController()
+  private loadedConfig?: Promise<LoadedConfig>
+  private sigintHandler?: () => void
+
+  public async init(): Promise<void> {
+    await super.init()
+    const {args, flags} = await this.parse({
+      args: this.ctor.args,
+      baseFlags: (super.ctor as typeof DezcCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      flags: this.ctor.flags,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as DezcFlags<T>
+    this.args = args as DezcArgs<T>
+    this.ui = createUi({json: this.jsonEnabled(), verbose: Boolean(this.flags.verbose), yes: Boolean(this.flags.yes)})
+    this.sigintHandler = () => {
+      if (this.abortController.signal.aborted) {
+        process.stderr.write('\nInterrupted again: exiting now.\n')
+        process.exit(ExitCode.INTERRUPTED)
+      }
+      process.stderr.write('\nInterrupted: stopping at the next safe point (Ctrl-C again to exit now)...\n')
+      this.abortController.abort(new InterruptedError())
+    }
+    process.on('SIGINT', this.sigintHandler)
+  }
+
+  protected get signal(): AbortSignal {
+    return this.abortController.signal
+  }
+
+  /** The layered config, loaded once per command run. */
+  protected loadDezcConfig(): Promise<LoadedConfig> {
+    this.loadedConfig ??= import('../config/load.js').then(({loadConfig}) =>
+      loadConfig({explicitPath: this.flags.config, onWarning: (m) => this.ui.reporter.warn(m)}),
+    )
+    return this.loadedConfig
+  }
+
+  public async finally(err: Error | undefined): Promise<void> {
+    if (this.sigintHandler) process.off('SIGINT', this.sigintHandler)
+    return super.finally(err)
+  }
+
+  public async catch(err: Error & {exitCode?: number}): Promise<unknown> {
+    const error = toDezcError(err, this.abortController.signal.aborted)
+    // oclif reads process.exitCode (not err.oclif.exit) in JSON mode (oclif/core#1423): set it ourselves.
+    process.exitCode = error.exit
+    if (this.jsonEnabled()) {
+      this.logJson({error: error.toJSON()})
+      return
+    }
+    process.stderr.write(formatError(error, Boolean(this.flags?.verbose), err))
+    const rethrown = new Error(error.message) as Error & {skipOclifErrorHandling: boolean; oclif: {exit: number}}
+    rethrown.skipOclifErrorHandling = true
+    rethrown.oclif = {exit: error.exit}
+    throw rethrown
+  }
+}
+
+/** Map anything thrown to a DezcError. Unknown errors are bugs: say so and how to report them. */
+export function toDezcError(err: unknown, interrupted = false): DezcError {
+  if (err instanceof DezcError) return err
+  const e = err as Error & {oclif?: {exit?: number}; code?: string; name?: string}
+  if (interrupted || e?.name === 'AbortError' || e?.name === 'ExitPromptError') return new InterruptedError()
+  // oclif parse errors (unknown flag, missing arg, invalid option) are CLIErrors with exit 2.
+  if (e?.oclif?.exit !== undefined) {
+    const [first, ...rest] = String(e.message).split('\n')
+    return new DezcError({code: 'USAGE', message: first, suggestion: rest.filter(Boolean).length > 0 ? rest.filter(Boolean) : 'See --help for the accepted flags and arguments.', exit: (e.oclif.exit as ExitCodeValue) ?? ExitCode.USAGE, cause: err})
+  }
+  return new DezcError({
+    code: 'UNEXPECTED',
+    message: `Unexpected error: ${e?.message ?? String(err)}`,
+    suggestion: 'Re-run with --verbose for details. If it persists, please report it with that output.',
+    exit: ExitCode.FAILURE,
+    cause: err,
+  })
+}
+
+export function formatError(error: DezcError, verbose: boolean, original?: unknown): string {
+  const lines = [`Error: ${error.message} [${error.code}]`]
+  for (const s of error.suggestions) lines.push(`  Try this: ${s}`)
+  if (verbose) {
+    let cause: unknown = error.code === 'UNEXPECTED' ? original : error.cause
+    for (let depth = 0; cause && depth < 5; depth++) {
+      const c = cause as Error
+      lines.push(`  Caused by: ${c.stack ?? c.message ?? String(c)}`)
+      cause = c.cause
+    }
+  }
+  return lines.join('\n') + '\n'
+}

@@ -1,0 +1,101 @@
+/**
+ * Typed errors. Every failure a user can fix is a DezcError: a stable code (for scripts and
+ * `--json`), a message that says what is wrong, and a suggestion that says what to do.
+ * The base command is the one place that prints them (see base-command.ts).
+ */
+
+/** Documented exit codes (README "Exit codes"). Keep in sync with the README table. */
+export const ExitCode = {
+  OK: 0,
+  /** Something failed at run time (a service, the network, a remote API). */
+  FAILURE: 1,
+  /** Bad input: unknown flag, malformed value, invalid config file. */
+  USAGE: 2,
+  /** A confirmation was declined, or needed but impossible (no TTY and no --yes). */
+  DECLINED: 3,
+  /** A prerequisite is missing: Docker engine, terraform, credentials, permissions. */
+  PREREQUISITE: 4,
+  /** A service is missing or unhealthy (env status / env up waiting). */
+  UNHEALTHY: 5,
+  /** Interrupted by Ctrl-C. */
+  INTERRUPTED: 130,
+} as const
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
+
+export interface DezcErrorOptions {
+  /** Stable machine-readable code, e.g. PORT_IN_USE. */
+  code: string
+  message: string
+  /** What the user should do about it; one or more lines. */
+  suggestion?: string | string[]
+  exit?: ExitCodeValue
+  cause?: unknown
+  /** Extra data for --json output (never secrets). */
+  details?: Record<string, unknown>
+}
+
+export class DezcError extends Error {
+  readonly code: string
+  readonly suggestions: string[]
+  readonly exit: ExitCodeValue
+  readonly details?: Record<string, unknown>
+
+  constructor(options: DezcErrorOptions) {
+    super(options.message, options.cause === undefined ? undefined : {cause: options.cause})
+    this.name = 'DezcError'
+    this.code = options.code
+    this.exit = options.exit ?? ExitCode.FAILURE
+    this.details = options.details
+    const s = options.suggestion
+    this.suggestions = s === undefined ? [] : Array.isArray(s) ? s : [s]
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      code: this.code,
+      message: this.message,
+      suggestions: this.suggestions,
+      exit: this.exit,
+      ...(this.details ? {details: this.details} : {}),
+    }
+  }
+}
+
+export function usageError(code: string, message: string, suggestion?: string | string[]): DezcError {
+  return new DezcError({code, message, suggestion, exit: ExitCode.USAGE})
+}
+
+/** Raised when a prompt would be needed but the session cannot prompt. */
+export class NonInteractiveError extends DezcError {
+  constructor(what: string, suggestion: string | string[]) {
+    super({code: 'NON_INTERACTIVE', message: `${what}, but this session cannot prompt (no TTY, CI is set, or --json).`, suggestion, exit: ExitCode.DECLINED})
+  }
+}
+
+export class UserAbortError extends DezcError {
+  constructor(message = 'Aborted by user.') {
+    super({code: 'ABORTED', message, exit: ExitCode.DECLINED})
+  }
+}
+
+export class InterruptedError extends DezcError {
+  constructor(message = 'Interrupted.') {
+    super({code: 'INTERRUPTED', message, exit: ExitCode.INTERRUPTED})
+  }
+}
+
+/** Node system-error code (ECONNREFUSED, ENOENT, ...), looking through `cause` chains. */
+export function systemErrorCode(err: unknown): string | undefined {
+  let e: unknown = err
+  for (let i = 0; i < 5 && e && typeof e === 'object'; i++) {
+    const code = (e as {code?: unknown}).code
+    if (typeof code === 'string' && /^E[A-Z0-9_]+$/.test(code)) return code
+    e = (e as {cause?: unknown}).cause
+  }
+  return undefined
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message
+  return String(err)
+}

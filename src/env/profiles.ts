@@ -1,0 +1,236 @@
+/**
+ * Host profiles: the built-in `local` and `synology` stacks, user profiles from the config file,
+ * and the resolution of a profile plus command-line overrides into one concrete Stack (every name,
+ * port, credential and mount decided). Pure: no Docker, no I/O besides the loaded config.
+ */
+import {DezcError, ExitCode, usageError} from '../core/errors.js'
+import {deepMerge, type LoadedConfig} from '../config/load.js'
+import {z} from 'zod'
+import {profileSchema, type ProfileInput} from '../config/schema.js'
+
+export const BUILTIN_PROFILES: Record<string, ProfileInput> = {
+  local: {
+    description: 'Docker on this machine; ports on 127.0.0.1 only; named volumes.',
+    network: 'pg-network',
+    publish: '127.0.0.1',
+    restart: 'unless-stopped',
+    waitTimeout: 120,
+    postgres: {image: 'postgres:13', container: 'pgsql-dev', alias: 'pgdatabase', port: 5432, db: 'nytaxi', user: 'root', password: 'root', volume: 'pgsql-dev-data'},
+    pgadmin: {enabled: true, image: 'dpage/pgadmin4:4.8', container: 'pgadmin-dev', alias: 'pgadmin', port: 8080, email: 'admin@admin.com', password: 'root', volume: 'pgadmin-dev-data'},
+  },
+  synology: {
+    description: 'A Synology NAS reached over ssh:// or tcp:// (DOCKER_HOST or docker.host); bind mounts under /volume1/docker; ports on the LAN.',
+    network: 'pg-network',
+    publish: '0.0.0.0',
+    restart: 'always',
+    waitTimeout: 300,
+    // No passwords here on purpose: a LAN-published stack gets generated ones (see resolveStack).
+    postgres: {image: 'postgres:13', container: 'pgsql-dev', alias: 'pgdatabase', port: 5433, db: 'nytaxi', user: 'root', bind: '/volume1/docker/data'},
+    pgadmin: {enabled: true, image: 'dpage/pgadmin4:4.8', container: 'pgadmin-dev', alias: 'pgadmin', port: 8080, email: 'admin@admin.com', bind: '/volume1/docker/pgadmin'},
+  },
+}
+
+export const DEFAULT_PROFILE = 'local'
+
+/** Passwords anyone would try first; never allowed on a stack published beyond loopback. */
+const WELL_KNOWN_PASSWORDS = new Set(['root', 'postgres', 'password', 'admin', 'pgadmin', 'secret', '123456', 'changeme'])
+
+export type Mount = {type: 'volume'; name: string} | {type: 'bind'; path: string}
+
+export interface PostgresSpec {
+  image: string
+  container: string
+  alias: string
+  port: number
+  db: string
+  user: string
+  /** Undefined until generated (see Stack.missingSecrets). */
+  password?: string
+  mount: Mount
+}
+
+export interface PgadminSpec {
+  enabled: boolean
+  image: string
+  container: string
+  alias: string
+  port: number
+  email: string
+  password?: string
+  mount: Mount
+}
+
+export interface Stack {
+  profile: string
+  /** The --project namespace, or undefined for the default stack. */
+  project?: string
+  /** Value of the dev.dezc.project label. */
+  projectLabel: string
+  docker: {host?: string; context?: string}
+  network: string
+  publish: string
+  servicesHostOverride?: string
+  restart: 'no' | 'always' | 'unless-stopped' | 'on-failure'
+  waitTimeoutMs: number
+  postgres: PostgresSpec
+  pgadmin: PgadminSpec
+  /** Secrets to generate before `up` (LAN-published profile without a configured password). */
+  missingSecrets: Array<'postgres' | 'pgadmin'>
+}
+
+export interface StackOverrides {
+  profile?: string
+  project?: string
+  pgPort?: number
+  pgadminPort?: number
+  noPgadmin?: boolean
+  /** Seconds. */
+  waitTimeout?: number
+  dockerHost?: string
+}
+
+/** All profile names: built-in plus those in config files. */
+export function profileNames(config: LoadedConfig): string[] {
+  const fromFiles = Object.keys((config.raw('profiles') as Record<string, unknown> | undefined) ?? {})
+  return [...new Set([...Object.keys(BUILTIN_PROFILES), ...fromFiles])].sort()
+}
+
+/** A profile after `extends` and layering, plus whether a config file set each password. */
+function mergedProfile(config: LoadedConfig, name: string, seen: string[] = []): {profile: ProfileInput; userSet: {postgres: boolean; pgadmin: boolean}} {
+  if (seen.includes(name)) throw usageError('CONFIG_INVALID', `Profile "${name}" extends itself (${[...seen, name].join(' -> ')}).`, 'Remove the cycle from the "extends" settings.')
+  const fromFiles = (config.section('profiles', profilesRecord) ?? {})[name] ?? undefined
+  const builtin = BUILTIN_PROFILES[name]
+  if (!builtin && !fromFiles) {
+    throw usageError('UNKNOWN_PROFILE', `Unknown host profile "${name}".`, `Use one of: ${profileNames(config).join(', ')} — or add "profiles: {${name}: {...}}" to dezc.yaml.`)
+  }
+  let base: ProfileInput = builtin ?? {}
+  let userSet = {postgres: false, pgadmin: false}
+  const parentName = fromFiles?.extends ?? builtin?.extends
+  if (parentName) {
+    const parent = mergedProfile(config, parentName, [...seen, name])
+    base = deepMerge(parent.profile, builtin ?? {}) as ProfileInput
+    userSet = parent.userSet
+  }
+  const profile = deepMerge(base, fromFiles ?? {}) as ProfileInput
+  return {
+    profile,
+    userSet: {
+      postgres: userSet.postgres || fromFiles?.postgres?.password !== undefined,
+      pgadmin: userSet.pgadmin || fromFiles?.pgadmin?.password !== undefined,
+    },
+  }
+}
+
+const profilesRecord = z.record(z.string(), profileSchema.nullable().transform((v) => v ?? {}))
+
+export const PROJECT_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,39}$/
+
+export function isLoopback(address: string): boolean {
+  return address === 'localhost' || address === '::1' || address.startsWith('127.')
+}
+
+/** Resolve the active profile and overrides into a concrete stack. */
+export function resolveStack(config: LoadedConfig, overrides: StackOverrides = {}): Stack {
+  const profileName = overrides.profile ?? (config.raw('defaultProfile') as string | undefined) ?? DEFAULT_PROFILE
+  const {profile, userSet} = mergedProfile(config, profileName)
+  const project = overrides.project
+  if (project !== undefined && !PROJECT_NAME_PATTERN.test(project)) {
+    throw usageError('INVALID_PROJECT', `Invalid --project "${project}".`, 'Use 1-40 lowercase letters, digits, "-" or "_", starting with a letter or digit (e.g. --project demo).')
+  }
+  const ns = (n: string) => (project ? `${project}-${n}` : n)
+  const pg = profile.postgres ?? {}
+  const pa = profile.pgadmin ?? {}
+  const need = <V>(value: V | undefined, key: string): V => {
+    if (value === undefined) throw usageError('CONFIG_INVALID', `Profile "${profileName}" does not set ${key}.`, `Add ${key} to the profile in dezc.yaml.`)
+    return value
+  }
+  const mount = (svc: {volume?: string; bind?: string}, key: string): Mount => {
+    if (svc.bind) return {type: 'bind', path: svc.bind}
+    return {type: 'volume', name: ns(need(svc.volume, `${key}.volume (or ${key}.bind)`))}
+  }
+  const publish = profile.publish ?? '127.0.0.1'
+  const pgPort = overrides.pgPort ?? need(pg.port, 'postgres.port')
+  const pgadminPort = overrides.pgadminPort ?? need(pa.port, 'pgadmin.port')
+  checkPort(pgPort, '--pg-port')
+  checkPort(pgadminPort, '--pgadmin-port')
+  const pgadminEnabled = overrides.noPgadmin ? false : pa.enabled !== false
+  if (pgadminEnabled && pgPort === pgadminPort) {
+    throw usageError('PORT_CONFLICT', `Postgres and pgAdmin are both set to port ${pgPort}.`, 'Give them different ports with --pg-port / --pgadmin-port.')
+  }
+
+  const missingSecrets: Stack['missingSecrets'] = []
+  let pgPassword = pg.password
+  let paPassword = pa.password
+  if (!isLoopback(publish)) {
+    const check = (svc: 'postgres' | 'pgadmin', pw: string | undefined, setByUser: boolean): string | undefined => {
+      if (pw !== undefined && !WELL_KNOWN_PASSWORDS.has(pw.toLowerCase())) return pw
+      if (pw !== undefined && setByUser) {
+        throw new DezcError({
+          code: 'WEAK_PASSWORD',
+          message: `Profile "${profileName}" publishes ${svc} on ${publish} (reachable from the network) with the well-known password "${pw}".`,
+          suggestion: [`Remove profiles.${profileName}.${svc}.password from your config to have dezc generate a strong one,`, `or set publish: 127.0.0.1 in the profile to keep the stack on the engine host only.`],
+          exit: ExitCode.USAGE,
+        })
+      }
+      missingSecrets.push(svc)
+      return undefined
+    }
+    pgPassword = check('postgres', pgPassword, userSet.postgres)
+    if (pgadminEnabled) paPassword = check('pgadmin', paPassword, userSet.pgadmin)
+  } else {
+    pgPassword = need(pgPassword, 'postgres.password')
+    if (pgadminEnabled) paPassword = need(paPassword, 'pgadmin.password')
+  }
+  const waitTimeout = overrides.waitTimeout ?? profile.waitTimeout ?? 120
+  if (!(waitTimeout > 0)) throw usageError('INVALID_FLAG', `--wait-timeout must be a positive number of seconds (got ${waitTimeout}).`, 'For example --wait-timeout 120.')
+
+  return {
+    profile: profileName,
+    project,
+    projectLabel: project ?? 'default',
+    docker: {host: overrides.dockerHost ?? profile.docker?.host, context: profile.docker?.context},
+    network: ns(need(profile.network, 'network')),
+    publish,
+    servicesHostOverride: profile.servicesHost,
+    restart: profile.restart ?? 'unless-stopped',
+    waitTimeoutMs: Math.round(waitTimeout * 1000),
+    postgres: {
+      image: need(pg.image, 'postgres.image'),
+      container: ns(need(pg.container, 'postgres.container')),
+      alias: need(pg.alias, 'postgres.alias'),
+      port: pgPort,
+      db: need(pg.db, 'postgres.db'),
+      user: need(pg.user, 'postgres.user'),
+      password: pgPassword,
+      mount: mount(pg, 'postgres'),
+    },
+    pgadmin: {
+      enabled: pgadminEnabled,
+      image: need(pa.image, 'pgadmin.image'),
+      container: ns(need(pa.container, 'pgadmin.container')),
+      alias: need(pa.alias, 'pgadmin.alias'),
+      port: pgadminPort,
+      email: need(pa.email, 'pgadmin.email'),
+      password: paPassword,
+      mount: mount(pa, 'pgadmin'),
+    },
+    missingSecrets,
+  }
+}
+
+function checkPort(port: number, flag: string): void {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw usageError('INVALID_FLAG', `${flag} must be a TCP port between 1 and 65535 (got ${port}).`, `For example ${flag} 15432.`)
+}
+
+/** postgresql:// URL for a stack, as seen from `host` (the services host or the in-network alias). */
+export function postgresUrl(stack: Stack, host: string, port = stack.postgres.port): string {
+  const pg = stack.postgres
+  const auth = `${encodeURIComponent(pg.user)}:${encodeURIComponent(pg.password ?? '')}`
+  const h = host.includes(':') ? `[${host}]` : host
+  return `postgresql://${auth}@${h}:${port}/${encodeURIComponent(pg.db)}`
+}
+
+/** The same URL with the password masked, for logs and --json. */
+export function redactUrl(url: string): string {
+  return url.replace(/^(\w+:\/\/[^:/@]+):[^@]*@/, '$1:***@')
+}
