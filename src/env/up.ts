@@ -152,6 +152,11 @@ function allUnchanged(c: UpContext): boolean {
 /** Decide per service: leave alone, start, create or recreate. */
 async function planContainers(client: DockerClient, stack: Stack, specs: ContainerSpec[]): Promise<NonNullable<UpContext['plan']>> {
   const ours = await client.listContainers({[LABEL.project]: stack.projectLabel, [LABEL.managed]: 'true'})
+  // Services switched off (e.g. --no-pgadmin) are removed, like compose's --remove-orphans; their volumes stay.
+  for (const orphan of ours.filter((c) => !specs.some((s) => s.service === c.labels[LABEL.service]))) {
+    await client.stopContainer(orphan.name, 10)
+    await client.removeContainer(orphan.name, true)
+  }
   const plan: NonNullable<UpContext['plan']> = new Map()
   for (const spec of specs) {
     const existing = ours.find((c) => c.labels[LABEL.service] === spec.service && c.name === spec.name)
