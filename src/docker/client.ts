@@ -529,6 +529,9 @@ class SshDialAgent extends http.Agent {
     let stderr = ''
     child.stderr!.setEncoding('utf8').on('data', (d) => (stderr += d))
     const duplex = Duplex.from({readable: child.stdout!, writable: child.stdin!}) as Duplex & {setTimeout?: unknown; setNoDelay?: unknown; setKeepAlive?: unknown; ref?: unknown; unref?: unknown}
+    // A free keep-alive connection that the agent closes is destroyed with an AbortError and no
+    // request listening: failures that matter reach the request through its own socket listener.
+    duplex.on('error', () => {})
     // http.Agent treats connections as sockets.
     duplex.setTimeout = () => duplex
     duplex.setNoDelay = () => duplex

@@ -1,6 +1,6 @@
 import {DezcCommand} from '../../core/base-command.js'
 import {ExitCode} from '../../core/errors.js'
-import {stackFlags} from '../../core/flags.js'
+import {stackFlags, stackOverrideFlags} from '../../core/flags.js'
 import {stackFromFlags} from '../../env/command-support.js'
 import type {EnvStatusResult} from '../../env/status.js'
 
@@ -8,7 +8,7 @@ export default class EnvStatus extends DezcCommand<typeof EnvStatus> {
   static summary = 'Show each service: state, health, last probe, address, image, uptime.'
   static description = `Exits with ${ExitCode.UNHEALTHY} when a service is missing or unhealthy, so scripts can wait on it.`
   static examples = ['<%= config.bin %> env status', '<%= config.bin %> env status --project demo --json']
-  static flags = {...stackFlags}
+  static flags = {...stackFlags, 'no-pgadmin': stackOverrideFlags['no-pgadmin']}
 
   async run(): Promise<EnvStatusResult> {
     const stack = stackFromFlags(await this.loadDezcConfig(), this.flags)
