@@ -354,6 +354,7 @@ export async function waitHealthy(engine: StackEngine, stack: Stack, specs: Cont
   const pollMs = engine.endpoint.kind === 'ssh' ? 1000 : 150
   const pending = new Map(specs.map((s) => [s.service, s]))
   const restarts = new Map<ServiceName, number>()
+  let lastStatus = ''
   const clientProbe = async (service: ServiceName): Promise<boolean> => {
     if (engine.endpoint.remote && isLoopback(stack.publish)) return false // not reachable from here
     if (service === 'postgres') {
@@ -385,7 +386,8 @@ export async function waitHealthy(engine: StackEngine, stack: Stack, specs: Cont
       const spec = [...pending.values()][0]
       throw await serviceFailed(engine.client, spec, `did not become healthy within ${stack.waitTimeoutMs / 1000} s`, true)
     }
-    onStatus(`waiting for ${[...pending.keys()].join(', ')}...`)
+    const status = `waiting for ${[...pending.keys()].join(', ')}...`
+    if (status !== lastStatus) onStatus((lastStatus = status))
     await new Promise((r) => setTimeout(r, pollMs))
   }
 }
