@@ -100,6 +100,26 @@ describe('env errors on a real engine', () => {
     expect(Date.now() - t0).toBeLessThan(30_000)
   })
 
+  it('Ctrl-C while waiting stops with exit 130 and says so', async () => {
+    const dir = configDir('profiles:\n  local:\n    postgres: {image: "dezc-test/sleeps:1"}\n')
+    const t0 = Date.now()
+    const r = await runCli(['env', 'up', '--project', project('intr'), '--pg-port', String(await freePort()), '--no-pgadmin', '--wait-timeout', '120'], {
+      cwd: dir,
+      onSpawn: (child) => {
+        let sent = false
+        child.stderr!.on('data', (d: Buffer) => {
+          if (!sent && d.toString().includes('Wait until healthy')) {
+            sent = true
+            setTimeout(() => child.kill('SIGINT'), 300)
+          }
+        })
+      },
+    })
+    expect(r.code, r.stderr).toBe(130)
+    expect(r.stderr).toContain('[INTERRUPTED]')
+    expect(Date.now() - t0).toBeLessThan(60_000)
+  })
+
   it('a bind path that does not exist on the engine host', async () => {
     const dir = configDir('profiles:\n  local:\n    postgres: {bind: /nonexistent/dezc-test-data}\n')
     const r = await runCli(['env', 'up', '--project', project('bind'), '--pg-port', String(await freePort()), '--no-pgadmin'], {cwd: dir})
