@@ -1,8 +1,9 @@
 import {Flags} from '@oclif/core'
 import {DezcCommand} from '../../core/base-command.js'
 import {UserAbortError} from '../../core/errors.js'
-import {stackFlags} from '../../core/flags.js'
+import {dryRunFlag, stackFlags} from '../../core/flags.js'
 import {stackFromFlags} from '../../env/command-support.js'
+import type {DryRunResult} from '../../env/dry-run.js'
 import type {EnvDownResult} from '../../env/down.js'
 
 export default class EnvDown extends DezcCommand<typeof EnvDown> {
@@ -10,11 +11,18 @@ export default class EnvDown extends DezcCommand<typeof EnvDown> {
   static examples = ['<%= config.bin %> env down', '<%= config.bin %> env down --project demo --volumes --yes']
   static flags = {
     ...stackFlags,
+    ...dryRunFlag,
     volumes: Flags.boolean({description: 'Also delete the data volumes (asks for confirmation unless --yes). Bind-mounted folders are never deleted.'}),
   }
 
-  async run(): Promise<EnvDownResult> {
+  async run(): Promise<EnvDownResult | DryRunResult> {
     const stack = stackFromFlags(await this.loadDezcConfig(), this.flags)
+    if (this.flags['dry-run']) {
+      const {planDown, renderDryRun} = await import('../../env/dry-run.js')
+      const plan = await planDown(stack, this.flags.volumes, this.ui)
+      this.log(renderDryRun(plan))
+      return plan
+    }
     const {envDown} = await import('../../env/down.js')
     const result = await envDown(stack, {
       volumes: this.flags.volumes,

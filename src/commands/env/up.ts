@@ -1,6 +1,7 @@
 import {DezcCommand} from '../../core/base-command.js'
-import {stackFlags, stackOverrideFlags} from '../../core/flags.js'
+import {dryRunFlag, stackFlags, stackOverrideFlags} from '../../core/flags.js'
 import {stackFromFlags} from '../../env/command-support.js'
+import type {DryRunResult} from '../../env/dry-run.js'
 import type {EnvUpResult} from '../../env/up.js'
 
 export default class EnvUp extends DezcCommand<typeof EnvUp> {
@@ -11,11 +12,17 @@ export default class EnvUp extends DezcCommand<typeof EnvUp> {
     '<%= config.bin %> env up --host synology',
     '<%= config.bin %> env up --project demo --pg-port 15433 --pgadmin-port 18080 --json',
   ]
-  static flags = {...stackFlags, ...stackOverrideFlags}
+  static flags = {...stackFlags, ...stackOverrideFlags, ...dryRunFlag}
 
-  async run(): Promise<EnvUpResult> {
+  async run(): Promise<EnvUpResult | DryRunResult> {
     const config = await this.loadDezcConfig()
     let stack = stackFromFlags(config, this.flags)
+    if (this.flags['dry-run']) {
+      const {planUp, renderDryRun} = await import('../../env/dry-run.js')
+      const plan = await planUp(stack, this.ui)
+      this.log(renderDryRun(plan))
+      return plan
+    }
     const [{ensureSecrets}, {envUp}] = await Promise.all([import('../../env/secrets.js'), import('../../env/up.js')])
     stack = await ensureSecrets(stack, config.secretsFile, this.ui.reporter)
     const result = await envUp(stack, this.ui, this.signal)

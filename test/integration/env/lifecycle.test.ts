@@ -34,6 +34,20 @@ beforeAll(async () => {
 afterAll(() => removeProject(project))
 
 describe('env lifecycle on a real engine', () => {
+  it('up --dry-run prints the plan and docker commands and creates nothing', async () => {
+    const r = await runCli(['env', 'up', ...args, '--dry-run', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const plan = r.json()
+    expect(plan.dryRun).toBe(true)
+    expect(plan.steps).toContainEqual({action: 'create', kind: 'container', name: `${project}-pgsql-dev`})
+    expect(plan.steps).toContainEqual({action: 'create', kind: 'network', name: `${project}-pg-network`})
+    expect(plan.commands.join('\n')).toContain(`docker network create`)
+    expect(plan.commands.join('\n')).toMatch(new RegExp(`docker create --name ${project}-pgsql-dev .*-p 127\\.0\\.0\\.1:${pgPort}:5432 .*postgres:13`))
+    expect(await docker.listContainers({all: true, filters: {label: [`dev.dezc.project=${project}`]}})).toEqual([])
+    expect(await docker.listVolumes({filters: {label: [`dev.dezc.project=${project}`]}})).toMatchObject({Volumes: []})
+    expect(await docker.listNetworks({filters: {name: [`${project}-pg-network`]}})).toEqual([])
+  })
+
   it('up creates a healthy stack that answers a query and serves pgAdmin', async () => {
     const r = await runCli(['env', 'up', ...args, '--json'])
     expect(r.code, r.stderr).toBe(0)
@@ -127,6 +141,14 @@ describe('env lifecycle on a real engine', () => {
     expect(r.stderr).toMatch(/Confirmation needed.*Delete the data volumes/)
     expect(r.stderr).toMatch(/--yes/)
     expect(r.stderr).not.toMatch(/\n\s+at /) // no stack trace
+    expect(await query('select v from kept')).toEqual([{v: 42}])
+  })
+
+  it('down --volumes --dry-run lists what would be deleted and deletes nothing', async () => {
+    const r = await runCli(['env', 'down', '--project', project, '--volumes', '--dry-run', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.json().steps).toContainEqual({action: 'delete', kind: 'volume', name: `${project}-pgsql-dev-data`})
+    expect(r.json().commands).toContain(`docker volume rm ${project}-pgsql-dev-data   # deletes the data`)
     expect(await query('select v from kept')).toEqual([{v: 42}])
   })
 
