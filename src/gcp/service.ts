@@ -231,25 +231,55 @@ export async function checkLocalKey(s: GcpSession, accountExists = true): Promis
   return {state: 'valid', keyId: local.keyId}
 }
 
-export async function ensureKey(s: GcpSession): Promise<StepResult> {
+export async function ensureKey(s: GcpSession, o: {pruneKeys?: boolean} = {}): Promise<StepResult> {
   await assertKeyFileUsable(s.target.keyFile, s.target.email)
   const check = await checkLocalKey(s)
   if (check.state === 'valid') return {step: 'key', outcome: 'already there', detail: `${s.target.keyFile} (key ${check.keyId.slice(0, 8)}…)`, items: [s.target.keyFile]}
   if (check.state === 'stale') s.ui.reporter.info(`The local key ${s.target.keyFile} is no longer valid (${check.reason}); creating a new one.`)
-  const key = await call(s, `creating a key for ${s.target.email}`, () =>
-    // 404/403 right after the account was created: it has not propagated yet.
-    withRetry(() => s.api.createKey(s.target.email), {...eventual(s), retryOn: (e) => isNotYetVisible(e) || isServiceDisabled(e)}),
-  )
+  const create = () =>
+    call(s, `creating a key for ${s.target.email}`, () =>
+      // 404/403 right after the account was created: it has not propagated yet.
+      withRetry(() => s.api.createKey(s.target.email), {...eventual(s), retryOn: (e) => isNotYetVisible(e) || isServiceDisabled(e)}),
+    )
+  let key
+  try {
+    key = await create()
+  } catch (error) {
+    if (!(error instanceof DezcError && error.code === 'KEY_LIMIT_REACHED' && o.pruneKeys)) throw error
+    const pruned = await pruneKeys(s)
+    if (pruned === 0) throw error
+    s.ui.reporter.info(`Deleted ${pruned} unused key(s) dezc had created for ${s.target.email}.`)
+    key = await create()
+  }
   const {text, keyId} = decodeKeyFile(key.privateKeyData ?? '', s.target.email)
   await s.state.update(s.target.project, s.target.email, (r) => r.createdKeys.push(keyId))
   await writeSecretFile(s.target.keyFile, text)
   return {step: 'key', outcome: 'created', detail: `${s.target.keyFile} (key ${keyId.slice(0, 8)}…, mode 0600)`, items: [s.target.keyFile]}
 }
 
+/** Delete the keys dezc created earlier for this account that no local file uses. */
+async function pruneKeys(s: GcpSession): Promise<number> {
+  const rec = await s.state.get(s.target.project, s.target.email)
+  const local = await readLocalKey(s.target.keyFile)
+  const inUse = local.state === 'present' ? local.keyId : undefined
+  const listed = await call(s, `listing the keys of ${s.target.email}`, () => s.api.listKeys(s.target.project, s.target.email))
+  let n = 0
+  for (const k of listed) {
+    const id = keyIdOf(k.name)
+    if (id === inUse || !rec?.createdKeys.includes(id)) continue
+    await call(s, `deleting key ${id}`, () => s.api.deleteKey(k.name ?? ''))
+    await s.state.update(s.target.project, s.target.email, (r) => (r.createdKeys = r.createdKeys.filter((x) => x !== id)))
+    n++
+  }
+  return n
+}
+
 // ---------------------------------------------------------------- bootstrap
 
 export interface BootstrapOptions {
   writeEnv?: string
+  /** At the 10-key limit, delete keys dezc created earlier that no local file uses. */
+  pruneKeys?: boolean
 }
 
 export interface BootstrapResult {
@@ -274,7 +304,7 @@ export function bootstrapTasks(s: GcpSession, o: BootstrapOptions, out: StepResu
     step(`Enable APIs in ${s.target.project}`, () => enableApis(s)),
     step('Service account', () => ensureAccount(s)),
     step('Project roles', () => grantRoles(s)),
-    step('Key file', () => ensureKey(s)),
+    step('Key file', () => ensureKey(s, {pruneKeys: o.pruneKeys})),
   ]
   if (o.writeEnv) {
     const envFile = o.writeEnv

@@ -19,6 +19,7 @@ export default class GcpBootstrap extends DezcCommand<typeof GcpBootstrap> {
   static flags = {
     ...gcpTargetFlags,
     ...dryRunFlag,
+    'prune-keys': Flags.boolean({description: 'At the 10-key limit, delete the keys dezc created earlier for this account that no local file uses.'}),
     'write-env': Flags.string({description: 'Also write the export line into this file (replacing an earlier GOOGLE_APPLICATION_CREDENTIALS line).'}),
   }
 
@@ -47,7 +48,7 @@ export default class GcpBootstrap extends DezcCommand<typeof GcpBootstrap> {
       } else this.log('\nNothing to do.')
       return {dryRun: true, project: session.target.project, serviceAccount: session.target.email, keyFile: session.target.keyFile, plan, unknown: report.unknown}
     }
-    const result = await svc.bootstrap(session, {writeEnv: f['write-env']})
+    const result = await svc.bootstrap(session, {writeEnv: f['write-env'], pruneKeys: f['prune-keys']})
     for (const s of result.steps) this.log(`${s.step.padEnd(8)} ${s.outcome}: ${s.detail}`)
     this.log('')
     this.log(result.export)
