@@ -49,7 +49,7 @@ export async function adcQuotaProject(env: NodeJS.ProcessEnv = process.env): Pro
   const file = env.GOOGLE_APPLICATION_CREDENTIALS || adcFilePath(env)
   const json = await readJson(file).catch(() => undefined)
   if (!json) return undefined
-  return (json.quota_project_id as string | undefined) ?? (json.type === 'service_account' ? undefined : undefined)
+  return typeof json.quota_project_id === 'string' && json.quota_project_id ? json.quota_project_id : undefined
 }
 
 /** Where GOOGLE_APPLICATION_CREDENTIALS points at a service-account key: that account's email. */
