@@ -1,16 +1,15 @@
 import {Flags} from '@oclif/core'
-import {DezcCommand} from '../../core/base-command.js'
 import {dryRunFlag} from '../../core/flags.js'
+import {GcpCommand} from '../../gcp/command.js'
 import {gcpTargetFlags} from '../../gcp/flags.js'
 
-export default class GcpBootstrap extends DezcCommand<typeof GcpBootstrap> {
+export default class GcpBootstrap extends GcpCommand<typeof GcpBootstrap> {
   static summary = 'Set up the course\'s GCP service account in one re-runnable command: APIs, account, roles, key.'
   static description = [
-    'Enables the APIs, creates (or finds) the service account, grants it the project roles and writes one JSON key (mode 0600) into --key-dir,',
-    'then prints the `export GOOGLE_APPLICATION_CREDENTIALS=...` line. Every step reads first and changes only what is missing, so',
-    're-running on a finished project changes nothing and creates no new key. Credentials: GOOGLE_OAUTH_ACCESS_TOKEN, else',
-    'Application Default Credentials (`gcloud auth application-default login`).',
-  ].join('\n')
+    'Enables the APIs, creates (or finds) the service account, grants it the project roles and writes one JSON key (mode 0600) into --key-dir, then prints the `export GOOGLE_APPLICATION_CREDENTIALS=...` line.',
+    'Every step reads first and changes only what is missing: re-running on a finished project changes nothing and creates no new key.',
+    'Credentials: GOOGLE_OAUTH_ACCESS_TOKEN, else Application Default Credentials (`gcloud auth application-default login`).',
+  ].join('\n\n')
   static examples = [
     '<%= config.bin %> gcp bootstrap --project my-zoomcamp-123456',
     '<%= config.bin %> gcp bootstrap --project my-zoomcamp-123456 --dry-run',
@@ -25,15 +24,8 @@ export default class GcpBootstrap extends DezcCommand<typeof GcpBootstrap> {
 
   async run(): Promise<unknown> {
     const f = this.flags
-    const {openSession, splitList} = await import('../../gcp/session.js')
     const dry = Boolean(f['dry-run'])
-    const session = await openSession({
-      flags: {project: f.project, saName: f['sa-name'], roles: splitList(f.roles), apis: splitList(f.apis), keyDir: f['key-dir'], apiRoot: f['api-root']},
-      config: await this.loadDezcConfig(),
-      ui: this.ui,
-      signal: this.signal,
-      optionalAuth: dry,
-    })
+    const session = await this.openGcpSession(dry)
     const svc = await import('../../gcp/service.js')
     if (dry) {
       const report = session.auth ? await svc.inspect(session) : svc.unknownReport(session.target, 'no credentials')

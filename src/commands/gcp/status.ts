@@ -1,22 +1,15 @@
-import {DezcCommand} from '../../core/base-command.js'
 import {ExitCode} from '../../core/errors.js'
+import {GcpCommand} from '../../gcp/command.js'
 import {gcpTargetFlags} from '../../gcp/flags.js'
 
-export default class GcpStatus extends DezcCommand<typeof GcpStatus> {
+export default class GcpStatus extends GcpCommand<typeof GcpStatus> {
   static summary = 'Show what `gcp bootstrap` set up and what is missing: APIs, account, roles, local key.'
   static description = 'Read-only. Exits 5 when anything is missing or the local key is no longer valid.'
   static examples = ['<%= config.bin %> gcp status --project my-zoomcamp-123456', '<%= config.bin %> gcp status --json']
   static flags = {...gcpTargetFlags}
 
   async run(): Promise<unknown> {
-    const f = this.flags
-    const {openSession, splitList} = await import('../../gcp/session.js')
-    const session = await openSession({
-      flags: {project: f.project, saName: f['sa-name'], roles: splitList(f.roles), apis: splitList(f.apis), keyDir: f['key-dir'], apiRoot: f['api-root']},
-      config: await this.loadDezcConfig(),
-      ui: this.ui,
-      signal: this.signal,
-    })
+    const session = await this.openGcpSession()
     const {inspect} = await import('../../gcp/service.js')
     const r = await inspect(session)
     const mark = (v: boolean | null) => (v === true ? 'ok     ' : v === false ? 'MISSING' : 'unknown')

@@ -1,9 +1,9 @@
 import {Flags} from '@oclif/core'
-import {DezcCommand} from '../../core/base-command.js'
 import {UserAbortError} from '../../core/errors.js'
+import {GcpCommand} from '../../gcp/command.js'
 import {gcpTargetFlags} from '../../gcp/flags.js'
 
-export default class GcpTeardown extends DezcCommand<typeof GcpTeardown> {
+export default class GcpTeardown extends GcpCommand<typeof GcpTeardown> {
   static summary = 'Undo `gcp bootstrap`: remove the role bindings and keys dezc added, the account it created, and the local key file.'
   static description = 'Bindings, keys and accounts that dezc did not create are left alone. APIs stay enabled. Asks for confirmation (or pass --yes).'
   static examples = ['<%= config.bin %> gcp teardown --project my-zoomcamp-123456', '<%= config.bin %> gcp teardown --project my-zoomcamp-123456 --yes']
@@ -14,13 +14,7 @@ export default class GcpTeardown extends DezcCommand<typeof GcpTeardown> {
 
   async run(): Promise<unknown> {
     const f = this.flags
-    const {openSession, splitList} = await import('../../gcp/session.js')
-    const session = await openSession({
-      flags: {project: f.project, saName: f['sa-name'], roles: splitList(f.roles), apis: splitList(f.apis), keyDir: f['key-dir'], apiRoot: f['api-root']},
-      config: await this.loadDezcConfig(),
-      ui: this.ui,
-      signal: this.signal,
-    })
+    const session = await this.openGcpSession()
     const ok = await this.ui.prompter.confirm({
       message: `Remove ${session.target.email}'s keys and the role bindings dezc added in ${session.target.project}, the account if dezc created it, and ${session.target.keyFile}?`,
       default: false,

@@ -180,3 +180,28 @@ describe('gcp credentials from Application Default Credentials', () => {
     expect(t.fake.requests.at(-1)!.status).toBe(403)
   })
 })
+
+describe('gcp settings from dezc.yaml', () => {
+  it('takes project, account name, roles and key dir from the gcp section; flags still win', async () => {
+    t = await gcpTestEnv()
+    t.fake.addProject('cfg-proj-1')
+    t.fake.addProject('flag-proj-1')
+    const keyDir = path.join(t.dir, 'cfg-keys')
+    fs.writeFileSync(path.join(t.dir, 'dezc.yaml'), `gcp:\n  project: cfg-proj-1\n  serviceAccount: course-sa\n  roles: [roles/bigquery.admin]\n  keyDir: ${keyDir}\n`)
+    const r = await runCli(['gcp', 'bootstrap', '--yes', '--json'], {env: t.env, cwd: t.dir})
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.json()).toMatchObject({project: 'cfg-proj-1', serviceAccount: 'course-sa@cfg-proj-1.iam.gserviceaccount.com', keyFile: path.join(keyDir, 'course-sa.json')})
+    expect(t.fake.policySnapshot('cfg-proj-1').filter((b) => b.members.includes('serviceAccount:course-sa@cfg-proj-1.iam.gserviceaccount.com')).map((b) => b.role)).toEqual(['roles/bigquery.admin'])
+    const flag = await runCli(['gcp', 'status', '--project', 'flag-proj-1', '--json'], {env: t.env, cwd: t.dir})
+    expect(flag.json().project).toBe('flag-proj-1')
+  })
+
+  it('a typo in the gcp section is an error that names the file and line', async () => {
+    t = await gcpTestEnv()
+    fs.writeFileSync(path.join(t.dir, 'dezc.yaml'), 'gcp:\n  project: my-proj\n  serviceAcount: oops\n')
+    const r = await runCli(['gcp', 'status'], {env: t.env, cwd: t.dir})
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/dezc\.yaml:\d+/)
+    expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/)
+  })
+})
