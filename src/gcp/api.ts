@@ -34,7 +34,8 @@ export interface Operation {
 }
 
 export interface GcpApi {
-  serviceState(project: string, service: string): Promise<string>
+  /** The service's state, and the project number its name carries. */
+  serviceState(project: string, service: string): Promise<{state: string; projectNumber?: string}>
   batchEnable(project: string, services: string[]): Promise<Operation>
   getOperation(name: string): Promise<Operation>
   getServiceAccount(project: string, email: string): Promise<ServiceAccount>
@@ -70,7 +71,7 @@ export async function createApi(options: ApiOptions): Promise<GcpApi> {
   return {
     async serviceState(project, service) {
       const res = await su.services.get({name: `projects/${project}/services/${service}`})
-      return res.data.state ?? 'STATE_UNSPECIFIED'
+      return {state: res.data.state ?? 'STATE_UNSPECIFIED', projectNumber: /^projects\/(\d+)\//.exec(res.data.name ?? '')?.[1]}
     },
     async batchEnable(project, services) {
       const res = await su.services.batchEnable({parent: `projects/${project}`, requestBody: {serviceIds: services}})

@@ -44,6 +44,28 @@ export interface GcpSession {
   state: StateStore
   /** DEZC_GCP_TIME_SCALE factor for every delay. */
   scale: number
+  /** What this run has learnt and done; decides which failures are worth waiting out. */
+  run: RunState
+}
+
+export interface RunState {
+  /** APIs this run enabled: a SERVICE_DISABLED for them is propagation, not a fault. */
+  enabled: Set<string>
+  projectNumber?: string
+  /** The account was created (or adopted after a 409) by this run: 404/403 reads are lag. */
+  accountNew: boolean
+}
+
+export function newRunState(): RunState {
+  return {enabled: new Set(), accountNew: false}
+}
+
+/** SERVICE_DISABLED for an API this run just enabled in the target project (not another consumer). */
+function propagating(s: GcpSession, e: unknown): boolean {
+  if (!isServiceDisabled(e)) return false
+  const {metadata} = googleErrorInfo(e)
+  if (metadata.service && !s.run.enabled.has(metadata.service)) return false
+  return !metadata.consumer || !s.run.projectNumber || metadata.consumer === `projects/${s.run.projectNumber}`
 }
 
 const member = (email: string) => `serviceAccount:${email}`
@@ -65,7 +87,8 @@ async function call<T>(s: GcpSession, action: string, fn: () => Promise<T>): Pro
 
 export async function missingServices(s: GcpSession): Promise<string[]> {
   const states = await call(s, 'reading which APIs are enabled', () => Promise.all(s.target.services.map((svc) => s.api.serviceState(s.target.project, svc))))
-  return s.target.services.filter((_, i) => states[i] !== 'ENABLED')
+  s.run.projectNumber ??= states.find((x) => x.projectNumber)?.projectNumber
+  return s.target.services.filter((_, i) => states[i].state !== 'ENABLED')
 }
 
 export async function enableApis(s: GcpSession): Promise<StepResult> {
@@ -82,6 +105,7 @@ export async function enableApis(s: GcpSession): Promise<StepResult> {
     )
     op = await waitOperation(s, op)
     checkOperation(s, op, chunk)
+    for (const svc of chunk) s.run.enabled.add(svc)
   }
   await s.state.update(s.target.project, s.target.email, (r) => r.enabledApis.push(...missing))
   return {step: 'apis', outcome: 'changed', detail: `enabled ${missing.join(', ')}`, items: missing}
@@ -135,7 +159,7 @@ export async function findAccount(s: GcpSession): Promise<ServiceAccount | undef
 /** Retry while a just-created account is still invisible (404, or 403 "(or it may not exist)"), and while a just-enabled API propagates. */
 function eventual(s: GcpSession) {
   return {
-    retryOn: (e: unknown) => isNotYetVisible(e) || isServiceDisabled(e) || isRetryableServerError(e),
+    retryOn: (e: unknown) => (s.run.accountNew && isNotYetVisible(e)) || propagating(s, e) || isRetryableServerError(e),
     initialMs: 1000, factor: 1.5, maxDelayMs: 10_000, totalMs: 120_000, scale: s.scale, signal: s.signal,
     onRetry: (e: unknown, attempt: number) => s.ui.reporter.debug(`retry ${attempt}: ${googleErrorInfo(e).message}`),
   }
@@ -150,7 +174,7 @@ export async function ensureAccount(s: GcpSession): Promise<StepResult> {
         if (isStatus(error, 404)) return undefined
         throw error
       }
-    }, {...eventual(s), retryOn: (e) => isServiceDisabled(e) || isRetryableServerError(e)}),
+    }, {...eventual(s), retryOn: (e) => propagating(s, e) || isRetryableServerError(e)}),
   )
   if (found) {
     if (found.disabled) {
@@ -173,6 +197,7 @@ export async function ensureAccount(s: GcpSession): Promise<StepResult> {
       else throw error
     }
   })
+  s.run.accountNew = true
   if (created) await s.state.update(s.target.project, s.target.email, (r) => (r.createdAccount = true))
   // New accounts are eventually consistent: wait until a read sees it.
   await call(s, `waiting for ${s.target.email} to become visible`, () => withRetry(() => s.api.getServiceAccount(s.target.project, s.target.email), eventual(s)))
@@ -202,7 +227,7 @@ export async function grantRoles(s: GcpSession): Promise<StepResult> {
         await s.api.setIamPolicy(s.target.project, change.policy)
       },
       {
-        retryOn: (e) => isStatus(e, 409, 'ABORTED') || isStatus(e, 412) || isAccountNotYetKnown(e) || isRetryableServerError(e) || isServiceDisabled(e),
+        retryOn: (e) => isStatus(e, 409, 'ABORTED') || isStatus(e, 412) || isAccountNotYetKnown(e) || isRetryableServerError(e) || propagating(s, e),
         initialMs: 1000, factor: 2, maxDelayMs: 16_000, totalMs: 120_000, scale: s.scale, signal: s.signal,
         onRetry: (e, attempt) => s.ui.reporter.debug(`policy update retry ${attempt}: ${googleErrorInfo(e).message}`),
       },
@@ -239,7 +264,7 @@ export async function ensureKey(s: GcpSession, o: {pruneKeys?: boolean} = {}): P
   const create = () =>
     call(s, `creating a key for ${s.target.email}`, () =>
       // 404/403 right after the account was created: it has not propagated yet.
-      withRetry(() => s.api.createKey(s.target.email), {...eventual(s), retryOn: (e) => isNotYetVisible(e) || isServiceDisabled(e)}),
+      withRetry(() => s.api.createKey(s.target.email), eventual(s)),
     )
   let key
   try {
@@ -360,7 +385,7 @@ export async function inspect(s: GcpSession): Promise<StatusReport> {
     }
   }
   const states = await Promise.all(
-    s.target.services.map((svc) => soft(`API ${svc}`, () => call(s, 'reading which APIs are enabled', () => s.api.serviceState(s.target.project, svc)))),
+    s.target.services.map((svc) => soft(`API ${svc}`, () => call(s, 'reading which APIs are enabled', async () => (await s.api.serviceState(s.target.project, svc)).state))),
   )
   const apis = s.target.services.map((name, i) => ({name, enabled: states[i] === null ? null : states[i] === 'ENABLED'}))
   const account = await soft('service account', () => findAccount(s))

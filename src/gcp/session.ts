@@ -9,7 +9,7 @@ import {createApi, type GcpApi} from './api.js'
 import {describeAuth, gacServiceAccount, resolveAuth, type ResolvedAuth} from './auth.js'
 import {DEFAULT_APIS, DEFAULT_KEY_DIR, DEFAULT_ROLES, DEFAULT_SA_NAME, normaliseRole, saEmail, serviceName, timeScale, validateAccountId} from './defaults.js'
 import {resolveProject} from './project.js'
-import type {GcpSession, Target} from './service.js'
+import {newRunState, type GcpSession, type Target} from './service.js'
 import {StateStore} from './state.js'
 
 /** The `gcp:` section of dezc.yaml. */
@@ -79,7 +79,7 @@ export async function openSession(input: SessionInput): Promise<GcpSession & {au
     input.ui.reporter.warn(`Acting as the service account ${gac} (from GOOGLE_APPLICATION_CREDENTIALS); managing IAM usually needs your own login (gcloud auth application-default login).`)
   }
   const api: GcpApi = auth ? await createApi({auth: auth.client, apiRoot, signal: input.signal}) : offlineApi()
-  return {api, auth, target, ui: input.ui, signal: input.signal, state: new StateStore(), scale: timeScale(env), projectSource: source}
+  return {api, auth, target, ui: input.ui, signal: input.signal, state: new StateStore(), scale: timeScale(env), run: newRunState(), projectSource: source}
 }
 
 function validApiRoot(root: string | undefined): string | undefined {

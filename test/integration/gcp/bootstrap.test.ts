@@ -140,15 +140,41 @@ describe('gcp bootstrap / status / teardown against the loopback Google APIs', (
     expect(t.fake.policySnapshot('my-proj')).toEqual(before)
   })
 
-  it('retries an API that was just enabled but still answers SERVICE_DISABLED', async () => {
+  it('waits out SERVICE_DISABLED for an API it just enabled (propagation), but not for one it did not', async () => {
     const project = t.fake.projects.get('my-proj')!
-    for (const s of ['iam.googleapis.com', 'iamcredentials.googleapis.com', 'cloudresourcemanager.googleapis.com']) project.services.add(s)
     const {errors} = await import('../../helpers/fake-gcp.js')
     const disabled = errors.serviceDisabled('iam.googleapis.com', project.number)
     t.fake.inject({match: (r) => r.method === 'GET' && r.path.endsWith(SA), action: {kind: 'respond', ...disabled}, times: 2})
     const r = await t.gcp('bootstrap', ['--yes', '--json'])
     expect(r.code, r.stderr).toBe(0)
+    expect(r.json().steps[0].items).toContain('iam.googleapis.com')
     expect(t.fake.requests.filter((x) => x.status === 403).length).toBe(2)
+
+    // Already enabled before this run: a SERVICE_DISABLED is reported at once, with the link.
+    t.fake.clearLog()
+    t.fake.inject({match: (r) => r.method === 'GET' && r.path.endsWith(SA), action: {kind: 'respond', ...disabled}, times: 5})
+    const again = await t.gcp('bootstrap', ['--yes'])
+    expect(again.code).toBe(4)
+    expect(again.stderr).toContain('[API_NOT_ENABLED]')
+    expect(t.fake.requests.filter((x) => x.status === 403).length).toBe(1)
+  })
+
+  it('status on an untouched project lists what is missing and exits 5', async () => {
+    const r = await t.gcp('status', ['--json'])
+    expect(r.code).toBe(5)
+    const st = r.json()
+    expect(st.ok).toBe(false)
+    expect(st.apis.filter((a: {enabled: boolean}) => !a.enabled).map((a: {name: string}) => a.name).sort()).toEqual(['cloudresourcemanager.googleapis.com', 'iam.googleapis.com', 'iamcredentials.googleapis.com'])
+    // With the IAM and Resource Manager APIs off, the account and roles cannot be checked: unknown, not "ok".
+    expect(st.account.exists).toBeNull()
+    expect(st.roles.every((x: {granted: boolean | null}) => x.granted === null)).toBe(true)
+    expect(st.unknown.join(' ')).toContain('not enabled')
+    expect(st.key.state).toBe('missing')
+    expect(t.fake.writes()).toEqual([])
+    const human = await t.gcp('status', [])
+    expect(human.code).toBe(5)
+    expect(human.stdout).toContain('MISSING iam.googleapis.com')
+    expect(human.stdout).toContain('dezc gcp bootstrap --project my-proj')
   })
 
   it('--dry-run shows the plan and gcloud commands and changes nothing', async () => {
