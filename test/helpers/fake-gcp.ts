@@ -149,6 +149,8 @@ export interface FakeGcpOptions {
   newAccountHiddenReads?: number
   /** A new account is unknown to this many setIamPolicy calls (400 "does not exist"). */
   newAccountUnknownToPolicy?: number
+  /** Delay every answer by this much (ms): a stand-in for the round trip to googleapis.com (benchmarks). */
+  latencyMs?: number
 }
 
 export class FakeGcp {
@@ -240,6 +242,7 @@ export class FakeGcp {
     const raw = Buffer.concat(chunks).toString('utf8')
     const entry: LoggedRequest = {method, path, api: apiOf(path), write: isWrite(method, path)}
     this.requests.push(entry)
+    if (this.options.latencyMs) await new Promise((resolve) => setTimeout(resolve, this.options.latencyMs))
 
     const fault = this.faults.find((f) => (f.times ?? 1) > 0 && f.match({method, path}))
     if (fault) {

@@ -2,6 +2,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {runCli} from '../../helpers/cli.js'
 import {assertNoSecrets, gcpTestEnv, type GcpTestEnv} from '../../helpers/gcp-env.js'
 
 const SA = 'dezc-sa@my-proj.iam.gserviceaccount.com'
@@ -175,6 +176,72 @@ describe('gcp bootstrap / status / teardown against the loopback Google APIs', (
     expect(human.code).toBe(5)
     expect(human.stdout).toContain('MISSING iam.googleapis.com')
     expect(human.stdout).toContain('dezc gcp bootstrap --project my-proj')
+  })
+
+  it('Ctrl-C while waiting on the enable operation exits 130 without a stack trace; the next run resumes', async () => {
+    await t.close()
+    t = await gcpTestEnv({operationPolls: 1_000_000})
+    t.fake.addProject('my-proj')
+    const fake = t.fake
+    let sent = false
+    const r = await runCli(['gcp', 'bootstrap', '--project', 'my-proj', '--key-dir', t.keyDir, '--yes'], {
+      env: {...t.env, DEZC_GCP_TIME_SCALE: '0.05'},
+      cwd: t.dir,
+      onSpawn: (child) => {
+        const timer = setInterval(() => {
+          if (fake.requests.some((x) => x.path.startsWith('/v1/operations/'))) {
+            clearInterval(timer)
+            sent = child.kill('SIGINT')
+          }
+        }, 20)
+        child.on('close', () => clearInterval(timer))
+      },
+    })
+    expect(sent).toBe(true)
+    expect(r.code, r.stderr).toBe(130)
+    expect(r.stderr).toContain('[INTERRUPTED]')
+    expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/)
+    // Stopped in step 1: no account, no binding, no key.
+    expect(fake.writes().map((w) => w.path)).toEqual(['/v1/projects/my-proj/services:batchEnable'])
+    expect(fs.existsSync(path.join(t.keyDir, 'dezc-sa.json'))).toBe(false)
+
+    fake.options.operationPolls = 0
+    fake.clearLog()
+    const again = await t.gcp('bootstrap', ['--yes', '--json'])
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.json().steps.map((s: {outcome: string}) => s.outcome)).toEqual(['changed', 'created', 'changed', 'created'])
+  })
+
+  it('adopts an account made by hand: teardown removes only the bindings and keys dezc added and keeps the account', async () => {
+    await t.close()
+    t = await gcpTestEnv()
+    const {CONSOLE_DEFAULT_SERVICES} = await import('../../helpers/fake-gcp.js')
+    t.fake.addProject('my-proj', {
+      services: [...CONSOLE_DEFAULT_SERVICES, 'iam.googleapis.com', 'iamcredentials.googleapis.com', 'cloudresourcemanager.googleapis.com'],
+      bindings: [
+        {role: 'roles/owner', members: ['user:student@example.com']},
+        {role: 'roles/viewer', members: [`serviceAccount:${SA}`]},
+      ],
+    })
+    const handKey = {name: `projects/my-proj/serviceAccounts/${SA}/keys/handmade`, id: 'handmade', validAfterTime: '2026-01-01T00:00:00Z', validBeforeTime: '9999-12-31T23:59:59Z'}
+    t.fake.accounts.set(SA, {email: SA, project: 'my-proj', uniqueId: '4242', displayName: 'made in the console', keys: new Map([['handmade', handKey]]), hiddenReads: 0, unknownToPolicy: 0})
+    const before = t.fake.policySnapshot('my-proj')
+
+    const r = await t.gcp('bootstrap', ['--yes', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const steps = r.json().steps
+    expect(steps.map((s: {step: string; outcome: string}) => `${s.step}:${s.outcome}`)).toEqual(['apis:already there', 'account:already there', 'roles:changed', 'key:created'])
+    // roles/viewer was already held: not counted as added.
+    expect(steps[2].items.sort()).toEqual(['roles/bigquery.admin', 'roles/storage.admin', 'roles/storage.objectAdmin'])
+    expect(t.fake.accounts.get(SA)!.keys.size).toBe(2)
+
+    const down = await t.gcp('teardown', ['--yes', '--json'])
+    expect(down.code, down.stderr).toBe(0)
+    expect(down.json().steps.find((s: {step: string}) => s.step === 'account').outcome).toBe('kept')
+    expect(t.fake.policySnapshot('my-proj')).toEqual(before)
+    expect(t.fake.accounts.has(SA)).toBe(true)
+    expect([...t.fake.accounts.get(SA)!.keys.keys()]).toEqual(['handmade'])
+    expect(fs.existsSync(path.join(t.keyDir, 'dezc-sa.json'))).toBe(false)
   })
 
   it('--dry-run shows the plan and gcloud commands and changes nothing', async () => {
