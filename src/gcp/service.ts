@@ -127,20 +127,15 @@ async function waitOperation(s: GcpSession, first: Operation): Promise<Operation
   return op
 }
 
+/** A finished operation's error (google.rpc.Status) or per-service failures, through the same error catalogue. */
 function checkOperation(s: GcpSession, op: Operation, services: string[]): void {
-  if (op.error) {
-    const msg = op.error.message ?? 'unknown error'
-    // Re-use the error catalogue (billing, permission) on the operation's error.
-    const status = op.error.code === 7 ? 403 : op.error.code === 9 ? 400 : 400
-    const e = toGcpError({response: {status, data: {error: {code: status, status: op.error.code === 7 ? 'PERMISSION_DENIED' : 'FAILED_PRECONDITION', message: msg}}}}, ctxFor(s, `enabling ${services.join(', ')}`))
-    throw e
-  }
   const failures = op.response?.failures ?? []
-  if (failures.length > 0) {
-    const first = failures[0]
-    const e = toGcpError({response: {status: 400, data: {error: {code: 400, status: 'FAILED_PRECONDITION', message: `${first.serviceId}: ${first.errorMessage}`}}}}, ctxFor(s, 'enabling APIs'))
-    throw e
-  }
+  if (!op.error && failures.length === 0) return
+  // rpc codes: 7 PERMISSION_DENIED, 3 INVALID_ARGUMENT, anything else (9 FAILED_PRECONDITION ...) a precondition.
+  const rpc = op.error?.code
+  const [status, name] = rpc === 7 ? [403, 'PERMISSION_DENIED'] : rpc === 3 ? [400, 'INVALID_ARGUMENT'] : [400, 'FAILED_PRECONDITION']
+  const message = op.error ? (op.error.message ?? 'unknown error') : failures.map((f) => `${f.serviceId}: ${f.errorMessage}`).join('; ')
+  throw toGcpError({response: {status, data: {error: {code: status, status: name, message}}}}, ctxFor(s, `enabling ${services.join(', ')}`))
 }
 
 // ---------------------------------------------------------------- step 2: the account

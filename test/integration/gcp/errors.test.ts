@@ -48,6 +48,26 @@ describe('gcp errors: each clear, with the fix and a non-zero exit', () => {
     expect(t.fake.requests.some((x) => x.status === 403)).toBe(true)
   })
 
+  it('an enable operation that finishes with an error, or with a per-service failure, stops before the account', async () => {
+    t = await gcpTestEnv({operationPolls: 1})
+    const p = t.fake.addProject('my-proj')
+    const poll = (r: {method: string; path: string}) => r.method === 'GET' && r.path.startsWith('/v1/operations/')
+    const message = `Billing account for project '${p.number}' is not found. Billing must be enabled for activation of service(s) 'iam.googleapis.com' to proceed.`
+    t.fake.inject({match: poll, action: {kind: 'respond', status: 200, body: {name: 'operations/acat.p2-x', done: true, error: {code: 9, message}}}})
+    const r = await t.gcp('bootstrap', ['--yes'])
+    expectCleanError(r, 'BILLING_NOT_ENABLED', 4)
+    expect(r.stderr).toContain(message)
+    expect(t.fake.writes().map((w) => w.path)).toEqual(['/v1/projects/my-proj/services:batchEnable'])
+
+    t.fake.clearLog()
+    const failures = [{serviceId: 'iamcredentials.googleapis.com', errorMessage: 'The service is currently unavailable in this location.'}]
+    t.fake.inject({match: poll, action: {kind: 'respond', status: 200, body: {name: 'operations/acat.p2-y', done: true, response: {failures}}}})
+    const partial = await t.gcp('bootstrap', ['--yes', '--json'])
+    expect(partial.code).toBe(1)
+    expect(partial.json().error.message).toContain('iamcredentials.googleapis.com: The service is currently unavailable')
+    expect(t.fake.requests.some((x) => x.path.includes('/serviceAccounts'))).toBe(false)
+  })
+
   it('no permission to enable services or to set the policy', async () => {
     t = await gcpTestEnv()
     t.fake.addProject('my-proj')
