@@ -94,6 +94,13 @@ describe('gcp bootstrap / status / teardown against the loopback Google APIs', (
     expect(t.fake.accounts.has(SA)).toBe(false)
     expect(fs.existsSync(keyFile)).toBe(false)
 
+    // Teardown again: nothing left to remove, no write.
+    t.fake.clearLog()
+    const downAgain = await t.gcp('teardown', ['--yes', '--json'])
+    expect(downAgain.code, downAgain.stderr).toBe(0)
+    expect(downAgain.json().steps.map((s: {outcome: string}) => s.outcome)).toEqual(['not found', 'not found', 'not found', 'not found'])
+    expect(t.fake.writes()).toEqual([])
+
     const after = await t.gcp('status', ['--json'])
     expect(after.code).toBe(5)
     expect(after.json()).toMatchObject({ok: false, account: {exists: false}, key: {state: 'missing'}})

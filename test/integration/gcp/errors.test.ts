@@ -68,6 +68,21 @@ describe('gcp errors: each clear, with the fix and a non-zero exit', () => {
     expect(t.fake.requests.some((x) => x.path.includes('/serviceAccounts'))).toBe(false)
   })
 
+  it('a policy that keeps changing under us: bounded retries, then a clear error; no key is created', async () => {
+    t = await gcpTestEnv()
+    t.fake.addProject('my-proj')
+    t.fake.inject({match: (r) => r.path.endsWith(':setIamPolicy'), action: {kind: 'concurrent-policy-change'}, times: 1000})
+    const r = await t.gcp('bootstrap', ['--yes'], {DEZC_GCP_TIME_SCALE: '0.001'})
+    expectCleanError(r, 'CONCURRENT_POLICY_CHANGE', 1)
+    const sets = t.fake.requests.filter((x) => x.path.endsWith(':setIamPolicy'))
+    expect(sets.length).toBeGreaterThan(2)
+    expect(sets.length).toBeLessThan(1000)
+    expect(sets.every((x) => x.status === 409)).toBe(true)
+    // Each attempt re-read the policy (a full read-modify-write), and the run stopped before the key.
+    expect(t.fake.requests.filter((x) => x.path.endsWith(':getIamPolicy')).length).toBe(sets.length)
+    expect(t.fake.requests.some((x) => x.method === 'POST' && x.path.endsWith('/keys'))).toBe(false)
+  })
+
   it('no permission to enable services or to set the policy', async () => {
     t = await gcpTestEnv()
     t.fake.addProject('my-proj')
