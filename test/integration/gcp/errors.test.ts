@@ -90,6 +90,20 @@ describe('gcp errors: each clear, with the fix and a non-zero exit', () => {
     const r = await t.gcp('bootstrap', ['--yes'])
     expectCleanError(r, 'PERMISSION_DENIED', 4)
     expect(r.stderr).toContain('Service Usage Admin')
+    expect(t.fake.writes().every((w) => w.status === 403)).toBe(true)
+
+    // Allowed to enable APIs and create the account, but not to set the project policy.
+    t.fake.deniedPrincipals.clear()
+    t.fake.clearLog()
+    const {errors} = await import('../../helpers/fake-gcp.js')
+    t.fake.inject({match: (x) => x.path.endsWith(':setIamPolicy'), action: {kind: 'respond', ...errors.crmDenied()}})
+    const policy = await t.gcp('bootstrap', ['--yes', '--json'])
+    expect(policy.code).toBe(4)
+    expect(policy.json().error).toMatchObject({code: 'PERMISSION_DENIED'})
+    expect(policy.json().error.message).toContain('granting roles on the project IAM policy')
+    expect(policy.json().error.suggestions.join(' ')).toContain('Project IAM Admin')
+    expect(t.fake.requests.filter((x) => x.path.endsWith(':setIamPolicy')).length).toBe(1)
+    expect(t.fake.requests.some((x) => x.method === 'POST' && x.path.endsWith('/keys'))).toBe(false)
   })
 
   it('billing not enabled for a billable API', async () => {
