@@ -256,11 +256,14 @@ export async function ensureKey(s: GcpSession, o: {pruneKeys?: boolean} = {}): P
   const check = await checkLocalKey(s)
   if (check.state === 'valid') return {step: 'key', outcome: 'already there', detail: `${s.target.keyFile} (key ${check.keyId.slice(0, 8)}…)`, items: [s.target.keyFile]}
   if (check.state === 'stale') s.ui.reporter.info(`The local key ${s.target.keyFile} is no longer valid (${check.reason}); creating a new one.`)
-  const create = () =>
-    call(s, `creating a key for ${s.target.email}`, () =>
+  await adoptLostKeys(s)
+  const create = async () => {
+    await s.state.update(s.target.project, s.target.email, (r) => (r.keyRequestedAt = new Date().toISOString()))
+    return call(s, `creating a key for ${s.target.email}`, () =>
       // 404/403 right after the account was created: it has not propagated yet.
       withRetry(() => s.api.createKey(s.target.email), eventual(s)),
     )
+  }
   let key
   try {
     key = await create()
@@ -272,9 +275,38 @@ export async function ensureKey(s: GcpSession, o: {pruneKeys?: boolean} = {}): P
     key = await create()
   }
   const {text, keyId} = decodeKeyFile(key.privateKeyData ?? '', s.target.email)
-  await s.state.update(s.target.project, s.target.email, (r) => r.createdKeys.push(keyId))
+  await s.state.update(s.target.project, s.target.email, (r) => {
+    r.createdKeys.push(keyId)
+    delete r.keyRequestedAt
+  })
   await writeSecretFile(s.target.keyFile, text)
   return {step: 'key', outcome: 'created', detail: `${s.target.keyFile} (key ${keyId.slice(0, 8)}…, mode 0600)`, items: [s.target.keyFile]}
+}
+
+/**
+ * A keys.create whose answer was lost (connection dropped, Ctrl-C) may still have made a key on
+ * Google's side that no file holds. On the next run, keys that appeared around that request and
+ * that dezc does not know are recorded as dezc's, so --prune-keys and teardown remove them.
+ */
+async function adoptLostKeys(s: GcpSession): Promise<void> {
+  const rec = await s.state.get(s.target.project, s.target.email)
+  if (!rec?.keyRequestedAt) return
+  const at = Date.parse(rec.keyRequestedAt)
+  const listed = await call(s, `listing the keys of ${s.target.email}`, () => s.api.listKeys(s.target.project, s.target.email))
+  const lost = listed
+    .filter((k) => !rec.createdKeys.includes(keyIdOf(k.name)))
+    .filter((k) => {
+      const t = Date.parse(k.validAfterTime ?? '')
+      return t >= at - 60_000 && t <= at + 10 * 60_000
+    })
+    .map((k) => keyIdOf(k.name))
+  await s.state.update(s.target.project, s.target.email, (r) => {
+    r.createdKeys.push(...lost)
+    delete r.keyRequestedAt
+  })
+  if (lost.length > 0) {
+    s.ui.reporter.warn(`An earlier run's key request for ${s.target.email} lost its answer but made key ${lost.join(', ')} (no file holds it); dezc counts it as its own, so \`dezc gcp teardown\` or --prune-keys removes it.`)
+  }
 }
 
 /** Delete the keys dezc created earlier for this account that no local file uses. */
@@ -475,8 +507,9 @@ export interface TeardownResult {
 
 export async function teardown(s: GcpSession, o: {deleteAccount?: boolean} = {}): Promise<TeardownResult> {
   const steps: StepResult[] = []
-  const rec = await s.state.get(s.target.project, s.target.email)
   const account = await findAccount(s)
+  if (account) await adoptLostKeys(s)
+  const rec = await s.state.get(s.target.project, s.target.email)
   const createdByDezc = Boolean(rec?.createdAccount) || account?.description === SA_DESCRIPTION
   const m = member(s.target.email)
 

@@ -15,6 +15,8 @@ export interface AccountRecord {
   createdKeys: string[]
   /** APIs dezc enabled (teardown leaves them on; reported only). */
   enabledApis: string[]
+  /** Set just before keys.create and cleared once its answer is in: a leftover means the answer was lost. */
+  keyRequestedAt?: string
 }
 
 interface StateFile {

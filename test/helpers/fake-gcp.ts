@@ -73,6 +73,8 @@ export type FaultAction =
   | {kind: 'respond'; status: number; body: unknown}
   /** Close the connection without an answer. */
   | {kind: 'drop'}
+  /** Handle the request (its change happens), then close the connection without an answer. */
+  | {kind: 'drop-after'}
   /** Another writer changes the project policy just before this request is handled. */
   | {kind: 'concurrent-policy-change'}
 
@@ -265,6 +267,11 @@ export class FakeGcp {
       }
       entry.body = entry.api === 'oauth' ? undefined : body
       const out = await this.route(method, path, url.searchParams, body, req.headers)
+      if (fault?.action.kind === 'drop-after') {
+        entry.status = 0
+        req.socket.destroy()
+        return
+      }
       this.send(res, entry, 200, out)
     } catch (error) {
       if (error instanceof HttpAnswer) this.send(res, entry, error.status, error.body)

@@ -13,6 +13,22 @@ afterEach(async () => {
   await t?.close()
 })
 
+/** A project with every API on and an account made in the console (roles/viewer, one key of its own). */
+async function handMadeAccount(): Promise<void> {
+  await t.close()
+  t = await gcpTestEnv()
+  const {CONSOLE_DEFAULT_SERVICES} = await import('../../helpers/fake-gcp.js')
+  t.fake.addProject('my-proj', {
+    services: [...CONSOLE_DEFAULT_SERVICES, 'iam.googleapis.com', 'iamcredentials.googleapis.com', 'cloudresourcemanager.googleapis.com'],
+    bindings: [
+      {role: 'roles/owner', members: ['user:student@example.com']},
+      {role: 'roles/viewer', members: [`serviceAccount:${SA}`]},
+    ],
+  })
+  const handKey = {name: `projects/my-proj/serviceAccounts/${SA}/keys/handmade`, id: 'handmade', validAfterTime: '2026-01-01T00:00:00Z', validBeforeTime: '9999-12-31T23:59:59Z'}
+  t.fake.accounts.set(SA, {email: SA, project: 'my-proj', uniqueId: '4242', displayName: 'made in the console', keys: new Map([['handmade', handKey]]), hiddenReads: 0, unknownToPolicy: 0})
+}
+
 describe('gcp bootstrap / status / teardown against the loopback Google APIs', () => {
   beforeEach(async () => {
     t = await gcpTestEnv({newAccountHiddenReads: 2, operationPolls: 2})
@@ -220,18 +236,7 @@ describe('gcp bootstrap / status / teardown against the loopback Google APIs', (
   })
 
   it('adopts an account made by hand: teardown removes only the bindings and keys dezc added and keeps the account', async () => {
-    await t.close()
-    t = await gcpTestEnv()
-    const {CONSOLE_DEFAULT_SERVICES} = await import('../../helpers/fake-gcp.js')
-    t.fake.addProject('my-proj', {
-      services: [...CONSOLE_DEFAULT_SERVICES, 'iam.googleapis.com', 'iamcredentials.googleapis.com', 'cloudresourcemanager.googleapis.com'],
-      bindings: [
-        {role: 'roles/owner', members: ['user:student@example.com']},
-        {role: 'roles/viewer', members: [`serviceAccount:${SA}`]},
-      ],
-    })
-    const handKey = {name: `projects/my-proj/serviceAccounts/${SA}/keys/handmade`, id: 'handmade', validAfterTime: '2026-01-01T00:00:00Z', validBeforeTime: '9999-12-31T23:59:59Z'}
-    t.fake.accounts.set(SA, {email: SA, project: 'my-proj', uniqueId: '4242', displayName: 'made in the console', keys: new Map([['handmade', handKey]]), hiddenReads: 0, unknownToPolicy: 0})
+    await handMadeAccount()
     const before = t.fake.policySnapshot('my-proj')
 
     const r = await t.gcp('bootstrap', ['--yes', '--json'])
@@ -249,6 +254,27 @@ describe('gcp bootstrap / status / teardown against the loopback Google APIs', (
     expect(t.fake.accounts.has(SA)).toBe(true)
     expect([...t.fake.accounts.get(SA)!.keys.keys()]).toEqual(['handmade'])
     expect(fs.existsSync(path.join(t.keyDir, 'dezc-sa.json'))).toBe(false)
+  })
+
+  it('a key request whose answer was lost: the next run counts that key as dezc\'s, and teardown removes it', async () => {
+    await handMadeAccount()
+    const keys = t.fake.accounts.get(SA)!.keys
+    t.fake.inject({match: (r) => r.method === 'POST' && r.path.endsWith('/keys'), action: {kind: 'drop-after'}})
+    const lost = await t.gcp('bootstrap', ['--yes'])
+    expect(lost.code).toBe(1)
+    expect(lost.stderr).toContain('[NETWORK_ERROR]')
+    expect(keys.size).toBe(2)
+    const orphan = [...keys.keys()].find((k) => k !== 'handmade')!
+    expect(fs.existsSync(path.join(t.keyDir, 'dezc-sa.json'))).toBe(false)
+
+    const again = await t.gcp('bootstrap', ['--yes'])
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stderr).toContain(`made key ${orphan}`)
+    expect(keys.size).toBe(3)
+
+    expect((await t.gcp('teardown', ['--yes'])).code).toBe(0)
+    expect([...keys.keys()]).toEqual(['handmade'])
+    expect(t.fake.accounts.has(SA)).toBe(true)
   })
 
   it('--dry-run shows the plan and gcloud commands and changes nothing', async () => {
