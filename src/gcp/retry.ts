@@ -23,8 +23,10 @@ export interface RetryOptions {
   initialMs?: number
   factor?: number
   maxDelayMs?: number
-  /** Give up once this much time (ms, before scaling) has passed. */
+  /** Give up once this much time (ms, before scaling) has passed... */
   totalMs?: number
+  /** ...but never before this many attempts (default 3): a slow network must not use up the budget in one try. */
+  minAttempts?: number
   scale?: number
   signal?: AbortSignal
   onRetry?: (err: unknown, attempt: number, delayMs: number) => void
@@ -40,7 +42,7 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, o: Retry
     } catch (error) {
       if (!o.retryOn(error)) throw error
       const elapsed = Date.now() - start
-      if (elapsed + delay > (o.totalMs ?? 120_000) * scale) throw error
+      if (attempt >= (o.minAttempts ?? 3) && elapsed + delay > (o.totalMs ?? 120_000) * scale) throw error
       const wait = delay * (0.8 + Math.random() * 0.4)
       o.onRetry?.(error, attempt, wait)
       await sleep(wait, o.signal)

@@ -115,8 +115,9 @@ async function waitOperation(s: GcpSession, first: Operation): Promise<Operation
   let op = first
   let delay = 2000 * s.scale
   const deadline = Date.now() + 5 * 60_000 * s.scale
-  while (!op.done) {
-    if (Date.now() > deadline) {
+  for (let polls = 0; !op.done; polls++) {
+    // At least a few polls, however slow the answers: the deadline is for operations, not for the network.
+    if (polls >= 3 && Date.now() > deadline) {
       throw new DezcError({code: 'OPERATION_TIMEOUT', message: `Enabling APIs is still running after 5 minutes (${op.name}).`, suggestion: 'Re-run the command in a few minutes; it continues from the current state.'})
     }
     await sleep(delay, s.signal)

@@ -81,6 +81,16 @@ describe('retry and state', () => {
     await expect(withRetry(flaky, {retryOn: () => false, initialMs: 1})).rejects.toThrow('busy')
     expect(n).toBe(1)
 
+    // A budget smaller than one attempt still gets the minimum number of attempts.
+    let slow = 0
+    const slowFail = async () => {
+      slow++
+      await new Promise((r) => setTimeout(r, 30))
+      throw new Error('slow')
+    }
+    await expect(withRetry(slowFail, {retryOn: () => true, initialMs: 1, totalMs: 5})).rejects.toThrow('slow')
+    expect(slow).toBe(3)
+
     let calls = 0
     const always = () => {
       calls++
