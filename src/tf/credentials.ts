@@ -17,15 +17,15 @@ export type CredentialsChoice =
 /** The part of the `gcp` config section tf reads. Read defensively: another capability owns it. */
 export interface GcpConfigView {
   project?: string
+  /** Where `dezc gcp bootstrap` writes `<service-account>.json` (default ~/.gc). */
   keyDir?: string
-  keyFile?: string
 }
 
 export function gcpConfigView(raw: unknown): GcpConfigView {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return {}
   const r = raw as Record<string, unknown>
   const str = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined)
-  return {project: str(r.project), keyDir: str(r.keyDir), keyFile: str(r.keyFile)}
+  return {project: str(r.project), keyDir: str(r.keyDir)}
 }
 
 export const DEFAULT_KEY_DIR = '~/.gc'
@@ -122,7 +122,7 @@ export interface ResolveCredentialsInput {
 }
 
 /**
- * flag > GOOGLE_APPLICATION_CREDENTIALS > config (tf.credentials, gcp.keyFile) > bootstrap key in
+ * flag > GOOGLE_APPLICATION_CREDENTIALS > config tf.credentials > bootstrap key in
  * gcp.keyDir > ADC. An explicitly named file that is missing is an error, not a silent fallback.
  */
 export async function resolveCredentials(input: ResolveCredentialsInput): Promise<CredentialsChoice> {
@@ -131,7 +131,6 @@ export async function resolveCredentials(input: ResolveCredentialsInput): Promis
     [input.flag, '--credentials'],
     [env.GOOGLE_APPLICATION_CREDENTIALS || undefined, 'GOOGLE_APPLICATION_CREDENTIALS'],
     [input.configured, 'config tf.credentials'],
-    [input.gcp.keyFile, 'config gcp.keyFile'],
   ]
   for (const [value, source] of explicit) {
     if (!value) continue

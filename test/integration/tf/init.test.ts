@@ -75,6 +75,17 @@ describe('dezc tf init', () => {
     expect(r.json()).toMatchObject({dir: path.join(work, 'cfgdir'), settings: {project: 'cfg-proj-1', bucket: 'flag-bucket-1', storageClass: 'COLDLINE'}, sources: {project: 'config tf.project', bucket: '--bucket'}})
   })
 
+  it('finds the key dezc gcp bootstrap wrote in gcp.keyDir of dezc.yaml, and the project in gcp.project', async () => {
+    const keys = path.join(work, 'keys')
+    fs.mkdirSync(keys)
+    const key = path.join(keys, 'dezc-sa.json')
+    fs.writeFileSync(key, JSON.stringify({type: 'service_account', project_id: 'gcp-sect-proj', client_email: 'dezc-sa@gcp-sect-proj.iam.gserviceaccount.com'}), {mode: 0o600})
+    fs.writeFileSync(path.join(work, 'dezc.yaml'), 'gcp:\n  project: gcp-sect-proj\n  keyDir: ./keys\n')
+    const r = await runCli(['tf', 'init', '--skip-terraform-init', '--json'], {env: baseEnv(), cwd: work})
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.json()).toMatchObject({settings: {project: 'gcp-sect-proj', credentials: key, credentialsKind: 'key'}, sources: {project: 'config gcp.project'}})
+  })
+
   it('never overwrites a file the user edited without --force; --force keeps a .bak', async () => {
     const dir = path.join(work, 'tf')
     const args = ['tf', 'init', '--dir', dir, '--project', 'my-proj-1', '--skip-terraform-init']
