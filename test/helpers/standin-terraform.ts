@@ -14,6 +14,8 @@ export interface StandinStep {
   code?: number
   stdout?: string
   stderr?: string
+  /** Keep running until SIGINT; then, like terraform, say "Interrupt received." and exit 1. */
+  untilSigint?: boolean
 }
 
 export interface StandinScenario {
@@ -29,6 +31,7 @@ export interface StandinCall {
   argv: string[]
   cwd: string
   env: Record<string, string>
+  pid: number
 }
 
 export interface Standin {
@@ -39,6 +42,8 @@ export interface Standin {
   calls(): StandinCall[]
   /** Calls other than the `version` probes. */
   runs(): StandinCall[]
+  /** SIGINTs the stand-in received. */
+  sigints(): number
   reset(): void
 }
 
@@ -48,8 +53,21 @@ const path = require('node:path')
 const here = __dirname
 const scenario = JSON.parse(fs.readFileSync(path.join(here, 'scenario.json'), 'utf8'))
 const argv = process.argv.slice(2)
-fs.appendFileSync(path.join(here, 'calls.jsonl'), JSON.stringify({argv, cwd: process.cwd(), env: process.env}) + '\n')
 const sub = argv[0]
+const step = (scenario.steps || {})[sub] || {}
+if (step.untilSigint) {
+  // Installed before the call is logged, so a test that saw the call can signal safely.
+  const timer = setInterval(() => {}, 1000)
+  process.on('SIGINT', () => {
+    fs.appendFileSync(path.join(here, 'signals.log'), 'SIGINT\n')
+    process.stdout.write('Interrupt received.\nPlease wait for Terraform to exit or data loss may occur.\n')
+    setTimeout(() => {
+      clearInterval(timer)
+      process.exit(1)
+    }, 1500) // longer than dezc's 1 s grace, so a second, forwarded SIGINT would be seen
+  })
+}
+fs.appendFileSync(path.join(here, 'calls.jsonl'), JSON.stringify({argv, cwd: process.cwd(), env: process.env, pid: process.pid}) + '\n')
 if (sub === 'version') {
   const v = scenario.version || '1.11.4'
   if (argv.includes('-json')) {
@@ -58,7 +76,6 @@ if (sub === 'version') {
   } else process.stdout.write('Terraform v' + v + '\n')
   process.exit(0)
 }
-const step = (scenario.steps || {})[sub] || {}
 const code = step.code || 0
 if (sub === 'init' && code === 0) {
   fs.mkdirSync('.terraform/providers', {recursive: true})
@@ -100,6 +117,7 @@ export function createStandinTerraform(scenario: StandinScenario = {}): Standin 
     setScenario,
     calls,
     runs: () => calls().filter((c) => c.argv[0] !== 'version'),
+    sigints: () => (fs.existsSync(path.join(binDir, 'signals.log')) ? fs.readFileSync(path.join(binDir, 'signals.log'), 'utf8').split('\n').filter(Boolean).length : 0),
     reset: () => fs.rmSync(callsFile, {force: true}),
   }
 }

@@ -179,6 +179,40 @@ describe('dezc tf destroy (stand-in terraform)', () => {
   })
 })
 
+describe('Ctrl-C during terraform (stand-in terraform)', () => {
+  async function interrupt(alsoSignalTerraform: boolean) {
+    tf.setScenario({steps: {apply: {untilSigint: true}}})
+    return runCli(['tf', 'apply', '--dir', dir, '--yes'], {
+      env: env(),
+      cwd: home,
+      onSpawn: (child) => {
+        const poll = setInterval(() => {
+          const apply = tf.runs().find((c) => c.argv[0] === 'apply')
+          if (!apply) return
+          clearInterval(poll)
+          // A terminal sends SIGINT to the whole foreground group; a plain kill reaches dezc only.
+          child.kill('SIGINT')
+          if (alsoSignalTerraform) process.kill(apply.pid, 'SIGINT')
+        }, 50)
+        child.on('exit', () => clearInterval(poll))
+      },
+    })
+  }
+
+  it('dezc alone got SIGINT: it passes one SIGINT on to terraform, waits for it, exits 130', async () => {
+    const r = await interrupt(false)
+    expect(r.code).toBe(130)
+    expect(r.stderr).toMatch(/Interrupted: terraform was stopped/)
+    expect(tf.sigints()).toBe(1)
+  })
+
+  it('terraform got the terminal\'s SIGINT too: dezc sends no second one (that would abandon the state)', async () => {
+    const r = await interrupt(true)
+    expect(r.code).toBe(130)
+    expect(tf.sigints()).toBe(1)
+  })
+})
+
 describe('prerequisites', () => {
   it('without terraform on PATH: exit 4 with install guidance', async () => {
     const r = await runCli(['tf', 'apply', '--dir', dir, '--yes'], {env: {HOME: home, PATH: pathWithout(), GOOGLE_APPLICATION_CREDENTIALS: ''}, cwd: home})
