@@ -168,14 +168,14 @@ interface DirState {
   credentials?: string
 }
 
-async function readDirState(dir: string): Promise<DirState> {
+async function readDirState(dir: string, cwd: string): Promise<DirState> {
   try {
     await fs.access(path.join(dir, 'main.tf'))
   } catch {
     throw new DezcError({
       code: 'TF_DIR_NOT_INITIALIZED',
       message: `${dir} has no main.tf.`,
-      suggestion: `Generate the files first: dezc tf init --dir ${path.relative(process.cwd(), dir) || '.'} --project <id>`,
+      suggestion: `Generate the files first: dezc tf init --dir ${path.relative(cwd, dir) || '.'} --project <id>`,
       exit: ExitCode.PREREQUISITE,
     })
   }
@@ -245,7 +245,7 @@ function maskOutputs(raw: unknown): Record<string, unknown> {
 
 export async function tfRun(ctx: TfContext, action: TfAction, opts: RunTfOptions): Promise<RunTfResult> {
   const dir = resolveDir(ctx, opts.dir)
-  const state = await readDirState(dir)
+  const state = await readDirState(dir, ctx.cwd)
   const creds = await runCredentials(ctx, dir, state, opts.credentials)
   const interactiveConfirm = action !== 'plan' && !opts.yes
   const initCmd = ['terraform', 'init', '-input=false']

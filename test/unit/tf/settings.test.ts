@@ -73,6 +73,28 @@ describe('resolveSettings: flag > env > config > default', () => {
     expect(e.suggestions.join(' ')).toMatch(/--project/)
   })
 
+  it('asks for the project when a person can answer, validating the id as they type', async () => {
+    let validate: ((v: string) => string | true) | undefined
+    const prompter = {
+      canPrompt: true,
+      assumeYes: false,
+      confirm: async () => true,
+      select: async <T>(): Promise<T> => {
+        throw new Error('no select')
+      },
+      input: async (o: {message: string; flagHint: string; validate?: (v: string) => string | true}) => {
+        expect(o.flagHint).toBe('--project')
+        validate = o.validate
+        return ' typed-proj-1 '
+      },
+    }
+    const s = await resolveSettings({flags: {}, env, config: {}, gcp: {}, prompter})
+    expect(s.project).toBe('typed-proj-1')
+    expect(s.sources.project).toBe('prompt')
+    expect(validate!('My Project')).toMatch(/looks like the project name/)
+    expect(validate!('good-proj-1')).toBe(true)
+  })
+
   it.each([
     [{project: 'My Project'}, /Invalid GCP project id "My Project"/],
     [{project: 'my-proj-123', bucket: 'Bad_Bucket'}, /Invalid bucket name "Bad_Bucket": bucket names are lowercase/],
