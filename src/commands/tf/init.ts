@@ -46,7 +46,8 @@ export default class TfInit extends DezcCommand<typeof TfInit> {
       ['storage class', s.storageClass, r.sources.storageClass],
       ['credentials', s.credentials, r.sources.credentials],
     ]
-    for (const [k, v, src] of rows) this.log(`  ${k.padEnd(14)} ${v}  (${src})`)
+    const w = Math.max(...rows.map(([, v]) => v.length))
+    for (const [k, v, src] of rows) this.log(`  ${k.padEnd(14)} ${v.padEnd(w)}  (${src})`)
     if (r.dryRun) for (const line of formatCommands(r.commands)) this.log(line)
     else if (r.terraformInit.ran) this.log(`terraform init done (terraform ${r.terraformInit.version}). Next: dezc tf plan${f.dir ? ` --dir ${f.dir}` : ''}`)
     else this.log(`terraform init not run: ${r.terraformInit.reason}`)
