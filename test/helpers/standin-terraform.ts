@@ -7,8 +7,8 @@
  * `plan -out=FILE` writes FILE. It knows nothing of HCL or Google: it exercises dezc's side only.
  */
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
+import {makeTempDir} from './tmp.js'
 
 export interface StandinStep {
   code?: number
@@ -96,7 +96,7 @@ process.exitCode = code
 `
 
 export function createStandinTerraform(scenario: StandinScenario = {}): Standin {
-  const binDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-standin-terraform-'))
+  const binDir = makeTempDir('dezc-standin-terraform-')
   const exe = path.join(binDir, 'terraform')
   fs.writeFileSync(exe, `#!${process.execPath}\n${SCRIPT}`, {mode: 0o755})
   const scenarioFile = path.join(binDir, 'scenario.json')

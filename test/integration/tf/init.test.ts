@@ -5,11 +5,11 @@
  */
 import {parse} from '@cdktf/hcl2json'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import {beforeEach, describe, expect, it} from 'vitest'
 import {runCli} from '../../helpers/cli.js'
 import {createStandinTerraform, pathWithout} from '../../helpers/standin-terraform.js'
+import {makeTempDir} from '../../helpers/tmp.js'
 
 let home: string
 let work: string
@@ -26,8 +26,8 @@ function writeBootstrapKey(project: string): string {
 }
 
 beforeEach(() => {
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-tf-init-home-'))
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-tf-init-work-'))
+  home = makeTempDir('dezc-tf-init-home-')
+  work = makeTempDir('dezc-tf-init-work-')
 })
 
 describe('dezc tf init', () => {

@@ -6,13 +6,13 @@
 import {createHash} from 'node:crypto'
 import {execFileSync} from 'node:child_process'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 import {releasePlatform} from '../../../src/tf/install.js'
 import {runCli} from '../../helpers/cli.js'
 import {startStaticServer, type StaticServer} from '../../helpers/static-server.js'
 import {makeZip} from '../../helpers/zip-writer.js'
+import {makeTempDir} from '../../helpers/tmp.js'
 
 const V = '1.9.8'
 const rel = releasePlatform(process.platform, process.arch)
@@ -53,7 +53,7 @@ afterAll(async () => {
   await server.close()
 })
 beforeEach(() => {
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-tf-install-'))
+  home = makeTempDir('dezc-tf-install-')
   binDir = path.join(home, '.local', 'bin')
   cache = path.join(home, 'cache')
   server.files.clear()

@@ -4,11 +4,11 @@
  * codes and output. What is tested is dezc's side of the contract, not terraform.
  */
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import {beforeAll, beforeEach, describe, expect, it} from 'vitest'
 import {runCli} from '../../helpers/cli.js'
 import {createStandinTerraform, pathWithout, type Standin} from '../../helpers/standin-terraform.js'
+import {makeTempDir} from '../../helpers/tmp.js'
 
 let template: string
 let keyFile: string
@@ -27,7 +27,7 @@ const cli = (args: string[], extra: NodeJS.ProcessEnv = {}) => runCli(['tf', ...
 
 beforeAll(async () => {
   // One generated directory (with the bootstrap key named in its tfvars), copied fresh for each test.
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-tf-run-home-'))
+  home = makeTempDir('dezc-tf-run-home-')
   keyFile = path.join(home, '.gc', 'my-proj-123.json')
   fs.mkdirSync(path.dirname(keyFile), {recursive: true})
   fs.writeFileSync(keyFile, JSON.stringify({type: 'service_account', project_id: 'my-proj-123', client_email: 'dezc@my-proj-123.iam.gserviceaccount.com', private_key: 'SECRET'}), {mode: 0o600})
@@ -137,7 +137,7 @@ describe('dezc tf plan (stand-in terraform)', () => {
   it('ADC: with no key in terraform.tfvars and none found, GOOGLE_APPLICATION_CREDENTIALS is not set for terraform', async () => {
     const tfvars = path.join(dir, 'terraform.tfvars')
     fs.writeFileSync(tfvars, fs.readFileSync(tfvars, 'utf8').replace(/credentials\s+= ".*"/, 'credentials = ""'))
-    const emptyHome = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-tf-adc-'))
+    const emptyHome = makeTempDir('dezc-tf-adc-')
     const r = await cli(['plan'], {HOME: emptyHome})
     expect(r.code, r.stderr).toBe(0)
     expect(r.stderr).toMatch(/No credentials file found/)

@@ -4,7 +4,6 @@
  * test checks the saved-plan flow dezc asks for (plan -out, then apply of exactly that plan).
  */
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import {PassThrough} from 'node:stream'
 import {beforeEach, describe, expect, it} from 'vitest'
@@ -13,6 +12,7 @@ import type {ConfirmOptions, Prompter, Ui} from '../../../src/core/ui.js'
 import {PLAN_FILE, renderFiles, writeManagedFiles} from '../../../src/tf/files.js'
 import {tfRun, type TfContext} from '../../../src/tf/workflow.js'
 import {createStandinTerraform, pathWithout, type Standin} from '../../helpers/standin-terraform.js'
+import {makeTempDir} from '../../helpers/tmp.js'
 
 let dir: string
 let tf: Standin
@@ -49,7 +49,7 @@ function ctxWith(answer: boolean | 'never'): TfContext {
 }
 
 beforeEach(async () => {
-  dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-tf-confirm-')), 'terraform')
+  dir = path.join(makeTempDir('dezc-tf-confirm-'), 'terraform')
   const files = await renderFiles({project: 'my-proj-123', region: 'us-central1', location: 'US', bucket: 'my-proj-123-lake', dataset: 'trips_data_all', storageClass: 'STANDARD', credentials: {kind: 'adc', source: 'test'}, sources: {}})
   await writeManagedFiles(dir, files, {force: false, dryRun: false})
   fs.mkdirSync(path.join(dir, '.terraform', 'providers'), {recursive: true})

@@ -1,11 +1,11 @@
 /** The generated terraform, parsed with a real HCL parser (@cdktf/hcl2json), and the never-overwrite-edits rule. */
 import {parse} from '@cdktf/hcl2json'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import {beforeEach, describe, expect, it} from 'vitest'
 import {GOOGLE_PROVIDER_VERSION, hclString, MARKER_FILE, readTfvarsString, renderFiles, writeManagedFiles, type GeneratedFile} from '../../../src/tf/files.js'
 import type {TfSettings} from '../../../src/tf/settings.js'
+import {makeTempDir} from '../../helpers/tmp.js'
 
 const settings = (over: Partial<TfSettings> = {}): TfSettings => ({
   project: 'my-proj-123',
@@ -94,7 +94,7 @@ describe('generated HCL (parsed by @cdktf/hcl2json)', () => {
 describe('writeManagedFiles: edited files are never overwritten without --force', () => {
   let dir: string
   beforeEach(() => {
-    dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-tf-files-')), 'terraform')
+    dir = path.join(makeTempDir('dezc-tf-files-'), 'terraform')
   })
   const v1: GeneratedFile[] = [
     {name: 'main.tf', content: 'a = 1\n'},

@@ -1,10 +1,10 @@
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import {beforeEach, describe, expect, it} from 'vitest'
 import {DezcError} from '../../../src/core/errors.js'
 import {resolveCredentials} from '../../../src/tf/credentials.js'
 import {resolveSettings} from '../../../src/tf/settings.js'
+import {makeTempDir} from '../../helpers/tmp.js'
 
 let home: string
 let env: NodeJS.ProcessEnv
@@ -28,7 +28,7 @@ async function failure(p: Promise<unknown>): Promise<DezcError> {
 }
 
 beforeEach(() => {
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-tf-settings-'))
+  home = makeTempDir('dezc-tf-settings-')
   env = {HOME: home}
 })
 
