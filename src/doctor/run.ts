@@ -3,6 +3,7 @@ import type {LoadedConfig} from '../config/load.js'
 import {connectStack, type StackEngine} from '../env/engine.js'
 import type {Stack} from '../env/profiles.js'
 import {runChecks, summarize, type Check, type CheckResult, type CheckStatus} from './check.js'
+import {cloudChecks} from './cloud-checks.js'
 import {envChecks, type DoctorContext} from './env-checks.js'
 
 export interface DoctorResult {
@@ -12,7 +13,7 @@ export interface DoctorResult {
   seconds: number
 }
 
-export const ALL_CHECKS: Array<Check<DoctorContext>> = [...envChecks]
+export const ALL_CHECKS: Array<Check<DoctorContext>> = [...envChecks, ...cloudChecks]
 
 export async function runDoctor(o: {stack: Stack; config: LoadedConfig; env?: NodeJS.ProcessEnv; timeoutMs?: number; only?: string[]; signal?: AbortSignal}): Promise<DoctorResult> {
   const t0 = performance.now()
