@@ -17,6 +17,8 @@ export interface WizardContext {
   stack: Stack
   /** Stack flags to repeat in every printed command (e.g. ` --host synology --project demo`). */
   stackArgs: string
+  /** Values one step hands to later ones (e.g. the GCP project id for terraform). */
+  shared: Record<string, string>
 }
 
 export interface WizardStep<A> {
@@ -77,7 +79,7 @@ export async function runWizard(o: WizardOptions): Promise<WizardResult> {
   await o.save(['wizard', 'profile'], profile)
   const stack = resolveStack(o.config, {...o.overrides, profile})
   const stackArgs = [profile === 'local' ? '' : ` --host ${profile}`, o.overrides.project ? ` --project ${o.overrides.project}` : '', o.overrides.dockerHost ? ` --docker-host ${o.overrides.dockerHost}` : '', o.overrides.pgPort ? ` --pg-port ${o.overrides.pgPort}` : '', o.overrides.pgadminPort ? ` --pgadmin-port ${o.overrides.pgadminPort}` : '', o.overrides.noPgadmin ? ' --no-pgadmin' : ''].join('')
-  const ctx: WizardContext = {config: o.config, ui: o.ui, signal: o.signal, stack, stackArgs}
+  const ctx: WizardContext = {config: o.config, ui: o.ui, signal: o.signal, stack, stackArgs, shared: {}}
   const outcomes: StepOutcome[] = []
   const result = (): WizardResult => ({profile, steps: outcomes, commands: outcomes.flatMap((s) => (s.status === 'done' ? s.commands : [])), answersFile: o.answersFile})
   for (const step of o.steps) {
