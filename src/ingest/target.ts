@@ -1,0 +1,60 @@
+/**
+ * Where ingest reads from and writes to. Precedence for every value: flag > env var (handled by
+ * the flag definitions) > config section `ingest` > default. The default database is the env
+ * stack's Postgres, reached the way `dezc env` publishes it.
+ */
+import {z} from 'zod'
+import type {LoadedConfig} from '../config/load.js'
+import {resolveEndpoint, servicesHost} from '../docker/endpoint.js'
+import {postgresUrl, redactUrl, resolveStack} from '../env/profiles.js'
+import {BACKUP_BASE_URL, TLC_BASE_URL, type SourceKind} from './datasets.js'
+
+export const ingestConfigSchema = z.strictObject({
+  /** Mirror of the TLC trip-data folder (the zone CSV is read from ../misc/ beside it). */
+  baseUrl: z.string().url().optional(),
+  /** Mirror of the course's csv.gz backup releases. */
+  backupBaseUrl: z.string().url().optional(),
+  source: z.enum(['tlc', 'backup']).optional(),
+  /** Target database instead of the env stack's Postgres. */
+  dbUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL').optional(),
+  /** Table name per dataset, e.g. {yellow: yellowtaxidata}. */
+  tables: z.record(z.enum(['yellow', 'green', 'fhv', 'fhvhv', 'zones']), z.string()).optional(),
+  jobs: z.number().int().min(1).max(8).optional(),
+})
+export type IngestConfig = z.infer<typeof ingestConfigSchema>
+
+export interface TargetInput {
+  dbUrl?: string
+  host?: string
+  project?: string
+  dockerHost?: string
+  baseUrl?: string
+  source?: SourceKind
+  table?: string
+  dataset?: string
+  jobs?: number
+  env?: NodeJS.ProcessEnv
+}
+
+export interface IngestSettings {
+  dbUrl: string
+  redactedDbUrl: string
+  baseUrl: string
+  source: SourceKind
+  table?: string
+  jobs: number
+}
+
+export async function ingestTarget(config: LoadedConfig, input: TargetInput): Promise<IngestSettings> {
+  const section = config.section('ingest', ingestConfigSchema) ?? {}
+  const source: SourceKind = input.source ?? section.source ?? 'tlc'
+  const baseUrl = input.baseUrl ?? (source === 'backup' ? section.backupBaseUrl ?? BACKUP_BASE_URL : section.baseUrl ?? TLC_BASE_URL)
+  let dbUrl = input.dbUrl ?? section.dbUrl
+  if (!dbUrl) {
+    const stack = resolveStack(config, {profile: input.host, project: input.project, dockerHost: input.dockerHost})
+    const endpoint = resolveEndpoint({flagHost: input.dockerHost, profileHost: stack.docker.host, profileContext: stack.docker.context, env: input.env})
+    dbUrl = postgresUrl(stack, servicesHost(endpoint, stack.servicesHostOverride, input.env))
+  }
+  const table = input.table ?? (input.dataset ? section.tables?.[input.dataset as keyof NonNullable<IngestConfig['tables']>] : undefined)
+  return {dbUrl, redactedDbUrl: redactUrl(dbUrl), baseUrl, source, table, jobs: input.jobs ?? section.jobs ?? 2}
+}
