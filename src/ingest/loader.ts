@@ -103,7 +103,7 @@ function columnDdl(c: {name: string; kind: keyof typeof PG_TYPE_OF_KIND}): strin
 }
 
 /** Fail before the COPY if DuckDB cannot bind the casts; name the offending column. */
-async function checkCasts(duck: DuckDBConnection, plan: ColumnPlan, from: string, label: string): Promise<void> {
+async function checkCasts(duck: DuckDBConnection, plan: ColumnPlan, from: string, label: string, format: SourceFormat): Promise<void> {
   try {
     await duck.runAndReadAll(`SELECT ${plan.columns.map((c) => c.expr).join(', ')} FROM ${from} LIMIT 0`)
   } catch (error) {
@@ -115,7 +115,7 @@ async function checkCasts(duck: DuckDBConnection, plan: ColumnPlan, from: string
         throw castError(label, {name: c.source, type: c.sourceType ?? '?'}, c.name, c.kind, errorMessage(inner).split('\n')[0])
       }
     }
-    throw corruptFileError(label, 'parquet', error)
+    throw corruptFileError(label, format, error)
   }
 }
 
@@ -161,7 +161,7 @@ export async function loadPeriod(o: LoadOptions): Promise<LoadResult> {
     const existing = await tableColumns(client, table)
     const plan = planColumns({columns: o.dataset.columns, fileColumns: o.source.columns, tableColumns: existing, strict: o.strict, table, file: o.label})
     for (const w of plan.warnings) o.onWarning?.(w)
-    await checkCasts(duck, plan, from, o.label)
+    await checkCasts(duck, plan, from, o.label, o.format)
     if (plan.create) {
       const cols = [...plan.create.map(columnDdl), `${quoteIdent(LOAD_ID_COLUMN)} bigint`]
       await client.query(`CREATE TABLE ${qt} (${cols.join(', ')})`)
@@ -250,7 +250,9 @@ export async function loadPeriod(o: LoadOptions): Promise<LoadResult> {
       })
     }
     if (inTx) await withTimeout(client.query('ROLLBACK'), 5000).catch(() => {})
-    if (o.signal.aborted) throw new InterruptedError(`Interrupted while loading ${o.label}: the transaction was rolled back, ${table} is unchanged.`)
+    if (o.signal.aborted) {
+      throw new DezcError({code: 'INTERRUPTED', message: `Interrupted while loading ${o.label}: the transaction was rolled back, ${table} is unchanged.`, suggestion: 'Re-run the same command to load it (loaded periods are skipped).', exit: ExitCode.INTERRUPTED})
+    }
     throw pgLoadError(error, o.label, table)
   }
 }

@@ -5,7 +5,7 @@
  * The first failure stops the remaining periods; periods already committed stay loaded.
  */
 import path from 'node:path'
-import {DezcError, InterruptedError, usageError} from '../core/errors.js'
+import {DezcError, ExitCode, InterruptedError, usageError} from '../core/errors.js'
 import {runTasks, type Task} from '../core/tasks.js'
 import type {Ui} from '../core/ui.js'
 import {redactUrl} from '../env/profiles.js'
@@ -230,7 +230,8 @@ export async function ingest(o: IngestOptions): Promise<IngestSummary> {
               source: info,
               strict: Boolean(o.strict),
               force: Boolean(o.force),
-              signal: stop.signal,
+              // A load in flight finishes even when another period fails; only Ctrl-C stops it.
+              signal: o.signal,
               onWarning: (m) => o.ui.reporter.warn(m),
               onRows: (rows, total) => {
                 const s = (Date.now() - tl) / 1000
@@ -284,10 +285,14 @@ export async function ingest(o: IngestOptions): Promise<IngestSummary> {
   }
   const loadsDone = items.flatMap((i) => (i.summary ? [i.summary] : []))
   if (firstError !== undefined || o.signal.aborted) {
-    const err = o.signal.aborted ? withDetails(new InterruptedError('Interrupted: the period being loaded was rolled back; periods listed as committed stay loaded.'), loadsDone) : firstError
+    const err = o.signal.aborted ? withDetails(interrupted('Interrupted: the period being loaded was rolled back; periods already committed stay loaded.'), loadsDone) : firstError
     throw err instanceof DezcError ? withDetails(err, loadsDone) : err
   }
   return {target, table, loads: loadsDone}
+}
+
+export function interrupted(message: string): DezcError {
+  return new DezcError({code: 'INTERRUPTED', message, suggestion: 'Re-run the same command to finish: loaded periods are skipped, downloads resume.', exit: ExitCode.INTERRUPTED})
 }
 
 function withDetails(err: DezcError, done: PeriodSummary[]): DezcError {

@@ -9,7 +9,6 @@ import path from 'node:path'
 import pg from 'pg'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {runCli} from '../../helpers/cli.js'
-import {ensureProdManifest} from '../../helpers/prod-manifest.js'
 import {startFileServer, type FileServer} from '../../helpers/file-server.js'
 import {startPostgres, type PgServer} from '../../helpers/postgres.js'
 import {CANONICAL_KINDS, sourceAggregates, tableAggregates, writeTripParquet, zonesCsv, type TripDataset} from '../../helpers/tlc-fixtures.js'
@@ -42,7 +41,6 @@ async function expectLoaded(dataset: TripDataset, table: string, period: string,
 }
 
 beforeAll(async () => {
-  ensureProdManifest()
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-ingest-cli-'))
   ;[db, srv] = await Promise.all([startPostgres(), startFileServer()])
   base = `${srv.url}trip-data/`
