@@ -21,6 +21,8 @@ export interface ServedFile {
   chunked?: boolean
   /** Ignore Range headers (always 200 with the whole body). */
   noRanges?: boolean
+  /** Hold each GET this long before sending the body (to make concurrent downloads observable). */
+  delayMs?: number
 }
 
 export interface RequestLog {
@@ -36,6 +38,8 @@ export interface FileServer {
   port: number
   files: Map<string, ServedFile>
   requests: RequestLog[]
+  /** Most GET bodies in flight at the same time so far. */
+  readonly maxInFlight: number
   /** Status for unknown paths (CloudFront says 403). */
   missingStatus: number
   set(path: string, file: ServedFile): void
@@ -49,7 +53,7 @@ function contents(f: ServedFile): Buffer {
 export async function startFileServer(): Promise<FileServer> {
   const files = new Map<string, ServedFile>()
   const requests: RequestLog[] = []
-  const state = {missingStatus: 403}
+  const state = {missingStatus: 403, inFlight: 0, maxInFlight: 0}
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x')
     const log: RequestLog = {method: req.method ?? 'GET', path: url.pathname, range: req.headers.range, ifRange: req.headers['if-range'] as string | undefined, status: 0}
@@ -86,6 +90,13 @@ export async function startFileServer(): Promise<FileServer> {
     log.status = status
     res.writeHead(status, base)
     if (req.method === 'HEAD') return res.end()
+    if (f.delayMs && req.method === 'GET') {
+      state.inFlight++
+      state.maxInFlight = Math.max(state.maxInFlight, state.inFlight)
+      res.once('close', () => state.inFlight--)
+      setTimeout(() => res.end(slice), f.delayMs)
+      return
+    }
     if (f.cutAfter && req.method === 'GET' && (f.cutAfter.times ?? 1) > 0) {
       f.cutAfter.times = (f.cutAfter.times ?? 1) - 1
       res.write(slice.subarray(0, f.cutAfter.bytes), () => {
@@ -103,6 +114,9 @@ export async function startFileServer(): Promise<FileServer> {
     port,
     files,
     requests,
+    get maxInFlight() {
+      return state.maxInFlight
+    },
     get missingStatus() {
       return state.missingStatus
     },

@@ -159,6 +159,22 @@ export async function writeTripParquet(file: string, dataset: TripDataset, perio
   }
 }
 
+/**
+ * The same rows as a course-backup-style csv.gz (DataTalksClub/nyc-tlc-data was written by pandas:
+ * integer columns holding NULLs became floats such as "1.0", NULL is an empty field).
+ */
+export async function writeTripCsvGz(parquet: string, out: string, floatColumns: string[] = ['passenger_count', 'RatecodeID', 'payment_type']): Promise<void> {
+  const conn = await duck()
+  try {
+    const d = await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${q(parquet)})`)
+    const cols = d.getRowObjects().map((r) => String(r.column_name))
+    const select = cols.map((c) => (floatColumns.includes(c) ? `CAST("${c}" AS DOUBLE) AS "${c}"` : `"${c}"`)).join(', ')
+    await conn.run(`COPY (SELECT ${select} FROM read_parquet(${q(parquet)})) TO ${q(out)} (FORMAT csv, HEADER, COMPRESSION gzip)`)
+  } finally {
+    conn.closeSync()
+  }
+}
+
 /** The taxi zone lookup CSV: 265 rows like the TLC's (ids 264/265 as revised in 2024). */
 export function zonesCsv(): string {
   const boroughs = ['Bronx', 'Brooklyn', 'EWR', 'Manhattan', 'Queens', 'Staten Island']

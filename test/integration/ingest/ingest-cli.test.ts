@@ -4,13 +4,13 @@
  * same way from the source file.
  */
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {runCli} from '../../helpers/cli.js'
-import {startFileServer, type FileServer} from '../../helpers/file-server.js'
-import {startPostgres, type PgServer} from '../../helpers/postgres.js'
+import type {FileServer} from '../../helpers/file-server.js'
+import {startIngestFixture, stopIngestFixture} from '../../helpers/ingest-fixture.js'
+import type {PgServer} from '../../helpers/postgres.js'
 import {CANONICAL_KINDS, sourceAggregates, tableAggregates, writeTripParquet, zonesCsv, type TripDataset} from '../../helpers/tlc-fixtures.js'
 
 let db: PgServer
@@ -41,19 +41,10 @@ async function expectLoaded(dataset: TripDataset, table: string, period: string,
 }
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-ingest-cli-'))
-  ;[db, srv] = await Promise.all([startPostgres(), startFileServer()])
-  base = `${srv.url}trip-data/`
-  client = new pg.Client({connectionString: db.url})
-  await client.connect()
+  ;({db, srv, client, dir, base} = await startIngestFixture('dezc-ingest-cli-'))
 })
 
-afterAll(async () => {
-  await client?.end()
-  await srv?.close()
-  await db?.stop()
-  fs.rmSync(dir, {recursive: true, force: true})
-})
+afterAll(() => stopIngestFixture({db, srv, client, dir}))
 
 describe('dezc ingest (done means)', () => {
   it('loads every row of yellow 2021-01, skips it on re-run, --force replaces it with the same count', async () => {
