@@ -9,6 +9,9 @@ import {resolveEndpoint, servicesHost} from '../docker/endpoint.js'
 import {postgresUrl, redactUrl, resolveStack} from '../env/profiles.js'
 import {BACKUP_BASE_URL, TLC_BASE_URL, type SourceKind} from './datasets.js'
 
+/** Default base of the --in-network image: the official Node image (node on PATH, glibc for DuckDB). */
+export const DEFAULT_IMAGE_BASE = 'node:20-bookworm-slim'
+
 export const ingestConfigSchema = z.strictObject({
   /** Mirror of the TLC trip-data folder (the zone CSV is read from ../misc/ beside it). */
   baseUrl: z.string().url().optional(),
@@ -20,6 +23,8 @@ export const ingestConfigSchema = z.strictObject({
   /** Table name per dataset, e.g. {yellow: yellowtaxidata}. */
   tables: z.record(z.enum(['yellow', 'green', 'fhv', 'fhvhv', 'zones']), z.string()).optional(),
   jobs: z.number().int().min(1).max(8).optional(),
+  /** Base image for the --in-network image (must provide node >= 20.19 and glibc). */
+  imageBase: z.string().min(1).optional(),
 })
 export type IngestConfig = z.infer<typeof ingestConfigSchema>
 
@@ -33,12 +38,16 @@ export interface TargetInput {
   table?: string
   dataset?: string
   jobs?: number
+  imageBase?: string
   env?: NodeJS.ProcessEnv
 }
 
 export interface IngestSettings {
   dbUrl: string
+  /** --db-url, its env var or the config gave the URL (not derived from the env stack). */
+  explicitDbUrl: boolean
   redactedDbUrl: string
+  imageBase: string
   baseUrl: string
   source: SourceKind
   table?: string
@@ -50,11 +59,13 @@ export async function ingestTarget(config: LoadedConfig, input: TargetInput): Pr
   const source: SourceKind = input.source ?? section.source ?? 'tlc'
   const baseUrl = input.baseUrl ?? (source === 'backup' ? section.backupBaseUrl ?? BACKUP_BASE_URL : section.baseUrl ?? TLC_BASE_URL)
   let dbUrl = input.dbUrl ?? section.dbUrl
+  const explicitDbUrl = dbUrl !== undefined
   if (!dbUrl) {
     const stack = resolveStack(config, {profile: input.host, project: input.project, dockerHost: input.dockerHost})
     const endpoint = resolveEndpoint({flagHost: input.dockerHost, profileHost: stack.docker.host, profileContext: stack.docker.context, env: input.env})
     dbUrl = postgresUrl(stack, servicesHost(endpoint, stack.servicesHostOverride, input.env))
   }
   const table = input.table ?? (input.dataset ? section.tables?.[input.dataset as keyof NonNullable<IngestConfig['tables']>] : undefined)
-  return {dbUrl, redactedDbUrl: redactUrl(dbUrl), baseUrl, source, table, jobs: input.jobs ?? section.jobs ?? 2}
+  const imageBase = input.imageBase ?? section.imageBase ?? DEFAULT_IMAGE_BASE
+  return {dbUrl, explicitDbUrl, redactedDbUrl: redactUrl(dbUrl), imageBase, baseUrl, source, table, jobs: input.jobs ?? section.jobs ?? 2}
 }

@@ -31,6 +31,8 @@ export interface RequestLog {
   range?: string
   ifRange?: string
   status: number
+  /** Client address (e.g. a container's, when listening beyond loopback). */
+  remote?: string
 }
 
 export interface FileServer {
@@ -50,13 +52,14 @@ function contents(f: ServedFile): Buffer {
   return f.body ?? fs.readFileSync(f.file!)
 }
 
-export async function startFileServer(): Promise<FileServer> {
+/** `host`: where to listen (default 127.0.0.1; '0.0.0.0' lets containers reach it through their gateway). */
+export async function startFileServer(host = '127.0.0.1'): Promise<FileServer> {
   const files = new Map<string, ServedFile>()
   const requests: RequestLog[] = []
   const state = {missingStatus: 403, inFlight: 0, maxInFlight: 0}
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x')
-    const log: RequestLog = {method: req.method ?? 'GET', path: url.pathname, range: req.headers.range, ifRange: req.headers['if-range'] as string | undefined, status: 0}
+    const log: RequestLog = {method: req.method ?? 'GET', path: url.pathname, range: req.headers.range, ifRange: req.headers['if-range'] as string | undefined, status: 0, remote: req.socket.remoteAddress}
     requests.push(log)
     const send = (status: number, headers: Record<string, string | number> = {}, body?: Buffer) => {
       log.status = status
@@ -107,7 +110,7 @@ export async function startFileServer(): Promise<FileServer> {
     }
     res.end(slice)
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => server.listen(0, host, resolve))
   const {port} = server.address() as AddressInfo
   return {
     url: `http://127.0.0.1:${port}/`,

@@ -14,6 +14,7 @@ The target is the env stack's Postgres (see dezc env) unless --db-url is given.`
     '<%= config.bin %> ingest zones',
     '<%= config.bin %> ingest yellow 2021-01 --force --db-url postgresql://root:root@127.0.0.1:5432/nytaxi --json',
     '<%= config.bin %> ingest yellow --file ./yellow_tripdata_2021-01.parquet',
+    '<%= config.bin %> ingest yellow 2021-01..2021-03 --in-network --host synology',
   ]
   static strict = false
   static args = {
@@ -31,6 +32,8 @@ The target is the env stack's Postgres (see dezc env) unless --db-url is given.`
     strict: Flags.boolean({description: 'Fail when a file has a column the canonical schema does not know (default: add it with a warning).'}),
     'no-cache': Flags.boolean({description: 'Download again even when the cached file is current.'}),
     jobs: Flags.integer({description: 'Downloads in flight at once (loads run one at a time).', min: 1, max: 8}),
+    'in-network': Flags.boolean({description: 'Run the ingest in a container on the env stack\'s Docker network (built once from docker/ingest), so the data never crosses this machine\'s link.'}),
+    'image-base': Flags.string({description: 'Base image for the --in-network image (needs node >= 20.19 and glibc; default node:20-bookworm-slim).', env: 'DEZC_INGEST_IMAGE_BASE'}),
   }
 
   async run(): Promise<unknown> {
@@ -54,9 +57,10 @@ The target is the env stack's Postgres (see dezc env) unless --db-url is given.`
       table: f.table,
       dataset,
       jobs: f.jobs,
+      imageBase: f['image-base'],
     })
     this.ui.reporter.debug(`target ${settings.redactedDbUrl}; source ${settings.baseUrl}`)
-    const summary = await ingest({
+    const summary = f['in-network'] ? await this.inNetwork(dataset, periods, settings) : await ingest({
       dataset,
       periods,
       file: f.file,
@@ -79,5 +83,24 @@ The target is the env stack's Postgres (see dezc env) unless --db-url is given.`
       else this.log(`${what}: ${l.status} ${l.rows.toLocaleString('en-US')} rows into ${l.table} in ${l.seconds.toFixed(1)} s (load ${l.loadId}).`)
     }
     return summary
+  }
+
+  /** The same ingest, run by the dezc image inside the env stack's network. */
+  private async inNetwork(dataset: string, periods: string[], settings: import('../../ingest/target.js').IngestSettings) {
+    const [{ingestInNetwork, checkInNetworkFile}, {stackFromFlags}] = await Promise.all([import('../../ingest/in-network.js'), import('../../env/command-support.js')])
+    const f = this.flags
+    checkInNetworkFile(f.file)
+    const args = [dataset, ...periods, '--base-url', settings.baseUrl, '--source', settings.source, '--jobs', String(settings.jobs)]
+    if (settings.table) args.push('--table', settings.table)
+    if (f.file) args.push('--file', f.file)
+    for (const flag of ['force', 'strict', 'no-cache'] as const) if (f[flag]) args.push(`--${flag}`)
+    return ingestInNetwork({
+      stack: stackFromFlags(await this.loadDezcConfig(), f),
+      args,
+      dbUrl: settings.explicitDbUrl ? settings.dbUrl : undefined,
+      imageBase: settings.imageBase,
+      ui: this.ui,
+      signal: this.signal,
+    })
   }
 }
