@@ -112,19 +112,21 @@ export async function ingestInNetwork(o: InNetworkOptions): Promise<InNetworkSum
     if (!(await client.networkExists(stack.network))) {
       throw new DezcError({code: 'ENV_NOT_RUNNING', message: `The env stack's network ${stack.network} does not exist on the engine.`, suggestion: `Start the stack first: dezc env up${stack.project ? ` --project ${stack.project}` : ''}.`, exit: ExitCode.PREREQUISITE})
     }
-    const labels = {...baseLabels(stack), [LABEL.service]: 'ingest'}
+    const labels: Record<string, string> = {...baseLabels(stack), [LABEL.service]: 'ingest'}
     const {image, built} = await ensureImage(client, {root, base: o.imageBase, ui: o.ui, signal: o.signal, labels})
     const cache = `${stack.project ? `${stack.project}-` : ''}dezc-ingest-cache`
     if (!(await client.inspectVolume(cache))) await client.createVolume(cache, labels)
     const dbUrl = o.dbUrl ?? postgresUrl(stack, stack.postgres.alias, 5432)
     const name = `${stack.project ? `${stack.project}-` : ''}dezc-ingest-${process.pid}`
+    // Not marked "managed": `dezc env up` removes managed containers it does not know as orphans.
+    const containerLabels = Object.fromEntries(Object.entries(labels).filter(([k]) => k !== LABEL.managed))
     await client.removeContainer(name, true)
     await client.createContainer(name, {
       Image: image,
       Cmd: ['ingest', ...o.args, '--json'],
       // The URL (with its password) goes through the environment, not the command line.
       Env: [`DEZC_INGEST_DB_URL=${dbUrl}`],
-      Labels: labels,
+      Labels: containerLabels,
       HostConfig: {NetworkMode: stack.network, Mounts: [{Type: 'volume', Source: cache, Target: '/cache'}]},
     })
     const onAbort = () => void client.signalContainer(name, 'SIGINT')

@@ -4,6 +4,7 @@
  * stack's Postgres, reached the way `dezc env` publishes it.
  */
 import {z} from 'zod'
+import {DezcError, ExitCode} from '../core/errors.js'
 import type {LoadedConfig} from '../config/load.js'
 import {resolveEndpoint, servicesHost} from '../docker/endpoint.js'
 import {postgresUrl, redactUrl, resolveStack} from '../env/profiles.js'
@@ -21,7 +22,7 @@ export const ingestConfigSchema = z.strictObject({
   /** Target database instead of the env stack's Postgres. */
   dbUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL').optional(),
   /** Table name per dataset, e.g. {yellow: yellowtaxidata}. */
-  tables: z.record(z.enum(['yellow', 'green', 'fhv', 'fhvhv', 'zones']), z.string()).optional(),
+  tables: z.partialRecord(z.enum(['yellow', 'green', 'fhv', 'fhvhv', 'zones']), z.string()).optional(),
   jobs: z.number().int().min(1).max(8).optional(),
   /** Base image for the --in-network image (must provide node >= 20.19 and glibc). */
   imageBase: z.string().min(1).optional(),
@@ -62,6 +63,15 @@ export async function ingestTarget(config: LoadedConfig, input: TargetInput): Pr
   const explicitDbUrl = dbUrl !== undefined
   if (!dbUrl) {
     const stack = resolveStack(config, {profile: input.host, project: input.project, dockerHost: input.dockerHost})
+    if (stack.missingSecrets.includes('postgres')) {
+      const flags = `${stack.profile === 'local' ? '' : ` --host ${stack.profile}`}${stack.project ? ` --project ${stack.project}` : ''}`
+      throw new DezcError({
+        code: 'NO_DB_PASSWORD',
+        message: `Profile "${stack.profile}" has no Postgres password yet (dezc generates one when it first starts the stack).`,
+        suggestion: [`Start the stack first: dezc env up${flags}`, 'Or pass --db-url postgresql://USER:PASSWORD@HOST:PORT/DB.'],
+        exit: ExitCode.PREREQUISITE,
+      })
+    }
     const endpoint = resolveEndpoint({flagHost: input.dockerHost, profileHost: stack.docker.host, profileContext: stack.docker.context, env: input.env})
     dbUrl = postgresUrl(stack, servicesHost(endpoint, stack.servicesHostOverride, input.env))
   }
