@@ -70,7 +70,9 @@ export class DockerClient {
   }
 
   /** Reach the engine within a short timeout; map every way this fails to an error with the fix. */
-  async ping(timeoutMs = 5000): Promise<EngineInfo> {
+  async ping(timeoutMs?: number): Promise<EngineInfo> {
+    // ssh pays a handshake and starts `docker system dial-stdio` on the far side first.
+    timeoutMs ??= this.endpoint.kind === 'ssh' ? 15_000 : 5000
     try {
       const v = (await this.docker.version({abortSignal: AbortSignal.timeout(timeoutMs)} as never)) as unknown as Record<string, string>
       return {version: v.Version, apiVersion: v.ApiVersion, os: v.Os, arch: v.Arch}
@@ -82,9 +84,9 @@ export class DockerClient {
     }
   }
 
-  async info(): Promise<{loggingDriver?: string; operatingSystem?: string; architecture?: string; name?: string}> {
+  async info(): Promise<{loggingDriver?: string; operatingSystem?: string; architecture?: string; name?: string; dockerRootDir?: string}> {
     const i = (await this.call('read engine info', () => this.docker.info())) as Record<string, string>
-    return {loggingDriver: i.LoggingDriver, operatingSystem: i.OperatingSystem, architecture: i.Architecture, name: i.Name}
+    return {loggingDriver: i.LoggingDriver, operatingSystem: i.OperatingSystem, architecture: i.Architecture, name: i.Name, dockerRootDir: i.DockerRootDir}
   }
 
   // ---------- containers ----------

@@ -26,12 +26,12 @@ export function stackEndpoint(stack: Stack): DockerEndpoint {
   return endpoint
 }
 
-export async function connectStack(stack: Stack): Promise<StackEngine> {
+export async function connectStack(stack: Stack, options: {pingTimeoutMs?: number} = {}): Promise<StackEngine> {
   const endpoint = stackEndpoint(stack)
   const {DockerClient} = await import('../docker/client.js')
   const client = await DockerClient.connect(endpoint)
   try {
-    const info = await client.ping()
+    const info = await client.ping(options.pingTimeoutMs)
     return {client, endpoint, info, host: servicesHost(endpoint, stack.servicesHostOverride)}
   } catch (error) {
     client.close()

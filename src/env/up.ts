@@ -375,7 +375,14 @@ export async function waitHealthy(engine: StackEngine, stack: Stack, specs: Cont
         if (!restarts.has(spec.service)) restarts.set(spec.service, restartCount)
         const looping = restartCount > restarts.get(spec.service)! || state.Restarting
         if (health === 'unhealthy' || (!state.Running && !state.Restarting && state.Status !== 'created') || looping) {
-          const why = health === 'unhealthy' ? 'is unhealthy' : looping ? 'keeps restarting' : `exited with code ${state.ExitCode}`
+          // The cause first: a process that exits (and is restarted) also turns "unhealthy" soon after.
+          const why = looping
+            ? 'keeps restarting'
+            : !state.Running
+              ? `exited with code ${state.ExitCode}`
+              : restartCount > 0
+                ? `keeps restarting (${restartCount} restart${restartCount === 1 ? '' : 's'}) and is unhealthy`
+                : 'is unhealthy'
           throw await serviceFailed(engine.client, spec, why)
         }
         if (state.Running && (health === 'healthy' || (await clientProbe(spec.service)))) pending.delete(spec.service)

@@ -60,7 +60,7 @@ describe('env lifecycle on a real engine', () => {
     const ping = await fetch(`http://127.0.0.1:${paPort}/misc/ping`)
     expect(ping.status).toBe(200)
     // pgAdmin imported the server under its network alias, not localhost
-    const servers = await (await fetch(`http://127.0.0.1:${paPort}/servers.json`)).json()
+    const servers = (await (await fetch(`http://127.0.0.1:${paPort}/servers.json`)).json()) as {Servers: Record<string, unknown>}
     expect(servers.Servers['1']).toMatchObject({Host: 'pgdatabase', Port: 5432, Username: 'root', MaintenanceDB: 'nytaxi'})
     // labelled, published on loopback only
     const info = await docker.getContainer(`${project}-pgsql-dev`).inspect()

@@ -47,7 +47,7 @@ describe('remote Docker endpoints', () => {
     const logs = await runCli(['env', 'logs', 'postgres', '--docker-host', host, '--project', sshProject, '--tail', '5'], {env})
     expect(logs.code, logs.stderr).toBe(0)
     expect(logs.stdout).toMatch(/^postgres \| /m)
-  })
+  }, 180_000) // three CLI runs, each paying an ssh handshake: slow on a busy 2-core machine
 
   it('ssh:// with a key the server refuses is a clear authentication error', async () => {
     const r = await runCli(['env', 'status', '--docker-host', `ssh://root@127.0.0.1:${sshd.port}`], {env: {DEZC_SSH_COMMAND: sshd.badSshCommand}})

@@ -1,0 +1,5 @@
+/** The wizard's steps, in the course's order. */
+import type {WizardStep} from '../wizard.js'
+import {envStep} from './env.js'
+
+export const WIZARD_STEPS: Array<WizardStep<any>> = [envStep]
