@@ -354,6 +354,54 @@ export class DockerClient {
     })
   }
 
+  /**
+   * Build an image from a tar build context (the classic builder, so old engines work too). Build
+   * failures arrive as an `error` event inside a 200 stream: scan for it. `onLine` gets each step line.
+   */
+  async buildImage(context: NodeJS.ReadableStream, options: {tag: string; dockerfile: string; buildargs?: Record<string, string>; labels?: Record<string, string>; signal?: AbortSignal}, onLine: (line: string) => void): Promise<void> {
+    const stream = (await this.call(`build image ${options.tag}`, () =>
+      this.docker.buildImage(context as never, {t: options.tag, dockerfile: options.dockerfile, buildargs: options.buildargs, labels: options.labels, rm: true, forcerm: true, abortSignal: options.signal} as Dockerode.ImageBuildOptions),
+    )) as NodeJS.ReadableStream
+    const events = await new Promise<Array<Record<string, any>>>((resolve, reject) => {
+      this.docker.modem.followProgress(stream, (err: Error | null, output: Array<Record<string, any>>) => (err ? reject(err) : resolve(output)), (e: Record<string, any>) => {
+        const line = String(e.stream ?? e.status ?? '').trim()
+        if (line) onLine(line)
+      })
+    }).catch((error) => {
+      throw this.mapError(error, `build image ${options.tag}`)
+    })
+    const failed = events.find((e) => e.error || e.errorDetail)
+    if (failed) {
+      const detail = String(failed.error ?? failed.errorDetail?.message)
+      const missingBase = /pull access denied|not found|manifest unknown|dial tcp|no such host/i.test(detail)
+      throw new DezcError({
+        code: 'IMAGE_BUILD_FAILED',
+        message: `Building ${options.tag} failed: ${detail}`,
+        suggestion: missingBase ? ['The base image is not on the engine and cannot be pulled: load it there (docker load / a registry mirror) or choose another base.'] : ['Run with --verbose to see every build step.'],
+        exit: missingBase ? ExitCode.PREREQUISITE : ExitCode.FAILURE,
+      })
+    }
+  }
+
+  /** Wait until a container stops; resolves with its exit code. */
+  async waitContainer(name: string): Promise<number> {
+    const r = (await this.call(`wait for container ${name}`, () => this.docker.getContainer(name).wait())) as {StatusCode?: number}
+    return r.StatusCode ?? -1
+  }
+
+  /** Send a signal to a running container (e.g. SIGINT to let the process inside clean up). */
+  async signalContainer(name: string, signal: string): Promise<void> {
+    await this.call(`signal container ${name}`, async () => {
+      try {
+        await this.docker.getContainer(name).kill({signal})
+      } catch (error) {
+        const code = (error as {statusCode?: number}).statusCode
+        if (code === 404 || code === 409) return // gone / not running
+        throw error
+      }
+    })
+  }
+
   // ---------- helpers ----------
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
