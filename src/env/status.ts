@@ -93,3 +93,19 @@ export function formatUptime(seconds: number | null): string {
   if (seconds < 172_800) return `${Math.round(seconds / 3600)}h`
   return `${Math.round(seconds / 86_400)}d`
 }
+
+/**
+ * The host port the stack's Postgres really publishes, read from the engine: `env up --pg-port`
+ * may have chosen another than the profile's. Undefined when the engine or container is not there.
+ */
+export async function livePostgresPort(stack: Stack, pingTimeoutMs = 3000): Promise<number | undefined> {
+  let engine: Awaited<ReturnType<typeof connectStack>> | undefined
+  try {
+    engine = await connectStack(stack, {pingTimeoutMs})
+    return publishedPort(await engine.client.inspectContainer(stack.postgres.container), 5432)
+  } catch {
+    return undefined
+  } finally {
+    engine?.client.close()
+  }
+}

@@ -57,3 +57,13 @@ export function timeScale(env: NodeJS.ProcessEnv = process.env): number {
   const v = Number(env.DEZC_GCP_TIME_SCALE)
   return Number.isFinite(v) && v > 0 ? v : 1
 }
+
+/** For prompts: true when the answer is a valid project ID, else the reason. */
+export function projectIdProblem(answer: string): string | true {
+  try {
+    validateProjectId(answer.trim())
+    return true
+  } catch (error) {
+    return (error as Error).message
+  }
+}

@@ -8,7 +8,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type {Prompter} from '../core/ui.js'
 import {adcQuotaProject} from './auth.js'
-import {validateProjectId} from './defaults.js'
+import {projectIdProblem, validateProjectId} from './defaults.js'
 
 export interface ProjectSource {
   project: string
@@ -40,14 +40,7 @@ export async function resolveProject(o: ResolveProjectOptions): Promise<ProjectS
   const answer = await o.prompter.input({
     message: 'Google Cloud project ID',
     flagHint: '--project PROJECT_ID (or set gcp.project in dezc.yaml)',
-    validate: (v) => {
-      try {
-        validateProjectId(v.trim())
-        return true
-      } catch (error) {
-        return (error as Error).message
-      }
-    },
+    validate: projectIdProblem,
   })
   return {project: validateProjectId(answer.trim()), source: 'prompt'}
 }

@@ -63,7 +63,7 @@ export interface IngestSummary {
 
 const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_$]{0,62}(\.[A-Za-z_][A-Za-z0-9_$]{0,62})?$/
 
-interface Item {
+export interface Item {
   period: string
   label: string
   url?: string
@@ -152,13 +152,17 @@ class Semaphore {
 
 const fmt = (n: number) => n.toLocaleString('en-US')
 
-export async function ingest(o: IngestOptions): Promise<IngestSummary> {
+/** Every check that needs no I/O, shared by the load and by --dry-run. */
+export function prepareIngest(o: Pick<IngestOptions, 'dataset' | 'periods' | 'file' | 'baseUrl' | 'source' | 'now' | 'table' | 'dbUrl'>): {spec: DatasetSpec; table: string; items: Item[]; format: SourceFormat; magic: Magic} {
   const spec = resolveDataset(o.dataset)
   const table = o.table ?? spec.table
   if (!TABLE_NAME.test(table)) throw usageError('INVALID_TABLE', `Invalid --table "${table}".`, 'Use a plain name or schema.name of letters, digits and "_" (e.g. --table yellowtaxidata).')
   if (!/^postgres(ql)?:\/\//.test(o.dbUrl)) throw usageError('INVALID_DB_URL', `--db-url must be a postgresql:// URL (got ${redactUrl(o.dbUrl)}).`, 'For example --db-url postgresql://root:root@127.0.0.1:5432/nytaxi')
-  const items = planItems(o, spec)
-  const {format, magic} = formatOf(spec, o)
+  return {spec, table, items: planItems(o, spec), ...formatOf(spec, o)}
+}
+
+export async function ingest(o: IngestOptions): Promise<IngestSummary> {
+  const {spec, table, items, format, magic} = prepareIngest(o)
   const target = redactUrl(o.dbUrl)
 
   // Reachability, credentials and the ledger, before any download.

@@ -41,6 +41,8 @@ export interface TargetInput {
   jobs?: number
   imageBase?: string
   env?: NodeJS.ProcessEnv
+  /** Ask the engine which port the stack's Postgres really publishes (the commands do; unit tests do not). */
+  livePort?: boolean
 }
 
 export interface IngestSettings {
@@ -73,7 +75,10 @@ export async function ingestTarget(config: LoadedConfig, input: TargetInput): Pr
       })
     }
     const endpoint = resolveEndpoint({flagHost: input.dockerHost, profileHost: stack.docker.host, profileContext: stack.docker.context, env: input.env})
-    dbUrl = postgresUrl(stack, servicesHost(endpoint, stack.servicesHostOverride, input.env))
+    // The port the container really publishes (env up --pg-port), else the profile's.
+    const {livePostgresPort} = await import('../env/status.js')
+    const port = input.livePort ? await livePostgresPort(stack) : undefined
+    dbUrl = postgresUrl(stack, servicesHost(endpoint, stack.servicesHostOverride, input.env), port ?? stack.postgres.port)
   }
   const table = input.table ?? (input.dataset ? section.tables?.[input.dataset as keyof NonNullable<IngestConfig['tables']>] : undefined)
   const imageBase = input.imageBase ?? section.imageBase ?? DEFAULT_IMAGE_BASE

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {DezcCommand} from '../../core/base-command.js'
-import {stackFlags} from '../../core/flags.js'
+import {dryRunFlag, stackFlags} from '../../core/flags.js'
 
 export default class Ingest extends DezcCommand<typeof Ingest> {
   static summary = 'Load NYC TLC trip data (yellow, green, fhv, fhvhv) or the taxi zones into Postgres, at the speed of COPY.'
@@ -15,6 +15,7 @@ The target is the env stack's Postgres (see dezc env) unless --db-url is given.`
     '<%= config.bin %> ingest yellow 2021-01 --force --db-url postgresql://root:root@127.0.0.1:5432/nytaxi --json',
     '<%= config.bin %> ingest yellow --file ./yellow_tripdata_2021-01.parquet',
     '<%= config.bin %> ingest yellow 2021-01..2021-03 --in-network --host synology',
+    '<%= config.bin %> ingest yellow 2021 --dry-run',
   ]
   static strict = false
   static args = {
@@ -23,6 +24,7 @@ The target is the env stack's Postgres (see dezc env) unless --db-url is given.`
   }
   static flags = {
     ...stackFlags,
+    ...dryRunFlag,
     'db-url': Flags.string({description: 'Target database (postgresql://user:pass@host:port/db); default: the env stack\'s Postgres.', env: 'DEZC_INGEST_DB_URL'}),
     table: Flags.string({description: 'Target table (default: yellow_taxi_data, green_taxi_data, fhv_taxi_data, fhvhv_taxi_data, zones).'}),
     'base-url': Flags.string({description: 'Where the trip files are (default: the TLC CDN https://d37ci6vzurychx.cloudfront.net/trip-data/).', env: 'DEZC_INGEST_BASE_URL'}),
@@ -58,8 +60,15 @@ The target is the env stack's Postgres (see dezc env) unless --db-url is given.`
       dataset,
       jobs: f.jobs,
       imageBase: f['image-base'],
+      livePort: true,
     })
     this.ui.reporter.debug(`target ${settings.redactedDbUrl}; source ${settings.baseUrl}`)
+    if (f['dry-run']) {
+      const {planIngest, renderIngestDryRun} = await import('../../ingest/dry-run.js')
+      const plan = await planIngest({dataset, periods, file: f.file, baseUrl: settings.baseUrl, source: settings.source, table: settings.table, dbUrl: settings.dbUrl, force: f.force, signal: this.signal, ui: this.ui})
+      this.log(renderIngestDryRun(plan))
+      return plan
+    }
     const summary = f['in-network'] ? await this.inNetwork(dataset, periods, settings) : await ingest({
       dataset,
       periods,

@@ -21,19 +21,12 @@ async function knownProject(ctx: WizardContext): Promise<string | undefined> {
 }
 
 async function askProject(ctx: WizardContext, saved: {project?: string} | false | undefined): Promise<string> {
-  const {validateProjectId} = await import('../../gcp/defaults.js')
+  const {projectIdProblem} = await import('../../gcp/defaults.js')
   const project = await ctx.ui.prompter.input({
     message: 'Google Cloud project ID (as in the console, e.g. my-zoomcamp-123456)',
     default: (saved && saved.project) || (await knownProject(ctx)),
     flagHint: '--project',
-    validate: (v) => {
-      try {
-        validateProjectId(v.trim())
-        return true
-      } catch (error) {
-        return (error as Error).message
-      }
-    },
+    validate: projectIdProblem,
   })
   ctx.shared.project = project.trim()
   return ctx.shared.project

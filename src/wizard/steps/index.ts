@@ -2,5 +2,6 @@
 import type {WizardStep} from '../wizard.js'
 import {gcpStep, tfStep} from './cloud.js'
 import {envStep} from './env.js'
+import {ingestStep} from './ingest.js'
 
-export const WIZARD_STEPS: Array<WizardStep<any>> = [envStep, gcpStep, tfStep]
+export const WIZARD_STEPS: Array<WizardStep<any>> = [envStep, ingestStep, gcpStep, tfStep]

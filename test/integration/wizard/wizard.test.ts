@@ -11,7 +11,10 @@ import {runCli} from '../../helpers/cli.js'
 import {freePort, removeProject, uniqueProject} from '../../helpers/docker.js'
 import {FakeGcp} from '../../helpers/fake-gcp.js'
 import {createStandinTerraform, pathWithout} from '../../helpers/standin-terraform.js'
+import {startFileServer} from '../../helpers/file-server.js'
+import {writeTripParquet} from '../../helpers/tlc-fixtures.js'
 import {TmuxSession} from '../../helpers/tmux.js'
+import pg from 'pg'
 
 const sessions: TmuxSession[] = []
 const projects: string[] = []
@@ -30,34 +33,60 @@ afterAll(async () => {
 })
 
 describe('dezc wizard in a real terminal', () => {
-  it('local path: picks the profile, starts the stack, saves the answers, prints the commands to repeat it', async () => {
+  it('local path: picks the profile, starts the stack, loads one month from a loopback mirror, saves the answers, prints the commands', async () => {
     const dir = workdir()
     const project = uniqueProject('wiz')
     projects.push(project)
     const [pgPort, paPort] = [await freePort(), await freePort()]
-    const s = TmuxSession.start(['wizard', '--project', project, '--pg-port', String(pgPort), '--pgadmin-port', String(paPort)], {cwd: dir, env: privateEnv(dir)})
-    sessions.push(s)
-    await s.waitFor(/Where should the database stack run\?/)
-    s.send('Enter') // local is the default
-    await s.waitFor(new RegExp(`Start Postgres on port ${pgPort} and pgAdmin on port ${paPort} \\(profile local\\)\\?`))
-    s.send('y', true)
-    s.send('Enter')
-    await s.waitFor(/Set up the Google Cloud service account/, 120_000)
-    s.send('n', true)
-    s.send('Enter')
-    await s.waitFor(/Create the course's GCS bucket and BigQuery dataset/)
-    s.send('n', true)
-    s.send('Enter')
-    const screen = await s.waitFor(/To repeat the finished steps without the wizard:/, 120_000)
-    expect(screen).toContain(`dezc env up --project ${project} --pg-port ${pgPort} --pgadmin-port ${paPort}`)
-    expect(screen).toMatch(/done +Start Postgres and pgAdmin — Postgres at postgresql:\/\/root:\*+@127\.0\.0\.1:\d+\/nytaxi/)
-    expect(await s.exitCode()).toBe(0)
-    const saved = parse(fs.readFileSync(path.join(dir, 'dezc.yaml'), 'utf8'))
-    expect(saved.wizard).toEqual({profile: 'local', steps: {env: {up: true}, gcp: false, tf: false}})
-    const status = await runCli(['env', 'status', '--project', project, '--json'])
-    expect(status.code, status.stderr).toBe(0)
-    expect(status.json().ok).toBe(true)
-  }, 180_000)
+    const srv = await startFileServer()
+    const parquet = path.join(dir, 'yellow_tripdata_2021-01.parquet')
+    await writeTripParquet(parquet, 'yellow', '2021-01', 5000)
+    srv.set('/trip-data/yellow_tripdata_2021-01.parquet', {file: parquet})
+    try {
+      const env = {...privateEnv(dir), DEZC_INGEST_BASE_URL: `${srv.url}trip-data/`}
+      const s = TmuxSession.start(['wizard', '--project', project, '--pg-port', String(pgPort), '--pgadmin-port', String(paPort)], {cwd: dir, env})
+      sessions.push(s)
+      await s.waitFor(/Where should the database stack run\?/)
+      s.send('Enter') // local is the default
+      await s.waitFor(new RegExp(`Start Postgres on port ${pgPort} and pgAdmin on port ${paPort} \\(profile local\\)\\?`))
+      s.send('y', true)
+      s.send('Enter')
+      await s.waitFor(/Load NYC taxi trip data into Postgres now\?/, 120_000)
+      s.send('y', true)
+      s.send('Enter')
+      await s.waitFor(/Which dataset\?/)
+      s.send('Enter') // yellow is the default
+      await s.waitFor(/Which months\?/)
+      s.send('Enter') // 2021-01 is the default
+      await s.waitFor(/Set up the Google Cloud service account/, 120_000)
+      s.send('n', true)
+      s.send('Enter')
+      await s.waitFor(/Create the course's GCS bucket and BigQuery dataset/)
+      s.send('n', true)
+      s.send('Enter')
+      const screen = await s.waitFor(/To repeat the finished steps without the wizard:/, 120_000)
+      expect(screen).toContain(`dezc env up --project ${project} --pg-port ${pgPort} --pgadmin-port ${paPort}`)
+      expect(screen).toContain(`dezc ingest yellow 2021-01 --project ${project}`)
+      expect(screen).toMatch(/done +Start Postgres and pgAdmin — Postgres at postgresql:\/\/root:\*+@127\.0\.0\.1:\d+\/nytaxi/)
+      expect(screen).toMatch(/done +Load NYC taxi trip data — 5,000 rows in yellow_taxi_data/)
+      expect(await s.exitCode()).toBe(0)
+      const saved = parse(fs.readFileSync(path.join(dir, 'dezc.yaml'), 'utf8'))
+      expect(saved.wizard).toEqual({profile: 'local', steps: {env: {up: true}, ingest: {dataset: 'yellow', periods: '2021-01'}, gcp: false, tf: false}})
+      // Real effects: the stack is healthy and the rows are in its Postgres.
+      const status = await runCli(['env', 'status', '--project', project, '--json'])
+      expect(status.code, status.stderr).toBe(0)
+      expect(status.json().ok).toBe(true)
+      const client = new pg.Client({connectionString: `postgresql://root:root@127.0.0.1:${pgPort}/nytaxi`})
+      await client.connect()
+      try {
+        expect((await client.query('select count(*)::int as n from yellow_taxi_data')).rows[0].n).toBe(5000)
+      } finally {
+        await client.end()
+      }
+    } finally {
+      await srv.close()
+    }
+  }, 240_000)
 
   it('cloud path: skips the stack, bootstraps GCP on the loopback fake, runs a STAND-IN terraform after the plan is confirmed', async () => {
     const fake = new FakeGcp()
@@ -72,6 +101,9 @@ describe('dezc wizard in a real terminal', () => {
       await s.waitFor(/Where should the database stack run\?/)
       s.send('Enter')
       await s.waitFor(/Start Postgres on port/)
+      s.send('n', true)
+      s.send('Enter')
+      await s.waitFor(/Load NYC taxi trip data into Postgres now\?/)
       s.send('n', true)
       s.send('Enter')
       await s.waitFor(/Set up the Google Cloud service account/)
@@ -99,7 +131,7 @@ describe('dezc wizard in a real terminal', () => {
       expect(keys).toHaveLength(1)
       expect(fs.statSync(path.join(dir, '.gc', keys[0])).mode & 0o777).toBe(0o600)
       expect(tf.runs().map((c) => c.argv[0])).toEqual(['init', 'plan', 'apply', 'output'])
-      expect(parse(fs.readFileSync(path.join(dir, 'dezc.yaml'), 'utf8')).wizard.steps).toEqual({env: false, gcp: {project: 'wiz-proj-1'}, tf: {project: 'wiz-proj-1'}})
+      expect(parse(fs.readFileSync(path.join(dir, 'dezc.yaml'), 'utf8')).wizard.steps).toEqual({env: false, ingest: false, gcp: {project: 'wiz-proj-1'}, tf: {project: 'wiz-proj-1'}})
     } finally {
       await fake.stop()
     }

@@ -1,0 +1,87 @@
+/**
+ * `dezc ingest --dry-run`: which periods would be loaded, replaced or skipped (from the ledger,
+ * when the database answers), and the manual commands that do roughly the same — curl, DuckDB
+ * for parquet, psql \copy. Nothing is downloaded and nothing is written.
+ */
+import path from 'node:path'
+import type {Ui} from '../core/ui.js'
+import {redactUrl} from '../env/profiles.js'
+import {loadedPeriods} from './loader.js'
+import {connectPg} from './pg.js'
+import {prepareIngest, type IngestOptions} from './service.js'
+
+export interface IngestPlanStep {
+  period: string
+  action: 'load' | 'replace' | 'skip' | 'load or skip'
+  source: string
+  /** For skips: the rows already loaded. */
+  rows?: number
+  /** For skips and replacements: the load that holds the period now. */
+  loadId?: number
+}
+
+export interface IngestDryRun {
+  dryRun: true
+  target: string
+  table: string
+  /** False when the database could not be asked; then skips are unknown. */
+  ledgerRead: boolean
+  steps: IngestPlanStep[]
+  commands: string[]
+}
+
+const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`)
+
+export async function planIngest(o: Pick<IngestOptions, 'dataset' | 'periods' | 'file' | 'baseUrl' | 'source' | 'table' | 'dbUrl' | 'force' | 'signal'> & {ui: Ui}): Promise<IngestDryRun> {
+  const {spec, table, items, format} = prepareIngest(o)
+  let done = new Map<string, {rows: number; loadId: number}>()
+  let ledgerRead = false
+  try {
+    const client = await connectPg(o.dbUrl, o.signal)
+    try {
+      done = await loadedPeriods(client, table, spec.name, items.map((i) => i.period))
+      ledgerRead = true
+    } finally {
+      await client.end().catch(() => {})
+    }
+  } catch (error) {
+    o.ui.reporter.warn(`Could not read what is loaded already (${(error as Error).message.split('\n')[0]}); every period is shown as "load or skip".`)
+  }
+  const target = redactUrl(o.dbUrl)
+  const steps: IngestPlanStep[] = items.map((it) => {
+    const source = it.url ?? it.localPath!
+    const prior = done.get(it.period)
+    if (!ledgerRead) return {period: it.period, action: 'load or skip', source}
+    if (prior && !o.force) return {period: it.period, action: 'skip', source, rows: prior.rows, loadId: prior.loadId}
+    return prior ? {period: it.period, action: 'replace', source, loadId: prior.loadId} : {period: it.period, action: 'load', source}
+  })
+  // psql asks for the password: it is never printed, not even masked.
+  const u = new URL(o.dbUrl)
+  u.password = ''
+  const psqlUrl = u.toString()
+  const commands: string[] = []
+  for (const [i, step] of steps.entries()) {
+    if (step.action === 'skip') continue
+    const it = items[i]
+    const file = it.localPath ?? path.basename(new URL(it.url!).pathname)
+    if (it.url) commands.push(`curl -fL --retry 5 -C - -o ${q(file)} ${q(it.url)}`)
+    let csv = file
+    if (format === 'parquet') {
+      csv = file.replace(/\.parquet$/, '') + '.csv'
+      commands.push(`duckdb -c ${q(`COPY (SELECT * FROM '${file}') TO '${csv}' (HEADER)`)}`)
+    }
+    const gz = csv.endsWith('.gz')
+    const from = gz ? `PROGRAM 'gzip -dc ${csv}'` : `'${csv}'`
+    if (step.action === 'replace') commands.push(`psql ${q(psqlUrl)} -c ${q(`DELETE FROM ${table} WHERE dezc_load_id = ${step.loadId}`)}   # dezc deletes and loads in one transaction`)
+    commands.push(`psql ${q(psqlUrl)} -c ${q(`\\copy ${table} FROM ${from} CSV HEADER`)}   # the table must exist with matching columns; dezc creates it from the canonical schema`)
+  }
+  return {dryRun: true, target, table, ledgerRead, steps, commands}
+}
+
+export function renderIngestDryRun(r: IngestDryRun): string {
+  const lines = [`Dry run: nothing is downloaded or written. Target ${r.target}, table ${r.table}.`, '', 'Plan:']
+  for (const s of r.steps) lines.push(`  ${s.action.padEnd(12)} ${s.period.padEnd(8)} ${s.action === 'skip' ? `already loaded (${s.rows?.toLocaleString('en-US')} rows)` : s.source}`)
+  lines.push('', r.commands.length > 0 ? 'Roughly the same by hand (psql asks for the password):' : 'Nothing to do.')
+  for (const c of r.commands) lines.push(`  ${c}`)
+  return lines.join('\n')
+}

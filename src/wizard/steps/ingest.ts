@@ -1,0 +1,76 @@
+/** Wizard step: load a dataset's months into the stack's Postgres (the same service as `dezc ingest`). */
+import {DezcError, ExitCode} from '../../core/errors.js'
+import type {WizardStep} from '../wizard.js'
+
+export interface IngestAnswers {
+  dataset: string
+  /** As typed: `2021-01`, `2021-01..2021-03`, `2021`; several separated by spaces. Empty for zones. */
+  periods: string
+}
+
+export const ingestStep: WizardStep<IngestAnswers> = {
+  id: 'ingest',
+  title: 'Load NYC taxi trip data',
+  async ask(ctx, saved) {
+    const go = await ctx.ui.prompter.confirm({message: 'Load NYC taxi trip data into Postgres now?', default: saved !== false, flagHint: '--yes'})
+    if (!go) return undefined
+    const [{DATASET_NAMES}, {expandPeriods}] = await Promise.all([import('../../ingest/datasets.js'), import('../../ingest/periods.js')])
+    const dataset = await ctx.ui.prompter.select({
+      message: 'Which dataset?',
+      choices: DATASET_NAMES.map((d) => ({name: d === 'zones' ? 'zones (the 265-row taxi zone lookup)' : `${d} taxi trips`, value: d})),
+      default: (saved && saved.dataset) || 'yellow',
+      flagHint: 'dezc ingest DATASET',
+    })
+    if (dataset === 'zones') return {dataset, periods: ''}
+    const periods = await ctx.ui.prompter.input({
+      message: 'Which months? (2021-01, a range 2021-01..2021-03, or a year 2021)',
+      default: (saved && saved.periods) || '2021-01',
+      flagHint: 'dezc ingest DATASET PERIOD',
+      validate: (v) => {
+        try {
+          return expandPeriods(v.trim().split(/\s+/)).length > 0 || 'Give at least one month.'
+        } catch (error) {
+          return (error as Error).message
+        }
+      },
+    })
+    return {dataset, periods: periods.trim()}
+  },
+  async run(ctx, a) {
+    const [{ingest}, {ingestTarget}, {livePostgresPort}, {stackEndpoint}, {servicesHost}, {postgresUrl}, {cacheDir}, path] = await Promise.all([
+      import('../../ingest/service.js'),
+      import('../../ingest/target.js'),
+      import('../../env/status.js'),
+      import('../../env/engine.js'),
+      import('../../docker/endpoint.js'),
+      import('../../env/profiles.js'),
+      import('../../config/paths.js'),
+      import('node:path'),
+    ])
+    const stack = ctx.stack
+    if (stack.postgres.password === undefined) {
+      throw new DezcError({code: 'NO_DB_PASSWORD', message: `Profile "${stack.profile}" has no Postgres password yet (it is generated when the stack first starts).`, suggestion: `Answer yes to "Start Postgres", or run: dezc env up${ctx.stackArgs}`, exit: ExitCode.PREREQUISITE})
+    }
+    const host = servicesHost(stackEndpoint(stack), stack.servicesHostOverride)
+    const dbUrl = postgresUrl(stack, host, (await livePostgresPort(stack)) ?? stack.postgres.port)
+    const settings = await ingestTarget(ctx.config, {dbUrl, dataset: a.dataset, baseUrl: process.env.DEZC_INGEST_BASE_URL || undefined})
+    const summary = await ingest({
+      dataset: a.dataset,
+      periods: a.periods ? a.periods.split(/\s+/) : [],
+      baseUrl: settings.baseUrl,
+      source: settings.source,
+      table: settings.table,
+      dbUrl,
+      jobs: settings.jobs,
+      cacheRoot: path.join(cacheDir(), 'ingest'),
+      ui: ctx.ui,
+      signal: ctx.signal,
+    })
+    const rows = summary.loads.reduce((n, l) => n + l.rows, 0)
+    const loaded = summary.loads.filter((l) => l.status !== 'skipped').length
+    return `${rows.toLocaleString('en-US')} rows in ${summary.table} (${loaded} loaded, ${summary.loads.length - loaded} already there)`
+  },
+  commands(ctx, a) {
+    return [`dezc ingest ${a.dataset}${a.periods ? ` ${a.periods}` : ''}${ctx.stackArgs.replace(/ --(pg-port|pgadmin-port) \d+| --no-pgadmin/g, '')}`]
+  },
+}
