@@ -582,3 +582,34 @@ export async function teardown(s: GcpSession, o: {deleteAccount?: boolean} = {})
   await s.state.remove(s.target.project, s.target.email)
   return {project: s.target.project, serviceAccount: s.target.email, steps}
 }
+
+/**
+ * What `teardown` would do, read-only: the same decisions (only what dezc added; the account only
+ * when dezc created it or --delete-account), with the gcloud commands that would do it by hand.
+ */
+export async function planTeardown(s: GcpSession, o: {deleteAccount?: boolean} = {}): Promise<PlanStep[]> {
+  const q = (x: string) => (/^[\w@./:=~-]+$/.test(x) ? x : `'${x.replace(/'/g, `'\\''`)}'`)
+  const t = s.target
+  const account = await findAccount(s)
+  const rec = await s.state.get(t.project, t.email)
+  const createdByDezc = Boolean(rec?.createdAccount) || account?.description === SA_DESCRIPTION
+  const m = member(t.email)
+  const roles = rec ? rec.addedRoles : createdByDezc ? t.roles : []
+  const bound = roles.length > 0 ? removeMember(await call(s, 'reading the project IAM policy', () => s.api.getIamPolicy(t.project)), roles, m).changed : []
+  const local = await readLocalKey(t.keyFile)
+  const localKeyId = local.state === 'present' && local.clientEmail === t.email ? local.keyId : undefined
+  const ours = new Set([...(rec?.createdKeys ?? []), ...(localKeyId ? [localKeyId] : [])])
+  const keys = account ? (await call(s, `listing the keys of ${t.email}`, () => s.api.listKeys(t.project, t.email))).map((k) => keyIdOf(k.name)).filter((id) => ours.has(id)) : []
+  const deleteAccount = Boolean(account) && (createdByDezc || Boolean(o.deleteAccount))
+  return [
+    {step: 'roles', action: bound.length > 0 ? 'change' : 'none', detail: bound.length > 0 ? `remove ${bound.join(', ')}` : 'no binding dezc added', gcloud: bound.map((r) => `gcloud projects remove-iam-policy-binding ${t.project} --member ${m} --role ${r} --condition None`)},
+    {step: 'key', action: keys.length > 0 ? 'change' : 'none', detail: keys.length > 0 ? `delete ${keys.length} key(s) dezc created` : 'no key dezc created', gcloud: keys.map((id) => `gcloud iam service-accounts keys delete ${id} --iam-account ${t.email} --quiet`)},
+    {
+      step: 'account',
+      action: deleteAccount ? 'change' : 'none',
+      detail: !account ? `${t.email} not found` : deleteAccount ? `delete ${t.email}` : `keep ${t.email} (not created by dezc; --delete-account deletes it)`,
+      gcloud: deleteAccount ? [`gcloud iam service-accounts delete ${t.email} --project ${t.project} --quiet`] : [],
+    },
+    {step: 'keyfile', action: localKeyId ? 'change' : 'none', detail: localKeyId ? `delete ${t.keyFile}` : local.state === 'missing' ? `${t.keyFile} absent` : `${t.keyFile} is not this account's key; left alone`, gcloud: localKeyId ? [`rm ${q(t.keyFile)}`] : []},
+  ]
+}

@@ -104,6 +104,17 @@ describe('gcp bootstrap / status / teardown against the loopback Google APIs', (
     expect(st.roles.every((r: {granted: boolean}) => r.granted)).toBe(true)
     expect(st.key).toMatchObject({state: 'valid', keyId: key.private_key_id})
 
+    // Teardown --dry-run: the plan and its gcloud commands; no write, the key file stays.
+    t.fake.clearLog()
+    const dry = await t.gcp('teardown', ['--dry-run', '--json'])
+    expect(dry.code, dry.stderr).toBe(0)
+    const plan = dry.json().plan as Array<{step: string; action: string; gcloud: string[]}>
+    expect(plan.map((p) => [p.step, p.action])).toEqual([['roles', 'change'], ['key', 'change'], ['account', 'change'], ['keyfile', 'change']])
+    expect(plan.flatMap((p) => p.gcloud)).toContain(`gcloud iam service-accounts delete ${SA} --project my-proj --quiet`)
+    expect(plan.flatMap((p) => p.gcloud)).toContain(`gcloud iam service-accounts keys delete ${key.private_key_id} --iam-account ${SA} --quiet`)
+    expect(t.fake.writes()).toEqual([])
+    expect(fs.existsSync(keyFile)).toBe(true)
+
     const down = await t.gcp('teardown', ['--yes', '--json'])
     expect(down.code, down.stderr).toBe(0)
     expect(t.fake.policySnapshot('my-proj')).toEqual(before)
