@@ -90,6 +90,7 @@ export async function sparkDoctor(o: DoctorOptions): Promise<DoctorResult> {
   // --- pip pyspark and shadowing (checked early: it decides whether an unset SPARK_HOME is fine)
   const python = env.PYSPARK_PYTHON || (await platform.which('python3')) || (await platform.which('python'))
   let pip: {location?: string; version?: string | null} | undefined
+  let pythonProblem: string | undefined
   if (python) {
     const pyEnv = {...env}
     delete pyEnv.PYTHONPATH
@@ -98,8 +99,10 @@ export async function sparkDoctor(o: DoctorOptions): Promise<DoctorResult> {
       try {
         pip = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}')
       } catch {
-        pip = undefined
+        pythonProblem = `${python} printed no result`
       }
+    } else {
+      pythonProblem = `${python} failed: ${lastLines(r.stderr)}`
     }
   }
   if (!sparkHome) {
@@ -184,8 +187,8 @@ export async function sparkDoctor(o: DoctorOptions): Promise<DoctorResult> {
   }
 
   // --- leftover SPARK_HOME shadowing a pip pyspark
-  if (!python) {
-    add({id: 'pyspark-shadow', title: 'pip pyspark vs SPARK_HOME', status: 'skip', detail: 'no python3 on PATH'})
+  if (!python || pythonProblem) {
+    add({id: 'pyspark-shadow', title: 'pip pyspark vs SPARK_HOME', status: 'skip', detail: pythonProblem ?? 'no python3 on PATH'})
   } else if (!pip?.location) {
     add({id: 'pyspark-shadow', title: 'pip pyspark vs SPARK_HOME', status: 'ok', detail: 'no pip-installed pyspark'})
   } else if (sparkHome && sparkVersion && pip.version && !sameMinor(pip.version, sparkVersion.raw)) {
