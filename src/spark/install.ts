@@ -71,6 +71,8 @@ interface Plan {
   /** JAVA_HOME the block will export (known up front except for a brew JDK not yet installed). */
   javaHome?: string
   jdkInstalled: boolean
+  /** Where Homebrew's JDK keg's JAVA_HOME is (installed or not). */
+  brewHome?: string
   sparkInstalled: boolean
   py4jZip?: string
   shell: Shell
@@ -97,6 +99,7 @@ async function makePlan(o: InstallOptions): Promise<Plan> {
 
   let javaHome: string | undefined
   let jdkInstalled = false
+  let brewHome: string | undefined
   if (jdk.kind === 'reuse') {
     javaHome = jdk.java.home
     jdkInstalled = true
@@ -107,6 +110,7 @@ async function makePlan(o: InstallOptions): Promise<Plan> {
     const keg = await platform.run(jdk.brew, ['--prefix', jdk.formula], {timeoutMs: 60_000})
     if (keg.code === 0 && keg.stdout.trim()) {
       const h = brewJavaHome(keg.stdout.trim())
+      brewHome = h
       if (await isExecutable(path.join(h, 'bin', 'java'))) {
         javaHome = h
         jdkInstalled = true
@@ -121,7 +125,7 @@ async function makePlan(o: InstallOptions): Promise<Plan> {
   const sparkUrl = sparkArchiveUrl(o.mirror, spark)
   return {
     spark, distName, sparkHome, sparkUrl, sparkArchive: path.join(o.cacheDir, 'spark', `${distName}.tgz`),
-    jdk, javaHome, jdkInstalled, sparkInstalled, py4jZip,
+    jdk, javaHome, jdkInstalled, brewHome, sparkInstalled, py4jZip,
     shell: detectedShell.shell, shellGuessed: detectedShell.guessed, rcFile, rcText: await readRc(rcFile),
   }
 }
@@ -404,7 +408,7 @@ function dryRun(o: InstallOptions, plan: Plan, base: Omit<InstallResult, 'change
     )
   }
   const known = plan.py4jZip ?? (expectedPy4j(plan.spark) ? `py4j-${expectedPy4j(plan.spark)}-src.zip` : 'py4j-<version>-src.zip')
-  const javaHome = plan.javaHome ?? (jdk.kind === 'brew' ? `$(brew --prefix ${jdk.formula})/libexec/openjdk.jdk/Contents/Home` : '')
+  const javaHome = plan.javaHome ?? plan.brewHome ?? ''
   const block = renderBlock(plan.shell, {javaHome, sparkHome: plan.sparkHome, py4jZip: known})
   actions.push(`${findBlocks(plan.rcText).length > 0 ? 'replace' : 'add'} the dezc block in ${plan.rcFile}${plan.py4jZip ? '' : ' (the py4j name is read from the extracted python/lib/)'}`)
   commands.push(`cat >> ${q(plan.rcFile)} <<'EOF'\n${block}EOF`)
