@@ -72,7 +72,7 @@ if [ -n "\${JAVA_HOME:-}" ]; then RUNNER="\${JAVA_HOME}/bin/java"; else RUNNER="
 if [ -z "$RUNNER" ] || [ ! -x "$RUNNER" ]; then echo "JAVA_HOME is not set" >&2; exit 1; fi
 JV=$("$RUNNER" -version 2>&1 | head -n 1) || { echo "$RUNNER -version failed" >&2; exit 1; }
 if [ "\${1:-}" = "--version" ]; then
-  cat >&2 <<EOF
+  cat >&2 <<'BANNER'
 Welcome to
       ____              __
      / __/__  ___ _____/ /__
@@ -80,8 +80,8 @@ Welcome to
    /___/ .__/\\_,_/_/ /_/\\_\\   version ${version}
       /_/
                         
-Using Scala version 2.12.15, $JV
-EOF
+BANNER
+  echo "Using Scala version 2.12.15, $JV" >&2
   exit 0
 fi
 echo "stand-in spark-submit: only --version is implemented" >&2

@@ -1,8 +1,10 @@
 /** A loopback Apache-archive + jdk.java.net mirror holding generated Spark 3.3.2 / 3.5.1 and JDK 11 archives. */
+import {spawn} from 'node:child_process'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import {buildJdkArchive, buildSparkArchive, gpgFormat, sha512sumFormat, type BuiltArchive} from './spark-archives.js'
+import {BIN} from './cli.js'
 import {startMirror, type MirrorServer} from './mirror-server.js'
 
 export const JAVA17_HOME = '/usr/lib/jvm/java-17-openjdk-amd64'
@@ -54,9 +56,20 @@ export async function startSparkMirror(): Promise<SparkMirror> {
   }
 }
 
-/** A private HOME with its own dezc config/cache/data dirs, for one test. */
-export async function privateHome(): Promise<{home: string; env: NodeJS.ProcessEnv; cleanup(): Promise<void>}> {
+/** Tools the generated spark-submit stand-in and the tests' shells need, without java or python. */
+const BASE_TOOLS = ['bash', 'sh', 'env', 'cat', 'head', 'dirname', 'ls']
+
+/**
+ * A private HOME with its own dezc config/cache/data dirs, SHELL=bash, and a PATH that is only
+ * `$HOME/bin` holding a few basic tools, so no java, python or spark of the machine leaks in.
+ * `addTool(name, target)` links more (e.g. Debian's java 17 or python3).
+ */
+export async function privateHome(): Promise<{home: string; bin: string; env: NodeJS.ProcessEnv; addTool(name: string, target?: string): Promise<void>; cleanup(): Promise<void>}> {
   const home = await fs.mkdtemp(path.join(os.tmpdir(), 'dezc-spark-home-'))
+  const bin = path.join(home, 'bin')
+  await fs.mkdir(bin)
+  const addTool = async (name: string, target = `/usr/bin/${name}`) => fs.symlink(target, path.join(bin, name))
+  for (const t of BASE_TOOLS) await addTool(t)
   const env: NodeJS.ProcessEnv = {
     HOME: home,
     DEZC_CONFIG_DIR: path.join(home, '.config', 'dezc'),
@@ -66,8 +79,33 @@ export async function privateHome(): Promise<{home: string; env: NodeJS.ProcessE
     JAVA_HOME: '',
     SPARK_HOME: '',
     PYTHONPATH: '',
-    // No java on PATH unless a test puts it there: detection must not depend on the machine.
-    PATH: '/usr/local/bin:/bin',
+    PATH: bin,
   }
-  return {home, env, cleanup: () => fs.rm(home, {recursive: true, force: true})}
+  return {home, bin, env, addTool, cleanup: () => fs.rm(home, {recursive: true, force: true})}
+}
+
+/**
+ * Run the built CLI as another user (e.g. nobody), so permission errors are real even when the
+ * tests run as root (root ignores file modes). Needs root; returns code/stdout/stderr like runCli.
+ */
+export function runCliAsUser(args: string[], o: {uid: number; gid: number; env: NodeJS.ProcessEnv; timeoutMs?: number}): Promise<{code: number | null; stdout: string; stderr: string}> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: o.env.HOME ?? '/',
+      env: {PATH: process.env.PATH, NODE_ENV: 'production', CI: 'true', ...o.env},
+      uid: o.uid,
+      gid: o.gid,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d))
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d))
+    const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 60_000)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({code, stdout, stderr})
+    })
+  })
 }

@@ -1,0 +1,228 @@
+// `dezc spark install` end to end: the built CLI against a loopback mirror serving generated
+// archives with the real Spark/JDK layout (see test/helpers/spark-archives.ts for what is a stand-in).
+import {execFileSync} from 'node:child_process'
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
+import {runCli, type CliResult} from '../../helpers/cli.js'
+import {JAVA17_HOME, privateHome, startSparkMirror, type SparkMirror} from '../../helpers/spark-fixtures.js'
+
+let m: SparkMirror
+let h: Awaited<ReturnType<typeof privateHome>>
+let prefix: string
+let rc: string
+
+beforeAll(async () => {
+  m = await startSparkMirror()
+})
+afterAll(async () => m.close())
+beforeEach(async () => {
+  h = await privateHome()
+  prefix = path.join(h.home, 'spark')
+  rc = path.join(h.home, '.bashrc')
+  m.server.requests.length = 0
+})
+afterEach(async () => h.cleanup())
+
+function install(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return runCli(['spark', 'install', ...args], {env: {...h.env, DEZC_SPARK_JDK_MIRROR: m.jdkMirror, ...env}})
+}
+
+const std = () => ['--mirror', m.mirror, '--prefix', prefix, '--rc-file', rc, '--yes']
+
+async function exists(p: string): Promise<boolean> {
+  return fs.access(p).then(() => true, () => false)
+}
+
+async function snapshot(dir: string): Promise<string[]> {
+  const out: string[] = []
+  const walk = async (d: string) => {
+    for (const e of await fs.readdir(d, {withFileTypes: true})) {
+      const p = path.join(d, e.name)
+      const st = await fs.lstat(p)
+      out.push(`${path.relative(dir, p)} ${st.mtimeMs} ${st.size}`)
+      if (e.isDirectory()) await walk(p)
+    }
+  }
+  await walk(dir)
+  return out.sort()
+}
+
+/** Run a command in bash after sourcing the rc file, like a new terminal would. */
+function inShell(command: string, env: NodeJS.ProcessEnv = {}): string {
+  return execFileSync('/usr/bin/bash', ['-c', `source "${rc}" && ${command}`], {env: {...h.env, ...env}, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
+}
+
+describe('dezc spark install (loopback Apache mirror, generated archives)', () => {
+  it('Done means: JDK + Spark under --prefix and one rc block; a second run changes nothing and says so', async () => {
+    await fs.writeFile(rc, 'alias ll="ls -l"\n')
+    const first = await install(std())
+    expect(first.code, first.stderr).toBe(0)
+    const submit = path.join(prefix, 'spark-3.3.2-bin-hadoop3', 'bin', 'spark-submit')
+    await fs.access(submit, fs.constants.X_OK)
+    await fs.access(path.join(prefix, 'jdk-11.0.2', 'bin', 'java'), fs.constants.X_OK)
+    const text = await fs.readFile(rc, 'utf8')
+    expect(text.startsWith('alias ll="ls -l"\n')).toBe(true)
+    expect(text.match(/# >>> dezc spark >>>/g)).toHaveLength(1)
+    expect(text).toContain(`export SPARK_HOME="${prefix}/spark-3.3.2-bin-hadoop3"`)
+    expect(text).toContain('python/lib/py4j-0.10.9.5-src.zip')
+    expect(first.stdout).toContain(`Open a new terminal, or run: source ${rc}`)
+    // Both archives and both checksums were fetched, verified and cached.
+    expect(m.server.requests.map((r) => r.path)).toEqual(expect.arrayContaining([m.sparkPath('3.3.2'), `${m.sparkPath('3.3.2')}.sha512`, '/java/GA/jdk11/9/GPL/openjdk-11.0.2_linux-x64_bin.tar.gz.sha256']))
+    expect(await fs.readdir(prefix)).toEqual(['jdk-11.0.2', 'spark-3.3.2-bin-hadoop3'])
+
+    const before = await snapshot(h.home)
+    m.server.requests.length = 0
+    const second = await install(std())
+    expect(second.code, second.stderr).toBe(0)
+    expect(second.stdout).toMatch(/Everything is already in place.*Nothing changed\./)
+    expect(await snapshot(h.home)).toEqual(before)
+    expect(m.server.requests).toEqual([])
+  })
+
+  it('--java auto reuses Debian OpenJDK 17: the block works in bash (spark-submit, pyspark, py4j) and --json reports it', async () => {
+    const r = await install([...std(), '--java', 'auto', '--json'], {JAVA_HOME: JAVA17_HOME})
+    expect(r.code, r.stderr).toBe(0)
+    const out = r.json()
+    expect(out).toMatchObject({changed: true, version: '3.3.2', javaHome: JAVA17_HOME, java: {source: 'JAVA_HOME', major: 17}, py4j: '0.10.9.5', rcFile: rc, shell: 'bash'})
+    expect(m.server.requests.some((q) => q.path.includes('openjdk'))).toBe(false)
+    expect(await exists(path.join(prefix, 'jdk-11.0.2'))).toBe(false)
+
+    // A new shell: real java 17 runs under the spark-submit stand-in; python imports pyspark and py4j via PYTHONPATH.
+    const banner = inShell('spark-submit --version 2>&1')
+    expect(banner).toContain('version 3.3.2')
+    expect(banner).toMatch(/openjdk version "17/)
+    const py = inShell(`/usr/bin/python3 -c 'import pyspark, py4j; print(pyspark.__version__, py4j.__version__)'`)
+    expect(py.trim()).toBe('3.3.2 0.10.9.5')
+  })
+
+  it('another --version installs beside the old one and switches the block', async () => {
+    expect((await install(std())).code).toBe(0)
+    const r = await install([...std(), '--version', '3.5.1'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(await fs.readdir(prefix)).toEqual(['jdk-11.0.2', 'spark-3.3.2-bin-hadoop3', 'spark-3.5.1-bin-hadoop3'])
+    const text = await fs.readFile(rc, 'utf8')
+    expect(text.match(/# >>> dezc spark >>>/g)).toHaveLength(1)
+    expect(text).toContain('spark-3.5.1-bin-hadoop3')
+    expect(text).not.toContain('spark-3.3.2-bin-hadoop3')
+    expect(text).toContain('py4j-0.10.9.7-src.zip')
+    expect(r.stdout).toContain(`updated the dezc block in ${rc}`)
+    // The JDK was already there: not downloaded again.
+    expect(m.server.requests.filter((q) => q.path.endsWith('linux-x64_bin.tar.gz'))).toHaveLength(1)
+    expect(inShell('/usr/bin/python3 -c "import py4j; print(py4j.__version__)"').trim()).toBe('0.10.9.7')
+  })
+
+  it('a checksum mismatch deletes the download and installs nothing', async () => {
+    const key = `${m.sparkPath('3.5.1')}.sha512`
+    const good = m.server.files.get(key)!
+    m.server.files.set(key, Buffer.from(`${'0'.repeat(128)}  spark-3.5.1-bin-hadoop3.tgz\n`))
+    try {
+      const r = await install([...std(), '--version', '3.5.1'])
+      expect(r.code).toBe(1)
+      expect(r.stderr).toContain('[CHECKSUM_MISMATCH]')
+      expect(r.stderr).toContain('nothing was installed')
+      expect(r.stderr).not.toMatch(/\n\s+at /)
+      expect(await exists(prefix) ? await fs.readdir(prefix) : []).toEqual([])
+      expect(await exists(rc)).toBe(false)
+      const cached = await fs.readdir(path.join(h.env.DEZC_CACHE_DIR!, 'spark')).catch(() => [])
+      expect(cached).toEqual([])
+    } finally {
+      m.server.files.set(key, good)
+    }
+  })
+
+  it('an unknown version lists the versions the mirror has', async () => {
+    const r = await install([...std(), '--version', '3.9.9'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('Spark 3.9.9 (spark-3.9.9-bin-hadoop3.tgz) is not on')
+    expect(r.stderr).toContain('Versions on that mirror: 3.5.1, 3.3.2, 3.2.4.')
+    expect(await exists(rc)).toBe(false)
+    const json = (await install([...std(), '--version', '3.9.9', '--json'])).json()
+    expect(json.error).toMatchObject({code: 'UNKNOWN_SPARK_VERSION', details: {available: ['3.5.1', '3.3.2', '3.2.4']}})
+  })
+
+  it('an interrupted download fails clearly, and the next run resumes it with a Range request', async () => {
+    const total = m.spark332.data.length
+    m.server.cutAfter(m.sparkPath('3.3.2'), 600_000)
+    const r = await install(std())
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('[DOWNLOAD_INTERRUPTED]')
+    expect(r.stderr).toContain('resumes where it stopped')
+    const part = path.join(h.env.DEZC_CACHE_DIR!, 'spark', 'spark-3.3.2-bin-hadoop3.tgz.part')
+    const partSize = (await fs.stat(part)).size
+    expect(partSize).toBeGreaterThan(0)
+    expect(partSize).toBeLessThan(total)
+    expect(await exists(path.join(prefix, 'spark-3.3.2-bin-hadoop3'))).toBe(false)
+    expect(await exists(rc)).toBe(false)
+
+    const again = await install(std())
+    expect(again.code, again.stderr).toBe(0)
+    const resumed = m.server.requests.filter((q) => q.path === m.sparkPath('3.3.2')).at(-1)
+    expect(resumed).toMatchObject({range: `bytes=${partSize}-`, status: 206})
+    expect(again.stdout).toMatch(/resumed at/)
+    await fs.access(path.join(prefix, 'spark-3.3.2-bin-hadoop3', 'bin', 'spark-submit'))
+  })
+
+  it('--dry-run prints downloads, extractions, the block and manual commands, and changes nothing', async () => {
+    const r = await install([...std(), '--dry-run'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain('Dry run: nothing was changed.')
+    expect(r.stdout).toContain(`curl -fL -C - -o ${h.env.DEZC_CACHE_DIR}/spark/spark-3.3.2-bin-hadoop3.tgz ${m.mirror}/spark/spark-3.3.2/spark-3.3.2-bin-hadoop3.tgz`)
+    expect(r.stdout).toContain(`${m.jdkMirror}/openjdk-11.0.2_linux-x64_bin.tar.gz`)
+    expect(r.stdout).toContain(`tar -xzf ${h.env.DEZC_CACHE_DIR}/spark/spark-3.3.2-bin-hadoop3.tgz -C ${prefix}`)
+    expect(r.stdout).toContain(`cat >> ${rc} <<'EOF'`)
+    expect(r.stdout).toContain('py4j-0.10.9.5-src.zip')
+    expect(await snapshot(h.home)).toEqual(expect.not.arrayContaining([expect.stringMatching(/^(spark|\.bashrc|\.cache)/)]))
+    expect(m.server.requests).toEqual([])
+  })
+
+  it('takes mirrors from the config file (spark section), flags win over env and config', async () => {
+    const cfg = path.join(h.home, 'dezc.yaml')
+    await fs.writeFile(cfg, `spark:\n  mirror: ${m.mirror}\n  jdkMirror: ${m.jdkMirror}\n  prefix: ${prefix}\n  version: 3.5.1\n`)
+    const r = await install(['--rc-file', rc, '--yes', '--config', cfg, '--json'], {DEZC_SPARK_JDK_MIRROR: '', DEZC_SPARK_VERSION: '3.3.2'})
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.json()).toMatchObject({version: '3.3.2', sparkHome: path.join(prefix, 'spark-3.3.2-bin-hadoop3')})
+
+    await fs.writeFile(cfg, 'spark:\n  mirror: ftp://nope\n')
+    const bad = await install(['--yes', '--config', cfg])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain(cfg)
+    expect(bad.stderr).toMatch(/must be an http/)
+  })
+
+  it('writes fish syntax to a fish rc file', async () => {
+    const fishRc = path.join(h.home, '.config', 'fish', 'config.fish')
+    const r = await install(['--mirror', m.mirror, '--prefix', prefix, '--rc-file', fishRc, '--yes', '--java', 'auto'], {JAVA_HOME: JAVA17_HOME})
+    expect(r.code, r.stderr).toBe(0)
+    const text = await fs.readFile(fishRc, 'utf8')
+    expect(text).toContain(`set -gx SPARK_HOME '${prefix}/spark-3.3.2-bin-hadoop3'`)
+    expect(text).toContain('set -gx PYTHONPATH $SPARK_HOME/python $SPARK_HOME/python/lib/py4j-0.10.9.5-src.zip $PYTHONPATH')
+  })
+
+  it('bad input: unsupported OS, malformed version, no --yes without a TTY; each exits non-zero with a fix and no stack', async () => {
+    const win = await install(std(), {DEZC_SPARK_PLATFORM: 'win32-x64'})
+    expect(win.code).toBe(4)
+    expect(win.stderr).toContain('[UNSUPPORTED_PLATFORM]')
+    expect(win.stderr).toContain('WSL')
+    const ver = await install([...std(), '--version', 'latest'])
+    expect(ver.code).toBe(2)
+    expect(ver.stderr).toContain('"latest" is not a Spark version')
+    const noYes = await install(['--mirror', m.mirror, '--prefix', prefix, '--rc-file', rc])
+    expect(noYes.code).toBe(3)
+    expect(noYes.stderr).toContain('--yes')
+    for (const r of [win, ver, noYes]) expect(r.stderr).not.toMatch(/\n\s+at /)
+    expect(await exists(prefix)).toBe(false)
+    expect(m.server.requests).toEqual([])
+  })
+
+  it('a prefix that is a file, and an rc path that is a directory, fail before any download', async () => {
+    await fs.writeFile(path.join(h.home, 'afile'), '')
+    const r1 = await install(['--mirror', m.mirror, '--prefix', path.join(h.home, 'afile', 'spark'), '--rc-file', rc, '--yes'])
+    expect(r1.code).toBe(4)
+    expect(r1.stderr).toContain('[PREFIX_NOT_WRITABLE]')
+    const r2 = await install(['--mirror', m.mirror, '--prefix', prefix, '--rc-file', h.home, '--yes'])
+    expect(r2.code).toBe(4)
+    expect(r2.stderr).toContain('[RC_NOT_WRITABLE]')
+    expect(m.server.requests).toEqual([])
+  })
+})
