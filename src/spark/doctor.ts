@@ -66,7 +66,7 @@ export async function sparkDoctor(o: DoctorOptions): Promise<DoctorResult> {
   } else if (blocks.length > 1) {
     add({id: 'rc-block', title: 'dezc block in the shell rc', status: 'warn', detail: `${blocks.length} dezc blocks in ${rcFile}`, fix: 'Re-run `dezc spark install`: it keeps exactly one.'})
   } else if (env.SPARK_HOME !== blockValues.sparkHome || env.JAVA_HOME !== blockValues.javaHome) {
-    add({id: 'rc-block', title: 'dezc block in the shell rc', status: 'warn', detail: `${rcFile} sets SPARK_HOME=${blockValues.sparkHome}, but this shell has SPARK_HOME=${env.SPARK_HOME ?? '(unset)'}`, fix: `Open a new terminal or run: source ${rcFile}`})
+    add({id: 'rc-block', title: 'dezc block in the shell rc', status: 'warn', detail: `${rcFile} sets SPARK_HOME=${blockValues.sparkHome}, but this shell has SPARK_HOME=${env.SPARK_HOME || '(unset)'}`, fix: `Open a new terminal or run: source ${rcFile}`})
   } else {
     add({id: 'rc-block', title: 'dezc block in the shell rc', status: 'ok', detail: `${rcFile} is loaded in this shell`})
   }
