@@ -21,7 +21,7 @@ export interface MirrorServer {
   files: Map<string, Buffer>
   /** Cut the next `times` GETs of `path` after `bytes` bytes (the socket is destroyed). */
   cutAfter(path: string, bytes: number, times?: number): void
-  /** Send `path` slowly: `chunk` bytes every `everyMs`. */
+  /** Send `path` slowly: `chunk` bytes every `everyMs` (chunk 0 turns pacing off). */
   pace(path: string, chunk: number, everyMs: number): void
   close(): Promise<void>
 }
@@ -102,7 +102,7 @@ export async function startMirror(initial: Record<string, Buffer | string> = {})
     requests,
     files,
     cutAfter: (p, bytes, times = 1) => cuts.set(p, {bytes, times}),
-    pace: (p, chunk, everyMs) => paces.set(p, {chunk, everyMs}),
+    pace: (p, chunk, everyMs) => void (chunk > 0 ? paces.set(p, {chunk, everyMs}) : paces.delete(p)),
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections()
       server.close(() => resolve())

@@ -163,6 +163,36 @@ describe('dezc spark install (loopback Apache mirror, generated archives)', () =
     await fs.access(path.join(prefix, 'spark-3.3.2-bin-hadoop3', 'bin', 'spark-submit'))
   })
 
+  it('Ctrl-C during a download exits 130, keeps the partial file, installs nothing', async () => {
+    m.server.pace(m.sparkPath('3.5.1'), 32 * 1024, 50)
+    const part = path.join(h.env.DEZC_CACHE_DIR!, 'spark', 'spark-3.5.1-bin-hadoop3.tgz.part')
+    try {
+      const r = await runCli(['spark', 'install', ...std(), '--version', '3.5.1'], {
+        env: {...h.env, DEZC_SPARK_JDK_MIRROR: m.jdkMirror},
+        onSpawn: (child) => {
+          const poll = setInterval(async () => {
+            const size = await fs.stat(part).then((s) => s.size, () => 0)
+            if (size > 64 * 1024) {
+              clearInterval(poll)
+              child.kill('SIGINT')
+            }
+          }, 25)
+          child.on('exit', () => clearInterval(poll))
+        },
+      })
+      expect(r.code).toBe(130)
+      expect(r.stderr).toContain('Interrupted')
+      expect(r.stderr).not.toMatch(/\n\s+at /)
+      const size = (await fs.stat(part)).size
+      expect(size).toBeGreaterThan(64 * 1024)
+      expect(size).toBeLessThan(m.spark351.data.length)
+      expect(await exists(path.join(prefix, 'spark-3.5.1-bin-hadoop3'))).toBe(false)
+      expect(await exists(rc)).toBe(false)
+    } finally {
+      m.server.pace(m.sparkPath('3.5.1'), 0, 0)
+    }
+  })
+
   it('--dry-run prints downloads, extractions, the block and manual commands, and changes nothing', async () => {
     const r = await install([...std(), '--dry-run'])
     expect(r.code, r.stderr).toBe(0)
