@@ -7,5 +7,7 @@ import {fileURLToPath} from 'node:url'
 export default function setup(): void {
   if (process.env.DEZC_TEST_SKIP_BUILD === '1') return
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-  execFileSync('npm', ['run', '--silent', 'build'], {cwd: root, stdio: 'inherit'})
+  // NODE_ENV=production: vitest's env block sets NODE_ENV=test here too, and under "test" `oclif manifest`
+  // records src/commands/*.ts paths, which the production bin (auto-transpile off) cannot load.
+  execFileSync('npm', ['run', '--silent', 'build'], {cwd: root, stdio: 'inherit', env: {...process.env, NODE_ENV: 'production'}})
 }
