@@ -9,7 +9,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {download, fetchText, formatBytes, formatProgress, type DownloadProgress, type DownloadResult} from '../core/download.js'
-import {DezcError, ExitCode, systemErrorCode} from '../core/errors.js'
+import {DezcError, ExitCode, InterruptedError, systemErrorCode} from '../core/errors.js'
 import {runTasks, type Task} from '../core/tasks.js'
 import type {Ui} from '../core/ui.js'
 import {brewJavaHome, detectJavas, isJavaPath, JDK_VERSION, planJdk, probeJava, resolveJavaPath, type JavaInfo, type JdkPlan} from './java.js'
@@ -169,6 +169,17 @@ export async function installSpark(o: InstallOptions): Promise<InstallResult> {
   await checkPrefixWritable(o.prefix)
   await checkRcWritable(plan.rcFile)
 
+  // The published checksums, before asking anything: an unknown version fails here.
+  const jdkDownload = plan.jdk.kind === 'download' && !plan.jdkInstalled ? plan.jdk : undefined
+  const jdkBrew = plan.jdk.kind === 'brew' && !plan.jdkInstalled ? plan.jdk : undefined
+  const sums: {spark?: string; jdk?: string} = {}
+  if (!plan.sparkInstalled) sums.spark = await sparkChecksum(o, plan)
+  if (jdkDownload) {
+    const text = await fetchText(jdkDownload.checksumUrl, o.signal)
+    sums.jdk = text === undefined ? undefined : parseSha256File(text)
+    if (!sums.jdk) throw checksumMissing(jdkDownload.checksumUrl, text === undefined)
+  }
+
   const what = [
     plan.sparkInstalled ? undefined : `Spark ${plan.spark.raw}`,
     plan.jdkInstalled ? undefined : plan.jdk.kind === 'brew' ? `${plan.jdk.formula} (Homebrew)` : `OpenJDK ${JDK_VERSION}`,
@@ -181,34 +192,20 @@ export async function installSpark(o: InstallOptions): Promise<InstallResult> {
 
   const actions: string[] = []
   const downloads: InstallResult['downloads'] = []
-  const ctx: {sparkSha?: string; jdkSha?: string; sparkFile?: string; jdkFile?: string; javaHome?: string; py4jZip?: string} = {javaHome: plan.javaHome, py4jZip: plan.py4jZip}
+  const ctx: {sparkFile?: string; jdkFile?: string; javaHome?: string; py4jZip?: string} = {javaHome: plan.javaHome, py4jZip: plan.py4jZip}
   const record = (r: DownloadResult, url: string) => {
     downloads.push({url, path: r.path, bytes: r.bytes, fromCache: r.fromCache, resumedFrom: r.resumedFrom})
     actions.push(r.fromCache ? `reused cached ${r.path}` : `downloaded ${url} (${formatBytes(r.bytes)}${r.resumedFrom ? `, resumed at ${formatBytes(r.resumedFrom)}` : ''})`)
   }
-  const jdkDownload = plan.jdk.kind === 'download' && !plan.jdkInstalled ? plan.jdk : undefined
-  const jdkBrew = plan.jdk.kind === 'brew' && !plan.jdkInstalled ? plan.jdk : undefined
 
   const tasks: Task<typeof ctx>[] = [
-    {
-      title: 'Fetch the published checksums',
-      task: async (c) => {
-        if (!plan.sparkInstalled) c.sparkSha = await sparkChecksum(o, plan)
-        if (jdkDownload) {
-          const text = await fetchText(jdkDownload.checksumUrl, o.signal)
-          const hex = text === undefined ? undefined : parseSha256File(text)
-          if (!hex) throw checksumMissing(jdkDownload.checksumUrl, text === undefined)
-          c.jdkSha = hex
-        }
-      },
-    },
     {
       title: `Download OpenJDK ${JDK_VERSION}`,
       enabled: () => jdkDownload !== undefined,
       task: async (c, task) => {
         const d = jdkDownload!
         const dest = path.join(o.cacheDir, 'jdk', d.archiveName)
-        const r = await download({url: d.url, dest, checksum: {algorithm: 'sha256', hex: c.jdkSha!}, signal: o.signal, onProgress: progress(ui, (s) => (task.output = s))})
+        const r = await download({url: d.url, dest, checksum: {algorithm: 'sha256', hex: sums.jdk!}, signal: o.signal, onProgress: progress(ui, (s) => (task.output = s))})
         record(r, d.url)
         c.jdkFile = r.path
         task.title = `${r.fromCache ? 'Cached' : 'Downloaded'} and verified OpenJDK ${JDK_VERSION} (${formatBytes(r.bytes)})`
@@ -218,7 +215,7 @@ export async function installSpark(o: InstallOptions): Promise<InstallResult> {
       title: `Download Spark ${plan.spark.raw}`,
       enabled: () => !plan.sparkInstalled,
       task: async (c, task) => {
-        const r = await download({url: plan.sparkUrl, dest: plan.sparkArchive, checksum: {algorithm: 'sha512', hex: c.sparkSha!}, signal: o.signal, onProgress: progress(ui, (s) => (task.output = s))})
+        const r = await download({url: plan.sparkUrl, dest: plan.sparkArchive, checksum: {algorithm: 'sha512', hex: sums.spark!}, signal: o.signal, onProgress: progress(ui, (s) => (task.output = s))})
         record(r, plan.sparkUrl)
         c.sparkFile = r.path
         task.title = `${r.fromCache ? 'Cached' : 'Downloaded'} and verified Spark ${plan.spark.raw} (${formatBytes(r.bytes)})`
@@ -268,7 +265,12 @@ export async function installSpark(o: InstallOptions): Promise<InstallResult> {
       },
     },
   ]
-  await runTasks(ui, tasks, ctx)
+  // Stop between steps on Ctrl-C (an extraction in progress finishes; nothing after it starts).
+  const guarded = tasks.map((t) => ({...t, task: (c: typeof ctx, task: any) => {
+    if (o.signal.aborted) throw new InterruptedError()
+    return t.task(c, task)
+  }}))
+  await runTasks(ui, guarded, ctx)
   const block = renderBlock(plan.shell, {javaHome: ctx.javaHome!, sparkHome: plan.sparkHome, py4jZip: ctx.py4jZip!})
   return {...base, changed: true, dryRun: false, javaHome: ctx.javaHome!, py4j: py4jVersionFromName(ctx.py4jZip!), actions, downloads, block}
 }

@@ -139,6 +139,10 @@ describe('dezc spark install (loopback Apache mirror, generated archives)', () =
     expect(await exists(rc)).toBe(false)
     const json = (await install([...std(), '--version', '3.9.9', '--json'])).json()
     expect(json.error).toMatchObject({code: 'UNKNOWN_SPARK_VERSION', details: {available: ['3.5.1', '3.3.2', '3.2.4']}})
+    // Checked before the confirmation: without --yes (no TTY) the answer is still "unknown version", not "pass --yes".
+    const noYes = await install(['--mirror', m.mirror, '--prefix', prefix, '--rc-file', rc, '--version', '3.9.9'])
+    expect(noYes.code).toBe(2)
+    expect(noYes.stderr).toContain('[UNKNOWN_SPARK_VERSION]')
   })
 
   it('an interrupted download fails clearly, and the next run resumes it with a Range request', async () => {
@@ -242,7 +246,8 @@ describe('dezc spark install (loopback Apache mirror, generated archives)', () =
     expect(noYes.stderr).toContain('--yes')
     for (const r of [win, ver, noYes]) expect(r.stderr).not.toMatch(/\n\s+at /)
     expect(await exists(prefix)).toBe(false)
-    expect(m.server.requests).toEqual([])
+    // Only the checksums were read before the question (an unknown version fails early); no archive was downloaded.
+    expect(m.server.requests.map((q) => q.path).sort()).toEqual([`${m.sparkPath('3.3.2')}.sha512`, '/java/GA/jdk11/9/GPL/openjdk-11.0.2_linux-x64_bin.tar.gz.sha256'])
   })
 
   it('a prefix that is a file, and an rc path that is a directory, fail before any download', async () => {
