@@ -3,11 +3,13 @@ import {spawn} from 'node:child_process'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import {afterAll, afterEach, beforeAll, beforeEach} from 'vitest'
 import {buildJdkArchive, buildSparkArchive, gpgFormat, sha512sumFormat, type BuiltArchive} from './spark-archives.js'
 import {BIN} from './cli.js'
 import {startMirror, type MirrorServer} from './mirror-server.js'
 
-export const JAVA17_HOME = '/usr/lib/jvm/java-17-openjdk-amd64'
+/** Debian's openjdk-17-jre-headless (scripts/ensure-system-deps.sh), named after the Debian architecture. */
+export const JAVA17_HOME = `/usr/lib/jvm/java-17-openjdk-${({x64: 'amd64', arm64: 'arm64'} as Record<string, string>)[process.arch] ?? process.arch}`
 
 export interface SparkMirror {
   server: MirrorServer
@@ -18,6 +20,8 @@ export interface SparkMirror {
   spark332: BuiltArchive
   spark351: BuiltArchive
   jdk: BuiltArchive
+  /** The macOS (Intel) bundle: jdk-11.0.2.jdk/Contents/Home. */
+  jdkOsx: BuiltArchive
   sparkPath(version: string): string
   workDir: string
   close(): Promise<void>
@@ -28,6 +32,7 @@ export async function startSparkMirror(): Promise<SparkMirror> {
   const spark332 = await buildSparkArchive(workDir, {version: '3.3.2', py4j: '0.10.9.5'})
   const spark351 = await buildSparkArchive(workDir, {version: '3.5.1', py4j: '0.10.9.7', jarBytes: 200_000})
   const jdk = await buildJdkArchive(workDir)
+  const jdkOsx = await buildJdkArchive(workDir, 'osx')
   const p = (v: string) => `/dist/spark/spark-${v}/spark-${v}-bin-hadoop3.tgz`
   const server = await startMirror({
     [p('3.3.2')]: spark332.data,
@@ -39,6 +44,8 @@ export async function startSparkMirror(): Promise<SparkMirror> {
     '/dist/spark/spark-3.2.4/spark-3.2.4-bin-hadoop3.2.tgz.asc': 'sig',
     '/java/GA/jdk11/9/GPL/openjdk-11.0.2_linux-x64_bin.tar.gz': jdk.data,
     '/java/GA/jdk11/9/GPL/openjdk-11.0.2_linux-x64_bin.tar.gz.sha256': jdk.sha256,
+    '/java/GA/jdk11/9/GPL/openjdk-11.0.2_osx-x64_bin.tar.gz': jdkOsx.data,
+    '/java/GA/jdk11/9/GPL/openjdk-11.0.2_osx-x64_bin.tar.gz.sha256': jdkOsx.sha256,
   })
   return {
     server,
@@ -47,6 +54,7 @@ export async function startSparkMirror(): Promise<SparkMirror> {
     spark332,
     spark351,
     jdk,
+    jdkOsx,
     sparkPath: p,
     workDir,
     async close() {
@@ -108,4 +116,32 @@ export function runCliAsUser(args: string[], o: {uid: number; gid: number; env: 
       resolve({code, stdout, stderr})
     })
   })
+}
+
+export type PrivateHome = Awaited<ReturnType<typeof privateHome>>
+
+/**
+ * The hooks every Spark CLI test file needs: one loopback mirror per file, a fresh private HOME per
+ * test, the mirror's request log cleared before each test. Read `t.m` and `t.h` inside tests.
+ */
+export function useSparkFixtures(): {readonly m: SparkMirror; readonly h: PrivateHome} {
+  let m: SparkMirror | undefined
+  let h: PrivateHome | undefined
+  beforeAll(async () => {
+    m = await startSparkMirror()
+  })
+  afterAll(async () => m?.close())
+  beforeEach(async () => {
+    h = await privateHome()
+    m!.server.requests.length = 0
+  })
+  afterEach(async () => h?.cleanup())
+  return {
+    get m() {
+      return m!
+    },
+    get h() {
+      return h!
+    },
+  }
 }

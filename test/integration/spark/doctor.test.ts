@@ -3,36 +3,29 @@
 import {execFileSync, spawnSync} from 'node:child_process'
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
+import {beforeEach, describe, expect, it} from 'vitest'
 import {BIN, runCli} from '../../helpers/cli.js'
-import {JAVA17_HOME, privateHome, startSparkMirror, type SparkMirror} from '../../helpers/spark-fixtures.js'
+import {JAVA17_HOME, useSparkFixtures} from '../../helpers/spark-fixtures.js'
 
-let m: SparkMirror
-let h: Awaited<ReturnType<typeof privateHome>>
+const t = useSparkFixtures()
 let rc: string
 let prefix: string
 
-beforeAll(async () => {
-  m = await startSparkMirror()
-})
-afterAll(async () => m.close())
 beforeEach(async () => {
-  h = await privateHome()
-  await h.addTool('python3')
-  rc = path.join(h.home, '.bashrc')
-  prefix = path.join(h.home, 'spark')
+  await t.h.addTool('python3')
+  rc = path.join(t.h.home, '.bashrc')
+  prefix = path.join(t.h.home, 'spark')
 })
-afterEach(async () => h.cleanup())
 
 async function installWithJava17(): Promise<void> {
-  const r = await runCli(['spark', 'install', '--mirror', m.mirror, '--prefix', prefix, '--rc-file', rc, '--java', 'auto', '--yes'], {env: {...h.env, JAVA_HOME: JAVA17_HOME}})
+  const r = await runCli(['spark', 'install', '--mirror', t.m.mirror, '--prefix', prefix, '--rc-file', rc, '--java', 'auto', '--yes'], {env: {...t.h.env, JAVA_HOME: JAVA17_HOME}})
   expect(r.code, r.stderr).toBe(0)
 }
 
 /** `dezc spark doctor` in a bash that sourced the rc file first (a new terminal). */
 function doctorInShell(args: string[], before = ''): {code: number | null; stdout: string; stderr: string} {
   const r = spawnSync('/usr/bin/bash', ['-c', `source "${rc}"; ${before} exec "${process.execPath}" "${BIN}" spark doctor --rc-file "${rc}" ${args.join(' ')}`], {
-    env: {...h.env, NODE_ENV: 'production', CI: 'true'},
+    env: {...t.h.env, NODE_ENV: 'production', CI: 'true'},
     encoding: 'utf8',
     timeout: 120_000,
   })
@@ -56,8 +49,8 @@ describe('dezc spark doctor', () => {
 
   it('a leftover SPARK_HOME shadowing a pip-installed pyspark 4 fails with the fix, exit 5', async () => {
     await installWithJava17()
-    const site = execFileSync('/usr/bin/python3', ['-c', 'import site; print(site.getusersitepackages())'], {env: {HOME: h.home}, encoding: 'utf8'}).trim()
-    expect(site.startsWith(h.home)).toBe(true)
+    const site = execFileSync('/usr/bin/python3', ['-c', 'import site; print(site.getusersitepackages())'], {env: {HOME: t.h.home}, encoding: 'utf8'}).trim()
+    expect(site.startsWith(t.h.home)).toBe(true)
     await fs.mkdir(path.join(site, 'pyspark'), {recursive: true})
     await fs.writeFile(path.join(site, 'pyspark', '__init__.py'), '__version__ = "4.0.1"\n')
     await fs.mkdir(path.join(site, 'pyspark-4.0.1.dist-info'))
@@ -82,7 +75,7 @@ describe('dezc spark doctor', () => {
   it('broken variables and an unsupported Java fail with fixes', async () => {
     await installWithJava17()
     // A JDK 21 stand-in: Spark 3.3.2 supports Java 8/11/17 only.
-    const jdk21 = path.join(h.home, 'jdk-21')
+    const jdk21 = path.join(t.h.home, 'jdk-21')
     await fs.mkdir(path.join(jdk21, 'bin'), {recursive: true})
     await fs.writeFile(path.join(jdk21, 'bin', 'java'), '#!/bin/sh\necho \'openjdk version "21.0.2" 2024-01-16\' >&2\n', {mode: 0o755})
     const r = doctorInShell(['--json'], `export JAVA_HOME="${jdk21}"; export PATH="$JAVA_HOME/bin:$PATH";`)
@@ -101,7 +94,7 @@ describe('dezc spark doctor', () => {
 
   it('a block the current shell has not loaded is a warning that says to source it', async () => {
     await installWithJava17()
-    const r = await runCli(['spark', 'doctor', '--rc-file', rc], {env: h.env})
+    const r = await runCli(['spark', 'doctor', '--rc-file', rc], {env: t.h.env})
     expect(r.stdout).toContain(`[warn] dezc block in the shell rc: ${rc} sets SPARK_HOME=${prefix}/spark-3.3.2-bin-hadoop3, but this shell has SPARK_HOME=(unset)`)
     expect(r.stdout).toContain(`fix: Open a new terminal or run: source ${rc}`)
     // Nothing set and no java at all: JAVA_HOME fails, so the exit is non-zero.

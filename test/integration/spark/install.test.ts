@@ -3,32 +3,24 @@
 import {execFileSync} from 'node:child_process'
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
+import {beforeEach, describe, expect, it} from 'vitest'
 import {runCli, type CliResult} from '../../helpers/cli.js'
-import {JAVA17_HOME, privateHome, startSparkMirror, type SparkMirror} from '../../helpers/spark-fixtures.js'
+import {JAVA17_HOME, useSparkFixtures} from '../../helpers/spark-fixtures.js'
 
-let m: SparkMirror
-let h: Awaited<ReturnType<typeof privateHome>>
+const t = useSparkFixtures()
 let prefix: string
 let rc: string
 
-beforeAll(async () => {
-  m = await startSparkMirror()
-})
-afterAll(async () => m.close())
 beforeEach(async () => {
-  h = await privateHome()
-  prefix = path.join(h.home, 'spark')
-  rc = path.join(h.home, '.bashrc')
-  m.server.requests.length = 0
+  prefix = path.join(t.h.home, 'spark')
+  rc = path.join(t.h.home, '.bashrc')
 })
-afterEach(async () => h.cleanup())
 
 function install(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  return runCli(['spark', 'install', ...args], {env: {...h.env, DEZC_SPARK_JDK_MIRROR: m.jdkMirror, ...env}})
+  return runCli(['spark', 'install', ...args], {env: {...t.h.env, DEZC_SPARK_JDK_MIRROR: t.m.jdkMirror, ...env}})
 }
 
-const std = () => ['--mirror', m.mirror, '--prefix', prefix, '--rc-file', rc, '--yes']
+const std = () => ['--mirror', t.m.mirror, '--prefix', prefix, '--rc-file', rc, '--yes']
 
 async function exists(p: string): Promise<boolean> {
   return fs.access(p).then(() => true, () => false)
@@ -50,7 +42,7 @@ async function snapshot(dir: string): Promise<string[]> {
 
 /** Run a command in bash after sourcing the rc file, like a new terminal would. */
 function inShell(command: string, env: NodeJS.ProcessEnv = {}): string {
-  return execFileSync('/usr/bin/bash', ['-c', `source "${rc}" && ${command}`], {env: {...h.env, ...env}, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
+  return execFileSync('/usr/bin/bash', ['-c', `source "${rc}" && ${command}`], {env: {...t.h.env, ...env}, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
 }
 
 describe('dezc spark install (loopback Apache mirror, generated archives)', () => {
@@ -68,16 +60,16 @@ describe('dezc spark install (loopback Apache mirror, generated archives)', () =
     expect(text).toContain('python/lib/py4j-0.10.9.5-src.zip')
     expect(first.stdout).toContain(`Open a new terminal, or run: source ${rc}`)
     // Both archives and both checksums were fetched, verified and cached.
-    expect(m.server.requests.map((r) => r.path)).toEqual(expect.arrayContaining([m.sparkPath('3.3.2'), `${m.sparkPath('3.3.2')}.sha512`, '/java/GA/jdk11/9/GPL/openjdk-11.0.2_linux-x64_bin.tar.gz.sha256']))
+    expect(t.m.server.requests.map((r) => r.path)).toEqual(expect.arrayContaining([t.m.sparkPath('3.3.2'), `${t.m.sparkPath('3.3.2')}.sha512`, '/java/GA/jdk11/9/GPL/openjdk-11.0.2_linux-x64_bin.tar.gz.sha256']))
     expect(await fs.readdir(prefix)).toEqual(['jdk-11.0.2', 'spark-3.3.2-bin-hadoop3'])
 
-    const before = await snapshot(h.home)
-    m.server.requests.length = 0
+    const before = await snapshot(t.h.home)
+    t.m.server.requests.length = 0
     const second = await install(std())
     expect(second.code, second.stderr).toBe(0)
     expect(second.stdout).toMatch(/Everything is already in place.*Nothing changed\./)
-    expect(await snapshot(h.home)).toEqual(before)
-    expect(m.server.requests).toEqual([])
+    expect(await snapshot(t.h.home)).toEqual(before)
+    expect(t.m.server.requests).toEqual([])
   })
 
   it('--java auto reuses Debian OpenJDK 17: the block works in bash (spark-submit, pyspark, py4j) and --json reports it', async () => {
@@ -85,7 +77,7 @@ describe('dezc spark install (loopback Apache mirror, generated archives)', () =
     expect(r.code, r.stderr).toBe(0)
     const out = r.json()
     expect(out).toMatchObject({changed: true, version: '3.3.2', javaHome: JAVA17_HOME, java: {source: 'JAVA_HOME', major: 17}, py4j: '0.10.9.5', rcFile: rc, shell: 'bash'})
-    expect(m.server.requests.some((q) => q.path.includes('openjdk'))).toBe(false)
+    expect(t.m.server.requests.some((q) => q.path.includes('openjdk'))).toBe(false)
     expect(await exists(path.join(prefix, 'jdk-11.0.2'))).toBe(false)
 
     // A new shell: real java 17 runs under the spark-submit stand-in; python imports pyspark and py4j via PYTHONPATH.
@@ -94,6 +86,28 @@ describe('dezc spark install (loopback Apache mirror, generated archives)', () =
     expect(banner).toMatch(/openjdk version "17/)
     const py = inShell(`/usr/bin/python3 -c 'import pyspark, py4j; print(pyspark.__version__, py4j.__version__)'`)
     expect(py.trim()).toBe('3.3.2 0.10.9.5')
+  })
+
+  it('shows download progress on stderr, and a later install into another prefix reuses the cached archives', async () => {
+    const r = await install([...std(), '--version', '3.5.1'])
+    expect(r.code, r.stderr).toBe(0)
+    // Byte counters with the total and a percentage (plain lines without a TTY), ending at 100%.
+    const kib = (t.m.spark351.data.length / 1024).toFixed(1)
+    expect(r.stderr).toMatch(new RegExp(`› 0 B / ${kib} KiB \\(0%\\)`))
+    expect(r.stderr).toContain(`› ${kib} KiB / ${kib} KiB (100%)`)
+    expect(r.stderr).toContain(`Downloaded and verified Spark 3.5.1 (${kib} KiB)`)
+    expect(r.stdout).not.toContain('%)')
+
+    t.m.server.requests.length = 0
+    const other = path.join(t.h.home, 'other')
+    const again = await install(['--mirror', t.m.mirror, '--prefix', other, '--rc-file', rc, '--yes', '--version', '3.5.1'])
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stderr).toContain('Cached and verified Spark 3.5.1')
+    expect(again.stdout).toContain(`reused cached ${t.h.env.DEZC_CACHE_DIR}/spark/spark-3.5.1-bin-hadoop3.tgz`)
+    // Only the checksum files were fetched (to verify the cache against); no archive.
+    expect(t.m.server.requests.every((q) => /\.sha(256|512)$/.test(q.path))).toBe(true)
+    await fs.access(path.join(other, 'spark-3.5.1-bin-hadoop3', 'bin', 'spark-submit'))
+    expect(await fs.readFile(rc, 'utf8')).toContain(`export SPARK_HOME="${other}/spark-3.5.1-bin-hadoop3"`)
   })
 
   it('another --version installs beside the old one and switches the block', async () => {
@@ -108,14 +122,14 @@ describe('dezc spark install (loopback Apache mirror, generated archives)', () =
     expect(text).toContain('py4j-0.10.9.7-src.zip')
     expect(r.stdout).toContain(`updated the dezc block in ${rc}`)
     // The JDK was already there: not downloaded again.
-    expect(m.server.requests.filter((q) => q.path.endsWith('linux-x64_bin.tar.gz'))).toHaveLength(1)
+    expect(t.m.server.requests.filter((q) => q.path.endsWith('linux-x64_bin.tar.gz'))).toHaveLength(1)
     expect(inShell('/usr/bin/python3 -c "import py4j; print(py4j.__version__)"').trim()).toBe('0.10.9.7')
   })
 
   it('a checksum mismatch deletes the download and installs nothing', async () => {
-    const key = `${m.sparkPath('3.5.1')}.sha512`
-    const good = m.server.files.get(key)!
-    m.server.files.set(key, Buffer.from(`${'0'.repeat(128)}  spark-3.5.1-bin-hadoop3.tgz\n`))
+    const key = `${t.m.sparkPath('3.5.1')}.sha512`
+    const good = t.m.server.files.get(key)!
+    t.m.server.files.set(key, Buffer.from(`${'0'.repeat(128)}  spark-3.5.1-bin-hadoop3.tgz\n`))
     try {
       const r = await install([...std(), '--version', '3.5.1'])
       expect(r.code).toBe(1)
@@ -124,10 +138,10 @@ describe('dezc spark install (loopback Apache mirror, generated archives)', () =
       expect(r.stderr).not.toMatch(/\n\s+at /)
       expect(await exists(prefix) ? await fs.readdir(prefix) : []).toEqual([])
       expect(await exists(rc)).toBe(false)
-      const cached = await fs.readdir(path.join(h.env.DEZC_CACHE_DIR!, 'spark')).catch(() => [])
+      const cached = await fs.readdir(path.join(t.h.env.DEZC_CACHE_DIR!, 'spark')).catch(() => [])
       expect(cached).toEqual([])
     } finally {
-      m.server.files.set(key, good)
+      t.m.server.files.set(key, good)
     }
   })
 
@@ -140,19 +154,19 @@ describe('dezc spark install (loopback Apache mirror, generated archives)', () =
     const json = (await install([...std(), '--version', '3.9.9', '--json'])).json()
     expect(json.error).toMatchObject({code: 'UNKNOWN_SPARK_VERSION', details: {available: ['3.5.1', '3.3.2', '3.2.4']}})
     // Checked before the confirmation: without --yes (no TTY) the answer is still "unknown version", not "pass --yes".
-    const noYes = await install(['--mirror', m.mirror, '--prefix', prefix, '--rc-file', rc, '--version', '3.9.9'])
+    const noYes = await install(['--mirror', t.m.mirror, '--prefix', prefix, '--rc-file', rc, '--version', '3.9.9'])
     expect(noYes.code).toBe(2)
     expect(noYes.stderr).toContain('[UNKNOWN_SPARK_VERSION]')
   })
 
   it('an interrupted download fails clearly, and the next run resumes it with a Range request', async () => {
-    const total = m.spark332.data.length
-    m.server.cutAfter(m.sparkPath('3.3.2'), 600_000)
+    const total = t.m.spark332.data.length
+    t.m.server.cutAfter(t.m.sparkPath('3.3.2'), 600_000)
     const r = await install(std())
     expect(r.code).toBe(1)
     expect(r.stderr).toContain('[DOWNLOAD_INTERRUPTED]')
     expect(r.stderr).toContain('resumes where it stopped')
-    const part = path.join(h.env.DEZC_CACHE_DIR!, 'spark', 'spark-3.3.2-bin-hadoop3.tgz.part')
+    const part = path.join(t.h.env.DEZC_CACHE_DIR!, 'spark', 'spark-3.3.2-bin-hadoop3.tgz.part')
     const partSize = (await fs.stat(part)).size
     expect(partSize).toBeGreaterThan(0)
     expect(partSize).toBeLessThan(total)
@@ -161,18 +175,18 @@ describe('dezc spark install (loopback Apache mirror, generated archives)', () =
 
     const again = await install(std())
     expect(again.code, again.stderr).toBe(0)
-    const resumed = m.server.requests.filter((q) => q.path === m.sparkPath('3.3.2')).at(-1)
+    const resumed = t.m.server.requests.filter((q) => q.path === t.m.sparkPath('3.3.2')).at(-1)
     expect(resumed).toMatchObject({range: `bytes=${partSize}-`, status: 206})
     expect(again.stdout).toMatch(/resumed at/)
     await fs.access(path.join(prefix, 'spark-3.3.2-bin-hadoop3', 'bin', 'spark-submit'))
   })
 
   it('Ctrl-C during a download exits 130, keeps the partial file, installs nothing', async () => {
-    m.server.pace(m.sparkPath('3.5.1'), 32 * 1024, 50)
-    const part = path.join(h.env.DEZC_CACHE_DIR!, 'spark', 'spark-3.5.1-bin-hadoop3.tgz.part')
+    t.m.server.pace(t.m.sparkPath('3.5.1'), 32 * 1024, 50)
+    const part = path.join(t.h.env.DEZC_CACHE_DIR!, 'spark', 'spark-3.5.1-bin-hadoop3.tgz.part')
     try {
       const r = await runCli(['spark', 'install', ...std(), '--version', '3.5.1'], {
-        env: {...h.env, DEZC_SPARK_JDK_MIRROR: m.jdkMirror},
+        env: {...t.h.env, DEZC_SPARK_JDK_MIRROR: t.m.jdkMirror},
         onSpawn: (child) => {
           const poll = setInterval(async () => {
             const size = await fs.stat(part).then((s) => s.size, () => 0)
@@ -189,11 +203,11 @@ describe('dezc spark install (loopback Apache mirror, generated archives)', () =
       expect(r.stderr).not.toMatch(/\n\s+at /)
       const size = (await fs.stat(part)).size
       expect(size).toBeGreaterThan(64 * 1024)
-      expect(size).toBeLessThan(m.spark351.data.length)
+      expect(size).toBeLessThan(t.m.spark351.data.length)
       expect(await exists(path.join(prefix, 'spark-3.5.1-bin-hadoop3'))).toBe(false)
       expect(await exists(rc)).toBe(false)
     } finally {
-      m.server.pace(m.sparkPath('3.5.1'), 0, 0)
+      t.m.server.pace(t.m.sparkPath('3.5.1'), 0, 0)
     }
   })
 
@@ -201,18 +215,18 @@ describe('dezc spark install (loopback Apache mirror, generated archives)', () =
     const r = await install([...std(), '--dry-run'])
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toContain('Dry run: nothing was changed.')
-    expect(r.stdout).toContain(`curl -fL -C - -o ${h.env.DEZC_CACHE_DIR}/spark/spark-3.3.2-bin-hadoop3.tgz ${m.mirror}/spark/spark-3.3.2/spark-3.3.2-bin-hadoop3.tgz`)
-    expect(r.stdout).toContain(`${m.jdkMirror}/openjdk-11.0.2_linux-x64_bin.tar.gz`)
-    expect(r.stdout).toContain(`tar -xzf ${h.env.DEZC_CACHE_DIR}/spark/spark-3.3.2-bin-hadoop3.tgz -C ${prefix}`)
+    expect(r.stdout).toContain(`curl -fL -C - -o ${t.h.env.DEZC_CACHE_DIR}/spark/spark-3.3.2-bin-hadoop3.tgz ${t.m.mirror}/spark/spark-3.3.2/spark-3.3.2-bin-hadoop3.tgz`)
+    expect(r.stdout).toContain(`${t.m.jdkMirror}/openjdk-11.0.2_linux-x64_bin.tar.gz`)
+    expect(r.stdout).toContain(`tar -xzf ${t.h.env.DEZC_CACHE_DIR}/spark/spark-3.3.2-bin-hadoop3.tgz -C ${prefix}`)
     expect(r.stdout).toContain(`cat >> ${rc} <<'EOF'`)
     expect(r.stdout).toContain('py4j-0.10.9.5-src.zip')
-    expect(await snapshot(h.home)).toEqual(expect.not.arrayContaining([expect.stringMatching(/^(spark|\.bashrc|\.cache)/)]))
-    expect(m.server.requests).toEqual([])
+    expect(await snapshot(t.h.home)).toEqual(expect.not.arrayContaining([expect.stringMatching(/^(spark|\.bashrc|\.cache)/)]))
+    expect(t.m.server.requests).toEqual([])
   })
 
   it('takes mirrors from the config file (spark section), flags win over env and config', async () => {
-    const cfg = path.join(h.home, 'dezc.yaml')
-    await fs.writeFile(cfg, `spark:\n  mirror: ${m.mirror}\n  jdkMirror: ${m.jdkMirror}\n  prefix: ${prefix}\n  version: 3.5.1\n`)
+    const cfg = path.join(t.h.home, 'dezc.yaml')
+    await fs.writeFile(cfg, `spark:\n  mirror: ${t.m.mirror}\n  jdkMirror: ${t.m.jdkMirror}\n  prefix: ${prefix}\n  version: 3.5.1\n`)
     const r = await install(['--rc-file', rc, '--yes', '--config', cfg, '--json'], {DEZC_SPARK_JDK_MIRROR: '', DEZC_SPARK_VERSION: '3.3.2'})
     expect(r.code, r.stderr).toBe(0)
     expect(r.json()).toMatchObject({version: '3.3.2', sparkHome: path.join(prefix, 'spark-3.3.2-bin-hadoop3')})
@@ -225,8 +239,8 @@ describe('dezc spark install (loopback Apache mirror, generated archives)', () =
   })
 
   it('writes fish syntax to a fish rc file', async () => {
-    const fishRc = path.join(h.home, '.config', 'fish', 'config.fish')
-    const r = await install(['--mirror', m.mirror, '--prefix', prefix, '--rc-file', fishRc, '--yes', '--java', 'auto'], {JAVA_HOME: JAVA17_HOME})
+    const fishRc = path.join(t.h.home, '.config', 'fish', 'config.fish')
+    const r = await install(['--mirror', t.m.mirror, '--prefix', prefix, '--rc-file', fishRc, '--yes', '--java', 'auto'], {JAVA_HOME: JAVA17_HOME})
     expect(r.code, r.stderr).toBe(0)
     const text = await fs.readFile(fishRc, 'utf8')
     expect(text).toContain(`set -gx SPARK_HOME '${prefix}/spark-3.3.2-bin-hadoop3'`)
@@ -241,23 +255,23 @@ describe('dezc spark install (loopback Apache mirror, generated archives)', () =
     const ver = await install([...std(), '--version', 'latest'])
     expect(ver.code).toBe(2)
     expect(ver.stderr).toContain('"latest" is not a Spark version')
-    const noYes = await install(['--mirror', m.mirror, '--prefix', prefix, '--rc-file', rc])
+    const noYes = await install(['--mirror', t.m.mirror, '--prefix', prefix, '--rc-file', rc])
     expect(noYes.code).toBe(3)
     expect(noYes.stderr).toContain('--yes')
     for (const r of [win, ver, noYes]) expect(r.stderr).not.toMatch(/\n\s+at /)
     expect(await exists(prefix)).toBe(false)
     // Only the checksums were read before the question (an unknown version fails early); no archive was downloaded.
-    expect(m.server.requests.map((q) => q.path).sort()).toEqual([`${m.sparkPath('3.3.2')}.sha512`, '/java/GA/jdk11/9/GPL/openjdk-11.0.2_linux-x64_bin.tar.gz.sha256'])
+    expect(t.m.server.requests.map((q) => q.path).sort()).toEqual([`${t.m.sparkPath('3.3.2')}.sha512`, '/java/GA/jdk11/9/GPL/openjdk-11.0.2_linux-x64_bin.tar.gz.sha256'])
   })
 
   it('a prefix that is a file, and an rc path that is a directory, fail before any download', async () => {
-    await fs.writeFile(path.join(h.home, 'afile'), '')
-    const r1 = await install(['--mirror', m.mirror, '--prefix', path.join(h.home, 'afile', 'spark'), '--rc-file', rc, '--yes'])
+    await fs.writeFile(path.join(t.h.home, 'afile'), '')
+    const r1 = await install(['--mirror', t.m.mirror, '--prefix', path.join(t.h.home, 'afile', 'spark'), '--rc-file', rc, '--yes'])
     expect(r1.code).toBe(4)
     expect(r1.stderr).toContain('[PREFIX_NOT_WRITABLE]')
-    const r2 = await install(['--mirror', m.mirror, '--prefix', prefix, '--rc-file', h.home, '--yes'])
+    const r2 = await install(['--mirror', t.m.mirror, '--prefix', prefix, '--rc-file', t.h.home, '--yes'])
     expect(r2.code).toBe(4)
     expect(r2.stderr).toContain('[RC_NOT_WRITABLE]')
-    expect(m.server.requests).toEqual([])
+    expect(t.m.server.requests).toEqual([])
   })
 })
