@@ -91,7 +91,8 @@ async function makePlan(o: InstallOptions): Promise<Plan> {
 
   // Java: what is installed, then the decision.
   const prefixJdks = [path.join(o.prefix, `jdk-${JDK_VERSION}`), path.join(o.prefix, `jdk-${JDK_VERSION}.jdk`, 'Contents', 'Home')]
-  const detected = await detectJavas(platform, prefixJdks)
+  // Only `--java auto` chooses among installed Javas; probing them starts a JVM each, so skip it otherwise.
+  const detected = o.java === 'auto' ? await detectJavas(platform, prefixJdks) : []
   let explicit: JavaInfo | undefined
   if (isJavaPath(o.java)) explicit = await probeJava(platform, resolveJavaPath(o.java, platform.env), 'flag')
   const brew = platform.os === 'darwin' ? await platform.which('brew') : undefined

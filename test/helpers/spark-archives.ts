@@ -139,7 +139,7 @@ export async function buildSparkArchive(workDir: string, o: SparkArchiveOptions)
  * OpenJDK 11.0.2 as jdk.java.net ships it: for Linux jdk-11.0.2/{bin/java,release,lib/}, for macOS
  * the bundle jdk-11.0.2.jdk/Contents/Home/{bin/java,...}.
  */
-export async function buildJdkArchive(workDir: string, os: 'linux' | 'osx' = 'linux'): Promise<BuiltArchive> {
+export async function buildJdkArchive(workDir: string, os: 'linux' | 'osx' = 'linux', modulesBytes = 300_000): Promise<BuiltArchive> {
   const top = os === 'osx' ? 'jdk-11.0.2.jdk' : 'jdk-11.0.2'
   const root = path.join(workDir, top)
   const home = os === 'osx' ? path.join(root, 'Contents', 'Home') : root
@@ -158,7 +158,7 @@ echo "stand-in java: only -version is implemented" >&2
 exit 1
 `,
     'release': 'IMPLEMENTOR="Oracle Corporation"\nJAVA_VERSION="11.0.2"\nJAVA_VERSION_DATE="2019-01-15"\n',
-    'lib/modules': randomBytes(300_000),
+    'lib/modules': randomBytes(modulesBytes),
   }, ['bin/java'])
   return packTgz(workDir, top, `openjdk-11.0.2_${os}-x64_bin.tar.gz`)
 }

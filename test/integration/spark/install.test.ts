@@ -224,12 +224,26 @@ describe('dezc spark install (loopback Apache mirror, generated archives)', () =
     expect(t.m.server.requests).toEqual([])
   })
 
-  it('takes mirrors from the config file (spark section), flags win over env and config', async () => {
+  it('takes version, mirrors and prefix from the config file (spark section); env beats config, flags beat both', async () => {
     const cfg = path.join(t.h.home, 'dezc.yaml')
     await fs.writeFile(cfg, `spark:\n  mirror: ${t.m.mirror}\n  jdkMirror: ${t.m.jdkMirror}\n  prefix: ${prefix}\n  version: 3.5.1\n`)
     const r = await install(['--rc-file', rc, '--yes', '--config', cfg, '--json'], {DEZC_SPARK_JDK_MIRROR: '', DEZC_SPARK_VERSION: '3.3.2'})
     expect(r.code, r.stderr).toBe(0)
     expect(r.json()).toMatchObject({version: '3.3.2', sparkHome: path.join(prefix, 'spark-3.3.2-bin-hadoop3')})
+
+    // The mirror: DEZC_SPARK_MIRROR beats the config, --mirror beats both (the losers name a closed port).
+    const dead = 'http://127.0.0.1:9/dist'
+    const other = (n: string) => path.join(t.h.home, n)
+    await fs.writeFile(cfg, `spark:\n  mirror: ${dead}\n`)
+    const viaConfig = await install(['--rc-file', rc, '--yes', '--config', cfg, '--prefix', other('a')])
+    expect(viaConfig.code).toBe(1)
+    expect(viaConfig.stderr).toContain('Cannot reach http://127.0.0.1:9')
+    const viaEnv = await install(['--rc-file', rc, '--yes', '--config', cfg, '--prefix', other('b'), '--json'], {DEZC_SPARK_MIRROR: t.m.mirror})
+    expect(viaEnv.code, viaEnv.stderr).toBe(0)
+    expect(viaEnv.json()).toMatchObject({changed: true, sparkHome: path.join(other('b'), 'spark-3.3.2-bin-hadoop3')})
+    const viaFlag = await install(['--rc-file', rc, '--yes', '--config', cfg, '--prefix', other('c'), '--mirror', t.m.mirror, '--json'], {DEZC_SPARK_MIRROR: dead})
+    expect(viaFlag.code, viaFlag.stderr).toBe(0)
+    expect(viaFlag.json()).toMatchObject({changed: true, sparkHome: path.join(other('c'), 'spark-3.3.2-bin-hadoop3')})
 
     await fs.writeFile(cfg, 'spark:\n  mirror: ftp://nope\n')
     const bad = await install(['--yes', '--config', cfg])

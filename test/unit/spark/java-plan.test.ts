@@ -133,3 +133,35 @@ describe('macOS install plan through an injected platform', () => {
     await expect(fs.access(path.join(dir, 'spark'))).rejects.toThrow()
   })
 })
+
+describe('which installed Javas are probed', () => {
+  it('only --java auto runs `java -version` on the installed Javas (each probe starts a JVM)', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'dezc-spark-probe-'))
+    try {
+      const home = path.join(dir, 'jdk17')
+      await fs.mkdir(path.join(home, 'bin'), {recursive: true})
+      await fs.writeFile(path.join(home, 'bin', 'java'), '#!/bin/sh\n', {mode: 0o755})
+      const calls: string[][] = []
+      const platform: Platform = {
+        os: 'linux', arch: 'x64', env: {HOME: dir, SHELL: '/bin/bash', JAVA_HOME: home, PATH: ''},
+        async run(cmd, args): Promise<RunResult> {
+          calls.push([cmd, ...args])
+          return {code: 0, stdout: '', stderr: 'openjdk version "17.0.13" 2024-10-15\n'}
+        },
+        which: async () => undefined,
+      }
+      const plan = (javaMode: string) => installSpark({
+        version: '3.3.2', mirror: 'http://unused', jdkMirror: 'http://unused/jdk', prefix: path.join(dir, 'spark'), java: javaMode,
+        cacheDir: path.join(dir, 'cache'), dryRun: true, platform, ui: silentUi(), signal: new AbortController().signal,
+      })
+      const byDefault = await plan('11')
+      expect(byDefault.java).toMatchObject({source: 'download', major: 11})
+      expect(calls).toEqual([])
+      const auto = await plan('auto')
+      expect(auto.java).toMatchObject({source: 'JAVA_HOME', major: 17, version: '17.0.13'})
+      expect(calls).toEqual([[path.join(home, 'bin', 'java'), '-version']])
+    } finally {
+      await fs.rm(dir, {recursive: true, force: true})
+    }
+  })
+})
