@@ -42,6 +42,8 @@ export interface DownloadOptions {
   onProgress?: (p: DownloadProgress) => void
   /** Extra request headers (e.g. User-Agent). */
   headers?: Record<string, string>
+  /** Caller's advice when the server cannot be reached or answers an error, e.g. which flag sets the URL. */
+  hint?: string
 }
 
 export interface DownloadResult {
@@ -102,7 +104,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
   try {
     response = await fetch(url, {headers, signal, redirect: 'follow'})
   } catch (error) {
-    throw networkError(url, error, signal)
+    throw networkError(url, error, signal, options.hint)
   }
 
   let resumedFrom = 0
@@ -123,10 +125,14 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
     total = len === null ? undefined : Number(len)
   } else {
     await response.body?.cancel()
-    throw httpError(url, response.status)
+    throw httpError(url, response.status, options.hint)
   }
   total ??= options.expectedSize
 
+  // The digest is computed as the bytes arrive (after the bytes kept from an earlier attempt), so a
+  // finished download is not read back from disk to be verified.
+  const hash = createHash(algorithm)
+  if (resumedFrom > 0) for await (const chunk of fs.createReadStream(part, {end: resumedFrom - 1})) hash.update(chunk as Buffer)
   const out = fs.createWriteStream(part, {flags: resumedFrom > 0 ? 'a' : 'w'})
   let received = resumedFrom
   let lastReport = 0
@@ -136,6 +142,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
     const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>)
     for await (const chunk of body) {
       if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', resolve))
+      hash.update(chunk as Buffer)
       received += (chunk as Buffer).length
       const now = Date.now()
       if (now - lastReport >= 100) {
@@ -165,10 +172,10 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
       details: {url, received, total},
     })
   }
-  return finish(options, part, received, resumedFrom, algorithm)
+  return finish(options, part, received, resumedFrom, algorithm, hash.digest('hex'))
 }
 
-async function finish(options: DownloadOptions, part: string, bytes: number, resumedFrom: number, algorithm: Checksum['algorithm']): Promise<DownloadResult> {
+async function finish(options: DownloadOptions, part: string, bytes: number, resumedFrom: number, algorithm: Checksum['algorithm'], streamed?: string): Promise<DownloadResult> {
   const {checksum, dest, url} = options
   if (options.expectedSize !== undefined && bytes !== options.expectedSize) {
     await fsp.rm(part, {force: true})
@@ -178,7 +185,7 @@ async function finish(options: DownloadOptions, part: string, bytes: number, res
       suggestion: 'Re-run to download it again, or use another mirror.',
     })
   }
-  const digest = await fileDigest(part, algorithm)
+  const digest = streamed ?? (await fileDigest(part, algorithm))
   if (checksum && digest !== checksum.hex.toLowerCase()) {
     await fsp.rm(part, {force: true})
     throw new ChecksumMismatchError(url, checksum.hex.toLowerCase(), digest, algorithm)
@@ -188,12 +195,12 @@ async function finish(options: DownloadOptions, part: string, bytes: number, res
 }
 
 /** Fetch a small text resource (checksum files, directory indexes). 404 gives `undefined`. */
-export async function fetchText(url: string, signal?: AbortSignal): Promise<string | undefined> {
+export async function fetchText(url: string, signal?: AbortSignal, hint?: string): Promise<string | undefined> {
   let response: Response
   try {
     response = await fetch(url, {headers: {'user-agent': 'dezc'}, signal, redirect: 'follow'})
   } catch (error) {
-    throw networkError(url, error, signal)
+    throw networkError(url, error, signal, hint)
   }
   if (response.status === 404 || response.status === 410) {
     await response.body?.cancel()
@@ -201,7 +208,7 @@ export async function fetchText(url: string, signal?: AbortSignal): Promise<stri
   }
   if (!response.ok) {
     await response.body?.cancel()
-    throw httpError(url, response.status)
+    throw httpError(url, response.status, hint)
   }
   return response.text()
 }
@@ -211,25 +218,25 @@ function parseContentRangeTotal(header: string | null): number | undefined {
   return m ? Number(m[1]) : undefined
 }
 
-function networkError(url: string, error: unknown, signal?: AbortSignal): DezcError {
+function networkError(url: string, error: unknown, signal?: AbortSignal, hint?: string): DezcError {
   if (signal?.aborted) return signal.reason instanceof DezcError ? signal.reason : new InterruptedError()
   const cause = (error as {cause?: {code?: string; message?: string}}).cause
   const detail = cause?.code ?? cause?.message ?? errorMessage(error)
   return new DezcError({
     code: 'DOWNLOAD_FAILED',
     message: `Cannot reach ${new URL(url).origin} to download ${url} (${detail}).`,
-    suggestion: 'Check the network and the mirror URL (--mirror / --jdk-mirror, or the spark.* config); a re-run resumes any partial download.',
+    suggestion: ['Check the network and the URL; a re-run resumes any partial download.', ...(hint ? [hint] : [])],
     exit: ExitCode.FAILURE,
     cause: error,
     details: {url},
   })
 }
 
-function httpError(url: string, status: number): DezcError {
+function httpError(url: string, status: number, hint?: string): DezcError {
   return new DezcError({
     code: 'DOWNLOAD_FAILED',
     message: `${url} answered HTTP ${status}.`,
-    suggestion: status === 404 ? 'The file is not on that mirror: check the version and the mirror URL.' : 'Try again later or use another mirror.',
+    suggestion: [status === 404 ? 'The file is not on that server: check the URL.' : 'Try again later or use another server.', ...(hint ? [hint] : [])],
     details: {url, status},
   })
 }

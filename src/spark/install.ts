@@ -47,6 +47,9 @@ export interface InstallResult {
   notes: string[]
 }
 
+const SPARK_HINT = 'The Spark archive URL comes from --mirror (DEZC_SPARK_MIRROR, spark.mirror in the config).'
+const JDK_HINT = 'The JDK URL comes from --jdk-mirror (DEZC_SPARK_JDK_MIRROR, spark.jdkMirror); offline, install a JDK 11/17 and pass --java auto instead.'
+
 const SUPPORTED = new Set(['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64'])
 
 export function checkPlatform(os: string, arch: string): void {
@@ -176,7 +179,7 @@ export async function installSpark(o: InstallOptions): Promise<InstallResult> {
   const sums: {spark?: string; jdk?: string} = {}
   if (!plan.sparkInstalled) sums.spark = await sparkChecksum(o, plan)
   if (jdkDownload) {
-    const text = await fetchText(jdkDownload.checksumUrl, o.signal)
+    const text = await fetchText(jdkDownload.checksumUrl, o.signal, JDK_HINT)
     sums.jdk = text === undefined ? undefined : parseSha256File(text)
     if (!sums.jdk) throw checksumMissing(jdkDownload.checksumUrl, text === undefined)
   }
@@ -206,7 +209,7 @@ export async function installSpark(o: InstallOptions): Promise<InstallResult> {
       task: async (c, task) => {
         const d = jdkDownload!
         const dest = path.join(o.cacheDir, 'jdk', d.archiveName)
-        const r = await download({url: d.url, dest, checksum: {algorithm: 'sha256', hex: sums.jdk!}, signal: o.signal, onProgress: progress(ui, (s) => (task.output = s))})
+        const r = await download({url: d.url, dest, checksum: {algorithm: 'sha256', hex: sums.jdk!}, hint: JDK_HINT, signal: o.signal, onProgress: progress(ui, (s) => (task.output = s))})
         record(r, d.url)
         c.jdkFile = r.path
         task.title = `${r.fromCache ? 'Cached' : 'Downloaded'} and verified OpenJDK ${JDK_VERSION} (${formatBytes(r.bytes)})`
@@ -216,7 +219,7 @@ export async function installSpark(o: InstallOptions): Promise<InstallResult> {
       title: `Download Spark ${plan.spark.raw}`,
       enabled: () => !plan.sparkInstalled,
       task: async (c, task) => {
-        const r = await download({url: plan.sparkUrl, dest: plan.sparkArchive, checksum: {algorithm: 'sha512', hex: sums.spark!}, signal: o.signal, onProgress: progress(ui, (s) => (task.output = s))})
+        const r = await download({url: plan.sparkUrl, dest: plan.sparkArchive, checksum: {algorithm: 'sha512', hex: sums.spark!}, hint: SPARK_HINT, signal: o.signal, onProgress: progress(ui, (s) => (task.output = s))})
         record(r, plan.sparkUrl)
         c.sparkFile = r.path
         task.title = `${r.fromCache ? 'Cached' : 'Downloaded'} and verified Spark ${plan.spark.raw} (${formatBytes(r.bytes)})`
@@ -278,7 +281,7 @@ export async function installSpark(o: InstallOptions): Promise<InstallResult> {
 
 async function sparkChecksum(o: InstallOptions, plan: Plan): Promise<string> {
   const url = `${plan.sparkUrl}.sha512`
-  const text = await fetchText(url, o.signal)
+  const text = await fetchText(url, o.signal, SPARK_HINT)
   if (text === undefined) throw await unknownVersion(o, plan.spark)
   const hex = parseSha512File(text, path.basename(plan.sparkArchive))
   if (!hex) throw checksumMissing(url, false)

@@ -13,8 +13,10 @@ export const JAVA17_HOME = `/usr/lib/jvm/java-17-openjdk-${({x64: 'amd64', arm64
 
 export interface SparkMirror {
   server: MirrorServer
-  /** --mirror value (Apache archive layout). */
+  /** --mirror value (Apache archive layout, like https://archive.apache.org/dist). */
   mirror: string
+  /** The same Spark tree served at the server's root: http://127.0.0.1:PORT. */
+  rootMirror: string
   /** --jdk-mirror value. */
   jdkMirror: string
   spark332: BuiltArchive
@@ -34,7 +36,7 @@ export async function startSparkMirror(): Promise<SparkMirror> {
   const jdk = await buildJdkArchive(workDir)
   const jdkOsx = await buildJdkArchive(workDir, 'osx')
   const p = (v: string) => `/dist/spark/spark-${v}/spark-${v}-bin-hadoop3.tgz`
-  const server = await startMirror({
+  const sparkFiles: Record<string, Buffer | string> = {
     [p('3.3.2')]: spark332.data,
     // Apache published 3.3.x checksums in GPG's multi-line upper-case format, 3.4+ in sha512sum format.
     [`${p('3.3.2')}.sha512`]: gpgFormat(spark332),
@@ -42,6 +44,11 @@ export async function startSparkMirror(): Promise<SparkMirror> {
     [`${p('3.5.1')}.sha512`]: sha512sumFormat(spark351),
     // Listed in the index but without a hadoop3 archive, like older releases.
     '/dist/spark/spark-3.2.4/spark-3.2.4-bin-hadoop3.2.tgz.asc': 'sig',
+  }
+  const server = await startMirror({
+    ...sparkFiles,
+    // The same tree at the root too, so `--mirror http://127.0.0.1:PORT` (the issue's own example) works.
+    ...Object.fromEntries(Object.entries(sparkFiles).map(([k, v]) => [k.replace(/^\/dist/, ''), v])),
     '/java/GA/jdk11/9/GPL/openjdk-11.0.2_linux-x64_bin.tar.gz': jdk.data,
     '/java/GA/jdk11/9/GPL/openjdk-11.0.2_linux-x64_bin.tar.gz.sha256': jdk.sha256,
     '/java/GA/jdk11/9/GPL/openjdk-11.0.2_osx-x64_bin.tar.gz': jdkOsx.data,
@@ -50,6 +57,7 @@ export async function startSparkMirror(): Promise<SparkMirror> {
   return {
     server,
     mirror: `${server.url}/dist`,
+    rootMirror: server.url,
     jdkMirror: `${server.url}/java/GA/jdk11/9/GPL`,
     spark332,
     spark351,

@@ -71,6 +71,17 @@ describe('download()', () => {
     expect((await fs.readFile(dest)).equals(body)).toBe(true)
   })
 
+  it('verifies the kept bytes too: a corrupt partial file is caught after resuming, and deleted', async () => {
+    const dest = path.join(dir, 'f.bin')
+    const kept = Buffer.from(body.subarray(0, 1_000_000))
+    kept[12_345] ^= 0xff
+    await fs.writeFile(`${dest}.part`, kept)
+    const e = await failure(download({url: url(), dest, checksum: {algorithm: 'sha512', hex: sha512}}))
+    expect(e.code).toBe('CHECKSUM_MISMATCH')
+    expect(server.requests.at(-1)).toMatchObject({range: 'bytes=1000000-', status: 206})
+    expect(await fs.readdir(dir)).toEqual([])
+  })
+
   it('restarts from zero when the partial file is already complete but unverified (416 -> verify)', async () => {
     const dest = path.join(dir, 'f.bin')
     await fs.writeFile(`${dest}.part`, body)
@@ -87,9 +98,11 @@ describe('download()', () => {
   })
 
   it('a 404 is a clear error naming the URL', async () => {
-    const e = await failure(download({url: `${server.url}/nope.bin`, dest: path.join(dir, 'x')}))
+    const e = await failure(download({url: `${server.url}/nope.bin`, dest: path.join(dir, 'x'), hint: 'Check --some-flag.'}))
     expect(e.code).toBe('DOWNLOAD_FAILED')
     expect(e.message).toContain('/nope.bin answered HTTP 404')
+    // The caller's hint (which setting holds the URL) follows the generic advice.
+    expect(e.suggestions).toEqual(['The file is not on that server: check the URL.', 'Check --some-flag.'])
   })
 
   it('an unreachable mirror is a clear error', async () => {
@@ -99,6 +112,7 @@ describe('download()', () => {
     expect(e.code).toBe('DOWNLOAD_FAILED')
     expect(e.message).toContain(`Cannot reach ${closed.url} `)
     expect(e.message).toContain('ECONNREFUSED')
+    expect(e.suggestions).toEqual(['Check the network and the URL; a re-run resumes any partial download.'])
   })
 
   it('stops on abort and keeps what it has for the next attempt', async () => {

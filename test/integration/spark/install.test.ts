@@ -48,7 +48,10 @@ function inShell(command: string, env: NodeJS.ProcessEnv = {}): string {
 describe('dezc spark install (loopback Apache mirror, generated archives)', () => {
   it('Done means: JDK + Spark under --prefix and one rc block; a second run changes nothing and says so', async () => {
     await fs.writeFile(rc, 'alias ll="ls -l"\n')
-    const first = await install(std())
+    // The issue's command line: --mirror http://127.0.0.1:PORT --prefix D --rc-file F --yes (the JDK mirror comes from the env).
+    expect(t.m.rootMirror).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    const doneMeans = ['--mirror', t.m.rootMirror, '--prefix', prefix, '--rc-file', rc, '--yes']
+    const first = await install(doneMeans)
     expect(first.code, first.stderr).toBe(0)
     const submit = path.join(prefix, 'spark-3.3.2-bin-hadoop3', 'bin', 'spark-submit')
     await fs.access(submit, fs.constants.X_OK)
@@ -60,12 +63,13 @@ describe('dezc spark install (loopback Apache mirror, generated archives)', () =
     expect(text).toContain('python/lib/py4j-0.10.9.5-src.zip')
     expect(first.stdout).toContain(`Open a new terminal, or run: source ${rc}`)
     // Both archives and both checksums were fetched, verified and cached.
-    expect(t.m.server.requests.map((r) => r.path)).toEqual(expect.arrayContaining([t.m.sparkPath('3.3.2'), `${t.m.sparkPath('3.3.2')}.sha512`, '/java/GA/jdk11/9/GPL/openjdk-11.0.2_linux-x64_bin.tar.gz.sha256']))
+    const root = t.m.sparkPath('3.3.2').replace(/^\/dist/, '')
+    expect(t.m.server.requests.map((r) => r.path)).toEqual(expect.arrayContaining([root, `${root}.sha512`, '/java/GA/jdk11/9/GPL/openjdk-11.0.2_linux-x64_bin.tar.gz.sha256']))
     expect(await fs.readdir(prefix)).toEqual(['jdk-11.0.2', 'spark-3.3.2-bin-hadoop3'])
 
     const before = await snapshot(t.h.home)
     t.m.server.requests.length = 0
-    const second = await install(std())
+    const second = await install(doneMeans)
     expect(second.code, second.stderr).toBe(0)
     expect(second.stdout).toMatch(/Everything is already in place.*Nothing changed\./)
     expect(await snapshot(t.h.home)).toEqual(before)
@@ -238,6 +242,13 @@ describe('dezc spark install (loopback Apache mirror, generated archives)', () =
     const viaConfig = await install(['--rc-file', rc, '--yes', '--config', cfg, '--prefix', other('a')])
     expect(viaConfig.code).toBe(1)
     expect(viaConfig.stderr).toContain('Cannot reach http://127.0.0.1:9')
+    expect(viaConfig.stderr).toContain('comes from --mirror (DEZC_SPARK_MIRROR, spark.mirror in the config)')
+    // An unreachable JDK mirror says where that URL comes from, and the offline way out.
+    const jdkDown = await install(['--rc-file', rc, '--yes', '--config', cfg, '--prefix', other('j'), '--mirror', t.m.mirror], {DEZC_SPARK_JDK_MIRROR: 'http://127.0.0.1:9/jdk'})
+    expect(jdkDown.code).toBe(1)
+    expect(jdkDown.stderr).toContain('[DOWNLOAD_FAILED]')
+    expect(jdkDown.stderr).toContain('--jdk-mirror (DEZC_SPARK_JDK_MIRROR, spark.jdkMirror)')
+    expect(jdkDown.stderr).toContain('--java auto')
     const viaEnv = await install(['--rc-file', rc, '--yes', '--config', cfg, '--prefix', other('b'), '--json'], {DEZC_SPARK_MIRROR: t.m.mirror})
     expect(viaEnv.code, viaEnv.stderr).toBe(0)
     expect(viaEnv.json()).toMatchObject({changed: true, sparkHome: path.join(other('b'), 'spark-3.3.2-bin-hadoop3')})
