@@ -194,36 +194,71 @@ export async function installSpark(o: InstallOptions): Promise<InstallResult> {
   const ok = await ui.prompter.confirm({message: question, default: true})
   if (!ok) throw new DezcError({code: 'DECLINED', message: 'Nothing was installed.', exit: ExitCode.DECLINED})
 
-  const actions: string[] = []
-  const downloads: InstallResult['downloads'] = []
-  const ctx: {sparkFile?: string; jdkFile?: string; javaHome?: string; py4jZip?: string} = {javaHome: plan.javaHome, py4jZip: plan.py4jZip}
-  const record = (r: DownloadResult, url: string) => {
-    downloads.push({url, path: r.path, bytes: r.bytes, fromCache: r.fromCache, resumedFrom: r.resumedFrom})
-    actions.push(r.fromCache ? `reused cached ${r.path}` : `downloaded ${url} (${formatBytes(r.bytes)}${r.resumedFrom ? `, resumed at ${formatBytes(r.resumedFrom)}` : ''})`)
+  interface Ctx {
+    jdkDl?: DownloadResult
+    sparkDl?: DownloadResult
+    javaHome?: string
+    py4jZip?: string
+    rcAction?: string
   }
+  const ctx: Ctx = {javaHome: plan.javaHome, py4jZip: plan.py4jZip}
 
-  const tasks: Task<typeof ctx>[] = [
+  // The two downloads run side by side (two hosts in real life), and so do the two extractions
+  // (CPU-bound gunzip); everything is verified before anything is extracted. When one download
+  // fails the other stops too (its partial file is kept for the next run).
+  const dl = new AbortController()
+  const stopAll = () => dl.abort(o.signal.reason)
+  if (o.signal.aborted) stopAll()
+  else o.signal.addEventListener('abort', stopAll, {once: true})
+  const failFast = async <T>(p: Promise<T>): Promise<T> => {
+    try {
+      return await p
+    } catch (error) {
+      dl.abort(o.signal.aborted ? o.signal.reason : new InterruptedError())
+      throw error
+    }
+  }
+  const downloadTasks: Task<Ctx>[] = [
     {
       title: `Download OpenJDK ${JDK_VERSION}`,
       enabled: () => jdkDownload !== undefined,
       task: async (c, task) => {
         const d = jdkDownload!
         const dest = path.join(o.cacheDir, 'jdk', d.archiveName)
-        const r = await download({url: d.url, dest, checksum: {algorithm: 'sha256', hex: sums.jdk!}, hint: JDK_HINT, signal: o.signal, onProgress: progress(ui, (s) => (task.output = s))})
-        record(r, d.url)
-        c.jdkFile = r.path
-        task.title = `${r.fromCache ? 'Cached' : 'Downloaded'} and verified OpenJDK ${JDK_VERSION} (${formatBytes(r.bytes)})`
+        c.jdkDl = await failFast(download({url: d.url, dest, checksum: {algorithm: 'sha256', hex: sums.jdk!}, hint: JDK_HINT, signal: dl.signal, onProgress: progress(ui, `OpenJDK ${JDK_VERSION}`, (s) => (task.output = s))}))
+        task.title = `${c.jdkDl.fromCache ? 'Cached' : 'Downloaded'} and verified OpenJDK ${JDK_VERSION} (${formatBytes(c.jdkDl.bytes)})`
       },
     },
     {
       title: `Download Spark ${plan.spark.raw}`,
       enabled: () => !plan.sparkInstalled,
       task: async (c, task) => {
-        const r = await download({url: plan.sparkUrl, dest: plan.sparkArchive, checksum: {algorithm: 'sha512', hex: sums.spark!}, hint: SPARK_HINT, signal: o.signal, onProgress: progress(ui, (s) => (task.output = s))})
-        record(r, plan.sparkUrl)
-        c.sparkFile = r.path
-        task.title = `${r.fromCache ? 'Cached' : 'Downloaded'} and verified Spark ${plan.spark.raw} (${formatBytes(r.bytes)})`
+        c.sparkDl = await failFast(download({url: plan.sparkUrl, dest: plan.sparkArchive, checksum: {algorithm: 'sha512', hex: sums.spark!}, hint: SPARK_HINT, signal: dl.signal, onProgress: progress(ui, `Spark ${plan.spark.raw}`, (s) => (task.output = s))}))
+        task.title = `${c.sparkDl.fromCache ? 'Cached' : 'Downloaded'} and verified Spark ${plan.spark.raw} (${formatBytes(c.sparkDl.bytes)})`
       },
+    },
+  ]
+  const extractTasks: Task<Ctx>[] = [
+    {
+      title: `Extract OpenJDK ${JDK_VERSION} into ${o.prefix}`,
+      enabled: () => jdkDownload !== undefined,
+      task: async (c) => extractAtomically(c.jdkDl!.path, o.prefix, jdkDownload!.dirName),
+    },
+    {
+      title: `Extract Spark ${plan.spark.raw} into ${o.prefix}`,
+      enabled: () => !plan.sparkInstalled,
+      task: async (c) => {
+        await extractAtomically(c.sparkDl!.path, o.prefix, plan.distName)
+        c.py4jZip = await findPy4j(plan.sparkHome)
+        if (!c.py4jZip) throw new DezcError({code: 'ARCHIVE_LAYOUT', message: `${plan.sparkHome}/python/lib holds no py4j-*-src.zip: this is not a Spark distribution.`, suggestion: 'Check the mirror serves the official archives.'})
+      },
+    },
+  ]
+  const tasks: Task<Ctx>[] = [
+    {
+      title: 'Download and verify',
+      enabled: () => jdkDownload !== undefined || !plan.sparkInstalled,
+      task: (_c, task) => task.newListr(downloadTasks, {concurrent: true, exitOnError: true}),
     },
     {
       title: `brew install ${jdkBrew?.formula ?? ''}`,
@@ -234,26 +269,12 @@ export async function installSpark(o: InstallOptions): Promise<InstallResult> {
         if (r.code !== 0) throw new DezcError({code: 'BREW_FAILED', message: `brew install ${b.formula} failed (exit ${r.code}): ${lastLine(r.stderr)}`, suggestion: `Run \`brew install ${b.formula}\` yourself to see why, then re-run; or pass --java auto / --java PATH.`})
         const keg = await o.platform.run(b.brew, ['--prefix', b.formula], {timeoutMs: 60_000})
         c.javaHome = brewJavaHome(keg.stdout.trim())
-        actions.push(`brew install ${b.formula}`)
       },
     },
     {
-      title: `Extract OpenJDK ${JDK_VERSION} into ${o.prefix}`,
-      enabled: () => jdkDownload !== undefined,
-      task: async (c) => {
-        await extractAtomically(c.jdkFile!, o.prefix, jdkDownload!.dirName)
-        actions.push(`extracted ${path.join(o.prefix, jdkDownload!.dirName)}`)
-      },
-    },
-    {
-      title: `Extract Spark ${plan.spark.raw} into ${o.prefix}`,
-      enabled: () => !plan.sparkInstalled,
-      task: async (c) => {
-        await extractAtomically(c.sparkFile!, o.prefix, plan.distName)
-        actions.push(`extracted ${plan.sparkHome}`)
-        c.py4jZip = await findPy4j(plan.sparkHome)
-        if (!c.py4jZip) throw new DezcError({code: 'ARCHIVE_LAYOUT', message: `${plan.sparkHome}/python/lib holds no py4j-*-src.zip: this is not a Spark distribution.`, suggestion: 'Check the mirror serves the official archives.'})
-      },
+      title: `Extract into ${o.prefix}`,
+      enabled: () => jdkDownload !== undefined || !plan.sparkInstalled,
+      task: (_c, task) => task.newListr(extractTasks, {concurrent: true, exitOnError: true}),
     },
     {
       title: `Write the environment block to ${plan.rcFile}`,
@@ -265,16 +286,36 @@ export async function installSpark(o: InstallOptions): Promise<InstallResult> {
           return
         }
         await writeRc(plan.rcFile, next)
-        actions.push(`${blocks.length > 0 ? 'updated' : 'added'} the dezc block in ${plan.rcFile}`)
+        c.rcAction = `${blocks.length > 0 ? 'updated' : 'added'} the dezc block in ${plan.rcFile}`
       },
     },
   ]
   // Stop between steps on Ctrl-C (an extraction in progress finishes; nothing after it starts).
-  const guarded = tasks.map((t) => ({...t, task: (c: typeof ctx, task: any) => {
-    if (o.signal.aborted) throw new InterruptedError()
-    return t.task(c, task)
-  }}))
-  await runTasks(ui, guarded, ctx)
+  const guarded = tasks.map((t): Task<Ctx> => ({
+    ...t,
+    task: (c, task) => {
+      if (o.signal.aborted) throw new InterruptedError()
+      return t.task(c, task)
+    },
+  }))
+  try {
+    await runTasks(ui, guarded, ctx)
+  } finally {
+    o.signal.removeEventListener('abort', stopAll)
+  }
+
+  // Everything succeeded: report it in a fixed order.
+  const actions: string[] = []
+  const downloads: InstallResult['downloads'] = []
+  for (const [r, url] of [[ctx.jdkDl, jdkDownload?.url], [ctx.sparkDl, plan.sparkUrl]] as const) {
+    if (!r || !url) continue
+    downloads.push({url, path: r.path, bytes: r.bytes, fromCache: r.fromCache, resumedFrom: r.resumedFrom})
+    actions.push(r.fromCache ? `reused cached ${r.path}` : `downloaded ${url} (${formatBytes(r.bytes)}${r.resumedFrom ? `, resumed at ${formatBytes(r.resumedFrom)}` : ''})`)
+  }
+  if (jdkBrew) actions.push(`brew install ${jdkBrew.formula}`)
+  if (jdkDownload) actions.push(`extracted ${path.join(o.prefix, jdkDownload.dirName)}`)
+  if (!plan.sparkInstalled) actions.push(`extracted ${plan.sparkHome}`)
+  if (ctx.rcAction) actions.push(ctx.rcAction)
   const block = renderBlock(plan.shell, {javaHome: ctx.javaHome!, sparkHome: plan.sparkHome, py4jZip: ctx.py4jZip!})
   return {...base, changed: true, dryRun: false, javaHome: ctx.javaHome!, py4j: py4jVersionFromName(ctx.py4jZip!), actions, downloads, block}
 }
@@ -317,15 +358,18 @@ function checksumMissing(url: string, notFound: boolean): DezcError {
   })
 }
 
-/** Progress lines: every update on a live terminal, about every 10% in plain logs. */
-function progress(ui: Ui, set: (s: string) => void): (p: DownloadProgress) => void {
+/**
+ * Progress lines: every update on a live terminal (shown under the task), about every 10% in plain
+ * logs, where the two concurrent downloads interleave and so each line names its file.
+ */
+function progress(ui: Ui, label: string, set: (s: string) => void): (p: DownloadProgress) => void {
   let lastBucket = -1
   return (p) => {
     if (ui.renderer === 'default') return set(formatProgress(p))
     const bucket = p.total ? Math.floor((p.received / p.total) * 10) : Math.floor(p.received / (50 * 1024 * 1024))
     if (bucket !== lastBucket) {
       lastBucket = bucket
-      set(formatProgress(p))
+      set(`${label}: ${formatProgress(p)}`)
     }
   }
 }

@@ -95,10 +95,12 @@ describe('dezc spark install (loopback Apache mirror, generated archives)', () =
   it('shows download progress on stderr, and a later install into another prefix reuses the cached archives', async () => {
     const r = await install([...std(), '--version', '3.5.1'])
     expect(r.code, r.stderr).toBe(0)
-    // Byte counters with the total and a percentage (plain lines without a TTY), ending at 100%.
+    // Byte counters with the total and a percentage (plain lines naming the file without a TTY), ending at 100%.
     const kib = (t.m.spark351.data.length / 1024).toFixed(1)
-    expect(r.stderr).toMatch(new RegExp(`› 0 B / ${kib} KiB \\(0%\\)`))
-    expect(r.stderr).toContain(`› ${kib} KiB / ${kib} KiB (100%)`)
+    expect(r.stderr).toMatch(new RegExp(`› Spark 3\\.5\\.1: 0 B / ${kib} KiB \\(0%\\)`))
+    expect(r.stderr).toContain(`› Spark 3.5.1: ${kib} KiB / ${kib} KiB (100%)`)
+    // The JDK downloads at the same time; its lines name it.
+    expect(r.stderr).toMatch(/› OpenJDK 11\.0\.2: [\d.]+ KiB \/ [\d.]+ KiB \(100%\)/)
     expect(r.stderr).toContain(`Downloaded and verified Spark 3.5.1 (${kib} KiB)`)
     expect(r.stdout).not.toContain('%)')
 
@@ -134,9 +136,14 @@ describe('dezc spark install (loopback Apache mirror, generated archives)', () =
     const key = `${t.m.sparkPath('3.5.1')}.sha512`
     const good = t.m.server.files.get(key)!
     t.m.server.files.set(key, Buffer.from(`${'0'.repeat(128)}  spark-3.5.1-bin-hadoop3.tgz\n`))
+    // The JDK downloads at the same time, slowly (~7 s): the failed Spark download stops it at once.
+    const jdkPath = '/java/GA/jdk11/9/GPL/openjdk-11.0.2_linux-x64_bin.tar.gz'
+    t.m.server.pace(jdkPath, 4 * 1024, 100)
     try {
       const r = await install([...std(), '--version', '3.5.1'])
       expect(r.code).toBe(1)
+      const jdkCache = await fs.readdir(path.join(t.h.env.DEZC_CACHE_DIR!, 'jdk')).catch(() => [])
+      expect(jdkCache).not.toContain('openjdk-11.0.2_linux-x64_bin.tar.gz')
       expect(r.stderr).toContain('[CHECKSUM_MISMATCH]')
       expect(r.stderr).toContain('nothing was installed')
       expect(r.stderr).not.toMatch(/\n\s+at /)
@@ -146,6 +153,7 @@ describe('dezc spark install (loopback Apache mirror, generated archives)', () =
       expect(cached).toEqual([])
     } finally {
       t.m.server.files.set(key, good)
+      t.m.server.pace(jdkPath, 0, 0)
     }
   })
 
