@@ -7,4 +7,5 @@ process.env.OCLIF_DISABLE_ENGINE_WARNING ??= 'true'
 const {execute, settings} = await import('@oclif/core')
 settings.enableAutoTranspile = false
 if (process.env.DEBUG?.includes('oclif:perf')) settings.performanceEnabled = true
-await execute({dir: import.meta.url})
+// Bare `dezc` offers the wizard in a terminal and shows the help otherwise (see commands/wizard.ts).
+await execute({dir: import.meta.url, args: process.argv.length <= 2 ? ['wizard', '--offer'] : undefined})

@@ -51,6 +51,15 @@ sha() { sha256sum | cut -c1-16; }
 image_id() { docker image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
 image_hash() { docker image inspect -f "{{index .Config.Labels \"$HASH_LABEL\"}}" "$1" 2>/dev/null || true; }
 
+# drop_if_untagged ID: remove an image a rebuild superseded (and its build layers), unless a
+# container or another tag still uses it.
+drop_if_untagged() {
+  [[ -n "$1" ]] || return 0
+  if [[ "$(docker image inspect -f '{{len .RepoTags}}' "$1" 2>/dev/null)" == 0 ]]; then
+    docker image rm "$1" >/dev/null 2>&1 || true
+  fi
+}
+
 # up_to_date TAG HASH: the tag exists with that recipe hash (and no --rebuild).
 up_to_date() { [[ $REBUILD == 0 && "$(image_hash "$1")" == "$2" ]]; }
 
@@ -103,6 +112,7 @@ build_base() {
     DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq
     DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq debootstrap >/dev/null
   fi
+  local old_id; old_id=$(image_id "$BASE_TAG")
   local m; m=$(mirror)
   ROOTFS_PARENT=$(mktemp -d /var/tmp/dezc-rootfs.XXXXXX)
   local rootfs="$ROOTFS_PARENT/rootfs"
@@ -143,6 +153,10 @@ build_base() {
   log "import done in $(since "$t")"
   cleanup
   ROOTFS_PARENT=""
+  if [[ -n "$old_id" && "$(image_id "$PLAIN_TAG")" == "$old_id" ]]; then
+    docker tag "$BASE_TAG" "$PLAIN_TAG"
+  fi
+  drop_if_untagged "$old_id"
 }
 
 # build_derived TAG DIR PARENT_TAG: docker build DIR (its Dockerfile is FROM PARENT_TAG).
@@ -156,6 +170,7 @@ build_derived() {
     return 0
   fi
   log "docker build $tag ($dir)"
+  local old_id; old_id=$(image_id "$tag")
   local t; t=$(now)
   local blog; blog=$(mktemp /tmp/dezc-build.XXXXXX.log)
   if ! docker build --label "$HASH_LABEL=$hash" -t "$tag" "$dir" >"$blog" 2>&1; then
@@ -166,6 +181,7 @@ build_derived() {
   fi
   rm -f "$blog"
   log "build $tag done in $(since "$t")"
+  [[ "$old_id" == "$(image_id "$tag")" ]] || drop_if_untagged "$old_id"
 }
 
 build_base

@@ -111,7 +111,8 @@ async function readConfigFile(p: string, kind: ConfigFile['kind']): Promise<Conf
   const doc = parseDocument(text, {lineCounter: lines, prettyErrors: false})
   if (doc.errors.length > 0) {
     const e = doc.errors[0]
-    const pos = lines.linePos(e.pos[0])
+    // An unterminated construct is reported at end of input: point at the last line with content instead.
+    const pos = lines.linePos(Math.min(e.pos[0], Math.max(0, text.trimEnd().length - 1)))
     throw usageError('CONFIG_INVALID', `${p}:${pos.line}:${pos.col}: invalid YAML: ${firstLine(e.message)}`, `Fix the YAML syntax at line ${pos.line} of ${p}.`)
   }
   const data = doc.toJS() ?? {}

@@ -52,6 +52,8 @@ export const profileSchema = z.strictObject({
       context: z.string().optional(),
     })
     .optional(),
+  /** The engine is another machine: refuse to fall back to the local default socket. */
+  remote: z.boolean().optional(),
   network: dockerName.optional(),
   /** Address the ports are published on: 127.0.0.1 (this machine only) or 0.0.0.0 (the LAN). */
   publish: z.string().optional(),

@@ -4,7 +4,10 @@
  * and a documented exit code. Commands stay thin: parse flags, call a service, render.
  */
 import {Command, Flags, type Interfaces} from '@oclif/core'
-import {DezcError, ExitCode, InterruptedError, type ExitCodeValue} from './errors.js'
+import {DezcError, ExitCode, InterruptedError, toDezcError, type ExitCodeValue} from './errors.js'
+
+// Kept importable from here for commands; the mapping itself is plain logic in errors.ts.
+export {toDezcError} from './errors.js'
 import {createUi, type Ui} from './ui.js'
 import type {LoadedConfig} from '../config/load.js'
 
@@ -82,25 +85,6 @@ export abstract class DezcCommand<T extends typeof Command> extends Command {
     rethrown.oclif = {exit: error.exit}
     throw rethrown
   }
-}
-
-/** Map anything thrown to a DezcError. Unknown errors are bugs: say so and how to report them. */
-export function toDezcError(err: unknown, interrupted = false): DezcError {
-  if (err instanceof DezcError) return err
-  const e = err as Error & {oclif?: {exit?: number}; code?: string; name?: string}
-  if (interrupted || e?.name === 'AbortError' || e?.name === 'ExitPromptError') return new InterruptedError()
-  // oclif parse errors (unknown flag, missing arg, invalid option) are CLIErrors with exit 2.
-  if (e?.oclif?.exit !== undefined) {
-    const [first, ...rest] = String(e.message).split('\n')
-    return new DezcError({code: 'USAGE', message: first, suggestion: rest.filter(Boolean).length > 0 ? rest.filter(Boolean) : 'See --help for the accepted flags and arguments.', exit: (e.oclif.exit as ExitCodeValue) ?? ExitCode.USAGE, cause: err})
-  }
-  return new DezcError({
-    code: 'UNEXPECTED',
-    message: `Unexpected error: ${e?.message ?? String(err)}`,
-    suggestion: 'Re-run with --verbose for details. If it persists, please report it with that output.',
-    exit: ExitCode.FAILURE,
-    cause: err,
-  })
 }
 
 export function formatError(error: DezcError, verbose: boolean, original?: unknown): string {

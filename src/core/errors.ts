@@ -99,3 +99,22 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message
   return String(err)
 }
+
+/** Map anything thrown to a DezcError. Unknown errors are bugs: say so and how to report them. */
+export function toDezcError(err: unknown, interrupted = false): DezcError {
+  if (err instanceof DezcError) return err
+  const e = err as Error & {oclif?: {exit?: number}; code?: string; name?: string}
+  if (interrupted || e?.name === 'AbortError' || e?.name === 'ExitPromptError') return new InterruptedError()
+  // oclif parse errors (unknown flag, missing arg, invalid option) are CLIErrors with exit 2.
+  if (e?.oclif?.exit !== undefined) {
+    const [first, ...rest] = String(e.message).split('\n')
+    return new DezcError({code: 'USAGE', message: first, suggestion: rest.filter(Boolean).length > 0 ? rest.filter(Boolean) : 'See --help for the accepted flags and arguments.', exit: (e.oclif.exit as ExitCodeValue) ?? ExitCode.USAGE, cause: err})
+  }
+  return new DezcError({
+    code: 'UNEXPECTED',
+    message: `Unexpected error: ${e?.message ?? String(err)}`,
+    suggestion: 'Re-run with --verbose for details. If it persists, please report it with that output.',
+    exit: ExitCode.FAILURE,
+    cause: err,
+  })
+}

@@ -20,6 +20,7 @@ export const BUILTIN_PROFILES: Record<string, ProfileInput> = {
   },
   synology: {
     description: 'A Synology NAS reached over ssh:// or tcp:// (DOCKER_HOST or docker.host); bind mounts under /volume1/docker; ports on the LAN.',
+    remote: true,
     network: 'pg-network',
     publish: '0.0.0.0',
     restart: 'always',
@@ -67,6 +68,8 @@ export interface Stack {
   /** Value of the dev.dezc.project label. */
   projectLabel: string
   docker: {host?: string; context?: string}
+  /** The profile names a remote engine: never fall back to the local socket. */
+  remoteRequired: boolean
   network: string
   publish: string
   servicesHostOverride?: string
@@ -189,6 +192,7 @@ export function resolveStack(config: LoadedConfig, overrides: StackOverrides = {
     project,
     projectLabel: project ?? 'default',
     docker: {host: overrides.dockerHost ?? profile.docker?.host, context: profile.docker?.context},
+    remoteRequired: profile.remote ?? false,
     network: ns(need(profile.network, 'network')),
     publish,
     servicesHostOverride: profile.servicesHost,

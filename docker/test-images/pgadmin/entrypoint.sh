@@ -5,7 +5,7 @@
 #   then "imports" ${PGADMIN_SERVER_JSON_FILE:-/pgadmin4/servers.json} by copying it to
 #   /var/lib/pgadmin/servers.imported.json. Later starts skip both, like pgAdmin.
 # - Serves GET /misc/ping ("PING") and GET /servers.json (the imported file, 404 if none)
-#   on ${PGADMIN_LISTEN_ADDRESS:-all}:${PGADMIN_LISTEN_PORT:-80}, in the foreground.
+#   on ${PGADMIN_LISTEN_ADDRESS:-all}:${PGADMIN_LISTEN_PORT:-80}, in the foreground (httpd -f).
 set -e
 
 DATA_DIR=/var/lib/pgadmin
@@ -29,5 +29,16 @@ if [ ! -f "$CONFIG_DB" ]; then
 fi
 
 PORT="${PGADMIN_LISTEN_PORT:-80}"
+set -- busybox httpd -f -v -h /srv/pgadmin/www -p "${PGADMIN_LISTEN_ADDRESS:+${PGADMIN_LISTEN_ADDRESS}:}${PORT}"
 echo "Listening at: http://${PGADMIN_LISTEN_ADDRESS:-[::]}:${PORT}"
-exec busybox httpd -f -v -h /srv/pgadmin/www -p "${PGADMIN_LISTEN_ADDRESS:+${PGADMIN_LISTEN_ADDRESS}:}${PORT}"
+if [ "$$" != 1 ]; then
+    exec "$@"
+fi
+# As PID 1, busybox httpd would ignore SIGTERM (no handler; the kernel drops default-action
+# signals to PID 1) and `docker stop` would wait 10 s for SIGKILL. pgAdmin's gunicorn exits on
+# SIGTERM at once, so stay as a minimal PID 1 that forwards TERM/INT and exits 0.
+set +e  # with -e, dash would exit 143 from the interrupted `wait` before running the trap
+"$@" &
+child=$!
+trap 'kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; exit 0' TERM INT
+wait "$child"

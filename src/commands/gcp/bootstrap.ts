@@ -1,0 +1,49 @@
+import {Flags} from '@oclif/core'
+import {dryRunFlag} from '../../core/flags.js'
+import {GcpCommand} from '../../gcp/command.js'
+import {gcpTargetFlags} from '../../gcp/flags.js'
+
+export default class GcpBootstrap extends GcpCommand<typeof GcpBootstrap> {
+  static summary = 'Set up the course\'s GCP service account in one re-runnable command: APIs, account, roles, key.'
+  static description = [
+    'Enables the APIs, creates (or finds) the service account, grants it the project roles and writes one JSON key (mode 0600) into --key-dir, then prints the `export GOOGLE_APPLICATION_CREDENTIALS=...` line.',
+    'Every step reads first and changes only what is missing: re-running on a finished project changes nothing and creates no new key.',
+    'Credentials: GOOGLE_OAUTH_ACCESS_TOKEN, else Application Default Credentials (`gcloud auth application-default login`).',
+  ].join('\n\n')
+  static examples = [
+    '<%= config.bin %> gcp bootstrap --project my-zoomcamp-123456',
+    '<%= config.bin %> gcp bootstrap --project my-zoomcamp-123456 --dry-run',
+    '<%= config.bin %> gcp bootstrap --write-env .env --roles roles/storage.admin,roles/bigquery.admin',
+  ]
+  static flags = {
+    ...gcpTargetFlags,
+    ...dryRunFlag,
+    'prune-keys': Flags.boolean({description: 'At the 10-key limit, delete the keys dezc created earlier for this account that no local file uses.'}),
+    'write-env': Flags.string({description: 'Also write the export line into this file (replacing an earlier GOOGLE_APPLICATION_CREDENTIALS line).'}),
+  }
+
+  async run(): Promise<unknown> {
+    const f = this.flags
+    const dry = Boolean(f['dry-run'])
+    const session = await this.openGcpSession(dry)
+    const svc = await import('../../gcp/service.js')
+    if (dry) {
+      const report = session.auth ? await svc.inspect(session) : svc.unknownReport(session.target, 'no credentials')
+      const plan = svc.planFrom(report, session.target, f['write-env'])
+      this.log(`Plan for ${session.target.email} in ${session.target.project} (dry run: nothing is changed)`)
+      for (const p of plan) this.log(`  ${p.step.padEnd(8)} ${p.action === 'none' ? 'ok      ' : p.action.padEnd(8)} ${p.detail}`)
+      for (const u of report.unknown) this.log(`  (could not check ${u})`)
+      const cmds = plan.flatMap((p) => p.gcloud)
+      if (cmds.length > 0) {
+        this.log('\nEquivalent gcloud commands:')
+        for (const c of cmds) this.log(`  ${c}`)
+      } else this.log('\nNothing to do.')
+      return {dryRun: true, project: session.target.project, serviceAccount: session.target.email, keyFile: session.target.keyFile, plan, unknown: report.unknown}
+    }
+    const result = await svc.bootstrap(session, {writeEnv: f['write-env'], pruneKeys: f['prune-keys']})
+    for (const s of result.steps) this.log(`${s.step.padEnd(8)} ${s.outcome}: ${s.detail}`)
+    this.log('')
+    this.log(result.export)
+    return result
+  }
+}

@@ -1,0 +1,106 @@
+import {Args, Flags} from '@oclif/core'
+import {DezcCommand} from '../../core/base-command.js'
+import {stackFlags} from '../../core/flags.js'
+
+export default class Ingest extends DezcCommand<typeof Ingest> {
+  static summary = 'Load NYC TLC trip data (yellow, green, fhv, fhvhv) or the taxi zones into Postgres, at the speed of COPY.'
+  static description = `Downloads each month's file (cached, resumable, verified), reads it with DuckDB and loads it with PostgreSQL binary COPY.
+Each (dataset, month) is loaded in one transaction and recorded in the dezc_ingest_ledger table: re-running skips loaded months, --force replaces exactly that month's rows, and a failure or Ctrl-C leaves the table as it was.
+Periods: a month (2021-01), a range (2021-01..2021-06) or a year (2021); several may be given.
+The target is the env stack's Postgres (see dezc env) unless --db-url is given.`
+  static examples = [
+    '<%= config.bin %> ingest yellow 2021-01',
+    '<%= config.bin %> ingest green 2019-01..2019-12 --table greentaxidata',
+    '<%= config.bin %> ingest zones',
+    '<%= config.bin %> ingest yellow 2021-01 --force --db-url postgresql://root:root@127.0.0.1:5432/nytaxi --json',
+    '<%= config.bin %> ingest yellow --file ./yellow_tripdata_2021-01.parquet',
+    '<%= config.bin %> ingest yellow 2021-01..2021-03 --in-network --host synology',
+  ]
+  static strict = false
+  static args = {
+    dataset: Args.string({description: 'yellow, green, fhv, fhvhv or zones', required: true}),
+    periods: Args.string({description: 'Months to load: 2021-01, 2021-01..2021-06, 2021 (several allowed; none for zones)'}),
+  }
+  static flags = {
+    ...stackFlags,
+    'db-url': Flags.string({description: 'Target database (postgresql://user:pass@host:port/db); default: the env stack\'s Postgres.', env: 'DEZC_INGEST_DB_URL'}),
+    table: Flags.string({description: 'Target table (default: yellow_taxi_data, green_taxi_data, fhv_taxi_data, fhvhv_taxi_data, zones).'}),
+    'base-url': Flags.string({description: 'Where the trip files are (default: the TLC CDN https://d37ci6vzurychx.cloudfront.net/trip-data/).', env: 'DEZC_INGEST_BASE_URL'}),
+    source: Flags.string({description: 'tlc: the TLC parquet files; backup: the course\'s csv.gz releases.', options: ['tlc', 'backup']}),
+    file: Flags.string({description: 'Load this local file or URL instead of the month\'s standard file.'}),
+    force: Flags.boolean({description: 'Reload periods that are already loaded (replaces exactly their rows, atomically).'}),
+    strict: Flags.boolean({description: 'Fail when a file has a column the canonical schema does not know (default: add it with a warning).'}),
+    'no-cache': Flags.boolean({description: 'Download again even when the cached file is current.'}),
+    jobs: Flags.integer({description: 'Downloads in flight at once (loads run one at a time).', min: 1, max: 8}),
+    'in-network': Flags.boolean({description: 'Run the ingest in a container on the env stack\'s Docker network (built once from docker/ingest), so the data never crosses this machine\'s link.'}),
+    'image-base': Flags.string({description: 'Base image for the --in-network image (needs node >= 20.19 and glibc; default node:20-bookworm-slim).', env: 'DEZC_INGEST_IMAGE_BASE'}),
+  }
+
+  async run(): Promise<unknown> {
+    const [{ingest}, {ingestTarget}, {cacheDir}, path] = await Promise.all([
+      import('../../ingest/service.js'),
+      import('../../ingest/target.js'),
+      import('../../config/paths.js'),
+      import('node:path'),
+    ])
+    const {argv} = await this.parse(Ingest)
+    const [dataset, ...periods] = argv as string[]
+    const f = this.flags
+    const config = await this.loadDezcConfig()
+    const settings = await ingestTarget(config, {
+      dbUrl: f['db-url'],
+      host: f.host,
+      project: f.project,
+      dockerHost: f['docker-host'],
+      baseUrl: f['base-url'],
+      source: f.source as 'tlc' | 'backup' | undefined,
+      table: f.table,
+      dataset,
+      jobs: f.jobs,
+      imageBase: f['image-base'],
+    })
+    this.ui.reporter.debug(`target ${settings.redactedDbUrl}; source ${settings.baseUrl}`)
+    const summary = f['in-network'] ? await this.inNetwork(dataset, periods, settings) : await ingest({
+      dataset,
+      periods,
+      file: f.file,
+      baseUrl: settings.baseUrl,
+      source: settings.source,
+      table: settings.table,
+      dbUrl: settings.dbUrl,
+      force: f.force,
+      strict: f.strict,
+      noCache: f['no-cache'],
+      jobs: settings.jobs,
+      cacheRoot: path.join(cacheDir(), 'ingest'),
+      ui: this.ui,
+      signal: this.signal,
+      retryBaseMs: process.env.DEZC_INGEST_RETRY_BASE_MS ? Number(process.env.DEZC_INGEST_RETRY_BASE_MS) : undefined,
+    })
+    for (const l of summary.loads) {
+      const what = `${l.dataset}${l.period === 'lookup' ? '' : ' ' + l.period}`
+      if (l.status === 'skipped') this.log(`${what}: already loaded in ${l.table} (${l.rows.toLocaleString('en-US')} rows, load ${l.loadId}); nothing to do. Use --force to reload it.`)
+      else this.log(`${what}: ${l.status} ${l.rows.toLocaleString('en-US')} rows into ${l.table} in ${l.seconds.toFixed(1)} s (load ${l.loadId}).`)
+    }
+    return summary
+  }
+
+  /** The same ingest, run by the dezc image inside the env stack's network. */
+  private async inNetwork(dataset: string, periods: string[], settings: import('../../ingest/target.js').IngestSettings) {
+    const [{ingestInNetwork, checkInNetworkFile}, {stackFromFlags}] = await Promise.all([import('../../ingest/in-network.js'), import('../../env/command-support.js')])
+    const f = this.flags
+    checkInNetworkFile(f.file)
+    const args = [dataset, ...periods, '--base-url', settings.baseUrl, '--source', settings.source, '--jobs', String(settings.jobs)]
+    if (settings.table) args.push('--table', settings.table)
+    if (f.file) args.push('--file', f.file)
+    for (const flag of ['force', 'strict', 'no-cache'] as const) if (f[flag]) args.push(`--${flag}`)
+    return ingestInNetwork({
+      stack: stackFromFlags(await this.loadDezcConfig(), f),
+      args,
+      dbUrl: settings.explicitDbUrl ? settings.dbUrl : undefined,
+      imageBase: settings.imageBase,
+      ui: this.ui,
+      signal: this.signal,
+    })
+  }
+}

@@ -1,0 +1,25 @@
+/** Shared by the env commands: flags -> Stack. Kept out of src/commands so oclif does not treat it as a command. */
+import type {LoadedConfig} from '../config/load.js'
+import {resolveStack, type Stack} from './profiles.js'
+
+export interface StackFlagValues {
+  host?: string
+  project?: string
+  'docker-host'?: string
+  'pg-port'?: number
+  'pgadmin-port'?: number
+  'no-pgadmin'?: boolean
+  'wait-timeout'?: number
+}
+
+export function stackFromFlags(config: LoadedConfig, f: StackFlagValues): Stack {
+  return resolveStack(config, {
+    profile: f.host,
+    project: f.project,
+    dockerHost: f['docker-host'],
+    pgPort: f['pg-port'],
+    pgadminPort: f['pgadmin-port'],
+    noPgadmin: f['no-pgadmin'],
+    waitTimeout: f['wait-timeout'],
+  })
+}

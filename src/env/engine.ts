@@ -1,0 +1,40 @@
+/** Connecting a stack to its Docker engine, and what every env command needs from that. */
+import type {DockerClient, EngineInfo} from '../docker/client.js'
+import {resolveEndpoint, servicesHost, type DockerEndpoint} from '../docker/endpoint.js'
+import {DezcError, ExitCode} from '../core/errors.js'
+import type {Stack} from './profiles.js'
+
+export interface StackEngine {
+  client: DockerClient
+  endpoint: DockerEndpoint
+  info: EngineInfo
+  /** Where published ports are reached (URLs, probes). */
+  host: string
+}
+
+export function stackEndpoint(stack: Stack): DockerEndpoint {
+  // --docker-host is folded into stack.docker.host by resolveStack: it beats DOCKER_HOST either way.
+  const endpoint = resolveEndpoint({profileHost: stack.docker.host, profileContext: stack.docker.context})
+  if (stack.remoteRequired && !endpoint.remote && endpoint.source === 'default') {
+    throw new DezcError({
+      code: 'DOCKER_HOST_REQUIRED',
+      message: `Profile "${stack.profile}" runs on a remote engine (a NAS), but no Docker endpoint is set, so dezc would use this machine's engine.`,
+      suggestion: [`Set DOCKER_HOST=ssh://USER@NAS (or tcp://NAS:2376), pass --docker-host, or add "profiles: {${stack.profile}: {docker: {host: ssh://USER@NAS}}}" to dezc.yaml.`],
+      exit: ExitCode.USAGE,
+    })
+  }
+  return endpoint
+}
+
+export async function connectStack(stack: Stack, options: {pingTimeoutMs?: number} = {}): Promise<StackEngine> {
+  const endpoint = stackEndpoint(stack)
+  const {DockerClient} = await import('../docker/client.js')
+  const client = await DockerClient.connect(endpoint)
+  try {
+    const info = await client.ping(options.pingTimeoutMs)
+    return {client, endpoint, info, host: servicesHost(endpoint, stack.servicesHostOverride)}
+  } catch (error) {
+    client.close()
+    throw error
+  }
+}

@@ -1,0 +1,57 @@
+/** `env logs`: demultiplexed logs, each line prefixed by its service like docker compose does. */
+import {Writable} from 'node:stream'
+import {DezcError, ExitCode} from '../core/errors.js'
+import {connectStack} from './engine.js'
+import type {Stack} from './profiles.js'
+import type {ServiceName} from './spec.js'
+
+export const SERVICES: ServiceName[] = ['postgres', 'pgadmin']
+
+export function serviceContainer(stack: Stack, service: ServiceName): string {
+  if (service === 'pgadmin' && !stack.pgadmin.enabled) {
+    throw new DezcError({code: 'SERVICE_DISABLED', message: 'pgAdmin is disabled in this profile.', suggestion: 'Use the postgres service, or enable pgadmin in the profile.', exit: ExitCode.USAGE})
+  }
+  return service === 'postgres' ? stack.postgres.container : stack.pgadmin.container
+}
+
+/** A Writable that prefixes each complete line and writes it to `out`. */
+export function linePrefixer(prefix: string, out: NodeJS.WritableStream): Writable {
+  let partial = ''
+  return new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      const text = partial + chunk.toString('utf8')
+      const lines = text.split('\n')
+      partial = lines.pop() ?? ''
+      for (const line of lines) out.write(`${prefix}${line}\n`)
+      cb()
+    },
+    final(cb) {
+      if (partial) out.write(`${prefix}${partial}\n`)
+      cb()
+    },
+  })
+}
+
+export async function envLogs(stack: Stack, options: {service?: ServiceName; follow: boolean; tail?: number; timestamps?: boolean; signal: AbortSignal}): Promise<void> {
+  const services = options.service ? [options.service] : SERVICES.filter((s) => s === 'postgres' || stack.pgadmin.enabled)
+  const engine = await connectStack(stack)
+  try {
+    const width = Math.max(...services.map((s) => s.length))
+    await Promise.all(
+      services.map(async (service) => {
+        const container = serviceContainer(stack, service)
+        if (!(await engine.client.inspectContainer(container))) {
+          throw new DezcError({code: 'SERVICE_MISSING', message: `${service} (${container}) is not running or does not exist.`, suggestion: `Start the stack with: dezc env up${stack.project ? ` --project ${stack.project}` : ''}`, exit: ExitCode.UNHEALTHY})
+        }
+        const prefix = `${service.padEnd(width)} | `
+        const out = linePrefixer(prefix, process.stdout)
+        const err = linePrefixer(prefix, process.stdout)
+        await engine.client.streamLogs(container, {follow: options.follow, tail: options.tail, timestamps: options.timestamps, signal: options.signal}, out, err)
+        out.end()
+        err.end()
+      }),
+    )
+  } finally {
+    engine.client.close()
+  }
+}

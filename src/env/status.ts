@@ -1,0 +1,95 @@
+/** `env status`: one row per service, from the engine's own view (inspect), plus uptime. */
+import type Dockerode from 'dockerode'
+import {connectStack} from './engine.js'
+import {hostPort} from './probe.js'
+import {postgresUrl, redactUrl, type Stack} from './profiles.js'
+import {LABEL, type ServiceName} from './spec.js'
+
+export interface ServiceStatus {
+  service: ServiceName
+  container: string
+  /** running, exited, restarting, created, paused, dead — or missing. */
+  state: string
+  /** healthy, unhealthy, starting, none (no healthcheck), or missing. */
+  health: string
+  lastProbe: string | null
+  address: string
+  image: string | null
+  uptimeSeconds: number | null
+  restarts: number
+  ok: boolean
+}
+
+export interface EnvStatusResult {
+  profile: string
+  project: string | null
+  engine: {endpoint: string; version: string}
+  network: {name: string; exists: boolean}
+  services: ServiceStatus[]
+  postgresUrl: string
+  ok: boolean
+}
+
+export async function envStatus(stack: Stack): Promise<EnvStatusResult> {
+  const engine = await connectStack(stack)
+  try {
+    const expected: Array<{service: ServiceName; name: string; port: number}> = [{service: 'postgres', name: stack.postgres.container, port: stack.postgres.port}]
+    if (stack.pgadmin.enabled) expected.push({service: 'pgadmin', name: stack.pgadmin.container, port: stack.pgadmin.port})
+    const [networkExists, ...infos] = await Promise.all([engine.client.networkExists(stack.network), ...expected.map((e) => engine.client.inspectContainer(e.name))])
+    const services = expected.map((e, i) => toStatus(e, infos[i], engine.host, stack))
+    const pgPort = publishedPort(infos[0], 5432) ?? stack.postgres.port
+    return {
+      profile: stack.profile,
+      project: stack.project ?? null,
+      engine: {endpoint: engine.endpoint.url, version: engine.info.version},
+      network: {name: stack.network, exists: networkExists},
+      services,
+      postgresUrl: redactUrl(postgresUrl(stack, engine.host, pgPort)),
+      ok: services.every((s) => s.ok),
+    }
+  } finally {
+    engine.client.close()
+  }
+}
+
+/** The host port the container really publishes (it may differ from the profile: --pg-port at up time). */
+export function publishedPort(info: Dockerode.ContainerInspectInfo | undefined, containerPort: number): number | undefined {
+  const bindings = info?.HostConfig?.PortBindings as Record<string, Array<{HostPort?: string}>> | undefined
+  const port = Number(bindings?.[`${containerPort}/tcp`]?.[0]?.HostPort)
+  return Number.isInteger(port) && port > 0 ? port : undefined
+}
+
+function toStatus(e: {service: ServiceName; name: string; port: number}, info: Dockerode.ContainerInspectInfo | undefined, host: string, stack: Stack): ServiceStatus {
+  const port = publishedPort(info, e.service === 'postgres' ? 5432 : 80) ?? e.port
+  const address = e.service === 'postgres' ? hostPort(host, port) : `http://${hostPort(host, port)}`
+  const ours = info && info.Config?.Labels?.[LABEL.managed] === 'true' && info.Config.Labels[LABEL.project] === stack.projectLabel
+  if (!info || !ours) {
+    return {service: e.service, container: e.name, state: info ? 'not managed by dezc' : 'missing', health: 'missing', lastProbe: null, address, image: info?.Config?.Image ?? null, uptimeSeconds: null, restarts: 0, ok: false}
+  }
+  const state = info.State as Dockerode.ContainerInspectInfo['State'] & {Health?: {Status: string; Log?: Array<{Output?: string; ExitCode?: number}>}}
+  const health = state.Health?.Status ?? 'none'
+  const log = state.Health?.Log ?? []
+  const last = log.at(-1)
+  const lastProbe = last ? `${last.ExitCode === 0 ? 'ok' : `exit ${last.ExitCode}`}${last.Output?.trim() ? `: ${last.Output.trim().split('\n').at(-1)}` : ''}` : null
+  const started = state.Running && state.StartedAt ? Date.parse(state.StartedAt) : NaN
+  return {
+    service: e.service,
+    container: e.name,
+    state: state.Status,
+    health,
+    lastProbe,
+    address,
+    image: info.Config.Image,
+    uptimeSeconds: Number.isFinite(started) ? Math.max(0, Math.round((Date.now() - started) / 1000)) : null,
+    restarts: (info as {RestartCount?: number}).RestartCount ?? 0,
+    ok: state.Running && (health === 'healthy' || health === 'none'),
+  }
+}
+
+export function formatUptime(seconds: number | null): string {
+  if (seconds === null) return '-'
+  if (seconds < 90) return `${seconds}s`
+  if (seconds < 5400) return `${Math.round(seconds / 60)}m`
+  if (seconds < 172_800) return `${Math.round(seconds / 3600)}h`
+  return `${Math.round(seconds / 86_400)}d`
+}

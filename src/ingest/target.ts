@@ -1,0 +1,81 @@
+/**
+ * Where ingest reads from and writes to. Precedence for every value: flag > env var (handled by
+ * the flag definitions) > config section `ingest` > default. The default database is the env
+ * stack's Postgres, reached the way `dezc env` publishes it.
+ */
+import {z} from 'zod'
+import {DezcError, ExitCode} from '../core/errors.js'
+import type {LoadedConfig} from '../config/load.js'
+import {resolveEndpoint, servicesHost} from '../docker/endpoint.js'
+import {postgresUrl, redactUrl, resolveStack} from '../env/profiles.js'
+import {BACKUP_BASE_URL, TLC_BASE_URL, type SourceKind} from './datasets.js'
+
+/** Default base of the --in-network image: the official Node image (node on PATH, glibc for DuckDB). */
+export const DEFAULT_IMAGE_BASE = 'node:20-bookworm-slim'
+
+export const ingestConfigSchema = z.strictObject({
+  /** Mirror of the TLC trip-data folder (the zone CSV is read from ../misc/ beside it). */
+  baseUrl: z.string().url().optional(),
+  /** Mirror of the course's csv.gz backup releases. */
+  backupBaseUrl: z.string().url().optional(),
+  source: z.enum(['tlc', 'backup']).optional(),
+  /** Target database instead of the env stack's Postgres. */
+  dbUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL').optional(),
+  /** Table name per dataset, e.g. {yellow: yellowtaxidata}. */
+  tables: z.partialRecord(z.enum(['yellow', 'green', 'fhv', 'fhvhv', 'zones']), z.string()).optional(),
+  jobs: z.number().int().min(1).max(8).optional(),
+  /** Base image for the --in-network image (must provide node >= 20.19 and glibc). */
+  imageBase: z.string().min(1).optional(),
+})
+export type IngestConfig = z.infer<typeof ingestConfigSchema>
+
+export interface TargetInput {
+  dbUrl?: string
+  host?: string
+  project?: string
+  dockerHost?: string
+  baseUrl?: string
+  source?: SourceKind
+  table?: string
+  dataset?: string
+  jobs?: number
+  imageBase?: string
+  env?: NodeJS.ProcessEnv
+}
+
+export interface IngestSettings {
+  dbUrl: string
+  /** --db-url, its env var or the config gave the URL (not derived from the env stack). */
+  explicitDbUrl: boolean
+  redactedDbUrl: string
+  imageBase: string
+  baseUrl: string
+  source: SourceKind
+  table?: string
+  jobs: number
+}
+
+export async function ingestTarget(config: LoadedConfig, input: TargetInput): Promise<IngestSettings> {
+  const section = config.section('ingest', ingestConfigSchema) ?? {}
+  const source: SourceKind = input.source ?? section.source ?? 'tlc'
+  const baseUrl = input.baseUrl ?? (source === 'backup' ? section.backupBaseUrl ?? BACKUP_BASE_URL : section.baseUrl ?? TLC_BASE_URL)
+  let dbUrl = input.dbUrl ?? section.dbUrl
+  const explicitDbUrl = dbUrl !== undefined
+  if (!dbUrl) {
+    const stack = resolveStack(config, {profile: input.host, project: input.project, dockerHost: input.dockerHost})
+    if (stack.missingSecrets.includes('postgres')) {
+      const flags = `${stack.profile === 'local' ? '' : ` --host ${stack.profile}`}${stack.project ? ` --project ${stack.project}` : ''}`
+      throw new DezcError({
+        code: 'NO_DB_PASSWORD',
+        message: `Profile "${stack.profile}" has no Postgres password yet (dezc generates one when it first starts the stack).`,
+        suggestion: [`Start the stack first: dezc env up${flags}`, 'Or pass --db-url postgresql://USER:PASSWORD@HOST:PORT/DB.'],
+        exit: ExitCode.PREREQUISITE,
+      })
+    }
+    const endpoint = resolveEndpoint({flagHost: input.dockerHost, profileHost: stack.docker.host, profileContext: stack.docker.context, env: input.env})
+    dbUrl = postgresUrl(stack, servicesHost(endpoint, stack.servicesHostOverride, input.env))
+  }
+  const table = input.table ?? (input.dataset ? section.tables?.[input.dataset as keyof NonNullable<IngestConfig['tables']>] : undefined)
+  const imageBase = input.imageBase ?? section.imageBase ?? DEFAULT_IMAGE_BASE
+  return {dbUrl, explicitDbUrl, redactedDbUrl: redactUrl(dbUrl), imageBase, baseUrl, source, table, jobs: input.jobs ?? section.jobs ?? 2}
+}

@@ -1,0 +1,325 @@
+/**
+ * `dezc tf install`: the official terraform release for this OS and architecture, from
+ * `<mirror>/<v>/terraform_<v>_<os>_<arch>.zip`, verified against `terraform_<v>_SHA256SUMS`
+ * beside it, cached (an interrupted download resumes with an HTTP Range request), unpacked
+ * into a user bin directory (mode 0755, atomic rename). A checksum mismatch deletes the
+ * download and installs nothing. The SUMS file's GPG signature is not checked (see docs/tf.md).
+ */
+import {createHash} from 'node:crypto'
+import {createReadStream, createWriteStream} from 'node:fs'
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import {Readable, Transform} from 'node:stream'
+import {pipeline} from 'node:stream/promises'
+import {DezcError, ExitCode, usageError} from '../core/errors.js'
+import type {Ui} from '../core/ui.js'
+import {cacheDir, expandHome} from '../config/paths.js'
+import type {TfConfig} from './settings.js'
+import {capture, compareVersions, findOnPath, parseVersionOutput, terraformExeName} from './terraform.js'
+import {extractFile, ZipError} from './zip.js'
+
+export const DEFAULT_MIRROR = 'https://releases.hashicorp.com/terraform'
+/** The release `dezc tf install` picks without --version. */
+export const DEFAULT_TERRAFORM_VERSION = '1.11.4'
+
+export interface InstallOptions {
+  version?: string
+  mirror?: string
+  binDir?: string
+  force: boolean
+  dryRun: boolean
+  ui: Ui
+  env: NodeJS.ProcessEnv
+  config: TfConfig
+  signal: AbortSignal
+  platform?: NodeJS.Platform
+  arch?: string
+}
+
+export interface InstallResult {
+  version: string
+  os: string
+  arch: string
+  url: string
+  sumsUrl: string
+  path: string
+  action: 'installed' | 'reinstalled' | 'unchanged' | 'dry-run'
+  sha256?: string
+  /** The zip came from dezc's download cache. */
+  fromCache?: boolean
+  bytes?: number
+  onPath: boolean
+  /** Another terraform that PATH finds first. */
+  shadowedBy?: string
+  pathHint?: string[]
+}
+
+const OS: Partial<Record<NodeJS.Platform, string>> = {linux: 'linux', darwin: 'darwin', win32: 'windows', freebsd: 'freebsd', openbsd: 'openbsd'}
+const ARCH: Record<string, string> = {x64: 'amd64', arm64: 'arm64', ia32: '386', arm: 'arm'}
+
+export function releasePlatform(platform: NodeJS.Platform, arch: string): {os: string; arch: string} {
+  const os = OS[platform]
+  const a = ARCH[arch]
+  if (!os || !a) {
+    throw new DezcError({
+      code: 'TF_PLATFORM_UNSUPPORTED',
+      message: `terraform publishes no release for ${platform}/${arch}.`,
+      suggestion: 'See https://developer.hashicorp.com/terraform/install for other ways to install it.',
+      exit: ExitCode.PREREQUISITE,
+    })
+  }
+  return {os, arch: a}
+}
+
+/** Parse a SHA256SUMS file: `<64 hex>  <file name>` per line. */
+export function parseSums(text: string): Map<string, string> {
+  const sums = new Map<string, string>()
+  for (const line of text.split(/\r?\n/)) {
+    const m = line.trim().match(/^([0-9a-fA-F]{64})\s+\*?(\S+)$/)
+    if (m) sums.set(m[2], m[1].toLowerCase())
+  }
+  return sums
+}
+
+export function defaultBinDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string {
+  if (platform === 'win32' && env.LOCALAPPDATA) return path.join(env.LOCALAPPDATA, 'dezc', 'bin')
+  return expandHome('~/.local/bin', env)
+}
+
+function resolveMirror(opts: InstallOptions): string {
+  const m = opts.mirror ?? (opts.env.DEZC_TF_MIRROR || undefined) ?? opts.config.mirror ?? DEFAULT_MIRROR
+  let url: URL
+  try {
+    url = new URL(m)
+  } catch {
+    throw usageError('TF_MIRROR_INVALID', `The mirror "${m}" is not a URL.`, `Pass --mirror http(s)://host/path (default ${DEFAULT_MIRROR}).`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError('TF_MIRROR_INVALID', `The mirror "${m}" must be an http(s) URL.`, `Pass --mirror ${DEFAULT_MIRROR} or your own mirror.`)
+  return m.replace(/\/+$/, '')
+}
+
+const VERSION_RE = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?$/
+
+async function fetchOrFail(url: string, signal: AbortSignal, init: RequestInit = {}): Promise<Response> {
+  try {
+    return await fetch(url, {...init, signal: AbortSignal.any([signal, AbortSignal.timeout(60_000)]), redirect: 'follow'})
+  } catch (error) {
+    if (signal.aborted) throw error
+    throw new DezcError({
+      code: 'TF_MIRROR_UNREACHABLE',
+      message: `Cannot reach ${url}: ${(error as Error & {cause?: Error}).cause?.message ?? (error as Error).message}`,
+      suggestion: ['Check the network (a proxy needs HTTPS_PROXY), or use another mirror with --mirror / DEZC_TF_MIRROR / config tf.mirror.'],
+      exit: ExitCode.FAILURE,
+      cause: error,
+    })
+  }
+}
+
+/** Versions the mirror lists in its index.json (releases.hashicorp.com layout), newest first; [] when unavailable. */
+export async function mirrorVersions(mirror: string, signal: AbortSignal): Promise<string[]> {
+  try {
+    const r = await fetch(`${mirror}/index.json`, {signal: AbortSignal.any([signal, AbortSignal.timeout(30_000)])})
+    if (!r.ok) return []
+    const j = (await r.json()) as {versions?: Record<string, unknown>}
+    return Object.keys(j.versions ?? {})
+      .filter((v) => /^\d+\.\d+\.\d+$/.test(v))
+      .sort((a, b) => compareVersions(b, a))
+  } catch {
+    return []
+  }
+}
+
+async function resolveVersion(opts: InstallOptions, mirror: string): Promise<string> {
+  const v = opts.version ?? (opts.env.DEZC_TF_VERSION || undefined) ?? opts.config.version ?? DEFAULT_TERRAFORM_VERSION
+  if (v === 'latest') {
+    if (opts.dryRun) return v
+    const versions = await mirrorVersions(mirror, opts.signal)
+    if (versions.length === 0) throw usageError('TF_VERSION_UNKNOWN', `The mirror ${mirror} has no index.json listing its versions, so "latest" cannot be resolved.`, 'Pass an exact version, e.g. --version ' + DEFAULT_TERRAFORM_VERSION)
+    return versions[0]
+  }
+  const clean = v.replace(/^v/, '')
+  if (!VERSION_RE.test(clean)) throw usageError('TF_VERSION_INVALID', `"${v}" is not a terraform version.`, `Pass a version like ${DEFAULT_TERRAFORM_VERSION}, or "latest".`)
+  return clean
+}
+
+async function sha256File(file: string): Promise<string> {
+  const h = createHash('sha256')
+  await pipeline(createReadStream(file), h)
+  return h.digest('hex')
+}
+
+async function fileSize(file: string): Promise<number | undefined> {
+  try {
+    return (await fs.stat(file)).size
+  } catch {
+    return undefined
+  }
+}
+
+/** Download url to dest (via dest.part, resuming it with a Range request when the server allows). */
+async function download(url: string, dest: string, ui: Ui, signal: AbortSignal): Promise<number> {
+  const part = `${dest}.part`
+  const have = (await fileSize(part)) ?? 0
+  const res = await fetchOrFail(url, signal, have > 0 ? {headers: {range: `bytes=${have}-`}} : {})
+  if (res.status === 416 && have > 0) {
+    // The part file is already complete (or bogus); the checksum decides.
+    await res.body?.cancel()
+    await fs.rename(part, dest)
+    return have
+  }
+  if (!res.ok || !res.body) {
+    throw new DezcError({code: 'TF_DOWNLOAD_FAILED', message: `Download of ${url} failed: HTTP ${res.status} ${res.statusText}`, suggestion: 'Retry later, or use another mirror with --mirror.', exit: ExitCode.FAILURE})
+  }
+  const resumed = res.status === 206 && have > 0
+  const total = Number(res.headers.get('content-length') ?? 0) + (resumed ? have : 0)
+  ui.reporter.info(`${resumed ? 'Resuming' : 'Downloading'} ${url}${total ? ` (${(total / 1e6).toFixed(1)} MB)` : ''}`)
+  const t0 = Date.now()
+  let received = resumed ? have : 0
+  let lastReport = t0
+  const progress = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      received += chunk.length
+      const now = Date.now()
+      if (now - lastReport > 2000) {
+        lastReport = now
+        ui.reporter.info(`  ${(received / 1e6).toFixed(1)}${total ? ` / ${(total / 1e6).toFixed(1)}` : ''} MB`)
+      }
+      cb(null, chunk)
+    },
+  })
+  await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), progress, createWriteStream(part, {flags: resumed ? 'a' : 'w'}), {signal})
+  await fs.rename(part, dest)
+  const secs = Math.max((Date.now() - t0) / 1000, 0.001)
+  ui.reporter.info(`Downloaded ${(received / 1e6).toFixed(1)} MB in ${secs.toFixed(1)} s (${((received - (resumed ? have : 0)) / 1e6 / secs).toFixed(1)} MB/s)`)
+  return received
+}
+
+export function pathHint(binDir: string, env: NodeJS.ProcessEnv): string[] {
+  const home = env.HOME ?? ''
+  const shown = home && binDir.startsWith(home + path.sep) ? `$HOME${binDir.slice(home.length)}` : binDir
+  const shell = path.basename(env.SHELL ?? '')
+  if (shell === 'fish') return [`fish_add_path ${shown}`]
+  const rc = shell === 'zsh' ? '~/.zshrc' : '~/.bashrc'
+  return [`echo 'export PATH="${shown}:$PATH"' >> ${rc}`, `then open a new shell, or run: export PATH="${shown}:$PATH"`]
+}
+
+export async function installTerraform(opts: InstallOptions): Promise<InstallResult> {
+  const {ui, env, signal} = opts
+  const platform = opts.platform ?? process.platform
+  const rel = releasePlatform(platform, opts.arch ?? process.arch)
+  const mirror = resolveMirror(opts)
+  const version = await resolveVersion(opts, mirror)
+  const binDir = path.resolve(expandHome(opts.binDir ?? (env.DEZC_TF_BIN_DIR || undefined) ?? opts.config.binDir ?? defaultBinDir(env, platform), env))
+  const exeName = terraformExeName(platform)
+  const target = path.join(binDir, exeName)
+  const zipName = `terraform_${version}_${rel.os}_${rel.arch}.zip`
+  const url = `${mirror}/${version}/${zipName}`
+  const sumsUrl = `${mirror}/${version}/terraform_${version}_SHA256SUMS`
+  const onPathNow = await findOnPath(exeName, env)
+  const base = {version, os: rel.os, arch: rel.arch, url, sumsUrl, path: target}
+  const pathInfo = (): Pick<InstallResult, 'onPath' | 'shadowedBy' | 'pathHint'> => {
+    const dirs = (env.PATH ?? '').split(path.delimiter).map((d) => path.resolve(d))
+    const onPath = dirs.includes(binDir)
+    const shadowedBy = onPathNow && onPathNow !== target && dirs.indexOf(path.dirname(onPathNow)) < dirs.indexOf(binDir) ? onPathNow : undefined
+    return {onPath, ...(shadowedBy && onPath ? {shadowedBy} : {}), ...(onPath ? {} : {pathHint: pathHint(binDir, env)})}
+  }
+  if (opts.dryRun) return {...base, action: 'dry-run', ...pathInfo()}
+
+  // Already there? (idempotent re-run)
+  let existing: string | undefined
+  try {
+    await fs.access(target, fs.constants.X_OK)
+    existing = parseVersionOutput((await capture(target, ['version', '-json'], {env, timeoutMs: 30_000})).stdout).version
+  } catch {
+    existing = undefined
+  }
+  if (existing === version && !opts.force) {
+    ui.reporter.info(`terraform ${version} is already installed at ${target}; nothing to do (--force reinstalls).`)
+    return {...base, action: 'unchanged', ...pathInfo()}
+  }
+
+  // The published checksums.
+  const sumsRes = await fetchOrFail(sumsUrl, signal)
+  if (sumsRes.status === 404) {
+    await sumsRes.body?.cancel()
+    const versions = await mirrorVersions(mirror, signal)
+    throw usageError(
+      'TF_VERSION_UNKNOWN',
+      `terraform ${version} is not on ${mirror} (no ${path.basename(sumsUrl)}).`,
+      versions.length > 0 ? `Versions the mirror has (newest first): ${versions.slice(0, 12).join(', ')}${versions.length > 12 ? ', ...' : ''}` : `Check the version, e.g. --version ${DEFAULT_TERRAFORM_VERSION}.`,
+    )
+  }
+  if (!sumsRes.ok) {
+    await sumsRes.body?.cancel()
+    throw new DezcError({code: 'TF_DOWNLOAD_FAILED', message: `Fetching ${sumsUrl} failed: HTTP ${sumsRes.status} ${sumsRes.statusText}`, suggestion: 'Retry later, or use another mirror with --mirror.', exit: ExitCode.FAILURE})
+  }
+  const sums = parseSums(await sumsRes.text())
+  const expected = sums.get(zipName)
+  if (!expected) {
+    const platforms = [...sums.keys()].map((k) => k.match(/_([a-z0-9]+_[a-z0-9]+)\.zip$/)?.[1]).filter(Boolean)
+    throw new DezcError({
+      code: 'TF_PLATFORM_UNSUPPORTED',
+      message: `terraform ${version} has no release for ${rel.os}_${rel.arch} (${path.basename(sumsUrl)} lists no ${zipName}).`,
+      suggestion: platforms.length > 0 ? `Platforms of ${version}: ${platforms.join(', ')}` : 'Check the mirror content.',
+      exit: ExitCode.PREREQUISITE,
+    })
+  }
+
+  // Download (or reuse the cached, verified zip).
+  const dlDir = path.join(cacheDir(env), 'terraform')
+  await fs.mkdir(dlDir, {recursive: true})
+  const zipPath = path.join(dlDir, zipName)
+  let fromCache = false
+  let bytes: number | undefined
+  if ((await fileSize(zipPath)) !== undefined && (await sha256File(zipPath)) === expected) {
+    fromCache = true
+    bytes = await fileSize(zipPath)
+    ui.reporter.info(`Using the cached ${zipPath} (checksum verified).`)
+  } else {
+    await fs.rm(zipPath, {force: true})
+    bytes = await download(url, zipPath, ui, signal)
+    const actual = await sha256File(zipPath)
+    if (actual !== expected) {
+      await fs.rm(zipPath, {force: true})
+      await fs.rm(`${zipPath}.part`, {force: true})
+      throw new DezcError({
+        code: 'TF_CHECKSUM_MISMATCH',
+        message: `The downloaded ${zipName} does not match ${path.basename(sumsUrl)} (expected sha256 ${expected}, got ${actual}). The download was deleted; nothing was installed.`,
+        suggestion: ['Run the command again (a transfer error); if it repeats, the mirror serves a wrong file: use another --mirror.'],
+        exit: ExitCode.FAILURE,
+        details: {expected, actual, url},
+      })
+    }
+  }
+
+  // Unpack the one binary.
+  let binary: Buffer | undefined
+  try {
+    binary = extractFile(await fs.readFile(zipPath), exeName)
+  } catch (error) {
+    if (!(error instanceof ZipError)) throw error
+    await fs.rm(zipPath, {force: true})
+    throw new DezcError({code: 'TF_ARCHIVE_INVALID', message: `${zipName} is not a valid zip: ${error.message}`, suggestion: 'Run the command again; the cached copy was deleted.', exit: ExitCode.FAILURE})
+  }
+  if (!binary) throw new DezcError({code: 'TF_ARCHIVE_INVALID', message: `${zipName} has no ${exeName} inside.`, suggestion: 'Check the mirror content.', exit: ExitCode.FAILURE})
+  try {
+    await fs.mkdir(binDir, {recursive: true})
+    const tmp = path.join(binDir, `.${exeName}.${process.pid}.tmp`)
+    await fs.writeFile(tmp, binary, {mode: 0o755})
+    await fs.chmod(tmp, 0o755)
+    await fs.rename(tmp, target)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new DezcError({
+      code: 'TF_BIN_DIR_NOT_WRITABLE',
+      message: `Cannot install into ${binDir}: ${(error as Error).message}`,
+      suggestion: `Choose a directory you can write with --bin-dir (default ~/.local/bin).`,
+      exit: code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? ExitCode.PREREQUISITE : ExitCode.FAILURE,
+      cause: error,
+    })
+  }
+  const check = await capture(target, ['version', '-json'], {env, timeoutMs: 30_000}).catch(() => undefined)
+  const reported = check ? parseVersionOutput(check.stdout).version : undefined
+  if (reported !== version) ui.reporter.warn(`${target} reports version ${reported ?? '(none)'} instead of ${version}.`)
+  return {...base, action: existing ? 'reinstalled' : 'installed', sha256: expected, fromCache, bytes, ...pathInfo()}
+}

@@ -1,0 +1,162 @@
+/**
+ * The values that go into terraform.tfvars, each resolved flag > env > config `tf.*` > derived
+ * default (> prompt for the project when a person can answer), validated before terraform sees
+ * them, with where each came from (shown by `tf init`, and in --json).
+ */
+import {z} from 'zod'
+import {usageError} from '../core/errors.js'
+import type {Prompter} from '../core/ui.js'
+import {gcloudConfigProject, resolveCredentials, type CredentialsChoice, type GcpConfigView} from './credentials.js'
+import {
+  bucketNameProblem,
+  datasetIdProblem,
+  defaultBucketName,
+  invalidValue,
+  locationForRegion,
+  normalizeLocation,
+  normalizeStorageClass,
+  projectIdProblem,
+  regionProblem,
+  STORAGE_CLASSES,
+} from './names.js'
+
+/** The `tf` section of dezc.yaml. */
+export const tfConfigSchema = z.strictObject({
+  /** Directory for the generated terraform files (default ./terraform). */
+  dir: z.string().min(1).optional(),
+  project: z.string().min(1).optional(),
+  region: z.string().min(1).optional(),
+  location: z.string().min(1).optional(),
+  bucket: z.string().min(1).optional(),
+  dataset: z.string().min(1).optional(),
+  storageClass: z.string().min(1).optional(),
+  /** A key file path, or "adc". */
+  credentials: z.string().min(1).optional(),
+  /** `tf install`: release mirror, version and target directory. */
+  mirror: z.string().url().optional(),
+  version: z.string().min(1).optional(),
+  binDir: z.string().min(1).optional(),
+})
+export type TfConfig = z.infer<typeof tfConfigSchema>
+
+export const DEFAULTS = {
+  dir: 'terraform',
+  region: 'us-central1',
+  dataset: 'trips_data_all',
+  storageClass: 'STANDARD',
+} as const
+
+export interface TfValueFlags {
+  project?: string
+  region?: string
+  location?: string
+  bucket?: string
+  dataset?: string
+  storageClass?: string
+  credentials?: string
+}
+
+export interface TfSettings {
+  project: string
+  region: string
+  location: string
+  bucket: string
+  dataset: string
+  storageClass: string
+  credentials: CredentialsChoice
+  /** Where each value came from: "--project", "GOOGLE_CLOUD_PROJECT", "config tf.region", "default", ... */
+  sources: Record<string, string>
+}
+
+export interface ResolveSettingsInput {
+  flags: TfValueFlags
+  env: NodeJS.ProcessEnv
+  config: TfConfig
+  gcp: GcpConfigView
+  prompter?: Prompter
+  cwd?: string
+}
+
+type Candidate = [string | undefined, string]
+
+function first(candidates: Candidate[]): {value: string; source: string} | undefined {
+  for (const [v, source] of candidates) {
+    if (v !== undefined && v.trim() !== '') return {value: v.trim(), source}
+  }
+  return undefined
+}
+
+export const PROJECT_ENV_VARS = ['DEZC_GCP_PROJECT', 'GOOGLE_CLOUD_PROJECT', 'CLOUDSDK_CORE_PROJECT', 'GCLOUD_PROJECT'] as const
+
+export async function resolveSettings(input: ResolveSettingsInput): Promise<TfSettings> {
+  const {flags, env, config, gcp} = input
+  const sources: Record<string, string> = {}
+
+  // Project: flag > env > config (tf.project, gcp.project) > gcloud's current project > the key file's project_id > prompt.
+  let project = first([
+    [flags.project, '--project'],
+    ...PROJECT_ENV_VARS.map((name): Candidate => [env[name], name]),
+    [config.project, 'config tf.project'],
+    [gcp.project, 'config gcp.project'],
+  ])
+  project ??= await gcloudConfigProject(env).then((p) => (p ? {value: p, source: 'gcloud config (core/project)'} : undefined))
+  let credentials: CredentialsChoice | undefined
+  if (!project) {
+    // The bootstrap key knows its project.
+    credentials = await resolveCredentials({flag: flags.credentials, env, configured: config.credentials, gcp, cwd: input.cwd})
+    if (credentials.kind === 'key' && credentials.projectId) project = {value: credentials.projectId, source: `project_id of ${credentials.path}`}
+  }
+  if (!project) {
+    if (input.prompter?.canPrompt) {
+      const value = await input.prompter.input({message: 'GCP project id', flagHint: '--project', validate: (v) => projectIdProblem(v.trim()) ?? true})
+      project = {value: value.trim(), source: 'prompt'}
+    } else {
+      throw usageError('TF_PROJECT_REQUIRED', 'No GCP project id given.', [
+        'Pass --project <id> (the id, e.g. "dezc-course-123456", not the display name).',
+        `Or set ${PROJECT_ENV_VARS.slice(0, 2).join(' / ')}, or tf.project in dezc.yaml.`,
+      ])
+    }
+  }
+  const projectProblem = projectIdProblem(project.value)
+  if (projectProblem) throw invalidValue('GCP project id', project.value, projectProblem, '--project')
+  sources.project = project.source
+
+  const region = first([[flags.region, '--region'], [env.DEZC_TF_REGION, 'DEZC_TF_REGION'], [config.region, 'config tf.region']]) ?? {value: DEFAULTS.region, source: 'default'}
+  const rp = regionProblem(region.value.toLowerCase())
+  if (rp) throw invalidValue('region', region.value, rp, '--region')
+  sources.region = region.source
+
+  const locationIn = first([[flags.location, '--location'], [env.DEZC_TF_LOCATION, 'DEZC_TF_LOCATION'], [config.location, 'config tf.location']]) ?? {
+    value: locationForRegion(region.value.toLowerCase()),
+    source: `default for region ${region.value.toLowerCase()}`,
+  }
+  const loc = normalizeLocation(locationIn.value)
+  if (!loc.location) throw invalidValue('location', locationIn.value, loc.problem!, '--location')
+  sources.location = locationIn.source
+
+  const bucket = first([[flags.bucket, '--bucket'], [env.DEZC_TF_BUCKET, 'DEZC_TF_BUCKET'], [config.bucket, 'config tf.bucket']]) ?? {
+    value: defaultBucketName(project.value),
+    source: 'default from the project id',
+  }
+  const bp = bucketNameProblem(bucket.value)
+  if (bp) throw invalidValue('bucket name', bucket.value, bp, '--bucket')
+  sources.bucket = bucket.source
+
+  const dataset = first([[flags.dataset, '--dataset'], [env.DEZC_TF_DATASET, 'DEZC_TF_DATASET'], [config.dataset, 'config tf.dataset']]) ?? {value: DEFAULTS.dataset, source: 'default'}
+  const dp = datasetIdProblem(dataset.value)
+  if (dp) throw invalidValue('BigQuery dataset id', dataset.value, dp, '--dataset')
+  sources.dataset = dataset.source
+
+  const sc = first([[flags.storageClass, '--storage-class'], [env.DEZC_TF_STORAGE_CLASS, 'DEZC_TF_STORAGE_CLASS'], [config.storageClass, 'config tf.storageClass']]) ?? {
+    value: DEFAULTS.storageClass,
+    source: 'default',
+  }
+  const storageClass = normalizeStorageClass(sc.value)
+  if (!storageClass) throw invalidValue('storage class', sc.value, `use one of ${STORAGE_CLASSES.join(', ')}`, '--storage-class')
+  sources.storageClass = sc.source
+
+  credentials ??= await resolveCredentials({flag: flags.credentials, env, configured: config.credentials, gcp, project: project.value, cwd: input.cwd})
+  sources.credentials = credentials.source
+
+  return {project: project.value, region: region.value.toLowerCase(), location: loc.location, bucket: bucket.value, dataset: dataset.value, storageClass, credentials, sources}
+}

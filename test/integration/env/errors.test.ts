@@ -1,0 +1,196 @@
+/**
+ * Every failure the issue lists, for real: each gives a clear message, a documented exit code and
+ * no stack trace, and leaves nothing half-created behind.
+ */
+import {execFileSync} from 'node:child_process'
+import fs from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {ROOT, runCli, type CliResult} from '../../helpers/cli.js'
+import {docker, freePort, removeProject, uniqueProject} from '../../helpers/docker.js'
+
+const projects: string[] = []
+function project(prefix: string): string {
+  const p = uniqueProject(prefix)
+  projects.push(p)
+  return p
+}
+
+function expectCleanError(r: CliResult, code: number, errorCode: string): void {
+  expect(r.code, `stdout: ${r.stdout}\nstderr: ${r.stderr}`).toBe(code)
+  expect(r.stderr).toContain(`[${errorCode}]`)
+  expect(r.stderr).toContain('Try this:')
+  expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/) // no stack trace
+}
+
+function configDir(yaml: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-err-'))
+  fs.writeFileSync(path.join(dir, 'dezc.yaml'), yaml)
+  return dir
+}
+
+/** A tiny local image (no registry here): FROM the Debian stand-in base with the given CMD. */
+function buildImage(tag: string, cmd: string[]): void {
+  execFileSync('docker', ['build', '-q', '-t', tag, '-'], {input: `FROM dezc-test/base:bookworm\nCMD ${JSON.stringify(cmd)}\n`, env: {...process.env, DOCKER_BUILDKIT: '0'}, stdio: ['pipe', 'ignore', 'inherit']})
+}
+
+beforeAll(() => {
+  buildImage('dezc-test/exits:1', ['sh', '-c', 'echo boom-from-test-image >&2; exit 3'])
+  buildImage('dezc-test/sleeps:1', ['sleep', 'infinity'])
+})
+afterAll(async () => {
+  await Promise.all(projects.map(removeProject))
+})
+
+describe('env errors on a real engine', () => {
+  it('a port held by a process that is not a container', async () => {
+    const server = net.createServer().listen(0, '127.0.0.1')
+    await new Promise((r) => server.once('listening', r))
+    const port = (server.address() as net.AddressInfo).port
+    const p = project('port')
+    try {
+      const r = await runCli(['env', 'up', '--project', p, '--pg-port', String(port), '--no-pgadmin'])
+      expectCleanError(r, 1, 'PORT_IN_USE')
+      expect(r.stderr).toContain(`Port ${port} (for postgres) is already in use by a process on this machine that is not a container`)
+      expect(r.stderr).toContain('--pg-port')
+      expect(await docker.listContainers({all: true, filters: {label: [`dev.dezc.project=${p}`]}})).toEqual([])
+    } finally {
+      server.close()
+    }
+  })
+
+  it('a port held by another stack names its container and project', async () => {
+    const a = project('holder')
+    const b = project('second')
+    const port = await freePort()
+    const up = await runCli(['env', 'up', '--project', a, '--pg-port', String(port), '--no-pgadmin'])
+    expect(up.code, up.stderr).toBe(0)
+    const r = await runCli(['env', 'up', '--project', b, '--pg-port', String(port), '--no-pgadmin', '--json'])
+    expect(r.code).toBe(1)
+    const err = r.json().error
+    expect(err.code).toBe('PORT_IN_USE')
+    expect(err.message).toContain(`container "${a}-pgsql-dev" of dezc project "${a}"`)
+    expect(err.suggestions.join(' ')).toContain('--pg-port')
+  })
+
+  it('an image that is missing while no registry is reachable', async () => {
+    const dir = configDir('profiles:\n  local:\n    postgres: {image: "dezc-test/definitely-missing:1"}\n')
+    const r = await runCli(['env', 'up', '--project', project('img'), '--pg-port', String(await freePort()), '--no-pgadmin'], {cwd: dir})
+    expectCleanError(r, 4, 'IMAGE_PULL_OFFLINE')
+    expect(r.stderr).toContain('Image dezc-test/definitely-missing:1 is not on the engine and could not be pulled')
+    expect(r.stderr).toContain('docker load')
+  })
+
+  it('a service that exits shows its last log lines', async () => {
+    const dir = configDir('profiles:\n  local:\n    postgres: {image: "dezc-test/exits:1"}\n')
+    const r = await runCli(['env', 'up', '--project', project('exit'), '--pg-port', String(await freePort()), '--no-pgadmin'], {cwd: dir})
+    expectCleanError(r, 5, 'SERVICE_UNHEALTHY')
+    expect(r.stderr).toMatch(/postgres \(.*-pgsql-dev\) (exited with code 3|keeps restarting)/)
+    expect(r.stderr).toContain('boom-from-test-image')
+  })
+
+  it('a service that never becomes healthy times out with its logs', async () => {
+    const dir = configDir('profiles:\n  local:\n    postgres: {image: "dezc-test/sleeps:1"}\n')
+    const t0 = Date.now()
+    const r = await runCli(['env', 'up', '--project', project('slow'), '--pg-port', String(await freePort()), '--no-pgadmin', '--wait-timeout', '3'], {cwd: dir})
+    expectCleanError(r, 5, 'SERVICE_TIMEOUT')
+    expect(r.stderr).toContain('did not become healthy within 3 s')
+    expect(Date.now() - t0).toBeLessThan(30_000)
+  })
+
+  it('Ctrl-C while waiting stops with exit 130 and says so', async () => {
+    const dir = configDir('profiles:\n  local:\n    postgres: {image: "dezc-test/sleeps:1"}\n')
+    const t0 = Date.now()
+    const r = await runCli(['env', 'up', '--project', project('intr'), '--pg-port', String(await freePort()), '--no-pgadmin', '--wait-timeout', '120'], {
+      cwd: dir,
+      onSpawn: (child) => {
+        let sent = false
+        child.stderr!.on('data', (d: Buffer) => {
+          if (!sent && d.toString().includes('Wait until healthy')) {
+            sent = true
+            setTimeout(() => child.kill('SIGINT'), 300)
+          }
+        })
+      },
+    })
+    expect(r.code, r.stderr).toBe(130)
+    expect(r.stderr).toContain('[INTERRUPTED]')
+    expect(Date.now() - t0).toBeLessThan(60_000)
+  })
+
+  it('a bind path that does not exist on the engine host', async () => {
+    const dir = configDir('profiles:\n  local:\n    postgres: {bind: /nonexistent/dezc-test-data}\n')
+    const r = await runCli(['env', 'up', '--project', project('bind'), '--pg-port', String(await freePort()), '--no-pgadmin'], {cwd: dir})
+    expectCleanError(r, 4, 'BIND_PATH_MISSING')
+    expect(r.stderr).toContain('mkdir -p /nonexistent/dezc-test-data')
+  })
+
+  it('a container with our name that dezc did not create', async () => {
+    const p = project('name')
+    await docker.createContainer({name: `${p}-pgsql-dev`, Image: 'dezc-test/base:bookworm', Cmd: ['true'], Labels: {[`dev.dezc.project`]: p}})
+    const r = await runCli(['env', 'up', '--project', p, '--pg-port', String(await freePort()), '--no-pgadmin'])
+    expectCleanError(r, 1, 'NAME_IN_USE')
+    expect(r.stderr).toContain(`docker rm -f ${p}-pgsql-dev`)
+  })
+
+  it('an engine that is not running, and a socket we may not use', async () => {
+    const r = await runCli(['env', 'status', '--docker-host', 'unix:///tmp/dezc-no-such.sock'])
+    expectCleanError(r, 4, 'DOCKER_NOT_RUNNING')
+    const tcp = await runCli(['env', 'status', '--docker-host', `tcp://127.0.0.1:${await freePort()}`])
+    expectCleanError(tcp, 4, 'DOCKER_NOT_RUNNING')
+    // A real permission error: an unprivileged user on the root:docker 0660 socket.
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-nobody-'))
+    fs.chmodSync(home, 0o777)
+    let out = ''
+    let code = 0
+    try {
+      out = execFileSync('runuser', ['-u', 'nobody', '--', process.execPath, path.join(ROOT, 'bin/run.js'), 'env', 'status'], {env: {PATH: process.env.PATH, HOME: home, CI: 'true'}, stdio: ['ignore', 'pipe', 'pipe']}).toString()
+    } catch (error) {
+      const e = error as {status: number; stderr: Buffer}
+      code = e.status
+      out = e.stderr.toString()
+    }
+    expect(code).toBe(4)
+    expect(out).toContain('[DOCKER_PERMISSION_DENIED]')
+    expect(out).toContain('usermod -aG docker')
+  })
+
+  it('unknown profile, invalid YAML, and a NAS profile without an endpoint are usage errors', async () => {
+    expectCleanError(await runCli(['env', 'up', '--host', 'nas9']), 2, 'UNKNOWN_PROFILE')
+    const dir = configDir('profiles:\n  local:\n    postgres: [oops\n')
+    const bad = await runCli(['env', 'status'], {cwd: dir})
+    expectCleanError(bad, 2, 'CONFIG_INVALID')
+    expect(bad.stderr).toMatch(/dezc\.yaml:3:\d+: invalid YAML/)
+    const nas = await runCli(['env', 'status', '--host', 'synology'], {env: {DOCKER_HOST: ''}})
+    expectCleanError(nas, 2, 'DOCKER_HOST_REQUIRED')
+  })
+})
+
+describe('LAN-published profiles get a generated password', () => {
+  it('generates, stores 0600, uses it, and never prints it in --json', async () => {
+    const p = project('lan')
+    const dir = configDir('profiles:\n  lan:\n    extends: local\n    publish: 0.0.0.0\n')
+    const port = await freePort()
+    const r = await runCli(['env', 'up', '--host', 'lan', '--project', p, '--pg-port', String(port), '--no-pgadmin', '--json'], {cwd: dir})
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toMatch(/generated a password for postgres and stored it in .*config\.yaml \(mode 0600\)/)
+    const file = path.join(process.env.DEZC_CONFIG_DIR!, 'config.yaml')
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600)
+    const password = /password: (\S+)/.exec(fs.readFileSync(file, 'utf8'))![1]
+    expect(password.length).toBeGreaterThanOrEqual(20)
+    expect(r.stdout).not.toContain(password)
+    expect(r.stderr).not.toContain(password)
+    const info = await docker.getContainer(`${p}-pgsql-dev`).inspect()
+    expect(info.HostConfig.PortBindings['5432/tcp'][0].HostIp).toBe('0.0.0.0')
+    const pg = (await import('pg')).default
+    const client = new pg.Client({host: '127.0.0.1', port, user: 'root', password, database: 'nytaxi'})
+    await client.connect()
+    await client.end()
+    const creds = await runCli(['env', 'credentials', '--host', 'lan', '--project', p], {cwd: dir})
+    expect(creds.stdout).toContain(password)
+    const credsJson = await runCli(['env', 'credentials', '--host', 'lan', '--project', p, '--json'], {cwd: dir})
+    expect(credsJson.stdout).not.toContain(password)
+  })
+})
