@@ -6,8 +6,9 @@
 #   tmux                    driving interactive prompts in a real terminal
 #   debootstrap             building the local test images (no registry here)
 #   openjdk-17-jre-headless a real `java` for spark tests
+#   python3                 a real python for the spark tests' PYTHONPATH/pyspark checks
 set -euo pipefail
-want=(postgresql-15 postgresql-client openssh-server openssh-client docker-compose tmux debootstrap openjdk-17-jre-headless)
+want=(postgresql-15 postgresql-client openssh-server openssh-client docker-compose tmux debootstrap openjdk-17-jre-headless python3)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

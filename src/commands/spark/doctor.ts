@@ -1,0 +1,38 @@
+import {Flags} from '@oclif/core'
+import {DezcCommand} from '../../core/base-command.js'
+import {ExitCode} from '../../core/errors.js'
+import type {DoctorResult} from '../../spark/doctor.js'
+
+const MARK = {ok: 'ok  ', warn: 'warn', fail: 'FAIL', skip: 'skip'} as const
+
+export default class SparkDoctor extends DezcCommand<typeof SparkDoctor> {
+  static summary = 'Check the Spark setup of this shell: JAVA_HOME/SPARK_HOME, Java version, spark-submit, PySpark.'
+  static description = `Checks what this shell gives Spark: JAVA_HOME and SPARK_HOME exist and agree with PATH, the Java version suits the Spark version, \`spark-submit --version\` runs, PYTHONPATH names the py4j zip that exists, and no leftover SPARK_HOME shadows a pip-installed pyspark of another version.
+
+Each check prints ok, warn, fail or skip with a fix. Exits ${ExitCode.UNHEALTHY} when a check fails.`
+  static examples = ['<%= config.bin %> spark doctor', '<%= config.bin %> spark doctor --json']
+
+  static flags = {
+    'rc-file': Flags.string({description: 'Shell rc file to look for the dezc block in [default: from $SHELL].', env: 'DEZC_SPARK_RC_FILE'}),
+  }
+
+  async run(): Promise<DoctorResult> {
+    const [{sparkDoctor}, {nodePlatform}, path, {expandHome}] = await Promise.all([
+      import('../../spark/doctor.js'),
+      import('../../spark/platform.js'),
+      import('node:path'),
+      import('../../config/paths.js'),
+    ])
+    const rc = this.flags['rc-file']
+    const result = await sparkDoctor({platform: nodePlatform(), rcFile: rc ? path.resolve(expandHome(rc)) : undefined})
+    for (const c of result.checks) {
+      this.log(`[${MARK[c.status]}] ${c.title}: ${c.detail}`)
+      if (c.fix && (c.status === 'warn' || c.status === 'fail')) this.log(`       fix: ${c.fix}`)
+    }
+    const {ok, warn, fail} = result.counts
+    this.log(`\n${ok} ok, ${warn} warning(s), ${fail} failure(s).`)
+    // A failing check is an unhealthy setup: non-zero exit, also under --json (the report stays on stdout).
+    if (!result.ok) process.exitCode = ExitCode.UNHEALTHY
+    return result
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * What the Spark installer asks of the machine: OS, architecture, environment, and running
+ * programs. Injectable so the macOS/Homebrew and unsupported-platform decisions are unit-tested on
+ * Linux; the real implementation uses child_process (no shell).
+ */
+import {spawn} from 'node:child_process'
+import fs from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+
+export interface RunResult {
+  /** Exit code; null when the program could not be started (see `notFound`) or was killed. */
+  code: number | null
+  stdout: string
+  stderr: string
+  notFound?: boolean
+  timedOut?: boolean
+}
+
+export interface RunOptions {
+  env?: NodeJS.ProcessEnv
+  timeoutMs?: number
+  signal?: AbortSignal
+  /** Stream output lines (e.g. brew install) as they come. */
+  onLine?: (line: string) => void
+}
+
+export interface Platform {
+  os: NodeJS.Platform
+  arch: string
+  env: NodeJS.ProcessEnv
+  run(cmd: string, args: string[], options?: RunOptions): Promise<RunResult>
+  /** Absolute path of an executable on PATH (of `env`), or undefined. */
+  which(cmd: string): Promise<string | undefined>
+}
+
+/** The real machine. `DEZC_SPARK_PLATFORM=os-arch` (e.g. `win32-x64`) overrides OS and arch for tests. */
+export function nodePlatform(env: NodeJS.ProcessEnv = process.env): Platform {
+  let platformOs: NodeJS.Platform = process.platform
+  let arch: string = process.arch
+  const override = env.DEZC_SPARK_PLATFORM
+  if (override && /^[a-z0-9]+-[a-z0-9]+$/.test(override)) {
+    const [o, a] = override.split('-')
+    platformOs = o as NodeJS.Platform
+    arch = a
+  }
+  return {
+    os: platformOs,
+    arch,
+    env,
+    run: (cmd, args, options = {}) => runProgram(cmd, args, {env, ...options}),
+    which: (cmd) => whichIn(cmd, env.PATH ?? ''),
+  }
+}
+
+export async function whichIn(cmd: string, pathVar: string): Promise<string | undefined> {
+  if (cmd.includes('/')) return (await isExecutable(cmd)) ? cmd : undefined
+  for (const dir of pathVar.split(path.delimiter)) {
+    if (!dir) continue
+    const candidate = path.join(dir, cmd)
+    if (await isExecutable(candidate)) return candidate
+  }
+  return undefined
+}
+
+export async function isExecutable(p: string): Promise<boolean> {
+  try {
+    const st = await fs.stat(p)
+    if (!st.isFile()) return false
+    await fs.access(p, fs.constants.X_OK)
+    return true
+  } catch {
+    return false
+  }
+}
+
+export function runProgram(cmd: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolve) => {
+    let stdout = ''
+    let stderr = ''
+    let timedOut = false
+    let settled = false
+    const child = spawn(cmd, args, {env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], signal: options.signal})
+    const timer = options.timeoutMs ? setTimeout(() => {
+      timedOut = true
+      child.kill('SIGKILL')
+    }, options.timeoutMs) : undefined
+    const onData = (which: 'out' | 'err') => (d: string) => {
+      if (which === 'out') stdout += d
+      else stderr += d
+      if (options.onLine) for (const line of d.split('\n')) if (line.trim()) options.onLine(line)
+    }
+    child.stdout.setEncoding('utf8').on('data', onData('out'))
+    child.stderr.setEncoding('utf8').on('data', onData('err'))
+    const done = (r: RunResult) => {
+      if (settled) return
+      settled = true
+      if (timer) clearTimeout(timer)
+      resolve(r)
+    }
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      done({code: null, stdout, stderr: stderr || error.message, notFound: error.code === 'ENOENT' || error.code === 'EACCES'})
+    })
+    child.on('close', (code) => done({code, stdout, stderr, timedOut}))
+  })
+}
+
+export function homeDir(env: NodeJS.ProcessEnv): string {
+  return env.HOME || os.homedir()
+}

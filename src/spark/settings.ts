@@ -1,0 +1,68 @@
+/**
+ * Settings of `dezc spark install`, resolved flag > env var > config (`spark:` section) > default.
+ * (oclif folds the env var into the flag value; this module layers config and defaults under it.)
+ */
+import path from 'node:path'
+import {z} from 'zod'
+import type {LoadedConfig} from '../config/load.js'
+import {expandHome} from '../config/paths.js'
+import {DEFAULT_JDK_MIRROR} from './java.js'
+
+export const DEFAULT_SPARK_VERSION = '3.3.2'
+export const DEFAULT_MIRROR = 'https://archive.apache.org/dist'
+export const DEFAULT_PREFIX = '~/spark'
+export const DEFAULT_JAVA = '11'
+
+const httpUrl = z.string().regex(/^https?:\/\/\S+$/, 'must be an http:// or https:// URL')
+
+export const sparkConfigSchema = z.strictObject({
+  /** Spark release, e.g. 3.3.2. */
+  version: z.string().min(1).optional(),
+  /** Base URL of an Apache archive mirror (holding spark/spark-<v>/...). */
+  mirror: httpUrl.optional(),
+  /** Base URL holding openjdk-11.0.2_<os>-x64_bin.tar.gz and its .sha256. */
+  jdkMirror: httpUrl.optional(),
+  /** Where the JDK and Spark are extracted. */
+  prefix: z.string().min(1).optional(),
+  /** Shell rc file that gets the env block. */
+  rcFile: z.string().min(1).optional(),
+  shell: z.enum(['bash', 'zsh', 'fish']).optional(),
+  /** 11, auto, or a JAVA_HOME path. */
+  java: z.string().min(1).optional(),
+})
+export type SparkConfig = z.infer<typeof sparkConfigSchema>
+
+export interface SparkFlagValues {
+  version?: string
+  mirror?: string
+  'jdk-mirror'?: string
+  prefix?: string
+  'rc-file'?: string
+  shell?: string
+  java?: string
+}
+
+export interface SparkSettings {
+  version: string
+  mirror: string
+  jdkMirror: string
+  prefix: string
+  rcFile?: string
+  shell?: 'bash' | 'zsh' | 'fish'
+  java: string
+}
+
+export function resolveSparkSettings(flags: SparkFlagValues, config: SparkConfig | undefined, env: NodeJS.ProcessEnv = process.env): SparkSettings {
+  const c = config ?? {}
+  const abs = (p: string) => path.resolve(expandHome(p, env))
+  const rc = flags['rc-file'] ?? c.rcFile
+  return {
+    version: flags.version ?? c.version ?? DEFAULT_SPARK_VERSION,
+    mirror: flags.mirror ?? c.mirror ?? DEFAULT_MIRROR,
+    jdkMirror: flags['jdk-mirror'] ?? c.jdkMirror ?? DEFAULT_JDK_MIRROR,
+    prefix: abs(flags.prefix ?? c.prefix ?? DEFAULT_PREFIX),
+    rcFile: rc === undefined ? undefined : abs(rc),
+    shell: (flags.shell ?? c.shell) as SparkSettings['shell'],
+    java: flags.java ?? c.java ?? DEFAULT_JAVA,
+  }
+}

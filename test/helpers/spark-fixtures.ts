@@ -1,0 +1,155 @@
+/** A loopback Apache-archive + jdk.java.net mirror holding generated Spark 3.3.2 / 3.5.1 and JDK 11 archives. */
+import {spawn} from 'node:child_process'
+import fs from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import {afterAll, afterEach, beforeAll, beforeEach} from 'vitest'
+import {buildJdkArchive, buildSparkArchive, gpgFormat, sha512sumFormat, type BuiltArchive} from './spark-archives.js'
+import {BIN} from './cli.js'
+import {startMirror, type MirrorServer} from './mirror-server.js'
+
+/** Debian's openjdk-17-jre-headless (scripts/ensure-system-deps.sh), named after the Debian architecture. */
+export const JAVA17_HOME = `/usr/lib/jvm/java-17-openjdk-${({x64: 'amd64', arm64: 'arm64'} as Record<string, string>)[process.arch] ?? process.arch}`
+
+export interface SparkMirror {
+  server: MirrorServer
+  /** --mirror value (Apache archive layout, like https://archive.apache.org/dist). */
+  mirror: string
+  /** The same Spark tree served at the server's root: http://127.0.0.1:PORT. */
+  rootMirror: string
+  /** --jdk-mirror value. */
+  jdkMirror: string
+  spark332: BuiltArchive
+  spark351: BuiltArchive
+  jdk: BuiltArchive
+  /** The macOS (Intel) bundle: jdk-11.0.2.jdk/Contents/Home. */
+  jdkOsx: BuiltArchive
+  sparkPath(version: string): string
+  workDir: string
+  close(): Promise<void>
+}
+
+export async function startSparkMirror(): Promise<SparkMirror> {
+  const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'dezc-spark-archives-'))
+  const spark332 = await buildSparkArchive(workDir, {version: '3.3.2', py4j: '0.10.9.5'})
+  const spark351 = await buildSparkArchive(workDir, {version: '3.5.1', py4j: '0.10.9.7', jarBytes: 200_000})
+  const jdk = await buildJdkArchive(workDir)
+  const jdkOsx = await buildJdkArchive(workDir, 'osx')
+  const p = (v: string) => `/dist/spark/spark-${v}/spark-${v}-bin-hadoop3.tgz`
+  const sparkFiles: Record<string, Buffer | string> = {
+    [p('3.3.2')]: spark332.data,
+    // Apache published 3.3.x checksums in GPG's multi-line upper-case format, 3.4+ in sha512sum format.
+    [`${p('3.3.2')}.sha512`]: gpgFormat(spark332),
+    [p('3.5.1')]: spark351.data,
+    [`${p('3.5.1')}.sha512`]: sha512sumFormat(spark351),
+    // Listed in the index but without a hadoop3 archive, like older releases.
+    '/dist/spark/spark-3.2.4/spark-3.2.4-bin-hadoop3.2.tgz.asc': 'sig',
+  }
+  const server = await startMirror({
+    ...sparkFiles,
+    // The same tree at the root too, so `--mirror http://127.0.0.1:PORT` (the issue's own example) works.
+    ...Object.fromEntries(Object.entries(sparkFiles).map(([k, v]) => [k.replace(/^\/dist/, ''), v])),
+    '/java/GA/jdk11/9/GPL/openjdk-11.0.2_linux-x64_bin.tar.gz': jdk.data,
+    '/java/GA/jdk11/9/GPL/openjdk-11.0.2_linux-x64_bin.tar.gz.sha256': jdk.sha256,
+    '/java/GA/jdk11/9/GPL/openjdk-11.0.2_osx-x64_bin.tar.gz': jdkOsx.data,
+    '/java/GA/jdk11/9/GPL/openjdk-11.0.2_osx-x64_bin.tar.gz.sha256': jdkOsx.sha256,
+  })
+  return {
+    server,
+    mirror: `${server.url}/dist`,
+    rootMirror: server.url,
+    jdkMirror: `${server.url}/java/GA/jdk11/9/GPL`,
+    spark332,
+    spark351,
+    jdk,
+    jdkOsx,
+    sparkPath: p,
+    workDir,
+    async close() {
+      await server.close()
+      await fs.rm(workDir, {recursive: true, force: true})
+    },
+  }
+}
+
+/** Tools the generated spark-submit stand-in and the tests' shells need, without java or python. */
+const BASE_TOOLS = ['bash', 'sh', 'env', 'cat', 'head', 'dirname', 'ls']
+
+/**
+ * A private HOME with its own dezc config/cache/data dirs, SHELL=bash, and a PATH that is only
+ * `$HOME/bin` holding a few basic tools, so no java, python or spark of the machine leaks in.
+ * `addTool(name, target)` links more (e.g. Debian's java 17 or python3).
+ */
+export async function privateHome(): Promise<{home: string; bin: string; env: NodeJS.ProcessEnv; addTool(name: string, target?: string): Promise<void>; cleanup(): Promise<void>}> {
+  const home = await fs.mkdtemp(path.join(os.tmpdir(), 'dezc-spark-home-'))
+  const bin = path.join(home, 'bin')
+  await fs.mkdir(bin)
+  const addTool = async (name: string, target = `/usr/bin/${name}`) => fs.symlink(target, path.join(bin, name))
+  for (const t of BASE_TOOLS) await addTool(t)
+  const env: NodeJS.ProcessEnv = {
+    HOME: home,
+    DEZC_CONFIG_DIR: path.join(home, '.config', 'dezc'),
+    DEZC_CACHE_DIR: path.join(home, '.cache', 'dezc'),
+    DEZC_DATA_DIR: path.join(home, '.local', 'share', 'dezc'),
+    SHELL: '/bin/bash',
+    JAVA_HOME: '',
+    SPARK_HOME: '',
+    PYTHONPATH: '',
+    PATH: bin,
+  }
+  return {home, bin, env, addTool, cleanup: () => fs.rm(home, {recursive: true, force: true})}
+}
+
+/**
+ * Run the built CLI as another user (e.g. nobody), so permission errors are real even when the
+ * tests run as root (root ignores file modes). Needs root; returns code/stdout/stderr like runCli.
+ */
+export function runCliAsUser(args: string[], o: {uid: number; gid: number; env: NodeJS.ProcessEnv; timeoutMs?: number}): Promise<{code: number | null; stdout: string; stderr: string}> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: o.env.HOME ?? '/',
+      env: {PATH: process.env.PATH, NODE_ENV: 'production', CI: 'true', ...o.env},
+      uid: o.uid,
+      gid: o.gid,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d))
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d))
+    const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 60_000)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({code, stdout, stderr})
+    })
+  })
+}
+
+export type PrivateHome = Awaited<ReturnType<typeof privateHome>>
+
+/**
+ * The hooks every Spark CLI test file needs: one loopback mirror per file, a fresh private HOME per
+ * test, the mirror's request log cleared before each test. Read `t.m` and `t.h` inside tests.
+ */
+export function useSparkFixtures(): {readonly m: SparkMirror; readonly h: PrivateHome} {
+  let m: SparkMirror | undefined
+  let h: PrivateHome | undefined
+  beforeAll(async () => {
+    m = await startSparkMirror()
+  })
+  afterAll(async () => m?.close())
+  beforeEach(async () => {
+    h = await privateHome()
+    m!.server.requests.length = 0
+  })
+  afterEach(async () => h?.cleanup())
+  return {
+    get m() {
+      return m!
+    },
+    get h() {
+      return h!
+    },
+  }
+}

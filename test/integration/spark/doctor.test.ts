@@ -1,0 +1,103 @@
+// `dezc spark doctor` in the environment a shell gets from the rc block, with Debian's real
+// OpenJDK 17 and python3, a real pip-style pyspark in the user site-packages, and broken setups.
+import {execFileSync, spawnSync} from 'node:child_process'
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import {beforeEach, describe, expect, it} from 'vitest'
+import {BIN, runCli} from '../../helpers/cli.js'
+import {JAVA17_HOME, useSparkFixtures} from '../../helpers/spark-fixtures.js'
+
+const t = useSparkFixtures()
+let rc: string
+let prefix: string
+
+beforeEach(async () => {
+  await t.h.addTool('python3')
+  rc = path.join(t.h.home, '.bashrc')
+  prefix = path.join(t.h.home, 'spark')
+})
+
+async function installWithJava17(): Promise<void> {
+  const r = await runCli(['spark', 'install', '--mirror', t.m.mirror, '--prefix', prefix, '--rc-file', rc, '--java', 'auto', '--yes'], {env: {...t.h.env, JAVA_HOME: JAVA17_HOME}})
+  expect(r.code, r.stderr).toBe(0)
+}
+
+/** `dezc spark doctor` in a bash that sourced the rc file first (a new terminal). */
+function doctorInShell(args: string[], before = ''): {code: number | null; stdout: string; stderr: string} {
+  const r = spawnSync('/usr/bin/bash', ['-c', `source "${rc}"; ${before} exec "${process.execPath}" "${BIN}" spark doctor --rc-file "${rc}" ${args.join(' ')}`], {
+    env: {...t.h.env, NODE_ENV: 'production', CI: 'true'},
+    encoding: 'utf8',
+    timeout: 120_000,
+  })
+  return {code: r.status, stdout: r.stdout, stderr: r.stderr}
+}
+
+const byId = (json: any) => Object.fromEntries(json.checks.map((c: any) => [c.id, c]))
+
+describe('dezc spark doctor', () => {
+  it('after install, in a shell that sourced the block: every check passes, exit 0', async () => {
+    await installWithJava17()
+    const r = doctorInShell(['--json'])
+    expect(r.code, r.stdout + r.stderr).toBe(0)
+    const json = JSON.parse(r.stdout)
+    expect(json).toMatchObject({ok: true, sparkVersion: '3.3.2', javaHome: JAVA17_HOME})
+    const c = byId(json)
+    for (const id of ['rc-block', 'spark-home', 'java-home', 'java-version', 'java-consistent', 'spark-submit', 'pythonpath', 'pyspark-shadow']) expect(c[id]?.status, id).toBe('ok')
+    expect(c['spark-submit'].detail).toBe('runs: Spark 3.3.2')
+    expect(c['java-version'].detail).toMatch(/^Java 17\.\d.* suits Spark 3\.3\.2$/)
+  })
+
+  it('a leftover SPARK_HOME shadowing a pip-installed pyspark 4 fails with the fix, exit 5', async () => {
+    await installWithJava17()
+    const site = execFileSync('/usr/bin/python3', ['-c', 'import site; print(site.getusersitepackages())'], {env: {HOME: t.h.home}, encoding: 'utf8'}).trim()
+    expect(site.startsWith(t.h.home)).toBe(true)
+    await fs.mkdir(path.join(site, 'pyspark'), {recursive: true})
+    await fs.writeFile(path.join(site, 'pyspark', '__init__.py'), '__version__ = "4.0.1"\n')
+    await fs.mkdir(path.join(site, 'pyspark-4.0.1.dist-info'))
+    await fs.writeFile(path.join(site, 'pyspark-4.0.1.dist-info', 'METADATA'), 'Metadata-Version: 2.1\nName: pyspark\nVersion: 4.0.1\n')
+    await fs.writeFile(path.join(site, 'pyspark-4.0.1.dist-info', 'INSTALLER'), 'pip\n')
+
+    const r = doctorInShell(['--json'])
+    expect(r.code).toBe(5)
+    const json = JSON.parse(r.stdout)
+    expect(json.ok).toBe(false)
+    const shadow = byId(json)['pyspark-shadow']
+    expect(shadow.status).toBe('fail')
+    expect(shadow.detail).toContain(`(Spark 3.3.2) shadows pip-installed pyspark 4.0.1 at ${path.join(site, 'pyspark')}`)
+    expect(shadow.fix).toMatch(/unset SPARK_HOME/)
+
+    const human = doctorInShell([])
+    expect(human.code).toBe(5)
+    expect(human.stdout).toMatch(/\[FAIL\] pip pyspark vs SPARK_HOME: .*shadows pip-installed pyspark 4\.0\.1/)
+    expect(human.stdout).toContain('fix: Remove the old setup')
+  })
+
+  it('broken variables and an unsupported Java fail with fixes', async () => {
+    await installWithJava17()
+    // A JDK 21 stand-in: Spark 3.3.2 supports Java 8/11/17 only.
+    const jdk21 = path.join(t.h.home, 'jdk-21')
+    await fs.mkdir(path.join(jdk21, 'bin'), {recursive: true})
+    await fs.writeFile(path.join(jdk21, 'bin', 'java'), '#!/bin/sh\necho \'openjdk version "21.0.2" 2024-01-16\' >&2\n', {mode: 0o755})
+    const r = doctorInShell(['--json'], `export JAVA_HOME="${jdk21}"; export PATH="$JAVA_HOME/bin:$PATH";`)
+    expect(r.code).toBe(5)
+    const c = byId(JSON.parse(r.stdout))
+    expect(c['java-version']).toMatchObject({status: 'fail', detail: 'Java 21.0.2 is not supported by Spark 3.3.2 (needs 8/11/17)'})
+    expect(c['rc-block'].status).toBe('warn')
+
+    const gone = doctorInShell(['--json'], 'export SPARK_HOME=/nonexistent/spark JAVA_HOME=/nonexistent/jdk;')
+    expect(gone.code).toBe(5)
+    const g = byId(JSON.parse(gone.stdout))
+    expect(g['spark-home']).toMatchObject({status: 'fail', detail: 'SPARK_HOME=/nonexistent/spark has no bin/spark-submit'})
+    expect(g['java-home'].status).toBe('fail')
+    expect(g['java-home'].fix).toMatch(/dezc spark install/)
+  })
+
+  it('a block the current shell has not loaded is a warning that says to source it', async () => {
+    await installWithJava17()
+    const r = await runCli(['spark', 'doctor', '--rc-file', rc], {env: t.h.env})
+    expect(r.stdout).toContain(`[warn] dezc block in the shell rc: ${rc} sets SPARK_HOME=${prefix}/spark-3.3.2-bin-hadoop3, but this shell has SPARK_HOME=(unset)`)
+    expect(r.stdout).toContain(`fix: Open a new terminal or run: source ${rc}`)
+    // Nothing set and no java at all: JAVA_HOME fails, so the exit is non-zero.
+    expect(r.code).toBe(5)
+  })
+})
