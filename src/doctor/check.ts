@@ -3,6 +3,7 @@
  * ok / warn / fail with the fix in one line. Checks never throw: a failure to check is itself a
  * result (usually `fail` with what could not be read and why).
  */
+import {setMaxListeners} from 'node:events'
 import {toDezcError} from '../core/errors.js'
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip'
@@ -43,6 +44,8 @@ export function failFromError(error: unknown, fallbackFix: string): CheckOutcome
 
 /** Run every check at once; a check that outlives its timeout reports that instead of its answer. */
 export async function runChecks<C>(checks: Array<Check<C>>, ctx: C, options: {timeoutMs: number; signal?: AbortSignal}): Promise<CheckResult[]> {
+  // One abort listener per check is expected, not a leak.
+  if (options.signal) setMaxListeners(checks.length + 10, options.signal)
   return Promise.all(
     checks.map(async (check) => {
       const t0 = performance.now()

@@ -5,6 +5,7 @@ import type {Stack} from '../env/profiles.js'
 import {runChecks, summarize, type Check, type CheckResult, type CheckStatus} from './check.js'
 import {cloudChecks} from './cloud-checks.js'
 import {envChecks, type DoctorContext} from './env-checks.js'
+import {sparkChecks} from './spark-checks.js'
 
 export interface DoctorResult {
   ok: boolean
@@ -13,7 +14,7 @@ export interface DoctorResult {
   seconds: number
 }
 
-export const ALL_CHECKS: Array<Check<DoctorContext>> = [...envChecks, ...cloudChecks]
+export const ALL_CHECKS: Array<Check<DoctorContext>> = [...envChecks, ...cloudChecks, ...sparkChecks]
 
 export async function runDoctor(o: {stack: Stack; config: LoadedConfig; env?: NodeJS.ProcessEnv; timeoutMs?: number; only?: string[]; signal?: AbortSignal}): Promise<DoctorResult> {
   const t0 = performance.now()

@@ -35,6 +35,8 @@ export interface DoctorOptions {
   rcFile?: string
   /** Seconds allowed for `spark-submit --version` (a cold JVM can take a while). */
   submitTimeoutSec?: number
+  /** Do not start a JVM (`dezc doctor` must answer within seconds; `dezc spark doctor` runs it). */
+  skipSubmit?: boolean
 }
 
 const PY_PROBE = [
@@ -159,7 +161,9 @@ export async function sparkDoctor(o: DoctorOptions): Promise<DoctorResult> {
     add({id: 'spark-path', title: 'spark-submit on PATH matches SPARK_HOME', status: 'warn', detail: `spark-submit on PATH is ${submitOnPath}, not ${sparkHome}/bin/spark-submit`, fix: 'Put $SPARK_HOME/bin first on PATH (the dezc rc block does).'})
   }
   const submit = sparkHomeOk ? path.join(sparkHome!, 'bin', 'spark-submit') : submitOnPath
-  if (!submit) {
+  if (o.skipSubmit) {
+    add({id: 'spark-submit', title: 'spark-submit --version', status: 'skip', detail: 'not run here (a JVM start is slow): `dezc spark doctor` runs it'})
+  } else if (!submit) {
     add({id: 'spark-submit', title: 'spark-submit --version', status: sparkHome ? 'fail' : 'skip', detail: 'no spark-submit to run', fix: 'Run `dezc spark install`.'})
   } else {
     const r = await platform.run(submit, ['--version'], {timeoutMs: (o.submitTimeoutSec ?? 120) * 1000})

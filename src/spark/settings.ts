@@ -55,11 +55,12 @@ export interface SparkSettings {
 export function resolveSparkSettings(flags: SparkFlagValues, config: SparkConfig | undefined, env: NodeJS.ProcessEnv = process.env): SparkSettings {
   const c = config ?? {}
   const abs = (p: string) => path.resolve(expandHome(p, env))
-  const rc = flags['rc-file'] ?? c.rcFile
+  // The env vars are also oclif flag envs; read here too so services called without flags (the wizard) honour them.
+  const rc = flags['rc-file'] ?? (env.DEZC_SPARK_RC_FILE || undefined) ?? c.rcFile
   return {
     version: flags.version ?? c.version ?? DEFAULT_SPARK_VERSION,
-    mirror: flags.mirror ?? c.mirror ?? DEFAULT_MIRROR,
-    jdkMirror: flags['jdk-mirror'] ?? c.jdkMirror ?? DEFAULT_JDK_MIRROR,
+    mirror: flags.mirror ?? (env.DEZC_SPARK_MIRROR || undefined) ?? c.mirror ?? DEFAULT_MIRROR,
+    jdkMirror: flags['jdk-mirror'] ?? (env.DEZC_SPARK_JDK_MIRROR || undefined) ?? c.jdkMirror ?? DEFAULT_JDK_MIRROR,
     prefix: abs(flags.prefix ?? c.prefix ?? DEFAULT_PREFIX),
     rcFile: rc === undefined ? undefined : abs(rc),
     shell: (flags.shell ?? c.shell) as SparkSettings['shell'],

@@ -3,5 +3,6 @@ import type {WizardStep} from '../wizard.js'
 import {gcpStep, tfStep} from './cloud.js'
 import {envStep} from './env.js'
 import {ingestStep} from './ingest.js'
+import {sparkStep} from './spark.js'
 
-export const WIZARD_STEPS: Array<WizardStep<any>> = [envStep, ingestStep, gcpStep, tfStep]
+export const WIZARD_STEPS: Array<WizardStep<any>> = [envStep, ingestStep, gcpStep, tfStep, sparkStep]

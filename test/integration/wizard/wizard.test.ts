@@ -10,6 +10,7 @@ import {afterAll, describe, expect, it} from 'vitest'
 import {runCli} from '../../helpers/cli.js'
 import {freePort, removeProject, uniqueProject} from '../../helpers/docker.js'
 import {FakeGcp} from '../../helpers/fake-gcp.js'
+import {startSparkMirror} from '../../helpers/spark-fixtures.js'
 import {createStandinTerraform, pathWithout} from '../../helpers/standin-terraform.js'
 import {startFileServer} from '../../helpers/file-server.js'
 import {writeTripParquet} from '../../helpers/tlc-fixtures.js'
@@ -64,6 +65,9 @@ describe('dezc wizard in a real terminal', () => {
       await s.waitFor(/Create the course's GCS bucket and BigQuery dataset/)
       s.send('n', true)
       s.send('Enter')
+      await s.waitFor(/Install Spark .* and a JDK/)
+      s.send('n', true)
+      s.send('Enter')
       const screen = await s.waitFor(/To repeat the finished steps without the wizard:/, 120_000)
       expect(screen).toContain(`dezc env up --project ${project} --pg-port ${pgPort} --pgadmin-port ${paPort}`)
       expect(screen).toContain(`dezc ingest yellow 2021-01 --project ${project}`)
@@ -71,7 +75,7 @@ describe('dezc wizard in a real terminal', () => {
       expect(screen).toMatch(/done +Load NYC taxi trip data — 5,000 rows in yellow_taxi_data/)
       expect(await s.exitCode()).toBe(0)
       const saved = parse(fs.readFileSync(path.join(dir, 'dezc.yaml'), 'utf8'))
-      expect(saved.wizard).toEqual({profile: 'local', steps: {env: {up: true}, ingest: {dataset: 'yellow', periods: '2021-01'}, gcp: false, tf: false}})
+      expect(saved.wizard).toEqual({profile: 'local', steps: {env: {up: true}, ingest: {dataset: 'yellow', periods: '2021-01'}, gcp: false, tf: false, spark: false}})
       // Real effects: the stack is healthy and the rows are in its Postgres.
       const status = await runCli(['env', 'status', '--project', project, '--json'])
       expect(status.code, status.stderr).toBe(0)
@@ -88,14 +92,15 @@ describe('dezc wizard in a real terminal', () => {
     }
   }, 240_000)
 
-  it('cloud path: skips the stack, bootstraps GCP on the loopback fake, runs a STAND-IN terraform after the plan is confirmed', async () => {
+  it('cloud path: skips the stack, bootstraps GCP on the loopback fake, runs a STAND-IN terraform after the plan is confirmed, installs Spark from a loopback mirror', async () => {
     const fake = new FakeGcp()
     await fake.start()
     fake.addProject('wiz-proj-1')
+    const spark = await startSparkMirror()
     const tf = createStandinTerraform({steps: {plan: {code: 2, stdout: 'Plan: 2 to add, 0 to change, 0 to destroy.\n'}, apply: {stdout: 'Apply complete! Resources: 2 added, 0 changed, 0 destroyed.\n'}, output: {stdout: '{}'}}})
     try {
       const dir = workdir()
-      const env = {...privateEnv(dir), HOME: dir, CLOUDSDK_CONFIG: path.join(dir, 'gcloud'), DEZC_GOOGLE_API_ROOT: fake.url, DEZC_GCP_TIME_SCALE: '0.005', GOOGLE_OAUTH_ACCESS_TOKEN: 'test', PATH: pathWithout([tf.binDir])}
+      const env = {...privateEnv(dir), HOME: dir, CLOUDSDK_CONFIG: path.join(dir, 'gcloud'), DEZC_GOOGLE_API_ROOT: fake.url, DEZC_GCP_TIME_SCALE: '0.005', GOOGLE_OAUTH_ACCESS_TOKEN: 'test', PATH: pathWithout([tf.binDir]), SHELL: '/bin/bash', JAVA_HOME: '', SPARK_HOME: '', DEZC_SPARK_MIRROR: spark.mirror, DEZC_SPARK_JDK_MIRROR: spark.jdkMirror}
       const s = TmuxSession.start(['wizard', '--project', uniqueProject('wizg')], {cwd: dir, env})
       sessions.push(s)
       await s.waitFor(/Where should the database stack run\?/)
@@ -120,10 +125,19 @@ describe('dezc wizard in a real terminal', () => {
       await s.waitFor(/in project wiz-proj-1\?/, 120_000) // terraform's plan, then our confirmation
       s.send('y', true)
       s.send('Enter')
+      await s.waitFor(/Install Spark 3\.3\.2 and a JDK/, 120_000)
+      s.send('y', true)
+      s.send('Enter')
+      await s.waitFor(/Install Spark 3\.3\.2 and OpenJDK 11[\d.]* into/) // then the install's own confirmation
+      s.send('y', true)
+      s.send('Enter')
       const screen = await s.waitFor(/To repeat the finished steps without the wizard:/, 120_000)
       expect(screen).toContain('dezc gcp bootstrap --project wiz-proj-1')
       expect(screen).toContain('dezc tf init --project wiz-proj-1')
       expect(screen).toMatch(/skipped +Start Postgres and pgAdmin/)
+      expect(screen).toContain('dezc spark install --version 3.3.2')
+      expect(fs.existsSync(path.join(dir, 'spark', 'spark-3.3.2-bin-hadoop3', 'bin', 'spark-submit'))).toBe(true)
+      expect(fs.readFileSync(path.join(dir, '.bashrc'), 'utf8')).toMatch(/export SPARK_HOME=/)
       expect(await s.exitCode()).toBe(0)
       // Real effects: the fake holds the account and its key; the stand-in applied the saved plan.
       expect([...fake.accounts.values()].map((a) => a.email)).toContain('dezc-sa@wiz-proj-1.iam.gserviceaccount.com')
@@ -131,9 +145,10 @@ describe('dezc wizard in a real terminal', () => {
       expect(keys).toHaveLength(1)
       expect(fs.statSync(path.join(dir, '.gc', keys[0])).mode & 0o777).toBe(0o600)
       expect(tf.runs().map((c) => c.argv[0])).toEqual(['init', 'plan', 'apply', 'output'])
-      expect(parse(fs.readFileSync(path.join(dir, 'dezc.yaml'), 'utf8')).wizard.steps).toEqual({env: false, ingest: false, gcp: {project: 'wiz-proj-1'}, tf: {project: 'wiz-proj-1'}})
+      expect(parse(fs.readFileSync(path.join(dir, 'dezc.yaml'), 'utf8')).wizard.steps).toEqual({env: false, ingest: false, gcp: {project: 'wiz-proj-1'}, tf: {project: 'wiz-proj-1'}, spark: {version: '3.3.2'}})
     } finally {
       await fake.stop()
+      await spark.close()
     }
   }, 240_000)
 
