@@ -77,7 +77,32 @@ export async function runWizard(o: WizardOptions): Promise<WizardResult> {
     flagHint: '--host NAME',
   }))
   await o.save(['wizard', 'profile'], profile)
-  const stack = resolveStack(o.config, {...o.overrides, profile})
+  let stack = resolveStack(o.config, {...o.overrides, profile})
+  if (stack.remoteRequired && !o.overrides.dockerHost) {
+    // A NAS profile needs to know where the engine is; ask once and keep it in the profile.
+    const {stackEndpoint} = await import('../env/engine.js')
+    const {parseDockerHost} = await import('../docker/endpoint.js')
+    try {
+      stackEndpoint(stack)
+    } catch {
+      const host = await o.ui.prompter.input({
+        message: 'Docker endpoint of the NAS (ssh://user@nas.local, or tcp://nas.local:2376)',
+        flagHint: '--docker-host URL (or DOCKER_HOST)',
+        validate: (v) => {
+          if (!/^(ssh|tcp):\/\/./.test(v.trim())) return 'Use ssh://USER@HOST or tcp://HOST:PORT.'
+          try {
+            parseDockerHost(v.trim(), 'flag')
+            return true
+          } catch (error) {
+            return (error as Error).message
+          }
+        },
+      })
+      await o.save(['profiles', profile, 'docker', 'host'], host.trim())
+      o.overrides = {...o.overrides, dockerHost: host.trim()}
+      stack = resolveStack(o.config, {...o.overrides, profile})
+    }
+  }
   const stackArgs = [profile === 'local' ? '' : ` --host ${profile}`, o.overrides.project ? ` --project ${o.overrides.project}` : '', o.overrides.dockerHost ? ` --docker-host ${o.overrides.dockerHost}` : '', o.overrides.pgPort ? ` --pg-port ${o.overrides.pgPort}` : '', o.overrides.pgadminPort ? ` --pgadmin-port ${o.overrides.pgadminPort}` : '', o.overrides.noPgadmin ? ' --no-pgadmin' : ''].join('')
   const ctx: WizardContext = {config: o.config, ui: o.ui, signal: o.signal, stack, stackArgs, shared: {}}
   const outcomes: StepOutcome[] = []

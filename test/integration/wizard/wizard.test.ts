@@ -152,6 +152,26 @@ describe('dezc wizard in a real terminal', () => {
     }
   }, 240_000)
 
+  it('NAS profile without an endpoint: asks for it (validated) and keeps it in the profile', async () => {
+    const dir = workdir()
+    const s = TmuxSession.start(['wizard', '--project', uniqueProject('wizn')], {cwd: dir, env: {...privateEnv(dir), DOCKER_HOST: '', DOCKER_CONTEXT: ''}})
+    sessions.push(s)
+    await s.waitFor(/Where should the database stack run\?/)
+    s.send('Down')
+    s.send('Enter') // synology
+    await s.waitFor(/Docker endpoint of the NAS/)
+    s.send('nas.local', true)
+    s.send('Enter')
+    await s.waitFor(/Use ssh:\/\/USER@HOST or tcp:\/\/HOST:PORT/) // validated before it is used
+    s.send('C-u')
+    s.send('ssh://admin@nas.local', true)
+    s.send('Enter')
+    await s.waitFor(/Start Postgres on port 5433 and pgAdmin on port 8080 \(profile synology\)\?/)
+    expect(parse(fs.readFileSync(path.join(dir, 'dezc.yaml'), 'utf8'))).toMatchObject({profiles: {synology: {docker: {host: 'ssh://admin@nas.local'}}}, wizard: {profile: 'synology'}})
+    s.send('C-c')
+    expect(await s.exitCode()).toBe(130)
+  }, 120_000)
+
   it('Ctrl-C at a prompt exits 130 and keeps the answers of finished steps', async () => {
     const dir = workdir()
     const s = TmuxSession.start(['wizard', '--project', uniqueProject('wizc')], {cwd: dir, env: privateEnv(dir)})
