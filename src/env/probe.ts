@@ -1,6 +1,8 @@
 /** Client-side probes of published ports: is something listening, does Postgres answer, does pgAdmin. */
 import http from 'node:http'
 import net from 'node:net'
+import {isLoopback, type Stack} from './profiles.js'
+import type {ServiceName} from './spec.js'
 
 /** True when a TCP connection to host:port succeeds within timeoutMs. */
 export function tcpOpen(host: string, port: number, timeoutMs = 500): Promise<boolean> {
@@ -52,4 +54,20 @@ export function httpStatus(url: string, timeoutMs = 1000): Promise<{status: numb
 /** host:port for URLs (IPv6 literals in brackets). */
 export function hostPort(host: string, port: number): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}`
+}
+
+/**
+ * The readiness users care about, seen from here: Postgres accepts a query with the stack's
+ * credentials, pgAdmin answers /misc/ping. `env up` and `env status` share it, so a stack `up` just
+ * called healthy is never reported as still starting while Docker's next healthcheck tick is due.
+ * False when the port cannot be reached from here (published on loopback of a remote engine).
+ */
+export async function serviceAnswers(o: {service: ServiceName; stack: Stack; host: string; port: number; remote: boolean; timeoutMs?: number}): Promise<boolean> {
+  if (o.remote && isLoopback(o.stack.publish)) return false
+  const timeoutMs = o.timeoutMs ?? 800
+  if (o.service === 'postgres') {
+    const pg = o.stack.postgres
+    return postgresAnswers({host: o.host, port: o.port, user: pg.user, password: pg.password ?? '', database: pg.db, timeoutMs})
+  }
+  return (await httpStatus(`http://${hostPort(o.host, o.port)}/misc/ping`, timeoutMs)).status === 200
 }

@@ -1,7 +1,7 @@
 /** `env status`: one row per service, from the engine's own view (inspect), plus uptime. */
 import type Dockerode from 'dockerode'
 import {connectStack} from './engine.js'
-import {hostPort} from './probe.js'
+import {hostPort, serviceAnswers} from './probe.js'
 import {postgresUrl, redactUrl, type Stack} from './profiles.js'
 import {LABEL, type ServiceName} from './spec.js'
 
@@ -10,7 +10,8 @@ export interface ServiceStatus {
   container: string
   /** running, exited, restarting, created, paused, dead — or missing. */
   state: string
-  /** healthy, unhealthy, starting, none (no healthcheck), or missing. */
+  /** healthy, unhealthy, starting, none (no healthcheck), or missing. A service Docker still calls
+   *  "starting" that already answers dezc's own probe is reported healthy (as `env up` counts it). */
   health: string
   lastProbe: string | null
   address: string
@@ -37,6 +38,19 @@ export async function envStatus(stack: Stack): Promise<EnvStatusResult> {
     if (stack.pgadmin.enabled) expected.push({service: 'pgadmin', name: stack.pgadmin.container, port: stack.pgadmin.port})
     const [networkExists, ...infos] = await Promise.all([engine.client.networkExists(stack.network), ...expected.map((e) => engine.client.inspectContainer(e.name))])
     const services = expected.map((e, i) => toStatus(e, infos[i], engine.host, stack))
+    // Docker says "starting" until its next healthcheck tick; `env up` counts a service that already
+    // answers as ready, so status asks the service too instead of contradicting up a second later.
+    await Promise.all(
+      services.map(async (s, i) => {
+        if (s.state !== 'running' || s.health !== 'starting') return
+        const port = publishedPort(infos[i], s.service === 'postgres' ? 5432 : 80) ?? expected[i].port
+        if (await serviceAnswers({service: s.service, stack, host: engine.host, port, remote: engine.endpoint.remote})) {
+          s.health = 'healthy'
+          s.lastProbe = `ok: answered dezc's ${s.service === 'postgres' ? 'query' : '/misc/ping'} (Docker's first healthcheck is still due)`
+          s.ok = true
+        }
+      }),
+    )
     const pgPort = publishedPort(infos[0], 5432) ?? stack.postgres.port
     return {
       profile: stack.profile,

@@ -14,7 +14,7 @@ import type {Ui} from '../core/ui.js'
 import type {ContainerSummary, DockerClient} from '../docker/client.js'
 import {describeEndpoint} from '../docker/endpoint.js'
 import {connectStack, type StackEngine} from './engine.js'
-import {hostPort, httpStatus, postgresAnswers, tcpOpen} from './probe.js'
+import {hostPort, serviceAnswers, tcpOpen} from './probe.js'
 import {isLoopback, postgresUrl, redactUrl, type Mount, type Stack} from './profiles.js'
 import {baseLabels, containerSpecs, LABEL, postgresMajor, type ContainerSpec, type ServiceName} from './spec.js'
 
@@ -355,14 +355,8 @@ export async function waitHealthy(engine: StackEngine, stack: Stack, specs: Cont
   const pending = new Map(specs.map((s) => [s.service, s]))
   const restarts = new Map<ServiceName, number>()
   let lastStatus = ''
-  const clientProbe = async (service: ServiceName): Promise<boolean> => {
-    if (engine.endpoint.remote && isLoopback(stack.publish)) return false // not reachable from here
-    if (service === 'postgres') {
-      const pg = stack.postgres
-      return postgresAnswers({host: engine.host, port: pg.port, user: pg.user, password: pg.password ?? '', database: pg.db, timeoutMs: 800})
-    }
-    return (await httpStatus(`http://${hostPort(engine.host, stack.pgadmin.port)}/misc/ping`, 800)).status === 200
-  }
+  const clientProbe = (service: ServiceName): Promise<boolean> =>
+    serviceAnswers({service, stack, host: engine.host, port: service === 'postgres' ? stack.postgres.port : stack.pgadmin.port, remote: engine.endpoint.remote})
   while (pending.size > 0) {
     if (signal.aborted) throw signal.reason
     await Promise.all(

@@ -194,3 +194,47 @@ describe('LAN-published profiles get a generated password', () => {
     expect(credsJson.stdout).not.toContain(password)
   })
 })
+
+describe('env status while Docker still calls a service "starting"', () => {
+  /** A container labelled as the project's Postgres whose Docker healthcheck stays "starting" (first check due in an hour). */
+  async function startingContainer(p: string, image: string, port: number): Promise<void> {
+    const c = await docker.createContainer({
+      name: `${p}-pgsql-dev`,
+      Image: image,
+      Env: ['POSTGRES_USER=root', 'POSTGRES_PASSWORD=root', 'POSTGRES_DB=nytaxi'],
+      Labels: {'dev.dezc.managed': 'true', 'dev.dezc.project': p, 'dev.dezc.service': 'postgres'},
+      ExposedPorts: {'5432/tcp': {}},
+      Healthcheck: {Test: ['CMD-SHELL', 'exit 1'], Interval: 3600e9, StartPeriod: 3600e9, Timeout: 1e9, Retries: 1},
+      HostConfig: {PortBindings: {'5432/tcp': [{HostIp: '127.0.0.1', HostPort: String(port)}]}},
+    })
+    await c.start()
+  }
+
+  it('reports a Postgres that already answers a query as healthy (as `env up` counted it), and one that does not as starting, exit 5', async () => {
+    const ready = project('starting')
+    const port = await freePort()
+    await startingContainer(ready, 'postgres:13', port)
+    const pg = (await import('pg')).default
+    const deadline = Date.now() + 60_000
+    for (;;) {
+      const client = new pg.Client({host: '127.0.0.1', port, user: 'root', password: 'root', database: 'nytaxi'})
+      client.on('error', () => {})
+      const ok = await client.connect().then(() => client.query('select 1')).then(() => true, () => false)
+      await client.end().catch(() => {})
+      if (ok) break
+      if (Date.now() > deadline) throw new Error('the stand-in Postgres never answered')
+      await new Promise((r) => setTimeout(r, 200))
+    }
+    expect((await docker.getContainer(`${ready}-pgsql-dev`).inspect()).State.Health?.Status).toBe('starting')
+    const r = await runCli(['env', 'status', '--project', ready, '--no-pgadmin', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.json().services[0]).toMatchObject({state: 'running', health: 'healthy', ok: true})
+    expect(r.json().services[0].lastProbe).toContain("answered dezc's query")
+
+    const silent = project('starting')
+    await startingContainer(silent, 'dezc-test/sleeps:1', await freePort())
+    const s = await runCli(['env', 'status', '--project', silent, '--no-pgadmin', '--json'])
+    expect(s.code).toBe(5)
+    expect(s.json().services[0]).toMatchObject({state: 'running', health: 'starting', ok: false})
+  })
+})
