@@ -1,6 +1,9 @@
 /** The built CLI as a user meets it: help, version, typos, bad flags. */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {runCli} from '../helpers/cli.js'
+import {ROOT, runCli} from '../helpers/cli.js'
 
 describe('dezc CLI', () => {
   it('--help lists the topics and --version prints the version', async () => {
@@ -35,5 +38,39 @@ describe('dezc CLI', () => {
     const r = await runCli(['env', 'up', '--pg-port', 'abc'])
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/Expected an integer but received: abc/)
+  })
+
+  it('root and topic help are served from the help cache after the first run, keyed by width; command help is never cached', async () => {
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-help-cache-'))
+    const env = {DEZC_CACHE_DIR: cache}
+    const helpDir = path.join(cache, 'help')
+    const files = () => (fs.existsSync(helpDir) ? fs.readdirSync(helpDir).sort() : [])
+    const first = await runCli(['--help'], {env})
+    expect(first.code).toBe(0)
+    expect(files()).toHaveLength(1)
+    // Prove the second run reads the cache: plant a marker in the cached file.
+    const cached = path.join(helpDir, files()[0])
+    expect(fs.readFileSync(cached, 'utf8')).toBe(first.stdout)
+    fs.writeFileSync(cached, 'served from the help cache\n')
+    expect((await runCli(['--help'], {env})).stdout).toBe('served from the help cache\n')
+    // Another width is another key: oclif renders it (wrapped at 40 columns), not the 80-column text.
+    const narrow = await runCli(['--help'], {env: {...env, OCLIF_COLUMNS: '40'}})
+    expect(narrow.stdout).toMatch(/TOPICS/)
+    expect(narrow.stdout).not.toBe(first.stdout)
+    expect(narrow.stdout.split('\n').length).toBeGreaterThan(first.stdout.split('\n').length)
+    expect(files()).toHaveLength(2)
+    // A rebuilt manifest (new mtime) invalidates every entry.
+    const manifest = path.join(ROOT, 'oclif.manifest.json')
+    const now = new Date()
+    fs.utimesSync(manifest, now, new Date(now.getTime() + 1000))
+    expect((await runCli(['--help'], {env})).stdout).toBe(first.stdout)
+    // Topic help is cached; command help (flags may take defaults from config) and errors are not.
+    const before = files().length
+    const topic = await runCli(['env', '--help'], {env})
+    expect(topic.stdout).toContain('env up')
+    expect(files()).toHaveLength(before + 1)
+    expect((await runCli(['ingest', '--help'], {env})).stdout).toContain('--db-url')
+    expect((await runCli(['help', 'nosuchtopic'], {env})).code).not.toBe(0)
+    expect(files()).toHaveLength(before + 1)
   })
 })
