@@ -46,7 +46,7 @@ export async function envStatus(stack: Stack): Promise<EnvStatusResult> {
         const port = publishedPort(infos[i], s.service === 'postgres' ? 5432 : 80) ?? expected[i].port
         if (await serviceAnswers({service: s.service, stack, host: engine.host, port, remote: engine.endpoint.remote})) {
           s.health = 'healthy'
-          s.lastProbe = `ok: answered dezc's ${s.service === 'postgres' ? 'query' : '/misc/ping'} (Docker's first healthcheck is still due)`
+          s.lastProbe = `ok: answered dezc's ${s.service === 'postgres' ? 'query' : '/misc/ping'} (Docker's healthcheck has not passed yet)`
           s.ok = true
         }
       }),
