@@ -58,7 +58,7 @@ function helpCache(argv) {
     const env = process.env
     const columns = Number.parseInt(env.OCLIF_COLUMNS, 10) || (process.stdout.isTTY ? process.stdout.getWindowSize()[0] : 80)
     const key = createHash('sha256')
-      .update(JSON.stringify([argv, stamp(fileURLToPath(pkgFile)), stamp(manifestFile), process.version, process.platform, process.arch, columns, Boolean(process.stdout.isTTY), env.FORCE_COLOR, env.NO_COLOR, env.TERM, env.COLORTERM, env.OCLIF_NEXT_VERSION]))
+      .update(JSON.stringify([argv, stamp(fileURLToPath(pkgFile)), stamp(manifestFile), process.version, process.platform, process.arch, columns, Boolean(process.stdout.isTTY), colourEnv(env)]))
       .digest('hex')
       .slice(0, 32)
     const dir = path.join(env.DEZC_CACHE_DIR || path.join(env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), '.cache'), 'dezc'), 'help')
@@ -98,4 +98,10 @@ function helpCache(argv) {
   } catch {
     return undefined
   }
+}
+
+/** What oclif's colour library (ansis) looks at besides the TTY: the same answers, the same colours. */
+function colourEnv(env) {
+  const vars = ['FORCE_COLOR', 'NO_COLOR', 'TERM', 'COLORTERM', 'CI', 'TF_BUILD', 'PM2_HOME', 'pm_id', 'NEXT_RUNTIME'].map((k) => env[k] ?? null)
+  return [...vars, Object.keys(env).filter((k) => /GIT(HUB|EA)|TEAMCI/.test(k)).sort()]
 }

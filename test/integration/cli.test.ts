@@ -59,6 +59,12 @@ describe('dezc CLI', () => {
     expect(narrow.stdout).not.toBe(first.stdout)
     expect(narrow.stdout.split('\n').length).toBeGreaterThan(first.stdout.split('\n').length)
     expect(files()).toHaveLength(2)
+    // Colour is part of the key too: FORCE_COLOR gets oclif's coloured text, not the plain one, twice.
+    for (let i = 0; i < 2; i++) {
+      const coloured = await runCli(['--help'], {env: {...env, FORCE_COLOR: '1', NO_COLOR: ''}})
+      expect(coloured.stdout).toContain('\u001b[')
+    }
+    expect(files()).toHaveLength(3)
     // A rebuilt manifest (new mtime) invalidates every entry.
     const manifest = path.join(ROOT, 'oclif.manifest.json')
     const now = new Date()
