@@ -105,8 +105,10 @@ export function createStandinTerraform(scenario: StandinScenario = {}): Standin 
   setScenario(scenario)
   const calls = (): StandinCall[] => {
     if (!fs.existsSync(callsFile)) return []
-    return fs
-      .readFileSync(callsFile, 'utf8')
+    const text = fs.readFileSync(callsFile, 'utf8')
+    // Tests poll this while the stand-in may be half-way through appending a line: complete lines only.
+    return text
+      .slice(0, text.lastIndexOf('\n') + 1)
       .split('\n')
       .filter(Boolean)
       .map((l) => JSON.parse(l) as StandinCall)
