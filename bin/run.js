@@ -4,7 +4,6 @@
 import module from 'node:module'
 import {createHash} from 'node:crypto'
 import {mkdirSync, readFileSync, renameSync, statSync, writeFileSync} from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -17,7 +16,7 @@ if (args.length === 1 && args[0] === '--version') {
   const pkg = JSON.parse(readFileSync(pkgFile, 'utf8'))
   process.stdout.write(`${pkg.name}/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
-  const cached = helpCache(args)
+  const cached = await helpCache(args)
   const text = cached?.read()
   if (text !== undefined) {
     process.stdout.write(text)
@@ -40,7 +39,7 @@ if (args.length === 1 && args[0] === '--version') {
  * these texts depend only on what the key holds (installed package and manifest, Node, terminal
  * width and colour). Command help is not cached: flag defaults may depend on config.
  */
-function helpCache(argv) {
+async function helpCache(argv) {
   const HELP = ['--help', '-h']
   const topicWord = /^[a-z][a-z-]*$/
   let topic
@@ -61,7 +60,9 @@ function helpCache(argv) {
       .update(JSON.stringify([argv, stamp(fileURLToPath(pkgFile)), stamp(manifestFile), process.version, process.platform, process.arch, columns, Boolean(process.stdout.isTTY), colourEnv(env)]))
       .digest('hex')
       .slice(0, 32)
-    const dir = path.join(env.DEZC_CACHE_DIR || path.join(env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), '.cache'), 'dezc'), 'help')
+    // The same cache dir as every other command (a small module: no framework loaded).
+    const {cacheDir} = await import('../dist/config/paths.js')
+    const dir = path.join(cacheDir(env), 'help')
     const file = path.join(dir, `${key}.txt`)
     return {
       read() {

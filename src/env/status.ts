@@ -37,21 +37,22 @@ export async function envStatus(stack: Stack): Promise<EnvStatusResult> {
     const expected: Array<{service: ServiceName; name: string; port: number}> = [{service: 'postgres', name: stack.postgres.container, port: stack.postgres.port}]
     if (stack.pgadmin.enabled) expected.push({service: 'pgadmin', name: stack.pgadmin.container, port: stack.pgadmin.port})
     const [networkExists, ...infos] = await Promise.all([engine.client.networkExists(stack.network), ...expected.map((e) => engine.client.inspectContainer(e.name))])
-    const services = expected.map((e, i) => toStatus(e, infos[i], engine.host, stack))
+    // The host port each container really publishes (it may differ from the profile: --pg-port at up time).
+    const ports = expected.map((e, i) => publishedPort(infos[i], e.service === 'postgres' ? 5432 : 80) ?? e.port)
+    const services = expected.map((e, i) => toStatus(e, infos[i], ports[i], engine.host, stack))
     // Docker says "starting" until its next healthcheck tick; `env up` counts a service that already
     // answers as ready, so status asks the service too instead of contradicting up a second later.
     await Promise.all(
       services.map(async (s, i) => {
         if (s.state !== 'running' || s.health !== 'starting') return
-        const port = publishedPort(infos[i], s.service === 'postgres' ? 5432 : 80) ?? expected[i].port
-        if (await serviceAnswers({service: s.service, stack, host: engine.host, port, remote: engine.endpoint.remote})) {
+        if (await serviceAnswers({service: s.service, stack, host: engine.host, port: ports[i], remote: engine.endpoint.remote})) {
           s.health = 'healthy'
           s.lastProbe = `ok: answered dezc's ${s.service === 'postgres' ? 'query' : '/misc/ping'} (Docker's healthcheck has not passed yet)`
           s.ok = true
         }
       }),
     )
-    const pgPort = publishedPort(infos[0], 5432) ?? stack.postgres.port
+    const pgPort = ports[0]
     return {
       profile: stack.profile,
       project: stack.project ?? null,
@@ -73,8 +74,7 @@ export function publishedPort(info: Dockerode.ContainerInspectInfo | undefined, 
   return Number.isInteger(port) && port > 0 ? port : undefined
 }
 
-function toStatus(e: {service: ServiceName; name: string; port: number}, info: Dockerode.ContainerInspectInfo | undefined, host: string, stack: Stack): ServiceStatus {
-  const port = publishedPort(info, e.service === 'postgres' ? 5432 : 80) ?? e.port
+function toStatus(e: {service: ServiceName; name: string}, info: Dockerode.ContainerInspectInfo | undefined, port: number, host: string, stack: Stack): ServiceStatus {
   const address = e.service === 'postgres' ? hostPort(host, port) : `http://${hostPort(host, port)}`
   const ours = info && info.Config?.Labels?.[LABEL.managed] === 'true' && info.Config.Labels[LABEL.project] === stack.projectLabel
   if (!info || !ours) {

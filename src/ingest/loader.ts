@@ -7,7 +7,7 @@
  */
 import type pg from 'pg'
 import type {Writable} from 'node:stream'
-import type {DuckDBConnection} from '@duckdb/node-api'
+import type {DuckDBConnection, DuckDBDataChunk} from '@duckdb/node-api'
 import {DezcError, ExitCode, InterruptedError, errorMessage} from '../core/errors.js'
 import {COPY_HEADER, COPY_TRAILER, encodeRows} from './copy-encoder.js'
 import type {DatasetSpec} from './datasets.js'
@@ -206,7 +206,7 @@ export async function loadPeriod(o: LoadOptions): Promise<LoadResult> {
     let lastReport = 0
     // One chunk in flight: DuckDB decodes the next vectors on its threads while this one is encoded
     // and written (measured: the wait for DuckDB halves, the load ~10 % faster).
-    let inflight: Promise<unknown> | undefined
+    let next: Promise<DuckDBDataChunk | null> | undefined
     try {
       const result = await duck.stream(`SELECT ${plan.columns.map((c) => c.expr).join(', ')} FROM ${from}`)
       // A rejection is handled where `next` is awaited; the no-op catch keeps it from counting as
@@ -214,10 +214,9 @@ export async function loadPeriod(o: LoadOptions): Promise<LoadResult> {
       const fetchNext = () => {
         const p = result.fetchChunk()
         p.catch(() => {})
-        inflight = p
         return p
       }
-      let next = fetchNext()
+      next = fetchNext()
       for (;;) {
         if (o.signal.aborted) throw new InterruptedError()
         const chunk = await next
@@ -234,7 +233,7 @@ export async function loadPeriod(o: LoadOptions): Promise<LoadResult> {
       }
     } catch (error) {
       // Let a fetch still running on DuckDB's threads settle before the caller closes the connection.
-      await inflight?.catch(() => {})
+      await next?.catch(() => {})
       if (error instanceof DezcError || streamError || isPgError(error)) throw error
       const msg = errorMessage(error)
       if (/Conversion Error|Could not convert|Invalid Input Error: Could not/i.test(msg)) throw await explainCastFailure(duck, plan, from, o.label, error)
