@@ -238,3 +238,20 @@ export function postgresUrl(stack: Stack, host: string, port = stack.postgres.po
 export function redactUrl(url: string): string {
   return url.replace(/^(\w+:\/\/[^:/@]+):[^@]*@/, '$1:***@')
 }
+
+/**
+ * Where a profile's password comes from: the config file that sets it (the last one read wins,
+ * following `extends`), or the profile's built-in default. Generated passwords live in the
+ * secrets file, which is one of the files read.
+ */
+export function passwordOrigin(config: LoadedConfig, profileName: string, service: 'postgres' | 'pgadmin', seen: string[] = []): string {
+  for (const f of [...config.files].reverse()) {
+    const own = ((f.data.profiles as Record<string, any> | undefined)?.[profileName] as Record<string, any> | undefined)?.[service]
+    if (own && typeof own === 'object' && own.password !== undefined) return f.path
+  }
+  if (seen.includes(profileName)) return `the built-in default of profile "${profileName}"`
+  const fromFiles = (config.raw('profiles') as Record<string, {extends?: string} | null> | undefined)?.[profileName]
+  const parent = fromFiles?.extends ?? BUILTIN_PROFILES[profileName]?.extends
+  if (parent) return passwordOrigin(config, parent, service, [...seen, profileName])
+  return `the built-in default of profile "${profileName}"`
+}

@@ -4,10 +4,9 @@
  * stack's Postgres, reached the way `dezc env` publishes it.
  */
 import {z} from 'zod'
-import {DezcError, ExitCode} from '../core/errors.js'
 import type {LoadedConfig} from '../config/load.js'
-import {resolveEndpoint, servicesHost} from '../docker/endpoint.js'
-import {postgresUrl, redactUrl, resolveStack} from '../env/profiles.js'
+import type {LocateStackDatabase} from '../env/database.js'
+import {redactUrl, resolveStack} from '../env/profiles.js'
 import {BACKUP_BASE_URL, TLC_BASE_URL, type SourceKind} from './datasets.js'
 
 /** Default base of the --in-network image: the official Node image (node on PATH, glibc for DuckDB). */
@@ -41,8 +40,8 @@ export interface TargetInput {
   jobs?: number
   imageBase?: string
   env?: NodeJS.ProcessEnv
-  /** Ask the engine which port the stack's Postgres really publishes (the commands do; unit tests do not). */
-  livePort?: boolean
+  /** Where the named stack's Postgres runs; default: ask its engine (an error when it is not running, never a guess). */
+  locate?: LocateStackDatabase
 }
 
 export interface IngestSettings {
@@ -65,20 +64,8 @@ export async function ingestTarget(config: LoadedConfig, input: TargetInput): Pr
   const explicitDbUrl = dbUrl !== undefined
   if (!dbUrl) {
     const stack = resolveStack(config, {profile: input.host, project: input.project, dockerHost: input.dockerHost})
-    if (stack.missingSecrets.includes('postgres')) {
-      const flags = `${stack.profile === 'local' ? '' : ` --host ${stack.profile}`}${stack.project ? ` --project ${stack.project}` : ''}`
-      throw new DezcError({
-        code: 'NO_DB_PASSWORD',
-        message: `Profile "${stack.profile}" has no Postgres password yet (dezc generates one when it first starts the stack).`,
-        suggestion: [`Start the stack first: dezc env up${flags}`, 'Or pass --db-url postgresql://USER:PASSWORD@HOST:PORT/DB.'],
-        exit: ExitCode.PREREQUISITE,
-      })
-    }
-    const endpoint = resolveEndpoint({flagHost: input.dockerHost, profileHost: stack.docker.host, profileContext: stack.docker.context, env: input.env})
-    // The port the container really publishes (env up --pg-port), else the profile's.
-    const {livePostgresPort} = await import('../env/status.js')
-    const port = input.livePort ? await livePostgresPort(stack) : undefined
-    dbUrl = postgresUrl(stack, servicesHost(endpoint, stack.servicesHostOverride, input.env), port ?? stack.postgres.port)
+    const {stackDatabase} = await import('../env/database.js')
+    dbUrl = (await stackDatabase(stack, input.locate)).url
   }
   const table = input.table ?? (input.dataset ? section.tables?.[input.dataset as keyof NonNullable<IngestConfig['tables']>] : undefined)
   const imageBase = input.imageBase ?? section.imageBase ?? DEFAULT_IMAGE_BASE

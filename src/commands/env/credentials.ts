@@ -4,27 +4,29 @@ import {stackFromFlags} from '../../env/command-support.js'
 
 export default class EnvCredentials extends DezcCommand<typeof EnvCredentials> {
   static summary = 'Show the stack\'s database and pgAdmin credentials (including generated passwords).'
-  static description = 'Passwords are printed for people only; with --json they are left out (read them from the config file instead).'
-  static examples = ['<%= config.bin %> env credentials --host synology']
+  static description = `Ports, database and user are read from the running stack; passwords from the file that stores them.
+Passwords are printed for people only; with --json they are left out (the output says which file holds them).`
+  static examples = ['<%= config.bin %> env credentials --host synology', '<%= config.bin %> env credentials --project demo --json']
   static flags = {...stackFlags}
 
   async run(): Promise<Record<string, unknown>> {
     const config = await this.loadDezcConfig()
     const stack = stackFromFlags(config, this.flags)
-    const {stackEndpoint} = await import('../../env/engine.js')
-    const {servicesHost} = await import('../../docker/endpoint.js')
-    const {postgresUrl, redactUrl} = await import('../../env/profiles.js')
-    const host = servicesHost(stackEndpoint(stack), stack.servicesHostOverride)
-    const pg = stack.postgres
-    const missing = (p?: string) => p ?? `(not generated yet: run dezc env up${stack.profile === 'local' ? '' : ` --host ${stack.profile}`})`
-    this.log(`Postgres  ${host}:${pg.port}  database ${pg.db}  user ${pg.user}  password ${missing(pg.password)}`)
-    if (pg.password) this.log(`          ${postgresUrl(stack, host)}`)
-    if (stack.pgadmin.enabled) this.log(`pgAdmin   http://${host}:${stack.pgadmin.port}  email ${stack.pgadmin.email}  password ${missing(stack.pgadmin.password)}`)
-    this.log(`Stored in: ${config.secretsFile}`)
+    const [{stackCredentials}, {redactUrl}, {hostPort}] = await Promise.all([import('../../env/credentials.js'), import('../../env/profiles.js'), import('../../env/probe.js')])
+    const c = await stackCredentials(config, stack)
+    const pg = c.postgres
+    const missing = (p?: string) => p ?? `(not generated yet: run dezc env up${stack.profile === 'local' ? '' : ` --host ${stack.profile}`}${stack.project ? ` --project ${stack.project}` : ''})`
+    if (c.note) this.log(c.note)
+    this.log(`Postgres  ${hostPort(pg.host, pg.port)}  database ${pg.database}  user ${pg.user}  password ${missing(pg.password)}`)
+    if (pg.url) this.log(`          ${pg.url}`)
+    if (c.pgadmin) this.log(`pgAdmin   ${c.pgadmin.url}  email ${c.pgadmin.email}  password ${missing(c.pgadmin.password)}`)
+    const origins = [...new Set([pg.passwordFrom, ...(c.pgadmin ? [c.pgadmin.passwordFrom] : [])])]
+    this.log(`Passwords from: ${origins.join('; ')}`)
     return {
-      postgres: {host, port: pg.port, database: pg.db, user: pg.user, url: redactUrl(postgresUrl(stack, host)), passwordSet: Boolean(pg.password)},
-      pgadmin: stack.pgadmin.enabled ? {url: `http://${host}:${stack.pgadmin.port}`, email: stack.pgadmin.email, passwordSet: Boolean(stack.pgadmin.password)} : null,
-      secretsFile: config.secretsFile,
+      source: c.source,
+      ...(c.note ? {note: c.note} : {}),
+      postgres: {host: pg.host, port: pg.port, database: pg.database, user: pg.user, url: pg.url && redactUrl(pg.url), passwordSet: pg.password !== undefined, passwordFrom: pg.passwordFrom},
+      pgadmin: c.pgadmin ? {url: c.pgadmin.url, email: c.pgadmin.email, passwordSet: c.pgadmin.password !== undefined, passwordFrom: c.pgadmin.passwordFrom} : null,
     }
   }
 }

@@ -60,7 +60,6 @@ The target is the env stack's Postgres (see dezc env) unless --db-url is given.`
       dataset,
       jobs: f.jobs,
       imageBase: f['image-base'],
-      livePort: true,
     })
     this.ui.reporter.debug(`target ${settings.redactedDbUrl}; source ${settings.baseUrl}`)
     if (f['dry-run']) {

@@ -1,5 +1,4 @@
 /** Wizard step: load a dataset's months into the stack's Postgres (the same service as `dezc ingest`). */
-import {DezcError, ExitCode} from '../../core/errors.js'
 import type {WizardStep} from '../wizard.js'
 
 export interface IngestAnswers {
@@ -37,22 +36,16 @@ export const ingestStep: WizardStep<IngestAnswers> = {
     return {dataset, periods: periods.trim()}
   },
   async run(ctx, a) {
-    const [{ingest}, {ingestTarget}, {livePostgresPort}, {stackEndpoint}, {servicesHost}, {postgresUrl}, {cacheDir}, path] = await Promise.all([
+    const [{ingest}, {ingestTarget}, {stackDatabase}, {cacheDir}, path] = await Promise.all([
       import('../../ingest/service.js'),
       import('../../ingest/target.js'),
-      import('../../env/status.js'),
-      import('../../env/engine.js'),
-      import('../../docker/endpoint.js'),
-      import('../../env/profiles.js'),
+      import('../../env/database.js'),
       import('../../config/paths.js'),
       import('node:path'),
     ])
     const stack = ctx.stack
-    if (stack.postgres.password === undefined) {
-      throw new DezcError({code: 'NO_DB_PASSWORD', message: `Profile "${stack.profile}" has no Postgres password yet (it is generated when the stack first starts).`, suggestion: `Answer yes to "Start Postgres", or run: dezc env up${ctx.stackArgs}`, exit: ExitCode.PREREQUISITE})
-    }
-    const host = servicesHost(stackEndpoint(stack), stack.servicesHostOverride)
-    const dbUrl = postgresUrl(stack, host, (await livePostgresPort(stack)) ?? stack.postgres.port)
+    // The wizard's own stack (it may have just started it), resolved like `dezc ingest` does.
+    const dbUrl = (await stackDatabase(stack)).url
     const settings = await ingestTarget(ctx.config, {dbUrl, dataset: a.dataset, baseUrl: process.env.DEZC_INGEST_BASE_URL || undefined})
     const summary = await ingest({
       dataset: a.dataset,

@@ -190,8 +190,26 @@ describe('LAN-published profiles get a generated password', () => {
     await client.end()
     const creds = await runCli(['env', 'credentials', '--host', 'lan', '--project', p], {cwd: dir})
     expect(creds.stdout).toContain(password)
+    // The running stack's port (--pg-port at up time), not the profile's 5432.
+    expect(creds.stdout).toContain(`127.0.0.1:${port}  database nytaxi`)
+    expect(creds.stdout).toContain(`Passwords from: ${file}`)
     const credsJson = await runCli(['env', 'credentials', '--host', 'lan', '--project', p, '--json'], {cwd: dir})
     expect(credsJson.stdout).not.toContain(password)
+    expect(credsJson.json()).toMatchObject({source: 'running', postgres: {port, passwordSet: true, passwordFrom: file, url: `postgresql://root:***@127.0.0.1:${port}/nytaxi`}, pgadmin: null})
+  })
+})
+
+describe('env credentials of a stack that is not running', () => {
+  it('says so, shows the profile\'s settings, and names no config file that does not exist', async () => {
+    const p = project('nocreds')
+    const r = await runCli(['env', 'credentials', '--project', p])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain(`The stack is not running; these are the settings \`dezc env up --project ${p}\` will use.`)
+    expect(r.stdout).toContain('127.0.0.1:5432')
+    expect(r.stdout).toContain('Passwords from: the built-in default of profile "local"')
+    expect(r.stdout).not.toContain('config.yaml')
+    const j = (await runCli(['env', 'credentials', '--project', p, '--json'])).json()
+    expect(j).toMatchObject({source: 'profile', postgres: {port: 5432, passwordFrom: 'the built-in default of profile "local"'}})
   })
 })
 

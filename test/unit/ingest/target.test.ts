@@ -13,22 +13,32 @@ async function config(yaml?: string) {
 }
 
 const noDockerEnv = {HOME: '/nonexistent'}
+/** Stand-in for the engine's answer: the stack's Postgres runs at this host and port. */
+const at = (host: string, port: number) => async () => ({host, port, container: 'pgsql-dev'})
 
 describe('ingest target', () => {
-  it('defaults to the local env stack on loopback, TLC parquet and 2 jobs', async () => {
-    const t = await ingestTarget(await config(), {env: noDockerEnv})
-    expect(t).toMatchObject({dbUrl: 'postgresql://root:root@127.0.0.1:5432/nytaxi', explicitDbUrl: false, source: 'tlc', baseUrl: 'https://d37ci6vzurychx.cloudfront.net/trip-data/', jobs: 2, imageBase: 'node:20-bookworm-slim'})
+  it('defaults to the running stack\'s Postgres where its engine says it is, TLC parquet and 2 jobs', async () => {
+    const t = await ingestTarget(await config(), {env: noDockerEnv, locate: at('127.0.0.1', 25432)})
+    expect(t).toMatchObject({dbUrl: 'postgresql://root:root@127.0.0.1:25432/nytaxi', explicitDbUrl: false, source: 'tlc', baseUrl: 'https://d37ci6vzurychx.cloudfront.net/trip-data/', jobs: 2, imageBase: 'node:20-bookworm-slim'})
   })
 
   it('--host synology reaches the NAS Postgres on the engine host with the stored password', async () => {
     const c = await config('profiles:\n  synology:\n    postgres: {password: s3cret}\n')
-    const t = await ingestTarget(c, {host: 'synology', dockerHost: 'ssh://admin@nas.local', env: noDockerEnv})
+    const t = await ingestTarget(c, {host: 'synology', dockerHost: 'ssh://admin@nas.local', env: noDockerEnv, locate: at('nas.local', 5433)})
     expect(t.dbUrl).toBe('postgresql://root:s3cret@nas.local:5433/nytaxi')
     expect(t.redactedDbUrl).toBe('postgresql://root:***@nas.local:5433/nytaxi')
   })
 
+  it('a stack the engine does not run is an error, never the profile\'s default port', async () => {
+    const notRunning = new DezcError({code: 'STACK_NOT_RUNNING', message: 'no Postgres', exit: 5})
+    const err = await ingestTarget(await config(), {project: 'qa4', env: noDockerEnv, locate: async () => { throw notRunning }}).catch((e: unknown) => e)
+    expect(err).toBe(notRunning)
+  })
+
   it('says to start the stack first when the NAS profile has no password yet', async () => {
-    const err = await ingestTarget(await config(), {host: 'synology', dockerHost: 'ssh://admin@nas.local', env: noDockerEnv}).catch((e: unknown) => e)
+    let asked = false
+    const err = await ingestTarget(await config(), {host: 'synology', dockerHost: 'ssh://admin@nas.local', env: noDockerEnv, locate: async () => { asked = true; return {host: 'nas.local', port: 5433, container: 'x'} }}).catch((e: unknown) => e)
+    expect(asked).toBe(false)
     expect(err).toBeInstanceOf(DezcError)
     expect((err as DezcError).code).toBe('NO_DB_PASSWORD')
     expect((err as DezcError).suggestions[0]).toContain('dezc env up --host synology')
