@@ -4,7 +4,7 @@
  * and a documented exit code. Commands stay thin: parse flags, call a service, render.
  */
 import {Command, Flags, type Interfaces} from '@oclif/core'
-import {DezcError, ExitCode, InterruptedError, toDezcError, type ExitCodeValue} from './errors.js'
+import {DezcError, ExitCode, InterruptedError, toDezcError} from './errors.js'
 
 // Kept importable from here for commands; the mapping itself is plain logic in errors.ts.
 export {toDezcError} from './errors.js'

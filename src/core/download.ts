@@ -16,6 +16,7 @@ import fsp from 'node:fs/promises'
 import path from 'node:path'
 import {Readable} from 'node:stream'
 import {DezcError, ExitCode, InterruptedError, errorMessage} from './errors.js'
+import {withFileLock, type LockHolder} from './file-lock.js'
 
 export interface Checksum {
   algorithm: 'sha256' | 'sha512'
@@ -44,6 +45,8 @@ export interface DownloadOptions {
   headers?: Record<string, string>
   /** Caller's advice when the server cannot be reached or answers an error, e.g. which flag sets the URL. */
   hint?: string
+  /** Another dezc process is downloading the same file: this one waits for it, then reuses its result. */
+  onWait?: (holder: LockHolder) => void
 }
 
 export interface DownloadResult {
@@ -77,9 +80,13 @@ export async function fileDigest(file: string, algorithm: Checksum['algorithm'])
 }
 
 export async function download(options: DownloadOptions): Promise<DownloadResult> {
+  await fsp.mkdir(path.dirname(options.dest), {recursive: true})
+  return withFileLock(options.dest, () => downloadLocked(options), {signal: options.signal, onWait: options.onWait})
+}
+
+async function downloadLocked(options: DownloadOptions): Promise<DownloadResult> {
   const {url, dest, checksum, signal} = options
   const algorithm = checksum?.algorithm ?? 'sha256'
-  await fsp.mkdir(path.dirname(dest), {recursive: true})
 
   // The cache: a complete file that verifies is reused as is.
   if (checksum && (await exists(dest))) {
@@ -118,7 +125,7 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
     total = parseContentRangeTotal(response.headers.get('content-range'))
     if (total !== undefined && total === offset) return finish(options, part, offset, offset, algorithm)
     await fsp.rm(part, {force: true})
-    return download(options)
+    return downloadLocked(options)
   } else if (response.ok) {
     offset = 0
     const len = response.headers.get('content-length')

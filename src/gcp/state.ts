@@ -5,6 +5,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {dataDir} from '../config/paths.js'
+import {withFileLock} from '../core/file-lock.js'
 
 export interface AccountRecord {
   /** dezc created the account (it also says so in the account's description). */
@@ -47,7 +48,12 @@ export class StateStore {
     return (await readState(this.file)).accounts[keyOf(project, email)]
   }
 
+  /** Read-modify-write under the file's lock: two concurrent `gcp bootstrap`s keep both their records. */
   async update(project: string, email: string, fn: (r: AccountRecord) => void): Promise<AccountRecord> {
+    return withFileLock(this.file, () => this.updateLocked(project, email, fn))
+  }
+
+  private async updateLocked(project: string, email: string, fn: (r: AccountRecord) => void): Promise<AccountRecord> {
     const state = await readState(this.file)
     const k = keyOf(project, email)
     const rec = state.accounts[k] ?? {createdAccount: false, addedRoles: [], createdKeys: [], enabledApis: []}
@@ -61,9 +67,11 @@ export class StateStore {
   }
 
   async remove(project: string, email: string): Promise<void> {
-    const state = await readState(this.file)
-    delete state.accounts[keyOf(project, email)]
-    await this.write(state)
+    await withFileLock(this.file, async () => {
+      const state = await readState(this.file)
+      delete state.accounts[keyOf(project, email)]
+      await this.write(state)
+    })
   }
 
   private async write(state: StateFile): Promise<void> {

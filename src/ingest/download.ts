@@ -12,6 +12,9 @@ import path from 'node:path'
 import {Transform} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 import {DezcError, ExitCode, InterruptedError, errorMessage, systemErrorCode} from '../core/errors.js'
+import {withFileLock} from '../core/file-lock.js'
+import {sleep} from '../core/sleep.js'
+import {mb} from '../core/units.js'
 
 export type Magic = 'parquet' | 'gzip' | 'csv'
 
@@ -80,9 +83,7 @@ function diskFullError(label: string, dir: string, cause?: unknown, need?: numbe
   })
 }
 
-export function mb(bytes: number): string {
-  return `${(bytes / 1e6).toFixed(bytes < 1e7 ? 2 : 1)} MB`
-}
+export {mb} from '../core/units.js'
 
 const RETRYABLE = new Set([408, 425, 429, 500, 502, 503, 504])
 
@@ -145,25 +146,18 @@ export async function verifyMagic(file: string, expect: Magic, label: string): P
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new InterruptedError())
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    const onAbort = () => {
-      clearTimeout(t)
-      reject(new InterruptedError())
-    }
-    signal.addEventListener('abort', onAbort, {once: true})
-  })
-}
-
 class RetryableError extends Error {}
 
 export async function download(o: DownloadOptions): Promise<FileFacts> {
   const file = cachePathFor(o.cacheRoot, o.url)
+  // One process at a time per cached file: a second ingest of the same month waits, then finds it cached.
+  return withFileLock(file, () => downloadLocked(o, file), {
+    signal: o.signal,
+    onWait: (h) => o.onWarning?.(`${o.label}: another dezc (pid ${h.pid}) is downloading ${o.url}; waiting for it to finish.`),
+  })
+}
+
+async function downloadLocked(o: DownloadOptions, file: string): Promise<FileFacts> {
   const metaFile = `${file}.meta.json`
   const part = `${file}.part`
   const partMetaFile = `${part}.meta.json`

@@ -4,7 +4,6 @@
  */
 import path from 'node:path'
 import {z} from 'zod'
-import type {LoadedConfig} from '../config/load.js'
 import {expandHome} from '../config/paths.js'
 import {DEFAULT_JDK_MIRROR} from './java.js'
 

@@ -5,12 +5,8 @@
  * into a user bin directory (mode 0755, atomic rename). A checksum mismatch deletes the
  * download and installs nothing. The SUMS file's GPG signature is not checked (see docs/tf.md).
  */
-import {createHash} from 'node:crypto'
-import {createReadStream, createWriteStream} from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import {Readable, Transform} from 'node:stream'
-import {pipeline} from 'node:stream/promises'
 import {DezcError, ExitCode, usageError} from '../core/errors.js'
 import type {Ui} from '../core/ui.js'
 import {cacheDir, expandHome} from '../config/paths.js'
@@ -142,56 +138,12 @@ async function resolveVersion(opts: InstallOptions, mirror: string): Promise<str
   return clean
 }
 
-async function sha256File(file: string): Promise<string> {
-  const h = createHash('sha256')
-  await pipeline(createReadStream(file), h)
-  return h.digest('hex')
-}
-
 async function fileSize(file: string): Promise<number | undefined> {
   try {
     return (await fs.stat(file)).size
   } catch {
     return undefined
   }
-}
-
-/** Download url to dest (via dest.part, resuming it with a Range request when the server allows). */
-async function download(url: string, dest: string, ui: Ui, signal: AbortSignal): Promise<number> {
-  const part = `${dest}.part`
-  const have = (await fileSize(part)) ?? 0
-  const res = await fetchOrFail(url, signal, have > 0 ? {headers: {range: `bytes=${have}-`}} : {})
-  if (res.status === 416 && have > 0) {
-    // The part file is already complete (or bogus); the checksum decides.
-    await res.body?.cancel()
-    await fs.rename(part, dest)
-    return have
-  }
-  if (!res.ok || !res.body) {
-    throw new DezcError({code: 'TF_DOWNLOAD_FAILED', message: `Download of ${url} failed: HTTP ${res.status} ${res.statusText}`, suggestion: 'Retry later, or use another mirror with --mirror.', exit: ExitCode.FAILURE})
-  }
-  const resumed = res.status === 206 && have > 0
-  const total = Number(res.headers.get('content-length') ?? 0) + (resumed ? have : 0)
-  ui.reporter.info(`${resumed ? 'Resuming' : 'Downloading'} ${url}${total ? ` (${(total / 1e6).toFixed(1)} MB)` : ''}`)
-  const t0 = Date.now()
-  let received = resumed ? have : 0
-  let lastReport = t0
-  const progress = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      received += chunk.length
-      const now = Date.now()
-      if (now - lastReport > 2000) {
-        lastReport = now
-        ui.reporter.info(`  ${(received / 1e6).toFixed(1)}${total ? ` / ${(total / 1e6).toFixed(1)}` : ''} MB`)
-      }
-      cb(null, chunk)
-    },
-  })
-  await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), progress, createWriteStream(part, {flags: resumed ? 'a' : 'w'}), {signal})
-  await fs.rename(part, dest)
-  const secs = Math.max((Date.now() - t0) / 1000, 0.001)
-  ui.reporter.info(`Downloaded ${(received / 1e6).toFixed(1)} MB in ${secs.toFixed(1)} s (${((received - (resumed ? have : 0)) / 1e6 / secs).toFixed(1)} MB/s)`)
-  return received
 }
 
 export function pathHint(binDir: string, env: NodeJS.ProcessEnv): string[] {
@@ -269,27 +221,45 @@ export async function installTerraform(opts: InstallOptions): Promise<InstallRes
   const dlDir = path.join(cacheDir(env), 'terraform')
   await fs.mkdir(dlDir, {recursive: true})
   const zipPath = path.join(dlDir, zipName)
-  let fromCache = false
-  let bytes: number | undefined
-  if ((await fileSize(zipPath)) !== undefined && (await sha256File(zipPath)) === expected) {
-    fromCache = true
-    bytes = await fileSize(zipPath)
-    ui.reporter.info(`Using the cached ${zipPath} (checksum verified).`)
-  } else {
-    await fs.rm(zipPath, {force: true})
-    bytes = await download(url, zipPath, ui, signal)
-    const actual = await sha256File(zipPath)
-    if (actual !== expected) {
-      await fs.rm(zipPath, {force: true})
-      await fs.rm(`${zipPath}.part`, {force: true})
-      throw new DezcError({
-        code: 'TF_CHECKSUM_MISMATCH',
-        message: `The downloaded ${zipName} does not match ${path.basename(sumsUrl)} (expected sha256 ${expected}, got ${actual}). The download was deleted; nothing was installed.`,
-        suggestion: ['Run the command again (a transfer error); if it repeats, the mirror serves a wrong file: use another --mirror.'],
-        exit: ExitCode.FAILURE,
-        details: {expected, actual, url},
-      })
-    }
+  // One downloader for all of dezc: cached by checksum, resumed with Range, locked against a second dezc.
+  const [{download, ChecksumMismatchError, formatProgress}, {mb}] = await Promise.all([import('../core/download.js'), import('../core/units.js')])
+  const resuming = ((await fileSize(`${zipPath}.part`)) ?? 0) > 0
+  const t0 = Date.now()
+  let lastReport = t0
+  let fromCache: boolean
+  let bytes: number
+  try {
+    const r = await download({
+      url,
+      dest: zipPath,
+      checksum: {algorithm: 'sha256', hex: expected},
+      signal,
+      hint: 'Or use another mirror with --mirror / DEZC_TF_MIRROR / config tf.mirror.',
+      onWait: (h) => ui.reporter.info(`Another dezc (pid ${h.pid}) is downloading ${zipName}; waiting for it.`),
+      onProgress: (p) => {
+        if (p.received === p.resumedFrom) ui.reporter.info(`${resuming ? 'Resuming' : 'Downloading'} ${url}${p.total ? ` (${mb(p.total)})` : ''}`)
+        else if (Date.now() - lastReport > 2000) {
+          lastReport = Date.now()
+          ui.reporter.info(`  ${formatProgress(p)}`)
+        }
+      },
+    })
+    fromCache = r.fromCache
+    bytes = r.bytes
+  } catch (error) {
+    if (!(error instanceof ChecksumMismatchError)) throw error
+    throw new DezcError({
+      code: 'TF_CHECKSUM_MISMATCH',
+      message: `The downloaded ${zipName} does not match ${path.basename(sumsUrl)} (expected sha256 ${expected}, got ${String(error.details?.actual)}). The download was deleted; nothing was installed.`,
+      suggestion: ['Run the command again (a transfer error); if it repeats, the mirror serves a wrong file: use another --mirror.'],
+      exit: ExitCode.FAILURE,
+      details: {expected, actual: error.details?.actual, url},
+    })
+  }
+  if (fromCache) ui.reporter.info(`Using the cached ${zipPath} (checksum verified).`)
+  else {
+    const secs = Math.max((Date.now() - t0) / 1000, 0.001)
+    ui.reporter.info(`Downloaded ${mb(bytes)} in ${secs.toFixed(1)} s`)
   }
 
   // Unpack the one binary.
