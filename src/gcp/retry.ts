@@ -1,20 +1,7 @@
 /** Backoff with jitter, scaled by DEZC_GCP_TIME_SCALE, stopping at once when the signal aborts. */
-import {InterruptedError} from '../core/errors.js'
+import {sleep} from '../core/sleep.js'
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new InterruptedError())
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    const onAbort = () => {
-      clearTimeout(t)
-      reject(new InterruptedError())
-    }
-    signal?.addEventListener('abort', onAbort, {once: true})
-  })
-}
+export {sleep}
 
 export interface RetryOptions {
   /** Which failures are worth another try. */
