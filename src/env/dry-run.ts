@@ -78,26 +78,27 @@ export async function planUp(stack: Stack, ui: Ui): Promise<DryRunResult> {
         commands.push(`docker volume create ${labels} ${m.name}`)
       } else steps.push({action: 'keep', kind: 'volume', name: m.name})
     }
-    const existing = engine ? await engine.client.listContainers({[LABEL.project]: stack.projectLabel, [LABEL.managed]: 'true'}) : []
-    for (const spec of specs) {
-      const current = existing.find((c) => c.name === spec.name)
-      if (current && current.labels[LABEL.configHash] === spec.hash && current.state === 'running') {
+    // The plan `env up` itself follows (containers found by dezc's labels), computed without changing anything.
+    const {planContainers} = await import('./up.js')
+    const plan: import('./up.js').ContainerPlan = engine ? await planContainers(engine.client, stack, specs) : {services: new Map(specs.map((spec) => [spec.service, {spec, action: 'created'}])), orphans: []}
+    for (const {spec, existing, action} of plan.services.values()) {
+      if (action === 'unchanged') {
         steps.push({action: 'keep', kind: 'container', name: spec.name})
         continue
       }
-      if (current && current.labels[LABEL.configHash] === spec.hash) {
+      if (action === 'started') {
         steps.push({action: 'start', kind: 'container', name: spec.name})
         commands.push(`docker start ${spec.name}`)
         continue
       }
-      if (current) {
-        steps.push({action: 'recreate', kind: 'container', name: spec.name})
-        commands.push(`docker rm -f ${spec.name}   # data volumes are kept`)
+      if (action === 'recreated' && existing) {
+        steps.push({action: 'recreate', kind: 'container', name: existing.name === spec.name ? spec.name : `${existing.name} -> ${spec.name}`})
+        commands.push(`docker rm -f ${existing.name}   # data volumes are kept`)
       } else steps.push({action: 'create', kind: 'container', name: spec.name})
       if (!engine || !(await engine.client.imageExists(spec.image))) commands.push(`docker pull ${spec.image}`)
       commands.push(...dockerRunCommands(stack, spec))
     }
-    for (const orphan of existing.filter((c) => !specs.some((s) => s.name === c.name))) {
+    for (const orphan of plan.orphans) {
       steps.push({action: 'remove', kind: 'container', name: orphan.name})
       commands.push(`docker rm -f ${orphan.name}`)
     }

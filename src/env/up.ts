@@ -42,16 +42,33 @@ export interface EnvUpResult {
   seconds: number
 }
 
+export interface ServicePlan {
+  spec: ContainerSpec
+  /** The container `env up` made earlier for this service (found by its labels, whatever its name). */
+  existing?: ContainerSummary
+  action: ServiceAction
+}
+
+/** What `env up` would change: computed without changing anything (dry-run shows the same plan). */
+export interface ContainerPlan {
+  services: Map<ServiceName, ServicePlan>
+  /** Containers of this stack whose service is switched off (e.g. --no-pgadmin): removed, like compose's --remove-orphans. */
+  orphans: ContainerSummary[]
+}
+
 interface UpContext {
   engine?: StackEngine
   specs?: ContainerSpec[]
-  plan?: Map<ServiceName, {spec: ContainerSpec; existing?: ContainerSummary; action: ServiceAction}>
+  plan?: ContainerPlan['services']
+  orphans?: ContainerSummary[]
+  /** What this run created, so a failure before the containers run undoes exactly that (never an earlier run's). */
+  created: {network?: string; volumes: string[]; containers: string[]}
   result: Partial<EnvUpResult>
 }
 
 export async function envUp(stack: Stack, ui: Ui, signal: AbortSignal): Promise<EnvUpResult> {
   const t0 = performance.now()
-  const ctx: UpContext = {result: {volumes: [], services: []}}
+  const ctx: UpContext = {created: {volumes: [], containers: []}, result: {volumes: [], services: []}}
   const tasks: Task<UpContext>[] = [
     {
       title: 'Connect to the Docker engine',
@@ -72,38 +89,45 @@ export async function envUp(stack: Stack, ui: Ui, signal: AbortSignal): Promise<
         const {loggingDriver: driver} = await client.info().catch(() => ({loggingDriver: undefined}))
         // Synology's default "db" log driver cannot be read back through the API: use json-file.
         c.specs = containerSpecs(stack, {apiVersion: info.apiVersion, forceJsonFileLogs: driver !== undefined && !['json-file', 'local', 'journald'].includes(driver)})
-        c.plan = await planContainers(client, stack, c.specs)
+        const plan = await planContainers(client, stack, c.specs)
+        c.plan = plan.services
+        c.orphans = plan.orphans
         const actions = [...c.plan.values()].map((p) => `${p.spec.service}: ${p.action === 'unchanged' ? 'up to date' : p.action === 'started' ? 'start' : p.action === 'recreated' ? 'recreate' : 'create'}`)
-        task.title = `Plan: ${actions.join(', ')}`
+        task.title = `Plan: ${actions.join(', ')}${c.orphans.length > 0 ? `; remove ${c.orphans.map((o) => o.name).join(', ')}` : ''}`
       },
     },
     {
-      title: 'Network, volumes and images',
+      // Everything that can be checked is checked before anything is created.
+      title: 'Check ports, images and data folders',
       skip: (c) => allUnchanged(c) && 'all services up to date',
       task: async (c, task) => {
         const {client} = c.engine!
-        const labels = baseLabels(stack)
-        const [network] = await Promise.all([
-          client.ensureNetwork(stack.network, labels),
-          ensureImages(client, c.specs!, task, signal),
-        ])
-        c.result.network = {name: stack.network, action: network}
-        await ensureMounts(client, stack, c, ui)
-        task.title = `Network ${stack.network} ${network === 'created' ? 'created' : 'present'}; volumes and images ready`
+        await checkPorts(c.engine!, stack, c.plan!)
+        await ensureImages(client, c.specs!, task, signal)
+        await checkMounts(client, stack, ui)
+        task.title = 'Ports free, images present, data folders ready'
       },
     },
     {
-      title: 'Check ports',
-      skip: (c) => allUnchanged(c) && 'all services up to date',
-      task: async (c) => checkPorts(c.engine!, stack, c.plan!),
-    },
-    {
-      title: 'Start containers',
-      skip: (c) => allUnchanged(c) && 'all services up to date',
+      title: 'Network, volumes and containers',
+      skip: (c) => allUnchanged(c) && c.orphans!.length === 0 && 'all services up to date',
       task: async (c, task) => {
         const {client} = c.engine!
-        await Promise.all([...c.plan!.values()].map((p) => applyPlan(client, stack, p)))
-        task.title = 'Containers started'
+        try {
+          const network = await client.ensureNetwork(stack.network, baseLabels(stack))
+          if (network === 'created') c.created.network = stack.network
+          c.result.network = {name: stack.network, action: network}
+          await createVolumes(client, stack, c)
+          for (const orphan of c.orphans!) {
+            await client.stopContainer(orphan.name, 10)
+            await client.removeContainer(orphan.name, true)
+          }
+          await Promise.all([...c.plan!.values()].map((p) => applyPlan(client, stack, p, c.created.containers)))
+        } catch (error) {
+          await undoCreated(client, c.created, ui)
+          throw error
+        }
+        task.title = `Network ${stack.network} ${c.result.network.action === 'created' ? 'created' : 'present'}; containers started`
       },
     },
     {
@@ -149,18 +173,18 @@ function allUnchanged(c: UpContext): boolean {
   return [...(c.plan?.values() ?? [])].every((p) => p.action === 'unchanged')
 }
 
-/** Decide per service: leave alone, start, create or recreate. */
-async function planContainers(client: DockerClient, stack: Stack, specs: ContainerSpec[]): Promise<NonNullable<UpContext['plan']>> {
+/**
+ * Decide per service: leave alone, start, create or recreate. Read-only: `env up --dry-run` shows
+ * this same plan. A service's container is found by dezc's labels, so a renamed container
+ * (postgres.container changed) is recreated under its new name instead of left holding the port.
+ */
+export async function planContainers(client: DockerClient, stack: Stack, specs: ContainerSpec[]): Promise<ContainerPlan> {
   const ours = await client.listContainers({[LABEL.project]: stack.projectLabel, [LABEL.managed]: 'true'})
-  // Services switched off (e.g. --no-pgadmin) are removed, like compose's --remove-orphans; their volumes stay.
-  for (const orphan of ours.filter((c) => !specs.some((s) => s.service === c.labels[LABEL.service]))) {
-    await client.stopContainer(orphan.name, 10)
-    await client.removeContainer(orphan.name, true)
-  }
-  const plan: NonNullable<UpContext['plan']> = new Map()
+  const orphans = ours.filter((c) => !specs.some((s) => s.service === c.labels[LABEL.service]))
+  const services: ContainerPlan['services'] = new Map()
   for (const spec of specs) {
-    const existing = ours.find((c) => c.labels[LABEL.service] === spec.service && c.name === spec.name)
-    if (!existing) {
+    const existing = ours.find((c) => c.labels[LABEL.service] === spec.service)
+    if (!existing || existing.name !== spec.name) {
       // Someone else's container with our name (e.g. one made by hand following the course notes).
       const foreign = await client.inspectContainer(spec.name)
       if (foreign) {
@@ -173,15 +197,31 @@ async function planContainers(client: DockerClient, stack: Stack, specs: Contain
           exit: ExitCode.FAILURE,
         })
       }
-      plan.set(spec.service, {spec, action: 'created'})
+      services.set(spec.service, existing ? {spec, existing, action: 'recreated'} : {spec, action: 'created'})
       continue
     }
     const sameConfig = existing.labels[LABEL.configHash] === spec.hash
-    if (sameConfig && existing.state === 'running') plan.set(spec.service, {spec, existing, action: 'unchanged'})
-    else if (sameConfig && (existing.state === 'exited' || existing.state === 'created' || existing.state === 'paused')) plan.set(spec.service, {spec, existing, action: 'started'})
-    else plan.set(spec.service, {spec, existing, action: 'recreated'})
+    if (sameConfig && existing.state === 'running') services.set(spec.service, {spec, existing, action: 'unchanged'})
+    else if (sameConfig && (existing.state === 'exited' || existing.state === 'created' || existing.state === 'paused')) services.set(spec.service, {spec, existing, action: 'started'})
+    else services.set(spec.service, {spec, existing, action: 'recreated'})
   }
-  return plan
+  return {services, orphans}
+}
+
+/** Remove what this run created (containers, then volumes, then the network), after a failure. */
+async function undoCreated(client: DockerClient, created: UpContext['created'], ui: Ui): Promise<void> {
+  const left: string[] = []
+  const remove = async (what: string, fn: () => Promise<unknown>) => {
+    try {
+      await fn() // "not there" counts as removed
+    } catch {
+      left.push(what)
+    }
+  }
+  for (const name of created.containers) await remove(`container ${name}`, () => client.removeContainer(name, true))
+  for (const name of created.volumes) await remove(`volume ${name}`, () => client.removeVolume(name))
+  if (created.network) await remove(`network ${created.network}`, () => client.removeNetwork(created.network!))
+  if (left.length > 0) ui.reporter.warn(`Could not remove what this run created: ${left.join(', ')}; \`dezc env down\` removes it.`)
 }
 
 async function ensureImages(client: DockerClient, specs: ContainerSpec[], task: {output: string}, signal: AbortSignal): Promise<void> {
@@ -205,30 +245,21 @@ function credentialsFingerprint(stack: Stack): string {
   return createHash('sha256').update(`${pg.user}\0${pg.password ?? ''}\0${pg.db}`).digest('hex').slice(0, 16)
 }
 
-/** Create labelled volumes or check bind paths; warn when credentials changed on existing data. */
-async function ensureMounts(client: DockerClient, stack: Stack, c: UpContext, ui: Ui): Promise<void> {
+function stackMounts(stack: Stack): Array<{service: ServiceName; mount: Mount}> {
   const mounts: Array<{service: ServiceName; mount: Mount}> = [{service: 'postgres', mount: stack.postgres.mount}]
   if (stack.pgadmin.enabled) mounts.push({service: 'pgadmin', mount: stack.pgadmin.mount})
-  for (const {service, mount} of mounts) {
+  return mounts
+}
+
+/** Bind paths exist; existing data matches the image's Postgres major; warn when credentials changed on existing data. Changes nothing. */
+async function checkMounts(client: DockerClient, stack: Stack, ui: Ui): Promise<void> {
+  for (const {service, mount} of stackMounts(stack)) {
     if (mount.type === 'bind') {
       await checkBindPath(client, stack, service, mount.path)
-      c.result.volumes!.push({name: mount.path, type: 'bind', action: 'exists'})
       continue
     }
     const existing = await client.inspectVolume(mount.name)
-    if (!existing) {
-      const labels: Record<string, string> = {...baseLabels(stack), [LABEL.service]: service}
-      if (service === 'postgres') {
-        const major = postgresMajor(stack.postgres.image)
-        if (major !== undefined) labels[LABEL.pgMajor] = String(major)
-        labels['dev.dezc.credentials'] = credentialsFingerprint(stack)
-      }
-      await client.createVolume(mount.name, labels)
-      c.result.volumes!.push({name: mount.name, type: 'volume', action: 'created'})
-      continue
-    }
-    c.result.volumes!.push({name: mount.name, type: 'volume', action: 'exists'})
-    if (service !== 'postgres') continue
+    if (!existing || service !== 'postgres') continue
     const dataMajor = existing.labels[LABEL.pgMajor]
     const imageMajor = postgresMajor(stack.postgres.image)
     if (dataMajor && imageMajor !== undefined && Number(dataMajor) !== imageMajor) {
@@ -246,6 +277,29 @@ async function ensureMounts(client: DockerClient, stack: Stack, c: UpContext, ui
           `Change them inside Postgres (dezc env psql, then ALTER USER / CREATE DATABASE), or start from empty data with \`dezc env down --volumes\` (deletes the data).`,
       )
     }
+  }
+}
+
+/** Create the labelled volumes that do not exist yet (recorded, so a later failure removes them again). */
+async function createVolumes(client: DockerClient, stack: Stack, c: UpContext): Promise<void> {
+  for (const {service, mount} of stackMounts(stack)) {
+    if (mount.type === 'bind') {
+      c.result.volumes!.push({name: mount.path, type: 'bind', action: 'exists'})
+      continue
+    }
+    if (await client.inspectVolume(mount.name)) {
+      c.result.volumes!.push({name: mount.name, type: 'volume', action: 'exists'})
+      continue
+    }
+    const labels: Record<string, string> = {...baseLabels(stack), [LABEL.service]: service}
+    if (service === 'postgres') {
+      const major = postgresMajor(stack.postgres.image)
+      if (major !== undefined) labels[LABEL.pgMajor] = String(major)
+      labels['dev.dezc.credentials'] = credentialsFingerprint(stack)
+    }
+    await client.createVolume(mount.name, labels)
+    c.created.volumes.push(mount.name)
+    c.result.volumes!.push({name: mount.name, type: 'volume', action: 'created'})
   }
 }
 
@@ -274,7 +328,7 @@ async function checkBindPath(client: DockerClient, stack: Stack, service: Servic
 }
 
 /** Ports must be free before we create anything, and when not, say who holds them. */
-async function checkPorts(engine: StackEngine, stack: Stack, plan: NonNullable<UpContext['plan']>): Promise<void> {
+async function checkPorts(engine: StackEngine, stack: Stack, plan: ContainerPlan['services']): Promise<void> {
   const ports: Array<{service: ServiceName; port: number; flag: string}> = []
   for (const p of plan.values()) {
     if (p.action === 'unchanged') continue
@@ -313,7 +367,7 @@ function portInUse(stack: Stack, service: ServiceName, port: number, flag: strin
   })
 }
 
-async function applyPlan(client: DockerClient, stack: Stack, p: {spec: ContainerSpec; existing?: ContainerSummary; action: ServiceAction}): Promise<void> {
+async function applyPlan(client: DockerClient, stack: Stack, p: ServicePlan, created: string[]): Promise<void> {
   const {spec} = p
   if (p.action === 'unchanged') return
   if (p.action === 'started') {
@@ -325,6 +379,7 @@ async function applyPlan(client: DockerClient, stack: Stack, p: {spec: Container
     await client.removeContainer(p.existing.name, true)
   }
   await client.createContainer(spec.name, spec.body)
+  created.push(spec.name)
   for (const f of spec.files) await client.putFile(spec.name, f.path, f.content, f.mode)
   await startOrExplain(client, stack, spec, true)
 }

@@ -25,6 +25,13 @@ function expectCleanError(r: CliResult, code: number, errorCode: string): void {
   expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/) // no stack trace
 }
 
+/** A failed `env up` leaves no container, network or volume of the project behind. */
+async function expectNothingLeft(p: string): Promise<void> {
+  expect(await docker.listContainers({all: true, filters: {label: [`dev.dezc.project=${p}`]}})).toEqual([])
+  expect(await docker.listNetworks({filters: {name: [`${p}-pg-network`]}})).toEqual([])
+  expect((await docker.listVolumes({filters: {label: [`dev.dezc.project=${p}`]}})).Volumes ?? []).toEqual([])
+}
+
 function configDir(yaml: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-err-'))
   fs.writeFileSync(path.join(dir, 'dezc.yaml'), yaml)
@@ -55,7 +62,7 @@ describe('env errors on a real engine', () => {
       expectCleanError(r, 1, 'PORT_IN_USE')
       expect(r.stderr).toContain(`Port ${port} (for postgres) is already in use by a process on this machine that is not a container`)
       expect(r.stderr).toContain('--pg-port')
-      expect(await docker.listContainers({all: true, filters: {label: [`dev.dezc.project=${p}`]}})).toEqual([])
+      await expectNothingLeft(p)
     } finally {
       server.close()
     }
@@ -122,9 +129,54 @@ describe('env errors on a real engine', () => {
 
   it('a bind path that does not exist on the engine host', async () => {
     const dir = configDir('profiles:\n  local:\n    postgres: {bind: /nonexistent/dezc-test-data}\n')
-    const r = await runCli(['env', 'up', '--project', project('bind'), '--pg-port', String(await freePort()), '--no-pgadmin'], {cwd: dir})
+    const p = project('bind')
+    const r = await runCli(['env', 'up', '--project', p, '--pg-port', String(await freePort()), '--no-pgadmin'], {cwd: dir})
     expectCleanError(r, 4, 'BIND_PATH_MISSING')
     expect(r.stderr).toContain('mkdir -p /nonexistent/dezc-test-data')
+    await expectNothingLeft(p)
+  })
+
+  it('a failure after the network and volumes were made (pgAdmin\'s port taken by a late starter) removes exactly what this run made', async () => {
+    const p = project('undo')
+    const keep = `${p}-pgadmin-data`
+    // An earlier run's volume: it must survive the undo.
+    await docker.createVolume({Name: keep, Labels: {'dev.dezc.managed': 'true', 'dev.dezc.project': p, 'dev.dezc.service': 'pgadmin'}})
+    const paPort = await freePort()
+    // Grab the port between dezc's check and its container start: listen as soon as the engine reports the network created.
+    let server: net.Server | undefined
+    const events = (await docker.getEvents({filters: {type: ['network'], event: ['create']}})) as NodeJS.ReadableStream & {destroy(): void}
+    events.on('data', (d: Buffer) => {
+      if (server || !d.toString().includes(`${p}-pg-network`)) return
+      server = net.createServer().on('error', () => {}).listen(paPort, '127.0.0.1')
+    })
+    try {
+      const r = await runCli(['env', 'up', '--project', p, '--pg-port', String(await freePort()), '--pgadmin-port', String(paPort)])
+      expectCleanError(r, 1, 'PORT_IN_USE')
+      expect(await docker.listContainers({all: true, filters: {label: [`dev.dezc.project=${p}`]}})).toEqual([])
+      expect(await docker.listNetworks({filters: {name: [`${p}-pg-network`]}})).toEqual([])
+      const {Volumes} = await docker.listVolumes({filters: {label: [`dev.dezc.project=${p}`]}})
+      expect((Volumes ?? []).map((v) => v.Name)).toEqual([keep])
+    } finally {
+      events.destroy()
+      server?.close()
+    }
+  })
+
+  it('a renamed postgres.container: the dry-run and the real run agree (recreate under the new name, same data, same port)', async () => {
+    const p = project('rename')
+    const port = String(await freePort())
+    const first = await runCli(['env', 'up', '--project', p, '--pg-port', port, '--no-pgadmin'])
+    expect(first.code, first.stderr).toBe(0)
+    const dir = configDir('profiles:\n  local:\n    postgres: {container: pg-renamed}\n')
+    const plan = await runCli(['env', 'up', '--project', p, '--pg-port', port, '--no-pgadmin', '--dry-run', '--json'], {cwd: dir})
+    expect(plan.code, plan.stderr).toBe(0)
+    expect(plan.json().steps).toContainEqual({action: 'recreate', kind: 'container', name: `${p}-pgsql-dev -> ${p}-pg-renamed`})
+    expect(plan.json().steps.filter((s: {kind: string}) => s.kind === 'container')).toHaveLength(1)
+    const r = await runCli(['env', 'up', '--project', p, '--pg-port', port, '--no-pgadmin', '--json'], {cwd: dir})
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.json().services).toMatchObject([{service: 'postgres', container: `${p}-pg-renamed`, action: 'recreated'}])
+    const names = (await docker.listContainers({all: true, filters: {label: [`dev.dezc.project=${p}`]}})).map((c) => c.Names[0])
+    expect(names).toEqual([`/${p}-pg-renamed`])
   })
 
   it('a container with our name that dezc did not create', async () => {
