@@ -1,58 +1,116 @@
 /**
- * The docker-compose file equivalent to a stack, for people who want to read or keep it.
- * Secrets that dezc generated are not printed: the file refers to environment variables instead.
+ * The docker-compose file equivalent to a stack, for people who want to read, keep or run it.
+ *
+ * Derived from the same container specs `env up` creates (image, environment, labels, ports,
+ * mounts, healthchecks, aliases), so the two never drift, and written in the subset that both
+ * Debian/Ubuntu's docker-compose 1.29 and every Compose v2 accept: no top-level `name:` (the
+ * project name is passed with -p) and no inline `configs.content` (pgAdmin's servers.json is a
+ * file beside the compose file). No password is ever printed: the file refers to environment
+ * variables, which `--out` writes into a 0600 `.env` beside it (Compose reads it by itself).
  */
 import {stringify} from 'yaml'
-import {isLoopback, type Stack} from './profiles.js'
-import {healthchecks, pgadminServersJson} from './spec.js'
+import type {Stack} from './profiles.js'
+import {containerSpecs, LABEL, PGADMIN_SERVERS_JSON_PATH, pgadminServersJson, type ContainerSpec} from './spec.js'
 
-export function composeFile(stack: Stack): string {
-  const literalSecrets = isLoopback(stack.publish)
-  const pg = stack.postgres
-  const pa = stack.pgadmin
-  const secret = (value: string | undefined, varName: string) => (literalSecrets && value ? value : `\${${varName}:?run: dezc env credentials${stack.profile === 'local' ? '' : ` --host ${stack.profile}`}}`)
-  const volumeOf = (m: Stack['postgres']['mount'], target: string) => (m.type === 'volume' ? `${m.name}:${target}` : `${m.path}:${target}`)
-  const hc = healthchecks()
-  // Compose interpolates $VAR from the host's environment; $$ passes a literal $ to the container.
-  const test = (t: string[]) => t.map((x) => x.replaceAll('$', '$$$$'))
-  const services: Record<string, unknown> = {
-    pgdatabase: {
-      image: pg.image,
-      container_name: pg.container,
-      environment: {POSTGRES_USER: pg.user, POSTGRES_PASSWORD: secret(pg.password, 'POSTGRES_PASSWORD'), POSTGRES_DB: pg.db},
-      ports: [`${stack.publish}:${pg.port}:5432`],
-      volumes: [volumeOf(pg.mount, '/var/lib/postgresql/data')],
-      healthcheck: {test: test(hc.postgres.Test), interval: '1s', timeout: '2s', retries: 60, start_period: '30s'},
+/** Older Compose implementations cannot parse the file; `doctor` checks the installed one against this. */
+export const MIN_COMPOSE_V1 = '1.27.0'
+
+export interface ComposeFiles {
+  /** docker-compose.yaml */
+  compose: string
+  /** servers.json for pgAdmin (absent without pgAdmin). */
+  serversJson?: string
+  /** The variables the compose file needs (passwords): written to .env (0600) by --out, never printed. */
+  secrets: Record<string, string>
+  /** The Compose project name to pass with -p. */
+  projectName: string
+  /** How to run it. */
+  command: string
+}
+
+const SERVICE_KEYS: Record<ContainerSpec['service'], string> = {postgres: 'pgdatabase', pgadmin: 'pgadmin'}
+const duration = (ns: number) => `${ns / 1e9}s`
+const PASSWORD_VARS = new Set(['POSTGRES_PASSWORD', 'PGADMIN_DEFAULT_PASSWORD'])
+
+export function composeFiles(stack: Stack): ComposeFiles {
+  // Compose files run on whatever engine the user has: the healthcheck form every engine accepts (no start_interval).
+  const specs = containerSpecs(stack, {apiVersion: '1.41'})
+  const projectName = stack.project ?? 'dezc'
+  const up = `dezc env credentials${stack.profile === 'local' ? '' : ` --host ${stack.profile}`}${stack.project ? ` --project ${stack.project}` : ''}`
+  const secrets: Record<string, string> = {}
+  const services: Record<string, unknown> = {}
+  for (const spec of specs) {
+    const b = spec.body
+    const environment: Record<string, string> = {}
+    for (const entry of b.Env as string[]) {
+      const [key, ...rest] = entry.split('=')
+      const value = rest.join('=')
+      if (PASSWORD_VARS.has(key)) {
+        if (value) secrets[key] = value
+        environment[key] = `\${${key}:?set it in the environment or .env (see: ${up})}`
+      } else environment[key] = value.replaceAll('$', '$$$$')
+    }
+    // dezc's labels without the config hash: `dezc env status` sees the stack as its own, and a later
+    // `dezc env up` recreates the containers in its own form (volumes kept).
+    const labels = Object.fromEntries(Object.entries(b.Labels as Record<string, string>).filter(([k]) => k !== LABEL.configHash))
+    const hc = b.Healthcheck
+    const bindings = b.HostConfig.PortBindings as Record<string, Array<{HostIp: string; HostPort: string}>>
+    const mounts = b.HostConfig.Mounts as Array<{Type: string; Source: string; Target: string}>
+    const volumes = mounts.map((m) => `${m.Source}:${m.Target}`)
+    if (spec.service === 'pgadmin') volumes.push(`./servers.json:${PGADMIN_SERVERS_JSON_PATH}:ro`)
+    services[SERVICE_KEYS[spec.service]] = {
+      image: spec.image,
+      container_name: spec.name,
+      environment,
+      labels,
+      ports: Object.entries(bindings).map(([cport, binds]) => `${binds[0].HostIp}:${binds[0].HostPort}:${cport.replace('/tcp', '')}`),
+      volumes,
+      healthcheck: {
+        // Compose interpolates $VAR from the host's environment; $$ passes a literal $ to the container.
+        test: (hc.Test as string[]).map((x) => x.replaceAll('$', '$$$$')),
+        interval: duration(hc.Interval),
+        timeout: duration(hc.Timeout),
+        retries: hc.Retries,
+        start_period: duration(hc.StartPeriod),
+      },
       restart: stack.restart,
-      networks: {[stack.network]: {aliases: [pg.alias]}},
-    },
-  }
-  if (pa.enabled) {
-    services.pgadmin = {
-      image: pa.image,
-      container_name: pa.container,
-      environment: {PGADMIN_DEFAULT_EMAIL: pa.email, PGADMIN_DEFAULT_PASSWORD: secret(pa.password, 'PGADMIN_DEFAULT_PASSWORD')},
-      ports: [`${stack.publish}:${pa.port}:80`],
-      volumes: [volumeOf(pa.mount, '/var/lib/pgadmin')],
-      configs: [{source: 'servers_json', target: '/pgadmin4/servers.json'}],
-      healthcheck: {test: test(hc.pgadmin.Test), interval: '1s', timeout: '2s', retries: 60, start_period: '60s'},
-      restart: stack.restart,
-      networks: {[stack.network]: {aliases: [pa.alias]}},
+      ...(b.HostConfig.LogConfig ? {logging: {driver: 'json-file'}} : {}),
+      networks: {[stack.network]: {aliases: b.NetworkingConfig.EndpointsConfig[stack.network].Aliases}},
     }
   }
   const volumes: Record<string, unknown> = {}
-  for (const m of [pg.mount, ...(pa.enabled ? [pa.mount] : [])]) if (m.type === 'volume') volumes[m.name] = {name: m.name}
-  const doc: Record<string, unknown> = {
-    name: stack.project ?? 'dezc',
-    services,
-    networks: {[stack.network]: {name: stack.network}},
-    ...(Object.keys(volumes).length > 0 ? {volumes} : {}),
-    ...(pa.enabled ? {configs: {servers_json: {content: pgadminServersJson(stack)}}} : {}),
+  for (const spec of specs) {
+    for (const m of spec.body.HostConfig.Mounts as Array<{Type: string; Source: string}>) {
+      if (m.Type === 'volume') volumes[m.Source] = {name: m.Source, labels: {[LABEL.managed]: 'true', [LABEL.project]: stack.projectLabel, [LABEL.profile]: stack.profile, [LABEL.service]: spec.service}}
+    }
   }
+  const doc: Record<string, unknown> = {
+    // 3.8: the newest schema docker-compose 1.29 validates against; Compose v2 reads it too.
+    version: '3.8',
+    services,
+    networks: {[stack.network]: {name: stack.network, labels: {[LABEL.managed]: 'true', [LABEL.project]: stack.projectLabel, [LABEL.profile]: stack.profile}}},
+    ...(Object.keys(volumes).length > 0 ? {volumes} : {}),
+  }
+  const command = `docker-compose -p ${projectName} up -d`
   const header = [
     `# Equivalent of \`dezc env up${stack.profile === 'local' ? '' : ` --host ${stack.profile}`}${stack.project ? ` --project ${stack.project}` : ''}\` (profile "${stack.profile}").`,
-    '# Generated by `dezc env compose`; dezc itself talks to the Docker API directly.',
+    `# Runs with docker-compose >= ${MIN_COMPOSE_V1} (Debian/Ubuntu's 1.29 included) and any Docker Compose v2:`,
+    `#   ${command}      (or: docker compose -p ${projectName} up -d)`,
+    `# Passwords come from the environment or from a .env file beside this one; pgAdmin reads ./servers.json.`,
+    `# \`dezc env compose --out DIR\` writes all three (.env with mode 0600).`,
     '',
   ]
-  return header.join('\n') + stringify(doc, {lineWidth: 0})
+  return {
+    compose: header.join('\n') + stringify(doc, {lineWidth: 0}),
+    serversJson: stack.pgadmin.enabled ? pgadminServersJson(stack) + '\n' : undefined,
+    secrets,
+    projectName,
+    command,
+  }
+}
+
+/** `.env` for Compose: one VAR=value per line; single quotes (no interpolation) unless the value has one. */
+export function dotEnv(secrets: Record<string, string>): string {
+  const quote = (v: string) => (/^[A-Za-z0-9_@%+=:,./-]*$/.test(v) ? v : v.includes("'") ? `"${v.replace(/[\\"$]/g, (c) => `\\${c}`)}"` : `'${v}'`)
+  return Object.entries(secrets).map(([k, v]) => `${k}=${quote(v)}`).join('\n') + '\n'
 }

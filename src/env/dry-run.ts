@@ -5,7 +5,7 @@
  */
 import type {Ui} from '../core/ui.js'
 import {connectStack, type StackEngine} from './engine.js'
-import {isLoopback, type Stack} from './profiles.js'
+import type {Stack} from './profiles.js'
 import {baseLabels, containerSpecs, LABEL, type ContainerSpec} from './spec.js'
 
 export interface PlannedStep {
@@ -27,11 +27,11 @@ function shellQuote(s: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`
 }
 
-/** Secrets a person did not choose are never printed: the command refers to a variable instead. */
-function envArg(stack: Stack, entry: string): string {
+/** No password is ever printed, whatever its source (built-in, config file, generated): the command refers to a variable. */
+function envArg(entry: string): string {
   const [key, ...rest] = entry.split('=')
   const value = rest.join('=')
-  if (/PASSWORD/.test(key) && !isLoopback(stack.publish)) return `-e ${key}="$${key}"`
+  if (/PASSWORD/.test(key)) return `-e ${key}="$${key}"`
   return `-e ${shellQuote(`${key}=${value}`)}`
 }
 
@@ -44,7 +44,7 @@ export function dockerRunCommands(stack: Stack, spec: ContainerSpec): string[] {
     'docker', 'create', '--name', spec.name,
     '--network', stack.network, '--network-alias', b.NetworkingConfig.EndpointsConfig[stack.network].Aliases[0],
     ...Object.entries(b.Labels as Record<string, string>).flatMap(([k, v]) => ['--label', shellQuote(`${k}=${v}`)]),
-    ...(b.Env as string[]).map((e) => envArg(stack, e)),
+    ...(b.Env as string[]).map((e) => envArg(e)),
     ...Object.entries(b.HostConfig.PortBindings as Record<string, Array<{HostIp: string; HostPort: string}>>).flatMap(([cport, binds]) => ['-p', `${binds[0].HostIp}:${binds[0].HostPort}:${cport.replace('/tcp', '')}`]),
     ...(b.HostConfig.Mounts as Array<{Type: string; Source: string; Target: string}>).flatMap((m) => ['--mount', `type=${m.Type},source=${m.Source},target=${m.Target}`]),
     '--restart', stack.restart,

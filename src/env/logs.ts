@@ -32,7 +32,35 @@ export function linePrefixer(prefix: string, out: NodeJS.WritableStream): Writab
   })
 }
 
-export async function envLogs(stack: Stack, options: {service?: ServiceName; follow: boolean; tail?: number; timestamps?: boolean; signal: AbortSignal}): Promise<void> {
+/** A complete log line of a service (for --json). */
+export interface LogLine {
+  service: ServiceName
+  stream: 'stdout' | 'stderr'
+  line: string
+}
+
+/** A Writable that hands each complete line to `onLine`. */
+function lineSink(onLine: (line: string) => void): Writable {
+  let partial = ''
+  return new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      const lines = (partial + chunk.toString('utf8')).split('\n')
+      partial = lines.pop() ?? ''
+      for (const line of lines) onLine(line)
+      cb()
+    },
+    final(cb) {
+      if (partial) onLine(partial)
+      cb()
+    },
+  })
+}
+
+/**
+ * Stream the services' logs: prefixed like docker compose on stdout, or, with `onLine`, one
+ * structured line at a time (the --json form).
+ */
+export async function envLogs(stack: Stack, options: {service?: ServiceName; follow: boolean; tail?: number; timestamps?: boolean; signal: AbortSignal; onLine?: (l: LogLine) => void}): Promise<void> {
   const services = options.service ? [options.service] : SERVICES.filter((s) => s === 'postgres' || stack.pgadmin.enabled)
   const engine = await connectStack(stack)
   try {
@@ -44,8 +72,9 @@ export async function envLogs(stack: Stack, options: {service?: ServiceName; fol
           throw new DezcError({code: 'SERVICE_MISSING', message: `${service} (${container}) is not running or does not exist.`, suggestion: `Start the stack with: dezc env up${stack.project ? ` --project ${stack.project}` : ''}`, exit: ExitCode.UNHEALTHY})
         }
         const prefix = `${service.padEnd(width)} | `
-        const out = linePrefixer(prefix, process.stdout)
-        const err = linePrefixer(prefix, process.stdout)
+        const onLine = options.onLine
+        const out = onLine ? lineSink((line) => onLine({service, stream: 'stdout', line})) : linePrefixer(prefix, process.stdout)
+        const err = onLine ? lineSink((line) => onLine({service, stream: 'stderr', line})) : linePrefixer(prefix, process.stdout)
         await engine.client.streamLogs(container, {follow: options.follow, tail: options.tail, timestamps: options.timestamps, signal: options.signal}, out, err)
         out.end()
         err.end()

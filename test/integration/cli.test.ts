@@ -23,8 +23,8 @@ describe('dezc CLI', () => {
 
   it('an unknown command or flag is a usage error without a stack trace', async () => {
     const cmd = await runCli(['env', 'upp'])
-    expect(cmd.code).not.toBe(0)
-    expect(cmd.stderr).toMatch(/not (a dezc command|found)/i)
+    expect(cmd.code).toBe(2)
+    expect(cmd.stderr).toContain('"env upp" is not a dezc command. [UNKNOWN_COMMAND]')
     const flag = await runCli(['env', 'status', '--bogus'])
     expect(flag.code).toBe(2)
     expect(flag.stderr).toContain('Nonexistent flag: --bogus [USAGE]')
@@ -78,5 +78,37 @@ describe('dezc CLI', () => {
     expect((await runCli(['ingest', '--help'], {env})).stdout).toContain('--db-url')
     expect((await runCli(['help', 'nosuchtopic'], {env})).code).not.toBe(0)
     expect(files()).toHaveLength(before + 1)
+  })
+
+  it('an unknown command exits 2 with the closest command, as JSON under --json', async () => {
+    const typo = await runCli(['ingets', 'yellow', '2021-01'])
+    expect(typo.code).toBe(2)
+    expect(typo.stderr).toContain('Did you mean "ingest"? dezc ingest yellow 2021-01')
+    const json = await runCli(['ingets', 'yellow', '--json'])
+    expect(json.code).toBe(2)
+    expect(json.json().error).toMatchObject({code: 'UNKNOWN_COMMAND', exit: 2, suggestions: ['Did you mean "ingest"? dezc ingest yellow', 'See all commands: dezc --help']})
+    const nested = await runCli(['gcp', 'bootstrp', '--json'])
+    expect(nested.json().error.suggestions[0]).toContain('dezc gcp bootstrap')
+    const none = await runCli(['qqqqqqq'])
+    expect(none.code).toBe(2)
+    expect(none.stderr).not.toContain('Did you mean')
+  })
+
+  it('`dezc --json` lists the commands as JSON (exit 0)', async () => {
+    const r = await runCli(['--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const ids = r.json().commands.map((c: {command: string}) => c.command)
+    expect(ids).toEqual(expect.arrayContaining(['dezc ingest', 'dezc env up', 'dezc env compose', 'dezc gcp bootstrap']))
+  })
+
+  it('every command accepts --json: a bad flag is a JSON usage error on stdout (exit 2), for all of them', async () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'oclif.manifest.json'), 'utf8'))
+    const ids = Object.keys(manifest.commands)
+    expect(ids.length).toBeGreaterThan(15)
+    const results = await Promise.all(ids.map(async (id) => ({id, r: await runCli([...id.split(':'), '--no-such-flag', '--json'])})))
+    for (const {id, r} of results) {
+      expect(r.code, `${id}: ${r.stdout}${r.stderr}`).toBe(2)
+      expect(r.json().error, id).toMatchObject({exit: 2})
+    }
   })
 })

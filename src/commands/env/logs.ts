@@ -5,8 +5,8 @@ import {stackFromFlags} from '../../env/command-support.js'
 
 export default class EnvLogs extends DezcCommand<typeof EnvLogs> {
   static summary = 'Show the services\' logs, each line prefixed by its service.'
+  static description = 'With --json: {"lines": [{service, stream, line}]}; with --json --follow, one such object per line as it arrives (JSON Lines).'
   static examples = ['<%= config.bin %> env logs', '<%= config.bin %> env logs postgres -f --tail 50']
-  static enableJsonFlag = false
   static args = {service: Args.string({description: 'Only this service.', options: ['postgres', 'pgadmin']})}
   static flags = {
     ...stackFlags,
@@ -15,9 +15,14 @@ export default class EnvLogs extends DezcCommand<typeof EnvLogs> {
     timestamps: Flags.boolean({char: 't', description: 'Show timestamps.'}),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<{lines: import('../../env/logs.js').LogLine[]} | undefined> {
     const stack = stackFromFlags(await this.loadDezcConfig(), this.flags)
     const {envLogs} = await import('../../env/logs.js')
-    await envLogs(stack, {service: this.args.service as 'postgres' | 'pgadmin' | undefined, follow: this.flags.follow, tail: this.flags.tail, timestamps: this.flags.timestamps, signal: this.signal})
+    const f = this.flags
+    const lines: import('../../env/logs.js').LogLine[] = []
+    // --json --follow cannot wait for the end to print one document: JSON Lines instead.
+    const onLine = !this.jsonEnabled() ? undefined : f.follow ? (l: import('../../env/logs.js').LogLine) => process.stdout.write(JSON.stringify(l) + '\n') : (l: import('../../env/logs.js').LogLine) => lines.push(l)
+    await envLogs(stack, {service: this.args.service as 'postgres' | 'pgadmin' | undefined, follow: f.follow, tail: f.tail, timestamps: f.timestamps, signal: this.signal, onLine})
+    return this.jsonEnabled() && !f.follow ? {lines} : undefined
   }
 }

@@ -6,7 +6,7 @@ import {stackFromFlags} from '../../env/command-support.js'
 export default class EnvShell extends DezcCommand<typeof EnvShell> {
   static summary = 'Open a shell inside a service\'s container (docker exec -it pgsql-dev bash).'
   static examples = ['<%= config.bin %> env shell', '<%= config.bin %> env shell pgadmin']
-  static enableJsonFlag = false
+  // --json is accepted for scripts' sake: the shell itself is interactive, errors come as JSON.
   static args = {service: Args.string({description: 'Service to enter.', options: ['postgres', 'pgadmin'], default: 'postgres'})}
   static flags = {...stackFlags}
 

@@ -308,3 +308,34 @@ describe('env status while Docker still calls a service "starting"', () => {
     expect(s.json().services[0]).toMatchObject({state: 'running', health: 'starting', ok: false})
   })
 })
+
+describe('passwords from the config file are never printed', () => {
+  it('env up --dry-run (text and --json), env compose, env up --verbose --json, env status and ingest --dry-run show variables, not the password', async () => {
+    const p = project('pwcfg')
+    const secretPg = 'CfgPg-s3cret-9f1'
+    const secretPa = 'CfgPa-s3cret-7d2'
+    const dir = configDir(`profiles:\n  local:\n    postgres: {password: ${secretPg}}\n    pgadmin: {password: ${secretPa}}\n`)
+    const pgPort = String(await freePort())
+    const stack = ['--project', p, '--pg-port', pgPort, '--pgadmin-port', String(await freePort())]
+    const runs = [
+      await runCli(['env', 'up', ...stack, '--dry-run'], {cwd: dir}),
+      await runCli(['env', 'up', ...stack, '--dry-run', '--json'], {cwd: dir}),
+      await runCli(['env', 'compose', ...stack], {cwd: dir}),
+      await runCli(['env', 'compose', ...stack, '--json'], {cwd: dir}),
+      await runCli(['env', 'up', ...stack, '--verbose', '--json'], {cwd: dir}),
+      await runCli(['env', 'status', '--project', p, '--verbose', '--json'], {cwd: dir}),
+      await runCli(['env', 'credentials', '--project', p, '--json'], {cwd: dir}),
+      await runCli(['ingest', 'zones', '--project', p, '--dry-run', '--verbose', '--json'], {cwd: dir}),
+    ]
+    for (const r of runs) {
+      expect(r.code, r.stdout + r.stderr).toBe(0)
+      expect(r.stdout + r.stderr).not.toContain(secretPg)
+      expect(r.stdout + r.stderr).not.toContain(secretPa)
+    }
+    expect(runs[0].stdout).toContain('-e POSTGRES_PASSWORD="$POSTGRES_PASSWORD"')
+    expect(runs[0].stdout).toContain('-e PGADMIN_DEFAULT_PASSWORD="$PGADMIN_DEFAULT_PASSWORD"')
+    // The stack really uses it (only env credentials shows it to a person).
+    const creds = await runCli(['env', 'credentials', '--project', p], {cwd: dir})
+    expect(creds.stdout).toContain(secretPg)
+  })
+})

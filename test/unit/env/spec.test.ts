@@ -4,7 +4,7 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {loadConfig} from '../../../src/config/load.js'
 import {resolveStack} from '../../../src/env/profiles.js'
-import {composeFile} from '../../../src/env/compose.js'
+import {composeFiles, dotEnv} from '../../../src/env/compose.js'
 import {containerSpecs, healthchecks, LABEL, postgresDataTarget} from '../../../src/env/spec.js'
 import {parse} from 'yaml'
 
@@ -48,14 +48,32 @@ describe('container specs', () => {
     expect(postgresDataTarget('registry:5000/postgres:17.2')).toBe('/var/lib/postgresql/data')
   })
 
-  it('compose output is valid YAML with escaped $ and no generated secret', async () => {
-    const local = parse(composeFile(await stack()))
-    expect(local.services.pgdatabase.environment.POSTGRES_PASSWORD).toBe('root')
+  it('compose output: valid YAML for Compose 1.29 and v2 (no top-level name, no inline configs), escaped $, no password whatever its source', async () => {
+    const files = composeFiles(await stack())
+    const local = parse(files.compose)
+    expect(local.name).toBeUndefined()
+    expect(local.configs).toBeUndefined()
+    expect(local.version).toBe('3.8')
+    expect(files.compose).not.toMatch(/\broot\b.*PASSWORD|PASSWORD: root/)
+    expect(local.services.pgdatabase.environment.POSTGRES_PASSWORD).toMatch(/^\$\{POSTGRES_PASSWORD:\?/)
+    expect(files.secrets).toEqual({POSTGRES_PASSWORD: 'root', PGADMIN_DEFAULT_PASSWORD: 'root'})
     expect(local.services.pgdatabase.healthcheck.test[1]).toContain('$$POSTGRES_USER')
+    // The same health settings env up uses on engines without start_interval.
+    const hc = healthchecks('1.41').postgres
+    expect(local.services.pgdatabase.healthcheck).toMatchObject({interval: `${hc.Interval / 1e9}s`, retries: hc.Retries, start_period: `${hc.StartPeriod / 1e9}s`})
+    expect(local.services.pgadmin.volumes).toContain('./servers.json:/pgadmin4/servers.json:ro')
+    expect(local.services.pgdatabase.labels).toMatchObject({'dev.dezc.managed': 'true', 'dev.dezc.project': 'default', 'dev.dezc.service': 'postgres'})
+    expect(JSON.parse(files.serversJson!).Servers['1'].Host).toBe('pgdatabase')
     const nas = resolveStack(await loadConfig({cwd: os.tmpdir(), env: {HOME: '/nonexistent', DEZC_CONFIG_DIR: '/nonexistent'}}), {profile: 'synology'})
     nas.postgres.password = 'generated-secret'
-    const text = composeFile(nas)
+    const text = composeFiles(nas).compose
     expect(text).not.toContain('generated-secret')
     expect(parse(text).services.pgdatabase.volumes).toEqual(['/volume1/docker/data:/var/lib/postgresql/data'])
+    nas.postgres.image = 'postgres:18'
+    expect(parse(composeFiles(nas).compose).services.pgdatabase.volumes).toEqual(['/volume1/docker/data:/var/lib/postgresql'])
+  })
+
+  it('.env quoting survives any password', () => {
+    expect(dotEnv({A: 'plain_1', B: 'with space', C: "it's $HOME"})).toBe(`A=plain_1\nB='with space'\nC="it's \\$HOME"\n`)
   })
 })
