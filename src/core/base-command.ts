@@ -9,6 +9,7 @@ import {DezcError, ExitCode, InterruptedError, toDezcError} from './errors.js'
 // Kept importable from here for commands; the mapping itself is plain logic in errors.ts.
 export {toDezcError} from './errors.js'
 import {createUi, type Ui} from './ui.js'
+import {redactSecrets} from './urls.js'
 import type {LoadedConfig} from '../config/load.js'
 
 export type DezcFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof DezcCommand)['baseFlags'] & T['flags']>
@@ -71,6 +72,16 @@ export abstract class DezcCommand<T extends typeof Command> extends Command {
     return super.finally(err)
   }
 
+  /** stdout text: credentials in URLs masked (env credentials prints passwords on purpose, not inside URLs it did not make). */
+  public log(message = '', ...args: unknown[]): void {
+    super.log(typeof message === 'string' ? redactSecrets(message) : message, ...args)
+  }
+
+  /** --json output: credentials in URLs masked in every string. */
+  public logJson(json: unknown): void {
+    super.logJson(JSON.parse(redactSecrets(JSON.stringify(json ?? null))))
+  }
+
   public async catch(err: Error & {exitCode?: number}): Promise<unknown> {
     const error = toDezcError(err, this.abortController.signal.aborted)
     // oclif reads process.exitCode (not err.oclif.exit) in JSON mode (oclif/core#1423): set it ourselves.
@@ -88,6 +99,10 @@ export abstract class DezcCommand<T extends typeof Command> extends Command {
 }
 
 export function formatError(error: DezcError, verbose: boolean, original?: unknown): string {
+  return redactSecrets(formatErrorLines(error, verbose, original))
+}
+
+function formatErrorLines(error: DezcError, verbose: boolean, original?: unknown): string {
   const lines = [`Error: ${error.message} [${error.code}]`]
   for (const s of error.suggestions) lines.push(`  Try this: ${s}`)
   if (verbose) {

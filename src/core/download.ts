@@ -17,6 +17,7 @@ import path from 'node:path'
 import {Readable} from 'node:stream'
 import {DezcError, ExitCode, InterruptedError, errorMessage} from './errors.js'
 import {withFileLock, type LockHolder} from './file-lock.js'
+import {takeCredentials} from './urls.js'
 
 export interface Checksum {
   algorithm: 'sha256' | 'sha512'
@@ -84,7 +85,10 @@ export async function download(options: DownloadOptions): Promise<DownloadResult
   return withFileLock(options.dest, () => downloadLocked(options), {signal: options.signal, onWait: options.onWait})
 }
 
-async function downloadLocked(options: DownloadOptions): Promise<DownloadResult> {
+async function downloadLocked(raw: DownloadOptions): Promise<DownloadResult> {
+  // User info in the URL becomes an Authorization header; messages see the clean URL.
+  const auth = takeCredentials(raw.url)
+  const options = {...raw, url: auth.url, headers: {...auth.headers, ...raw.headers}}
   const {url, dest, checksum, signal} = options
   const algorithm = checksum?.algorithm ?? 'sha256'
 
@@ -202,10 +206,11 @@ async function finish(options: DownloadOptions, part: string, bytes: number, res
 }
 
 /** Fetch a small text resource (checksum files, directory indexes). 404 gives `undefined`. */
-export async function fetchText(url: string, signal?: AbortSignal, hint?: string): Promise<string | undefined> {
+export async function fetchText(rawUrl: string, signal?: AbortSignal, hint?: string): Promise<string | undefined> {
+  const {url, headers} = takeCredentials(rawUrl)
   let response: Response
   try {
-    response = await fetch(url, {headers: {'user-agent': 'dezc'}, signal, redirect: 'follow'})
+    response = await fetch(url, {headers: {'user-agent': 'dezc', ...headers}, signal, redirect: 'follow'})
   } catch (error) {
     throw networkError(url, error, signal, hint)
   }

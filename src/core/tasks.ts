@@ -5,6 +5,7 @@
  */
 import type {ListrTask} from 'listr2'
 import type {Ui} from './ui.js'
+import {redactSecrets} from './urls.js'
 
 export type Task<Ctx> = ListrTask<Ctx, any, any>
 
@@ -16,7 +17,7 @@ export interface RunTasksOptions {
 
 export async function runTasks<Ctx extends object>(ui: Ui, tasks: Task<Ctx>[], ctx: Ctx, options: RunTasksOptions = {}): Promise<Ctx> {
   const {Listr, ListrLogger, ProcessOutput} = await import('listr2')
-  const stderr = process.stderr as NodeJS.WriteStream
+  const stderr = redactingStream(process.stderr as NodeJS.WriteStream)
   const logger = new ListrLogger({processOutput: new ProcessOutput(stderr, stderr)})
   const list = new Listr<Ctx, any, any>(tasks, {
     ctx,
@@ -30,4 +31,16 @@ export async function runTasks<Ctx extends object>(ui: Ui, tasks: Task<Ctx>[], c
     registerSignalListeners: false,
   })
   return list.run()
+}
+
+/** stderr as listr sees it: the same stream (size, TTY), with credentials masked in every write (task titles hold URLs). */
+function redactingStream(stream: NodeJS.WriteStream): NodeJS.WriteStream {
+  const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean
+  return new Proxy(stream, {
+    get(target, prop, receiver) {
+      if (prop === 'write') return (chunk: unknown, ...rest: unknown[]) => write(typeof chunk === 'string' ? redactSecrets(chunk) : chunk, ...rest)
+      const value = Reflect.get(target, prop, receiver)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
 }

@@ -3,6 +3,7 @@
  * and to render task lists. Human output goes to stderr; stdout is reserved for results.
  */
 import {InterruptedError, NonInteractiveError} from './errors.js'
+import {redactSecrets} from './urls.js'
 
 export type RendererMode = 'default' | 'simple' | 'verbose' | 'silent'
 
@@ -78,7 +79,11 @@ export function isInteractiveSession(opts: {env?: NodeJS.ProcessEnv; stdinIsTTY?
 export function createUi(options: UiOptions): Ui {
   const stderr = options.stderr ?? process.stderr
   const interactive = isInteractiveSession(options) && !options.json
-  const write = (line: string) => stderr.write(line.endsWith('\n') ? line : line + '\n')
+  // Credentials in URLs (a --base-url with user:password@) are masked in everything dezc reports.
+  const write = (text: string) => {
+    const line = redactSecrets(text)
+    stderr.write(line.endsWith('\n') ? line : line + '\n')
+  }
   const reporter: Reporter = {
     info: (m) => {
       if (!options.json || options.verbose) write(m)

@@ -13,6 +13,7 @@ import {Transform} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 import {DezcError, ExitCode, InterruptedError, errorMessage, systemErrorCode} from '../core/errors.js'
 import {withFileLock} from '../core/file-lock.js'
+import {takeCredentials} from '../core/urls.js'
 import {sleep} from '../core/sleep.js'
 import {mb} from '../core/units.js'
 
@@ -148,7 +149,10 @@ export async function verifyMagic(file: string, expect: Magic, label: string): P
 
 class RetryableError extends Error {}
 
-export async function download(o: DownloadOptions): Promise<FileFacts> {
+export async function download(options: DownloadOptions): Promise<FileFacts> {
+  // User info in the URL becomes an Authorization header; messages, cache paths and facts see the clean URL.
+  const {url, headers} = takeCredentials(options.url)
+  const o = {...options, url, authHeaders: headers}
   const file = cachePathFor(o.cacheRoot, o.url)
   // One process at a time per cached file: a second ingest of the same month waits, then finds it cached.
   return withFileLock(file, () => downloadLocked(o, file), {
@@ -157,7 +161,7 @@ export async function download(o: DownloadOptions): Promise<FileFacts> {
   })
 }
 
-async function downloadLocked(o: DownloadOptions, file: string): Promise<FileFacts> {
+async function downloadLocked(o: DownloadOptions & {authHeaders: Record<string, string>}, file: string): Promise<FileFacts> {
   const metaFile = `${file}.meta.json`
   const part = `${file}.part`
   const partMetaFile = `${part}.meta.json`
@@ -169,7 +173,7 @@ async function downloadLocked(o: DownloadOptions, file: string): Promise<FileFac
   if (cached && cached.url === o.url && (await sizeOf(file)) === cached.bytes) {
     let res: Response | undefined
     try {
-      res = await fetch(o.url, {method: 'HEAD', signal: o.signal, redirect: 'follow'})
+      res = await fetch(o.url, {method: 'HEAD', headers: o.authHeaders, signal: o.signal, redirect: 'follow'})
     } catch (error) {
       if (o.signal.aborted) throw new InterruptedError()
       o.onWarning?.(`${o.label}: cannot reach ${o.url} (${errorMessage(error)}); using the cached copy from ${file}.`)
@@ -229,11 +233,11 @@ async function downloadLocked(o: DownloadOptions, file: string): Promise<FileFac
   }
 }
 
-async function downloadOnce(o: DownloadOptions, part: string, partMetaFile: string, dir: string): Promise<{bytes: number; etag?: string; lastModified?: string}> {
+async function downloadOnce(o: DownloadOptions & {authHeaders: Record<string, string>}, part: string, partMetaFile: string, dir: string): Promise<{bytes: number; etag?: string; lastModified?: string}> {
   const have = await sizeOf(part)
   const partMeta = have > 0 ? await readMeta(partMetaFile) : undefined
   const validator = partMeta?.etag ?? partMeta?.lastModified
-  const headers: Record<string, string> = {}
+  const headers: Record<string, string> = {...o.authHeaders}
   if (have > 0 && validator && partMeta?.url === o.url) {
     headers.range = `bytes=${have}-`
     headers['if-range'] = validator

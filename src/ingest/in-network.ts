@@ -28,6 +28,8 @@ export interface InNetworkOptions {
   args: string[]
   /** --db-url as given (reachable from inside the network); default: the stack's Postgres by its alias. */
   dbUrl?: string
+  /** Where the trip files are (passed through the environment: it may hold credentials). */
+  baseUrl?: string
   imageBase: string
   ui: Ui
   signal: AbortSignal
@@ -125,7 +127,7 @@ export async function ingestInNetwork(o: InNetworkOptions): Promise<InNetworkSum
       Image: image,
       Cmd: ['ingest', ...o.args, '--json'],
       // The URL (with its password) goes through the environment, not the command line.
-      Env: [`DEZC_INGEST_DB_URL=${dbUrl}`],
+      Env: [`DEZC_INGEST_DB_URL=${dbUrl}`, ...(o.baseUrl ? [`DEZC_INGEST_BASE_URL=${o.baseUrl}`] : [])],
       Labels: containerLabels,
       HostConfig: {NetworkMode: stack.network, Mounts: [{Type: 'volume', Source: cache, Target: '/cache'}]},
     })

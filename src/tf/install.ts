@@ -8,6 +8,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {DezcError, ExitCode, usageError} from '../core/errors.js'
+import {takeCredentials} from '../core/urls.js'
 import type {Ui} from '../core/ui.js'
 import {cacheDir, expandHome} from '../config/paths.js'
 import type {TfConfig} from './settings.js'
@@ -96,9 +97,10 @@ function resolveMirror(opts: InstallOptions): string {
 
 const VERSION_RE = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?$/
 
-async function fetchOrFail(url: string, signal: AbortSignal, init: RequestInit = {}): Promise<Response> {
+async function fetchOrFail(rawUrl: string, signal: AbortSignal, init: RequestInit = {}): Promise<Response> {
+  const {url, headers} = takeCredentials(rawUrl)
   try {
-    return await fetch(url, {...init, signal: AbortSignal.any([signal, AbortSignal.timeout(60_000)]), redirect: 'follow'})
+    return await fetch(url, {...init, headers: {...headers, ...(init.headers as Record<string, string> | undefined)}, signal: AbortSignal.any([signal, AbortSignal.timeout(60_000)]), redirect: 'follow'})
   } catch (error) {
     if (signal.aborted) throw error
     throw new DezcError({
@@ -114,7 +116,8 @@ async function fetchOrFail(url: string, signal: AbortSignal, init: RequestInit =
 /** Versions the mirror lists in its index.json (releases.hashicorp.com layout), newest first; [] when unavailable. */
 export async function mirrorVersions(mirror: string, signal: AbortSignal): Promise<string[]> {
   try {
-    const r = await fetch(`${mirror}/index.json`, {signal: AbortSignal.any([signal, AbortSignal.timeout(30_000)])})
+    const {url, headers} = takeCredentials(`${mirror}/index.json`)
+    const r = await fetch(url, {headers, signal: AbortSignal.any([signal, AbortSignal.timeout(30_000)])})
     if (!r.ok) return []
     const j = (await r.json()) as {versions?: Record<string, unknown>}
     return Object.keys(j.versions ?? {})

@@ -33,6 +33,8 @@ export interface RequestLog {
   status: number
   /** Client address (e.g. a container's, when listening beyond loopback). */
   remote?: string
+  /** The Authorization header, when the client sent one. */
+  authorization?: string
 }
 
 export interface FileServer {
@@ -59,7 +61,7 @@ export async function startFileServer(host = '127.0.0.1'): Promise<FileServer> {
   const state = {missingStatus: 403, inFlight: 0, maxInFlight: 0}
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x')
-    const log: RequestLog = {method: req.method ?? 'GET', path: url.pathname, range: req.headers.range, ifRange: req.headers['if-range'] as string | undefined, status: 0, remote: req.socket.remoteAddress}
+    const log: RequestLog = {method: req.method ?? 'GET', path: url.pathname, range: req.headers.range, ifRange: req.headers['if-range'] as string | undefined, status: 0, remote: req.socket.remoteAddress, ...(req.headers.authorization ? {authorization: req.headers.authorization} : {})}
     requests.push(log)
     const send = (status: number, headers: Record<string, string | number> = {}, body?: Buffer) => {
       log.status = status

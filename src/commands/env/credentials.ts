@@ -18,7 +18,8 @@ Passwords are printed for people only; with --json they are left out (the output
     const missing = (p?: string) => p ?? `(not generated yet: run dezc env up${stack.profile === 'local' ? '' : ` --host ${stack.profile}`}${stack.project ? ` --project ${stack.project}` : ''})`
     if (c.note) this.log(c.note)
     this.log(`Postgres  ${hostPort(pg.host, pg.port)}  database ${pg.database}  user ${pg.user}  password ${missing(pg.password)}`)
-    if (pg.url) this.log(`          ${pg.url}`)
+    // The one place a password is shown on purpose (a person asked for it): around the masking of this.log.
+    if (pg.url && !this.jsonEnabled()) process.stdout.write(`          ${pg.url}\n`)
     if (c.pgadmin) this.log(`pgAdmin   ${c.pgadmin.url}  email ${c.pgadmin.email}  password ${missing(c.pgadmin.password)}`)
     const origins = [...new Set([pg.passwordFrom, ...(c.pgadmin ? [c.pgadmin.passwordFrom] : [])])]
     this.log(`Passwords from: ${origins.join('; ')}`)

@@ -98,7 +98,8 @@ The target is the env stack's Postgres (see dezc env) unless --db-url is given.`
     const [{ingestInNetwork, checkInNetworkFile}, {stackFromFlags}] = await Promise.all([import('../../ingest/in-network.js'), import('../../env/command-support.js')])
     const f = this.flags
     checkInNetworkFile(f.file)
-    const args = [dataset, ...periods, '--base-url', settings.baseUrl, '--source', settings.source, '--jobs', String(settings.jobs)]
+    // The base URL goes through the environment (it may hold credentials), like the database URL.
+    const args = [dataset, ...periods, '--source', settings.source, '--jobs', String(settings.jobs)]
     if (settings.table) args.push('--table', settings.table)
     if (f.file) args.push('--file', f.file)
     for (const flag of ['force', 'strict', 'no-cache'] as const) if (f[flag]) args.push(`--${flag}`)
@@ -106,6 +107,7 @@ The target is the env stack's Postgres (see dezc env) unless --db-url is given.`
       stack: stackFromFlags(await this.loadDezcConfig(), f),
       args,
       dbUrl: settings.explicitDbUrl ? settings.dbUrl : undefined,
+      baseUrl: settings.baseUrl,
       imageBase: settings.imageBase,
       ui: this.ui,
       signal: this.signal,

@@ -244,3 +244,29 @@ describe('dezc ingest: the database dying mid-load', () => {
     }
   })
 })
+
+describe('credentials inside the source URL', () => {
+  it('become an Authorization header, are never printed (progress, debug, --json), and a missing month fails once, not after retries', async () => {
+    const secret = 's3cr3t-pw-7781'
+    await serve('yellow_tripdata_2021-05.parquet', (f) => writeTripParquet(f, 'yellow', '2021-05', 500))
+    const authed = base.replace('http://', `http://reader:${secret}@`)
+    const t0 = srv.requests.length
+    const ok = await runCli(['ingest', 'yellow', '2021-05', '--base-url', authed, '--db-url', db.url, '--table', 'yellow_authed', '--verbose', '--json'], {timeoutMs: 120_000})
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0)
+    expect(ok.stdout + ok.stderr).not.toContain(secret)
+    const sent = srv.requests.slice(t0).filter((q) => q.path.endsWith('2021-05.parquet'))
+    expect(sent.length).toBeGreaterThan(0)
+    for (const q of sent) expect(q.authorization).toBe(`Basic ${Buffer.from(`reader:${secret}`).toString('base64')}`)
+    await query('DROP TABLE yellow_authed')
+    await query("DELETE FROM dezc_ingest_ledger WHERE table_name = 'yellow_authed'")
+    const t1 = srv.requests.length
+    const started = Date.now()
+    const missing = await runCli(['ingest', 'yellow', '2019-07', '--base-url', authed, '--db-url', db.url, '--verbose', '--json'], {timeoutMs: 120_000})
+    const e = expectError(missing, 'NOT_AVAILABLE')
+    expect(missing.stdout + missing.stderr).not.toContain(secret)
+    expect(e.message).toMatch(/http:\/\/127\.0\.0\.1:\d+\/trip-data\/yellow_tripdata_2019-07\.parquet/)
+    expect(Date.now() - started).toBeLessThan(10_000)
+    expect(srv.requests.slice(t1).filter((q) => q.method === 'GET')).toHaveLength(1)
+  })
+})
+
