@@ -63,6 +63,16 @@ export class LoadedConfig {
     return merged as z.infer<S> | undefined
   }
 
+  /** "file:line" of the file that sets this setting (the last one read wins), for errors about its value. */
+  where(keyPath: string[]): string | undefined {
+    for (const f of [...this.files].reverse()) {
+      let v: unknown = f.data
+      for (const k of keyPath) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined
+      if (v !== undefined) return `${f.path}:${lineOf(f, keyPath)}`
+    }
+    return undefined
+  }
+
   /** A one-line description of which files were read, for --verbose and doctor. */
   describe(): string {
     if (this.files.length === 0) return 'no config file (built-in defaults)'

@@ -68,7 +68,7 @@ export function usageError(code: string, message: string, suggestion?: string | 
 /** Raised when a prompt would be needed but the session cannot prompt. */
 export class NonInteractiveError extends DezcError {
   constructor(what: string, suggestion: string | string[]) {
-    super({code: 'NON_INTERACTIVE', message: `${what}, but this session cannot prompt (no TTY, CI is set, or --json).`, suggestion, exit: ExitCode.DECLINED})
+    super({code: 'NON_INTERACTIVE', message: `${what.replace(/[.!?:;,]+$/, '')}, but this session cannot prompt (no TTY, CI is set, or --json).`, suggestion, exit: ExitCode.DECLINED})
   }
 }
 

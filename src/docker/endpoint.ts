@@ -141,10 +141,12 @@ function isLocalHostname(h: string): boolean {
   return h === 'localhost' || h.startsWith('127.') || h === '[::1]' || h === '::1'
 }
 
+const SOURCE_NAMES: Partial<Record<EndpointSource, string>> = {flag: '--docker-host', profile: "the profile's docker.host", 'profile-context': "the profile's docker.context"}
+
 function badHost(v: string, source: EndpointSource): DezcError {
   return new DezcError({
     code: 'DOCKER_HOST_INVALID',
-    message: `Cannot understand the Docker endpoint "${v}" (from ${source}).`,
+    message: `Cannot understand the Docker endpoint "${v}" (from ${SOURCE_NAMES[source] ?? source}).`,
     suggestion: 'Use unix:///var/run/docker.sock, tcp://HOST:2375 (or :2376 with TLS), or ssh://USER@HOST.',
     exit: ExitCode.USAGE,
   })

@@ -14,7 +14,7 @@ export interface StackEngine {
 
 export function stackEndpoint(stack: Stack): DockerEndpoint {
   // --docker-host is folded into stack.docker.host by resolveStack: it beats DOCKER_HOST either way.
-  const endpoint = resolveEndpoint({profileHost: stack.docker.host, profileContext: stack.docker.context})
+  const endpoint = resolveEndpoint(stack.docker.hostFromFlag ? {flagHost: stack.docker.host} : {profileHost: stack.docker.host, profileContext: stack.docker.context})
   if (stack.remoteRequired && !endpoint.remote && endpoint.source === 'default') {
     throw new DezcError({
       code: 'DOCKER_HOST_REQUIRED',

@@ -67,7 +67,8 @@ export interface Stack {
   project?: string
   /** Value of the dev.dezc.project label. */
   projectLabel: string
-  docker: {host?: string; context?: string}
+  /** hostFromFlag: --docker-host gave `host` (messages say so), not the profile. */
+  docker: {host?: string; context?: string; hostFromFlag?: boolean}
   /** The profile names a remote engine: never fall back to the local socket. */
   remoteRequired: boolean
   network: string
@@ -109,6 +110,10 @@ function mergedProfile(config: LoadedConfig, name: string, seen: string[] = []):
   let base: ProfileInput = builtin ?? {}
   let userSet = {postgres: false, pgadmin: false}
   const parentName = fromFiles?.extends ?? builtin?.extends
+  if (parentName && fromFiles?.extends && !BUILTIN_PROFILES[parentName] && !(config.section('profiles', profilesRecord) ?? {})[parentName]) {
+    const at = config.where(['profiles', name, 'extends'])
+    throw usageError('CONFIG_INVALID', `${at ? `${at}: ` : ''}profile "${name}" extends "${parentName}", which is not a profile.`, `Use one of: ${profileNames(config).join(', ')} — or define "${parentName}" under profiles:.`)
+  }
   if (parentName) {
     const parent = mergedProfile(config, parentName, [...seen, name])
     base = deepMerge(parent.profile, builtin ?? {}) as ProfileInput
@@ -191,7 +196,7 @@ export function resolveStack(config: LoadedConfig, overrides: StackOverrides = {
     profile: profileName,
     project,
     projectLabel: project ?? 'default',
-    docker: {host: overrides.dockerHost ?? profile.docker?.host, context: profile.docker?.context},
+    docker: {host: overrides.dockerHost ?? profile.docker?.host, context: profile.docker?.context, hostFromFlag: overrides.dockerHost !== undefined},
     remoteRequired: profile.remote ?? false,
     network: ns(need(profile.network, 'network')),
     publish,

@@ -114,7 +114,7 @@ export async function sha256File(file: string): Promise<string> {
 }
 
 /** Check the magic bytes: parquet starts and ends with PAR1, gzip starts 1f 8b, CSV is text. */
-export async function verifyMagic(file: string, expect: Magic, label: string): Promise<void> {
+export async function verifyMagic(file: string, expect: Magic, label: string, downloadedFrom?: string): Promise<void> {
   const fh = await fsp.open(file, 'r')
   try {
     const {size} = await fh.stat()
@@ -135,10 +135,13 @@ export async function verifyMagic(file: string, expect: Magic, label: string): P
       what = size === 0 ? 'empty' : 'binary, not CSV text'
     }
     if (!ok) {
+      // A download names its URL (not the cache's internal .part file); a local --file names itself.
       throw new DezcError({
         code: 'CORRUPT_FILE',
-        message: `${label}: ${file} is ${what} (${size} bytes).`,
-        suggestion: ['Re-run with --no-cache to download it again; if it persists, the source serves a broken file.', 'With --file, check that the file is complete.'],
+        message: downloadedFrom ? `${label}: what ${downloadedFrom} sent is ${what} (${size} bytes).` : `${label}: ${file} is ${what} (${size} bytes).`,
+        suggestion: downloadedFrom
+          ? ['Re-run with --no-cache to download it again; if it persists, the source serves a broken file.']
+          : ['Check that the file is complete (copy or download it again), and that it is the parquet or CSV file of this dataset.'],
         exit: ExitCode.FAILURE,
       })
     }
@@ -186,7 +189,7 @@ async function downloadLocked(o: DownloadOptions & {authHeaders: Record<string, 
         (res.headers.get('last-modified') ?? undefined) === cached.lastModified &&
         (res.headers.get('content-length') === null || Number(res.headers.get('content-length')) === cached.bytes))
     if (same) {
-      await verifyMagic(file, o.expect, o.label)
+      await verifyMagic(file, o.expect, o.label, o.url)
       o.onProgress?.(cached.bytes, cached.bytes)
       return {path: file, url: o.url, bytes: cached.bytes, sha256: cached.sha256 ?? (await sha256File(file)), etag: cached.etag, lastModified: cached.lastModified, fromCache: true}
     }
@@ -200,7 +203,7 @@ async function downloadLocked(o: DownloadOptions & {authHeaders: Record<string, 
   for (;;) {
     try {
       const facts = await downloadOnce(o, part, partMetaFile, dir)
-      await verifyMagic(part, o.expect, o.label).catch(async (error) => {
+      await verifyMagic(part, o.expect, o.label, o.url).catch(async (error) => {
         await fsp.rm(part, {force: true})
         await fsp.rm(partMetaFile, {force: true})
         throw error

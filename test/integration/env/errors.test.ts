@@ -217,6 +217,17 @@ describe('env errors on a real engine', () => {
     expect(bad.stderr).toMatch(/dezc\.yaml:3:\d+: invalid YAML/)
     const nas = await runCli(['env', 'status', '--host', 'synology'], {env: {DOCKER_HOST: ''}})
     expectCleanError(nas, 2, 'DOCKER_HOST_REQUIRED')
+    // The bad value is attributed to where it came from.
+    const flag = await runCli(['env', 'status', '--docker-host', 'bogus://x'])
+    expectCleanError(flag, 2, 'DOCKER_HOST_INVALID')
+    expect(flag.stderr).toContain('"bogus://x" (from --docker-host)')
+    const fromProfile = await runCli(['env', 'status'], {cwd: configDir('profiles:\n  local:\n    docker: {host: bogus://y}\n')})
+    expect(fromProfile.stderr).toContain('"bogus://y" (from the profile\'s docker.host)')
+    // A profile that extends a profile that does not exist: file and line.
+    const ext = configDir('profiles:\n  mine:\n    publish: 127.0.0.1\n    extends: nope\n')
+    const badExtends = await runCli(['env', 'status', '--host', 'mine'], {cwd: ext})
+    expectCleanError(badExtends, 2, 'CONFIG_INVALID')
+    expect(badExtends.stderr).toContain(`${path.join(ext, 'dezc.yaml')}:4: profile "mine" extends "nope", which is not a profile.`)
   })
 })
 

@@ -139,6 +139,7 @@ describe('env lifecycle on a real engine', () => {
     const r = await runCli(['env', 'down', '--project', project, '--volumes'])
     expect(r.code).toBe(3)
     expect(r.stderr).toMatch(/Confirmation needed.*Delete the data volumes/)
+    expect(r.stderr).toContain('Every table in them is lost, but this session cannot prompt')
     expect(r.stderr).toMatch(/--yes/)
     expect(r.stderr).not.toMatch(/\n\s+at /) // no stack trace
     expect(await query('select v from kept')).toEqual([{v: 42}])

@@ -119,8 +119,16 @@ describe('dezc ingest: bad input changes nothing', () => {
     await serve('yellow_tripdata_2021-03.parquet', (f) => fs.writeFileSync(f, fs.readFileSync(whole).subarray(0, Math.floor(fs.statSync(whole).size / 2))))
     const cut = expectError(await ingest(['yellow', '2021-03']), 'CORRUPT_FILE')
     expect(cut.message).toMatch(/cut short|not .*parquet/)
+    expect(cut.message).not.toContain('.part') // the cache's internal file is not the user's business
+    expect(cut.message).toContain(`${base}yellow_tripdata_2021-03.parquet`)
     await serve('yellow_tripdata_2021-04.parquet', (f) => fs.writeFileSync(f, '<html><body>Moved</body></html>'))
     expectError(await ingest(['yellow', '2021-04']), 'CORRUPT_FILE')
+    // A local --file: named as given, and no --no-cache advice (nothing was downloaded).
+    const local = path.join(dir, 'half.parquet')
+    fs.writeFileSync(local, fs.readFileSync(whole).subarray(0, 1000))
+    const own = expectError(await ingest(['yellow', '--file', local]), 'CORRUPT_FILE')
+    expect(own.message).toContain(local)
+    expect(own.suggestions.join(' ')).not.toContain('--no-cache')
     // Valid magic at both ends, garbage inside: DuckDB refuses it.
     const bytes = fs.readFileSync(whole)
     await serve('yellow_tripdata_2021-05.parquet', (f) => fs.writeFileSync(f, Buffer.concat([bytes.subarray(0, 4), Buffer.alloc(bytes.length - 8, 0x41), bytes.subarray(-4)])))
@@ -248,13 +256,13 @@ describe('dezc ingest: the database dying mid-load', () => {
 describe('credentials inside the source URL', () => {
   it('become an Authorization header, are never printed (progress, debug, --json), and a missing month fails once, not after retries', async () => {
     const secret = 's3cr3t-pw-7781'
-    await serve('yellow_tripdata_2021-05.parquet', (f) => writeTripParquet(f, 'yellow', '2021-05', 500))
+    await serve('yellow_tripdata_2018-05.parquet', (f) => writeTripParquet(f, 'yellow', '2018-05', 500))
     const authed = base.replace('http://', `http://reader:${secret}@`)
     const t0 = srv.requests.length
-    const ok = await runCli(['ingest', 'yellow', '2021-05', '--base-url', authed, '--db-url', db.url, '--table', 'yellow_authed', '--verbose', '--json'], {timeoutMs: 120_000})
+    const ok = await runCli(['ingest', 'yellow', '2018-05', '--base-url', authed, '--db-url', db.url, '--table', 'yellow_authed', '--verbose', '--json'], {timeoutMs: 120_000})
     expect(ok.code, ok.stdout + ok.stderr).toBe(0)
     expect(ok.stdout + ok.stderr).not.toContain(secret)
-    const sent = srv.requests.slice(t0).filter((q) => q.path.endsWith('2021-05.parquet'))
+    const sent = srv.requests.slice(t0).filter((q) => q.path.endsWith('2018-05.parquet'))
     expect(sent.length).toBeGreaterThan(0)
     for (const q of sent) expect(q.authorization).toBe(`Basic ${Buffer.from(`reader:${secret}`).toString('base64')}`)
     await query('DROP TABLE yellow_authed')
