@@ -34,7 +34,7 @@ export default class Wizard extends DezcCommand<typeof Wizard> {
         'Run it in a terminal (not under CI, without --json), or run the steps directly:',
         'dezc env up [--host NAME] [--project NAME]',
         'dezc ingest yellow 2021-01',
-        'dezc gcp bootstrap --project-id ID; dezc tf init && dezc tf apply; dezc spark install',
+        'dezc gcp bootstrap --project ID; dezc tf init && dezc tf apply; dezc spark install',
       ])
     }
     const config = await this.loadDezcConfig()

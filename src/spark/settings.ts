@@ -51,18 +51,22 @@ export interface SparkSettings {
   java: string
 }
 
+/**
+ * flag > env var > config > default. The env vars are also the flags' `env` in oclif; they are read
+ * here too so callers without flags (the wizard, spark doctor) resolve exactly what `spark install` does.
+ */
 export function resolveSparkSettings(flags: SparkFlagValues, config: SparkConfig | undefined, env: NodeJS.ProcessEnv = process.env): SparkSettings {
   const c = config ?? {}
   const abs = (p: string) => path.resolve(expandHome(p, env))
-  // The env vars are also oclif flag envs; read here too so services called without flags (the wizard) honour them.
-  const rc = flags['rc-file'] ?? (env.DEZC_SPARK_RC_FILE || undefined) ?? c.rcFile
+  const fromEnv = (name: string) => env[name] || undefined
+  const rc = flags['rc-file'] ?? fromEnv('DEZC_SPARK_RC_FILE') ?? c.rcFile
   return {
-    version: flags.version ?? c.version ?? DEFAULT_SPARK_VERSION,
-    mirror: flags.mirror ?? (env.DEZC_SPARK_MIRROR || undefined) ?? c.mirror ?? DEFAULT_MIRROR,
-    jdkMirror: flags['jdk-mirror'] ?? (env.DEZC_SPARK_JDK_MIRROR || undefined) ?? c.jdkMirror ?? DEFAULT_JDK_MIRROR,
-    prefix: abs(flags.prefix ?? c.prefix ?? DEFAULT_PREFIX),
+    version: flags.version ?? fromEnv('DEZC_SPARK_VERSION') ?? c.version ?? DEFAULT_SPARK_VERSION,
+    mirror: flags.mirror ?? fromEnv('DEZC_SPARK_MIRROR') ?? c.mirror ?? DEFAULT_MIRROR,
+    jdkMirror: flags['jdk-mirror'] ?? fromEnv('DEZC_SPARK_JDK_MIRROR') ?? c.jdkMirror ?? DEFAULT_JDK_MIRROR,
+    prefix: abs(flags.prefix ?? fromEnv('DEZC_SPARK_PREFIX') ?? c.prefix ?? DEFAULT_PREFIX),
     rcFile: rc === undefined ? undefined : abs(rc),
     shell: (flags.shell ?? c.shell) as SparkSettings['shell'],
-    java: flags.java ?? c.java ?? DEFAULT_JAVA,
+    java: flags.java ?? fromEnv('DEZC_SPARK_JAVA') ?? c.java ?? DEFAULT_JAVA,
   }
 }

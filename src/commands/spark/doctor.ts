@@ -17,14 +17,16 @@ Each check prints ok, warn, fail or skip with a fix. Exits ${ExitCode.UNHEALTHY}
   }
 
   async run(): Promise<DoctorResult> {
-    const [{sparkDoctor}, {nodePlatform}, path, {expandHome}] = await Promise.all([
+    const [{sparkDoctor}, {nodePlatform}, {resolveSparkSettings, sparkConfigSchema}] = await Promise.all([
       import('../../spark/doctor.js'),
       import('../../spark/platform.js'),
-      import('node:path'),
-      import('../../config/paths.js'),
+      import('../../spark/settings.js'),
     ])
-    const rc = this.flags['rc-file']
-    const result = await sparkDoctor({platform: nodePlatform(), rcFile: rc ? path.resolve(expandHome(rc)) : undefined})
+    // The same settings `spark install` used (flag > env > config spark.rcFile > default), so the
+    // doctor looks for the dezc block where install wrote it.
+    const config = await this.loadDezcConfig()
+    const settings = resolveSparkSettings({'rc-file': this.flags['rc-file']}, config.section('spark', sparkConfigSchema))
+    const result = await sparkDoctor({platform: nodePlatform(), rcFile: settings.rcFile})
     for (const c of result.checks) {
       this.log(`[${MARK[c.status]}] ${c.title}: ${c.detail}`)
       if (c.fix && (c.status === 'warn' || c.status === 'fail')) this.log(`       fix: ${c.fix}`)

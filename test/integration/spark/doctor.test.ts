@@ -100,4 +100,16 @@ describe('dezc spark doctor', () => {
     // Nothing set and no java at all: JAVA_HOME fails, so the exit is non-zero.
     expect(r.code).toBe(5)
   })
+
+  it('reads spark.rcFile from the config, as spark install does: the block is found where install wrote it', async () => {
+    const custom = path.join(t.h.home, 'custom-rc')
+    const r0 = await runCli(['spark', 'install', '--mirror', t.m.mirror, '--prefix', prefix, '--rc-file', custom, '--java', 'auto', '--yes'], {env: {...t.h.env, JAVA_HOME: JAVA17_HOME}})
+    expect(r0.code, r0.stderr).toBe(0)
+    await fs.writeFile(path.join(t.h.home, 'dezc.yaml'), `spark:\n  rcFile: ${custom}\n`)
+    const r = await runCli(['spark', 'doctor', '--json'], {env: t.h.env, cwd: t.h.home})
+    const block = byId(r.json())['rc-block']
+    expect(block.detail).toContain(custom)
+    expect(block.detail).not.toContain('.bashrc')
+  })
 })
+
