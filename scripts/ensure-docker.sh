@@ -3,11 +3,14 @@
 # Idempotent and quiet unless it has to do something.
 #   - installs docker.io from Debian if dockerd is missing (waits for a concurrent apt/dpkg)
 #   - starts dockerd detached on unix:///var/run/docker.sock and tcp://127.0.0.1:2375
-#   - leaves an already-running engine alone (notes a missing tcp listener)
+#   - with the loopback test registry (scripts/ensure-registry.sh) as its registry mirror, so
+#     `docker pull postgres:13` asks it first, as a mirror of Docker Hub would be asked
+#   - leaves an already-running engine alone (notes a missing tcp listener or mirror)
 set -euo pipefail
 
 SOCK=/var/run/docker.sock
 TCP_ADDR=127.0.0.1:2375
+MIRROR=http://${DEZC_TEST_REGISTRY:-127.0.0.1:5055}
 LOG=/var/log/dockerd.log
 START_TIMEOUT=${DEZC_DOCKERD_TIMEOUT:-60}
 export DOCKER_HOST="unix://$SOCK"
@@ -38,6 +41,9 @@ if engine_up; then
   if ! (exec 3<>"/dev/tcp/${TCP_ADDR%:*}/${TCP_ADDR#*:}") 2>/dev/null; then
     log "note: engine is running but not listening on tcp://$TCP_ADDR (tcp:// tests will fail; not restarting it)"
   fi
+  if ! docker info --format '{{json .RegistryConfig.Mirrors}}' 2>/dev/null | grep -qF "$MIRROR"; then
+    log "note: engine is running without the registry mirror $MIRROR (pull tests will fail; restart dockerd to fix)"
+  fi
   exit 0
 fi
 
@@ -49,7 +55,7 @@ else
   if [[ -f /var/run/docker.pid ]] && ! kill -0 "$(cat /var/run/docker.pid 2>/dev/null)" 2>/dev/null; then
     rm -f /var/run/docker.pid
   fi
-  setsid dockerd --host "unix://$SOCK" --host "tcp://$TCP_ADDR" >"$LOG" 2>&1 </dev/null &
+  setsid dockerd --host "unix://$SOCK" --host "tcp://$TCP_ADDR" --registry-mirror "$MIRROR" >"$LOG" 2>&1 </dev/null &
   disown || true
 fi
 

@@ -11,6 +11,7 @@ fi
 bash scripts/ensure-system-deps.sh
 bash scripts/ensure-docker.sh
 bash scripts/build-test-images.sh
+bash scripts/ensure-registry.sh
 bash scripts/ensure-compose-v2.sh
 echo "test-all: setup took $((SECONDS - t0)) s"
 results=.vitest-results.json

@@ -239,7 +239,7 @@ export async function tableAggregates(client: pg.Client, table: string, kinds: R
   for (const [name, kind] of Object.entries(kinds)) {
     const c = `"${name}"`
     const sum =
-      kind === 'int' ? `sum(${c})` : kind === 'float' ? `sum(round(${c} * 100)::bigint)` : kind === 'ts' ? `sum((extract(epoch from ${c}) * 1000000)::numeric)` : `sum(octet_length(${c}))`
+      kind === 'int' ? `sum(${c})` : kind === 'float' ? `sum(round(${c} * 100)::bigint)` : kind === 'ts' ? `sum((floor(extract(epoch from date_trunc('second', ${c})))::bigint * 1000000 + extract(microseconds from ${c})::bigint % 1000000)::numeric)` : `sum(octet_length(${c}))`
     parts.push(`count(${c})::text AS "${name}:n"`, `(${sum})::text AS "${name}:s"`)
   }
   const r = await client.query(`SELECT ${parts.join(', ')} FROM ${table} WHERE ${where}`)

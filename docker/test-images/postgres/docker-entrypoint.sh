@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Stand-in for the official postgres image's docker-entrypoint.sh (dezc tests only).
+# The official postgres image's docker-entrypoint.sh contract, re-implemented for dezc's test images
+# (real PostgreSQL server binaries inside; see docker/test-images/README.md).
 # Contract kept: POSTGRES_USER (default postgres), POSTGRES_PASSWORD (required unless
 # POSTGRES_HOST_AUTH_METHOD=trust), POSTGRES_DB (default = user), *_FILE variants,
 # POSTGRES_INITDB_ARGS, POSTGRES_HOST_AUTH_METHOD, PGDATA; initdb only on an empty data dir
@@ -79,11 +80,19 @@ docker_init_database_dir() {
 	# shellcheck disable=SC2086  # POSTGRES_INITDB_ARGS is word-split on purpose, as upstream
 	initdb --username="$POSTGRES_USER" --pwfile=<(printf '%s\n' "$POSTGRES_PASSWORD") \
 		$POSTGRES_INITDB_ARGS "$@"
+	# These server binaries were built with /tmp as the socket directory; the official image (and
+	# every client in it) uses /var/run/postgresql.
+	if ! grep -Eq "^unix_socket_directories\s*=\s*'/var/run/postgresql'" "$PGDATA/postgresql.conf"; then
+		printf "\nunix_socket_directories = '/var/run/postgresql'\n" >> "$PGDATA/postgresql.conf"
+	fi
 }
 
-# scram-sha-256 for every host connection (PostgreSQL 15's password_encryption default).
+# Host connections use the server's own password_encryption (md5 on 13, scram-sha-256 from 14), as upstream.
 pg_setup_hba_conf() {
-	: "${POSTGRES_HOST_AUTH_METHOD:=scram-sha-256}"
+	if [ "$1" = 'postgres' ]; then shift; fi
+	if [ -z "${POSTGRES_HOST_AUTH_METHOD:-}" ]; then
+		POSTGRES_HOST_AUTH_METHOD="$(PGDATA="$PGDATA" postgres -C password_encryption "$@" 2>/dev/null || echo scram-sha-256)"
+	fi
 	{
 		printf '\n'
 		if [ 'trust' = "$POSTGRES_HOST_AUTH_METHOD" ]; then

@@ -48,7 +48,7 @@ describe('dezc doctor', () => {
     expect(res.ok).toBe(true)
     expect(byId(res.checks, 'docker.engine')).toMatchObject({status: 'ok', detail: expect.stringMatching(/^Docker .* \(API 1\.\d+\) at unix:\/\/\/var\/run\/docker\.sock/)})
     expect(byId(res.checks, 'docker.ports').detail).toBe(`${pgPort} held by our postgres; ${pgadminPort} held by our pgadmin`)
-    expect(byId(res.checks, 'postgres')).toMatchObject({status: 'ok', detail: expect.stringMatching(new RegExp(`root@127\\.0\\.0\\.1:${pgPort}/nytaxi answers \\(PostgreSQL 15\\.`))})
+    expect(byId(res.checks, 'postgres')).toMatchObject({status: 'ok', detail: expect.stringMatching(new RegExp(`root@127\\.0\\.0\\.1:${pgPort}/nytaxi answers \\(PostgreSQL 13\\.`))})
     expect(byId(res.checks, 'node').status).toBe('ok')
     expect(res.summary.fail).toBe(0)
     const human = await runCli(['doctor', '--timeout', '30', ...envOnly, '--project', project, '--pg-port', String(pgPort), '--pgadmin-port', String(pgadminPort)])
