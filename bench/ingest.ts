@@ -3,8 +3,12 @@
  *   (a) `dezc ingest --file` (the built CLI, end to end: process start, DuckDB read, binary COPY, ledger, commit),
  *   (b) `psql \copy` FORMAT binary of the same rows pre-encoded (the server's practical limit),
  *   (c) `psql \copy` CSV of the same rows,
- *   (d) multi-row INSERTs of 1,000 rows per statement through `pg` (what pandas `to_sql` amounts to;
- *       pandas itself cannot be installed here: no PyPI), on the first --insert-rows rows only,
+ *   (d) multi-row INSERTs of 1,000 rows per statement through `pg`, on the first --insert-rows rows only,
+ *   (e) the course's own approach (bench/ingest_peers.py course): pandas in 100,000-row chunks +
+ *       SQLAlchemy `to_sql` over psycopg2, whole command including Python's start-up and imports,
+ *   (f) dlt's postgres destination fed the same chunks (bench/ingest_peers.py dlt),
+ *   both from a project-local Python environment that uv creates from PyPI (cached in
+ *   $DEZC_BENCH_CACHE, default /var/cache/dezc-bench), on the first --peer-rows rows (default all),
  * and print rows/s and ratios, plus dezc's peak RSS for the file and for a file 3x larger.
  * The data is generated locally by DuckDB (the TLC CDN is not reachable): same columns and physical
  * types as the real 2021-01 file, 2 row groups (1,048,576 + rest) as pyarrow writes them.
@@ -25,6 +29,9 @@ const arg = (name: string, def: number) => (process.argv.includes(name) ? Number
 const ROWS = arg('--rows', 1_369_769)
 const INSERT_ROWS = Math.min(arg('--insert-rows', 200_000), ROWS)
 const TRIPLE = !process.argv.includes('--no-3x')
+const PEER_ROWS = Math.min(arg('--peer-rows', ROWS), ROWS)
+const PEERS = !process.argv.includes('--no-peers')
+const BENCH_CACHE = process.env.DEZC_BENCH_CACHE ?? '/var/cache/dezc-bench'
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-bench-ingest-'))
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
@@ -48,6 +55,38 @@ function dezc(db: string, file: string, table: string): {seconds: number; loadSe
   if (r.status !== 0) throw new Error(`dezc failed (${r.status}): ${r.stdout}\n${r.stderr}`)
   const load = JSON.parse(r.stdout).loads[0]
   return {seconds, loadSeconds: load.seconds, rows: load.rows, rssMiB: Number(fs.readFileSync(rssFile, 'utf8').trim().split('\n').pop()) / 1024}
+}
+
+/** uv (from PyPI) and a venv with the peers' packages, created once. */
+function pythonPeers(): string {
+  const python = path.join(BENCH_CACHE, 'py', 'bin', 'python')
+  const uv = path.join(BENCH_CACHE, 'uv-pkg', 'bin', 'uv')
+  const ok = spawnSync(python, ['-c', 'import pandas, pyarrow, sqlalchemy, psycopg2, dlt'], {encoding: 'utf8'}).status === 0
+  if (ok) return python
+  const t0 = performance.now()
+  const step = (cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env) => {
+    const r = spawnSync(cmd, args, {encoding: 'utf8', env})
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`)
+  }
+  fs.mkdirSync(BENCH_CACHE, {recursive: true})
+  step('python3', ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', '--target', path.join(BENCH_CACHE, 'uv-pkg'), 'uv'])
+  step(uv, ['venv', '-q', path.join(BENCH_CACHE, 'py')])
+  step(uv, ['pip', 'install', '-q', 'pandas', 'pyarrow', 'sqlalchemy', 'psycopg2-binary', 'dlt[postgres]'], {...process.env, VIRTUAL_ENV: path.join(BENCH_CACHE, 'py')})
+  console.log(`created the peers' Python environment with uv in ${((performance.now() - t0) / 1000).toFixed(1)} s (${BENCH_CACHE})`)
+  return python
+}
+
+function peer(python: string, mode: 'course' | 'dlt', db: string, file: string, table: string, rows: number): {rows: number; seconds: number; loadSeconds: number} {
+  const t0 = performance.now()
+  const r = spawnSync(python, [path.join(root, 'bench', 'ingest_peers.py'), mode, file, db, table, String(rows)], {
+    encoding: 'utf8',
+    env: {...process.env, DLT_DATA_DIR: path.join(dir, 'dlt'), RUNTIME__LOG_LEVEL: 'WARNING'},
+    maxBuffer: 1 << 26,
+  })
+  const seconds = (performance.now() - t0) / 1000
+  if (r.status !== 0) throw new Error(`${mode} peer failed (${r.status}): ${r.stderr.slice(-2000)}`)
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!)
+  return {rows: out.rows, seconds, loadSeconds: out.seconds}
 }
 
 function psql(db: string, command: string): number {
@@ -106,6 +145,16 @@ async function main(): Promise<void> {
     const insertS = (performance.now() - t0) / 1000
     runs.push({name: '(d) INSERT 1,000 rows/statement (to_sql-like)', rows: rows.length, seconds: insertS, note: `first ${fmt(rows.length)} rows only`})
 
+    if (PEERS) {
+      const python = pythonPeers()
+      for (const [mode, name, table] of [['course', "(e) the course's pandas to_sql (chunks of 100k)", 'bench_course'], ['dlt', "(f) dlt's postgres destination", 'bench_dlt']] as const) {
+        await c.query('CHECKPOINT')
+        const r = peer(python, mode, server.url, file, table, PEER_ROWS)
+        if (r.rows !== PEER_ROWS) throw new Error(`${name} loaded ${r.rows} rows, expected ${PEER_ROWS}`)
+        runs.push({name, rows: r.rows, seconds: r.seconds, note: `load ${r.loadSeconds.toFixed(1)} s after imports${PEER_ROWS < ROWS ? `; first ${fmt(PEER_ROWS)} rows` : ''}`})
+      }
+    }
+
     let triple: ReturnType<typeof dezc> | undefined
     if (TRIPLE) {
       const big = path.join(dir, 'yellow_3x.parquet')
@@ -127,6 +176,7 @@ async function main(): Promise<void> {
     console.log(`\ndezc (whole command) vs (b) binary \\copy: takes ${(runs[0].seconds / b.seconds).toFixed(2)}x as long (target <= 1.3x); load phase alone ${(inner.seconds / b.seconds).toFixed(2)}x`)
     console.log(`dezc vs (c) CSV \\copy: ${(dezcRate / rate(csvRun)).toFixed(2)}x the rows/s`)
     console.log(`dezc vs (d) 1,000-row INSERTs: ${(dezcRate / rate(d)).toFixed(1)}x the rows/s (target >= 50x)`)
+    for (const r of runs.filter((x) => x.name.startsWith('(e)') || x.name.startsWith('(f)'))) console.log(`dezc vs ${r.name}: ${(dezcRate / rate(r)).toFixed(1)}x the rows/s`)
     console.log(`dezc peak RSS: ${a.rssMiB.toFixed(0)} MiB${triple ? `; ${triple.rssMiB.toFixed(0)} MiB for 3x the rows` : ''} (target <= 300 MiB, flat)`)
   } finally {
     await c.end().catch(() => {})
