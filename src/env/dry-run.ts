@@ -7,6 +7,7 @@ import type {Ui} from '../core/ui.js'
 import {connectStack, type StackEngine} from './engine.js'
 import type {Stack} from './profiles.js'
 import {baseLabels, containerSpecs, LABEL, type ContainerSpec} from './spec.js'
+import {shellQuote} from '../core/shell.js'
 
 export interface PlannedStep {
   action: 'create' | 'recreate' | 'start' | 'keep' | 'remove' | 'delete'
@@ -23,9 +24,6 @@ export interface DryRunResult {
   commands: string[]
 }
 
-function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`
-}
 
 /** No password is ever printed, whatever its source (built-in, config file, generated): the command refers to a variable. */
 function envArg(entry: string): string {

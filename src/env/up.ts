@@ -9,6 +9,7 @@
 import {createHash} from 'node:crypto'
 import type Dockerode from 'dockerode'
 import {DezcError, ExitCode} from '../core/errors.js'
+import {mb} from '../core/units.js'
 import {runTasks, type Task} from '../core/tasks.js'
 import type {Ui} from '../core/ui.js'
 import type {ContainerSummary, DockerClient} from '../docker/client.js'
@@ -230,14 +231,11 @@ async function ensureImages(client: DockerClient, specs: ContainerSpec[], task: 
     if (await client.imageExists(image)) continue
     task.output = `Pulling ${image}...`
     await client.pullImage(image, (p) => {
-      task.output = p.total > 0 ? `Pulling ${image}: ${mb(p.current)} / ${mb(p.total)} MB` : `Pulling ${image}: ${p.status}`
+      task.output = p.total > 0 ? `Pulling ${image}: ${mb(p.current)} / ${mb(p.total)}` : `Pulling ${image}: ${p.status}`
     }, signal)
   }
 }
 
-function mb(n: number): string {
-  return (n / 1e6).toFixed(1)
-}
 
 /** Credentials fingerprint stored on the data volume: the values Postgres was initialised with. */
 function credentialsFingerprint(stack: Stack): string {

@@ -7,6 +7,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {DezcError, ExitCode} from '../core/errors.js'
+import {shellQuote} from '../core/shell.js'
 
 export type LocalKeyState =
   | {state: 'missing'; file: string}
@@ -96,10 +97,7 @@ export function decodeKeyFile(privateKeyData: string, email: string): {text: str
   return {text, keyId: json.private_key_id}
 }
 
-/** Shell-quote a path for the export line (single quotes unless it is plainly safe). */
-export function shellQuote(p: string): string {
-  return /^[A-Za-z0-9_./~:@%+=,-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`
-}
+export {shellQuote}
 
 export function exportLine(file: string): string {
   return `export GOOGLE_APPLICATION_CREDENTIALS=${shellQuote(file)}`

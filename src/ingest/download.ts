@@ -5,13 +5,13 @@
  * checked (size, magic bytes) before anyone reads it, then reused while the server's ETag,
  * Last-Modified and size stay the same.
  */
-import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
 import {Transform} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 import {DezcError, ExitCode, InterruptedError, errorMessage, systemErrorCode} from '../core/errors.js'
+import {fileDigest} from '../core/download.js'
 import {withFileLock} from '../core/file-lock.js'
 import {takeCredentials} from '../core/urls.js'
 import {sleep} from '../core/sleep.js'
@@ -105,12 +105,9 @@ async function sizeOf(file: string): Promise<number> {
   }
 }
 
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256')
-  await pipeline(fs.createReadStream(file, {highWaterMark: 1 << 20}), async function* (source) {
-    for await (const chunk of source) hash.update(chunk as Buffer)
-  })
-  return hash.digest('hex')
+/** sha256 of a file on disk (the one digest helper, in core/download.ts). */
+export function sha256File(file: string): Promise<string> {
+  return fileDigest(file, 'sha256')
 }
 
 /** Check the magic bytes: parquet starts and ends with PAR1, gzip starts 1f 8b, CSV is text. */

@@ -12,6 +12,7 @@ import {diagnose} from './diagnose.js'
 import {MARKER_FILE, PLAN_FILE, readTfvarsString, renderFiles, TFVARS_FILE, writeManagedFiles, type WriteResult} from './files.js'
 import {resolveSettings, type TfConfig, type TfSettings, type TfValueFlags} from './settings.js'
 import {capture, ensureTerraform, runStreaming, type TerraformInfo} from './terraform.js'
+import {shellQuote} from '../core/shell.js'
 
 export interface TfContext {
   ui: Ui
@@ -38,9 +39,6 @@ export function resolveDir(ctx: Pick<TfContext, 'config' | 'env' | 'cwd'>, flag?
   return path.resolve(ctx.cwd, d)
 }
 
-function shellQuote(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`
-}
 
 function planned(dir: string, argv: string[], creds: CredentialsChoice): PlannedCommand {
   const envPart = creds.kind === 'key' ? `GOOGLE_APPLICATION_CREDENTIALS=${shellQuote(creds.path)} ` : ''
