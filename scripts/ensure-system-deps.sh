@@ -7,8 +7,9 @@
 #   debootstrap             building the local test images (no registry here)
 #   openjdk-17-jre-headless a real `java` for spark tests
 #   python3                 a real python for the spark tests' PYTHONPATH/pyspark checks
+#   chromium                headless browser for the pgAdmin end-to-end test (driven by playwright-core)
 set -euo pipefail
-want=(postgresql-15 postgresql-client openssh-server openssh-client docker-compose tmux debootstrap openjdk-17-jre-headless python3)
+want=(postgresql-15 postgresql-client openssh-server openssh-client docker-compose tmux debootstrap openjdk-17-jre-headless python3 chromium)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

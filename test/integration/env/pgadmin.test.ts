@@ -1,7 +1,8 @@
 /**
  * The real pgAdmin 4 (dpage/pgadmin4:9, built from PyPI's pgadmin4; see docker/test-images):
  * after `dezc env up`, a browser's login works with the stack's credentials, the server dezc
- * registered is in pgAdmin's tree under the network alias, and pgAdmin connects to it.
+ * registered is in pgAdmin's tree under the network alias, and pgAdmin connects to it — over
+ * HTTP as a browser would, and in headless Chromium (Debian's, driven by playwright-core).
  */
 import fs from 'node:fs'
 import os from 'node:os'
@@ -10,6 +11,7 @@ import {afterAll, describe, expect, it} from 'vitest'
 import {runCli} from '../../helpers/cli.js'
 import {docker, freePort, removeProject, uniqueProject} from '../../helpers/docker.js'
 import {PgAdminSession} from '../../helpers/pgadmin.js'
+import {ROOT} from '../../helpers/cli.js'
 
 const projects: string[] = []
 afterAll(async () => {
@@ -55,6 +57,53 @@ describe('real pgAdmin 4 on the env stack', () => {
     } finally {
       await c.remove({force: true})
     }
+  })
+
+  it('in headless Chromium: log in, open the server from the tree, give the password, and see the database (screenshot saved)', async () => {
+    const p = uniqueProject('pgaui')
+    projects.push(p)
+    const cfg = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-pgaui-'))
+    fs.writeFileSync(path.join(cfg, 'dezc.yaml'), 'profiles:\n  local:\n    pgadmin: {image: "dpage/pgadmin4:9"}\n')
+    const paPort = await freePort()
+    const up = await runCli(['env', 'up', '--project', p, '--pg-port', String(await freePort()), '--pgadmin-port', String(paPort)], {cwd: cfg, timeoutMs: 240_000})
+    expect(up.code, up.stdout + up.stderr).toBe(0)
+    const {chromium} = await import('playwright-core')
+    const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-chromium-'))
+    // The flags the closed network needs (no background connections), a fresh profile.
+    const browser = await chromium.launchPersistentContext(profile, {
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      viewport: {width: 1400, height: 900},
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    })
+    const out = path.join(ROOT, 'test-output', 'pgadmin-browser')
+    fs.mkdirSync(out, {recursive: true})
+    const page = await browser.newPage()
+    try {
+      await page.goto(`http://127.0.0.1:${paPort}/login`)
+      await page.fill('input[name="email"]', 'admin@admin.com')
+      await page.fill('input[name="password"]', 'root')
+      await page.keyboard.press('Enter')
+      await page.waitForURL('**/browser/**', {timeout: 60_000})
+      const group = page.getByText('dezc', {exact: true}).first()
+      await group.waitFor({timeout: 60_000})
+      await group.dblclick()
+      await page.getByText("Please enter the password for the user 'root'").waitFor({timeout: 30_000})
+      await page.locator('input[type="password"]').last().fill('root')
+      await page.keyboard.press('Enter')
+      await page.getByText('Server connected.').waitFor({timeout: 30_000})
+      await page.getByText(`dezc ${p} (pgdatabase)`, {exact: true}).waitFor()
+      await page.getByText(/^Databases/).first().dblclick()
+      await page.getByText('nytaxi', {exact: true}).first().waitFor({timeout: 30_000})
+      await page.screenshot({path: path.join(out, 'server-tree.png')})
+    } catch (error) {
+      await page.screenshot({path: path.join(out, 'failure.png')}).catch(() => {})
+      throw error
+    } finally {
+      await browser.close()
+      fs.rmSync(profile, {recursive: true, force: true})
+    }
+    expect(fs.statSync(path.join(out, 'server-tree.png')).size).toBeGreaterThan(10_000)
   })
 })
 
