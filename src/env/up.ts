@@ -231,7 +231,9 @@ async function ensureImages(client: DockerClient, specs: ContainerSpec[], task: 
     if (await client.imageExists(image)) continue
     task.output = `Pulling ${image}...`
     await client.pullImage(image, (p) => {
-      task.output = p.total > 0 ? `Pulling ${image}: ${mb(p.current)} / ${mb(p.total)}` : `Pulling ${image}: ${p.status}`
+      // Only when the line changes: without a TTY every update is a new line.
+      const line = p.total > 0 ? `Pulling ${image}: ${mb(p.current)} / ${mb(p.total)}` : `Pulling ${image}: ${p.status}`
+      if (line !== task.output) task.output = line
     }, signal)
   }
 }
