@@ -173,7 +173,8 @@ export const envChecks: Array<Check<DoctorContext>> = [
     run: withEngine(async (engine, ctx) => {
       const {stack} = ctx
       const pg = stack.postgres
-      const info = await engine.client.inspectContainer(pg.container)
+      const {findServiceContainer} = await import('../env/engine.js')
+      const info = await findServiceContainer(engine.client, stack, 'postgres')
       const up = `dezc env up${stack.profile === 'local' ? '' : ` --host ${stack.profile}`}${stack.project ? ` --project ${stack.project}` : ''}`
       if (!info) return warn(`Container ${pg.container} does not exist.`, `Start the stack: ${up}`)
       if (!info.State?.Running) return warn(`Container ${pg.container} is ${info.State?.Status ?? 'not running'}.`, `Start it: ${up}`)

@@ -38,3 +38,20 @@ export async function connectStack(stack: Stack, options: {pingTimeoutMs?: numbe
     throw error
   }
 }
+
+/**
+ * A service's container: the one `env up` made for this stack (found by dezc's labels, so a renamed
+ * container is still found; a running one first), else whatever has the profile's name (which may
+ * be someone else's: callers check the labels). Undefined when neither exists.
+ */
+export async function findServiceContainer(client: DockerClient, stack: Stack, service: 'postgres' | 'pgadmin'): Promise<import('dockerode').ContainerInspectInfo | undefined> {
+  const {LABEL} = await import('./spec.js')
+  const ours = await client.listContainers({[LABEL.managed]: 'true', [LABEL.project]: stack.projectLabel, [LABEL.service]: service})
+  const pick = ours.find((c) => c.state === 'running') ?? ours[0]
+  return client.inspectContainer(pick?.name ?? (service === 'postgres' ? stack.postgres.container : stack.pgadmin.container))
+}
+
+/** A container's name as the API's inspect gives it ("/name"), without the slash. */
+export function containerName(info: {Name?: string}, fallback: string): string {
+  return info.Name?.replace(/^\//, '') || fallback
+}

@@ -1,15 +1,16 @@
 /** `env shell` / `env psql`: a process inside a service's container, attached to this terminal. */
 import {DezcError, ExitCode} from '../core/errors.js'
-import {connectStack, type StackEngine} from './engine.js'
+import {connectStack, containerName, findServiceContainer, type StackEngine} from './engine.js'
 import {serviceContainer} from './logs.js'
 import type {Stack} from './profiles.js'
 import type {ServiceName} from './spec.js'
 
 async function withRunningService<T>(stack: Stack, service: ServiceName, fn: (client: StackEngine['client'], container: string) => Promise<T>): Promise<T> {
-  const container = serviceContainer(stack, service)
+  const named = serviceContainer(stack, service)
   const engine = await connectStack(stack)
   try {
-    const info = await engine.client.inspectContainer(container)
+    const info = await findServiceContainer(engine.client, stack, service)
+    const container = info ? containerName(info, named) : named
     if (!info?.State?.Running) {
       throw new DezcError({code: 'SERVICE_MISSING', message: `${service} (${container}) is not running.`, suggestion: `Start the stack with: dezc env up${stack.project ? ` --project ${stack.project}` : ''}`, exit: ExitCode.UNHEALTHY})
     }

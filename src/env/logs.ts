@@ -1,7 +1,7 @@
 /** `env logs`: demultiplexed logs, each line prefixed by its service like docker compose does. */
 import {Writable} from 'node:stream'
 import {DezcError, ExitCode} from '../core/errors.js'
-import {connectStack} from './engine.js'
+import {connectStack, containerName, findServiceContainer} from './engine.js'
 import type {Stack} from './profiles.js'
 import type {ServiceName} from './spec.js'
 
@@ -67,10 +67,12 @@ export async function envLogs(stack: Stack, options: {service?: ServiceName; fol
     const width = Math.max(...services.map((s) => s.length))
     await Promise.all(
       services.map(async (service) => {
-        const container = serviceContainer(stack, service)
-        if (!(await engine.client.inspectContainer(container))) {
-          throw new DezcError({code: 'SERVICE_MISSING', message: `${service} (${container}) is not running or does not exist.`, suggestion: `Start the stack with: dezc env up${stack.project ? ` --project ${stack.project}` : ''}`, exit: ExitCode.UNHEALTHY})
+        const named = serviceContainer(stack, service)
+        const info = await findServiceContainer(engine.client, stack, service)
+        if (!info) {
+          throw new DezcError({code: 'SERVICE_MISSING', message: `${service} (${named}) is not running or does not exist.`, suggestion: `Start the stack with: dezc env up${stack.project ? ` --project ${stack.project}` : ''}`, exit: ExitCode.UNHEALTHY})
         }
+        const container = containerName(info, named)
         const prefix = `${service.padEnd(width)} | `
         const onLine = options.onLine
         const out = onLine ? lineSink((line) => onLine({service, stream: 'stdout', line})) : linePrefixer(prefix, process.stdout)

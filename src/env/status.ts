@@ -1,6 +1,6 @@
 /** `env status`: one row per service, from the engine's own view (inspect), plus uptime. */
 import type Dockerode from 'dockerode'
-import {connectStack} from './engine.js'
+import {connectStack, containerName, findServiceContainer} from './engine.js'
 import {hostPort, serviceAnswers} from './probe.js'
 import {postgresUrl, redactUrl, type Stack} from './profiles.js'
 import {LABEL, type ServiceName} from './spec.js'
@@ -36,7 +36,11 @@ export async function envStatus(stack: Stack): Promise<EnvStatusResult> {
   try {
     const expected: Array<{service: ServiceName; name: string; port: number}> = [{service: 'postgres', name: stack.postgres.container, port: stack.postgres.port}]
     if (stack.pgadmin.enabled) expected.push({service: 'pgadmin', name: stack.pgadmin.container, port: stack.pgadmin.port})
-    const [networkExists, ...infos] = await Promise.all([engine.client.networkExists(stack.network), ...expected.map((e) => engine.client.inspectContainer(e.name))])
+    // Found by dezc's labels (as env up finds them), so a renamed container is still this stack's.
+    const [networkExists, ...infos] = await Promise.all([engine.client.networkExists(stack.network), ...expected.map((e) => findServiceContainer(engine.client, stack, e.service))])
+    infos.forEach((info, i) => {
+      if (info) expected[i].name = containerName(info, expected[i].name)
+    })
     // The host port each container really publishes (it may differ from the profile: --pg-port at up time).
     const ports = expected.map((e, i) => publishedPort(infos[i], e.service === 'postgres' ? 5432 : 80) ?? e.port)
     const services = expected.map((e, i) => toStatus(e, infos[i], ports[i], engine.host, stack))
@@ -106,20 +110,4 @@ export function formatUptime(seconds: number | null): string {
   if (seconds < 5400) return `${Math.round(seconds / 60)}m`
   if (seconds < 172_800) return `${Math.round(seconds / 3600)}h`
   return `${Math.round(seconds / 86_400)}d`
-}
-
-/**
- * The host port the stack's Postgres really publishes, read from the engine: `env up --pg-port`
- * may have chosen another than the profile's. Undefined when the engine or container is not there.
- */
-export async function livePostgresPort(stack: Stack, pingTimeoutMs = 3000): Promise<number | undefined> {
-  let engine: Awaited<ReturnType<typeof connectStack>> | undefined
-  try {
-    engine = await connectStack(stack, {pingTimeoutMs})
-    return publishedPort(await engine.client.inspectContainer(stack.postgres.container), 5432)
-  } catch {
-    return undefined
-  } finally {
-    engine?.client.close()
-  }
 }
