@@ -11,7 +11,7 @@ import http from 'node:http'
 import Module, {createRequire} from 'node:module'
 import {Duplex, PassThrough, type Writable} from 'node:stream'
 import type Dockerode from 'dockerode'
-import {DezcError, ExitCode, errorMessage, systemErrorCode} from '../core/errors.js'
+import {DezcError, ExitCode, InterruptedError, errorMessage, systemErrorCode} from '../core/errors.js'
 import {describeEndpoint, type DockerEndpoint} from './endpoint.js'
 
 export interface EngineInfo {
@@ -346,6 +346,7 @@ export class DockerClient {
     try {
       stream = (await this.docker.pull(ref, {abortSignal: signal} as never)) as NodeJS.ReadableStream
     } catch (error) {
+      if (signal?.aborted) throw new InterruptedError('Interrupted while pulling ' + ref + ': nothing was created.')
       throw this.pullError(ref, errorMessage(error), error)
     }
     const layers = new Map<string, {current: number; total: number}>()
@@ -365,6 +366,8 @@ export class DockerClient {
         },
       )
     }).catch((error) => {
+      // Ctrl-C: the engine drops a pull whose client went away; nothing was tagged or created.
+      if (signal?.aborted) throw new InterruptedError('Interrupted while pulling ' + ref + ': nothing was created.')
       throw this.pullError(ref, errorMessage(error), error)
     })
     const failed = events.find((e) => e.error || e.errorDetail)

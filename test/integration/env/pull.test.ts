@@ -5,6 +5,7 @@
  * so the pull is never served from the engine's own cache.
  */
 import fs from 'node:fs'
+import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -85,4 +86,65 @@ describe('env up pulls what the engine lacks, through a real registry', () => {
     expect(e.message).toContain(`127.0.0.1:${closed}`)
     expect(await docker.listNetworks({filters: {name: [`${p}-pg-network`]}})).toEqual([])
   })
+
+  it('Ctrl-C during a pull (a registry at home-link speed) exits 130 and leaves nothing half-made', async () => {
+    const tag = `9-${Math.random().toString(36).slice(2, 8)}`
+    const repo = 'dezc-pulltest/pgadmin4'
+    // An image with a 40 MB layer this engine has never seen (random bytes), so the pull really transfers it.
+    const maker = await docker.createContainer({Image: 'dezc-test/base:bookworm', Cmd: ['sh', '-c', 'head -c 40000000 /dev/urandom > /blob']})
+    await maker.start()
+    await maker.wait()
+    const local = `dezc-pulltest-local/pgadmin4:${tag}`
+    await maker.commit({repo: local.split(':')[0], tag})
+    await maker.remove()
+    await pushOnly(local, `${repo}:${tag}`)
+    await docker.getImage(local).remove()
+    // A TCP proxy in front of the registry that paces its answers to ~4 MB/s.
+    const proxy = net.createServer((client) => {
+      const [host, port] = REGISTRY.split(':')
+      const upstream = net.connect(Number(port), host)
+      client.pipe(upstream)
+      upstream.on('data', (chunk: Buffer) => {
+        upstream.pause()
+        if (!client.write(chunk)) client.once('drain', () => setTimeout(() => upstream.resume(), chunk.length / 4000))
+        else setTimeout(() => upstream.resume(), chunk.length / 4000)
+      })
+      const end = () => {
+        client.destroy()
+        upstream.destroy()
+      }
+      client.on('error', end).on('close', end)
+      upstream.on('error', end).on('close', end)
+    })
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+    const image = `127.0.0.1:${(proxy.address() as net.AddressInfo).port}/${repo}:${tag}`
+    const p = uniqueProject('pullint')
+    projects.push(p)
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-pullint-'))
+    fs.writeFileSync(path.join(dir, 'dezc.yaml'), `profiles:\n  local:\n    pgadmin: {image: "${image}"}\n`)
+    try {
+      let sent = false
+      const r = await runCli(['env', 'up', '--project', p, '--pg-port', String(await freePort()), '--pgadmin-port', String(await freePort())], {
+        cwd: dir,
+        timeoutMs: 120_000,
+        onSpawn: (child) =>
+          child.stderr!.on('data', (d: Buffer) => {
+            if (!sent && d.toString().includes(`Pulling ${image}`)) {
+              sent = true
+              setTimeout(() => child.kill('SIGINT'), 1000)
+            }
+          }),
+      })
+      expect(sent, r.stderr).toBe(true)
+      expect(r.code, r.stdout + r.stderr).toBe(130)
+      expect(r.stderr).toMatch(/\[INTERRUPTED\]/)
+      expect(await docker.listContainers({all: true, filters: {label: [`dev.dezc.project=${p}`]}})).toEqual([])
+      expect(await docker.listNetworks({filters: {name: [`${p}-pg-network`]}})).toEqual([])
+      expect((await docker.listVolumes({filters: {label: [`dev.dezc.project=${p}`]}})).Volumes ?? []).toEqual([])
+      expect(await docker.getImage(image).inspect().catch(() => undefined)).toBeUndefined()
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve))
+    }
+  })
 })
+
