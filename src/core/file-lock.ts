@@ -64,6 +64,9 @@ export async function acquireFileLock(file: string, options: FileLockOptions = {
       const grave = `${lock}.stale-${process.pid}`
       try {
         await fs.rename(lock, grave)
+        // If another process took the stale lock over in between, what we moved is its fresh lock: put it back.
+        const moved = await fs.readFile(grave, 'utf8').catch(() => '')
+        if (holder && moved !== JSON.stringify(holder)) await fs.link(grave, lock).catch(() => {})
         await fs.rm(grave, {force: true})
       } catch {
         // another process took it over first
