@@ -226,11 +226,11 @@ describe('dezc ingest: the database dying mid-load', () => {
           const poll = setInterval(async () => {
             if (crashed) return
             const p = await watcher.query(`SELECT tuples_processed FROM pg_stat_progress_copy`).catch(() => ({rows: []}))
-            if (p.rows.length > 0 && Number(p.rows[0].tuples_processed) > 0) {
-              crashed = true
-              clearInterval(poll)
-              await own.crash()
-            }
+            // Polls overlap (each awaits a query): only the first one that sees the COPY crashes the server.
+            if (crashed || !(p.rows.length > 0 && Number(p.rows[0].tuples_processed) > 0)) return
+            crashed = true
+            clearInterval(poll)
+            await own.crash()
           }, 50)
         },
       })
