@@ -13,7 +13,6 @@
 import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
-import path from 'node:path'
 import {Readable} from 'node:stream'
 import {DezcError, ExitCode, InterruptedError, errorMessage} from './errors.js'
 import {withFileLock, type LockHolder} from './file-lock.js'
@@ -81,7 +80,6 @@ export async function fileDigest(file: string, algorithm: Checksum['algorithm'])
 }
 
 export async function download(options: DownloadOptions): Promise<DownloadResult> {
-  await fsp.mkdir(path.dirname(options.dest), {recursive: true})
   return withFileLock(options.dest, () => downloadLocked(options), {signal: options.signal, onWait: options.onWait})
 }
 

@@ -8,7 +8,7 @@ import type {LoadedConfig} from '../config/load.js'
 import {cacheDir, dataDir} from '../config/paths.js'
 import {describeEndpoint} from '../docker/endpoint.js'
 import type {StackEngine} from '../env/engine.js'
-import {isLoopback, type Stack} from '../env/profiles.js'
+import {envUpCommand, isLoopback, type Stack} from '../env/profiles.js'
 import {LABEL} from '../env/spec.js'
 import {fail, failFromError, ok, skip, warn, type Check, type CheckOutcome} from './check.js'
 
@@ -175,7 +175,7 @@ export const envChecks: Array<Check<DoctorContext>> = [
       const pg = stack.postgres
       const {findServiceContainer} = await import('../env/engine.js')
       const info = await findServiceContainer(engine.client, stack, 'postgres')
-      const up = `dezc env up${stack.profile === 'local' ? '' : ` --host ${stack.profile}`}${stack.project ? ` --project ${stack.project}` : ''}`
+      const up = envUpCommand(stack)
       if (!info) return warn(`Container ${pg.container} does not exist.`, `Start the stack: ${up}`)
       if (!info.State?.Running) return warn(`Container ${pg.container} is ${info.State?.Status ?? 'not running'}.`, `Start it: ${up}`)
       if (pg.password === undefined) return warn('No password is stored for this profile yet.', `${up} generates one; then: dezc env credentials`)

@@ -9,7 +9,7 @@
  * variables, which `--out` writes into a 0600 `.env` beside it (Compose reads it by itself).
  */
 import {stringify} from 'yaml'
-import type {Stack} from './profiles.js'
+import {envUpCommand, type Stack} from './profiles.js'
 import {containerSpecs, LABEL, PGADMIN_SERVERS_JSON_PATH, pgadminServersJson, type ContainerSpec} from './spec.js'
 
 /** Older Compose implementations cannot parse the file; `doctor` checks the installed one against this. */
@@ -93,7 +93,7 @@ export function composeFiles(stack: Stack): ComposeFiles {
   }
   const command = `docker-compose -p ${projectName} up -d`
   const header = [
-    `# Equivalent of \`dezc env up${stack.profile === 'local' ? '' : ` --host ${stack.profile}`}${stack.project ? ` --project ${stack.project}` : ''}\` (profile "${stack.profile}").`,
+    `# Equivalent of \`${envUpCommand(stack)}\` (profile "${stack.profile}").`,
     `# Runs with docker-compose >= ${MIN_COMPOSE_V1} (Debian/Ubuntu's 1.29 included) and any Docker Compose v2:`,
     `#   ${command}      (or: docker compose -p ${projectName} up -d)`,
     `# Passwords come from the environment or from a .env file beside this one; pgAdmin reads ./servers.json.`,

@@ -7,7 +7,7 @@
 import type {LoadedConfig} from '../config/load.js'
 import type {DezcError} from '../core/errors.js'
 import {hostPort} from './probe.js'
-import {passwordOrigin, postgresUrl, type Stack} from './profiles.js'
+import {envUpCommand, passwordOrigin, postgresUrl, type Stack} from './profiles.js'
 import {LABEL} from './spec.js'
 
 export interface StackCredentials {
@@ -24,22 +24,21 @@ function envOf(info: {Config?: {Env?: string[]}} | undefined, key: string): stri
 }
 
 export async function stackCredentials(config: LoadedConfig, stack: Stack): Promise<StackCredentials> {
-  const [{connectStack, stackEndpoint}, {servicesHost}, {publishedPort}] = await Promise.all([import('./engine.js'), import('../docker/endpoint.js'), import('./status.js')])
+  const [{connectStack, findServiceContainer, stackEndpoint}, {servicesHost}, {publishedPort}] = await Promise.all([import('./engine.js'), import('../docker/endpoint.js'), import('./status.js')])
   let host = servicesHost(stackEndpoint(stack), stack.servicesHostOverride)
   let pg: {port: number; database: string; user: string} = {port: stack.postgres.port, database: stack.postgres.db, user: stack.postgres.user}
   let pa: {port: number; email: string} | null = stack.pgadmin.enabled ? {port: stack.pgadmin.port, email: stack.pgadmin.email} : null
   let source: StackCredentials['source'] = 'profile'
   let note: string | undefined
-  const up = `dezc env up${stack.profile === 'local' ? '' : ` --host ${stack.profile}`}${stack.project ? ` --project ${stack.project}` : ''}`
   try {
     const engine = await connectStack(stack, {pingTimeoutMs: 5000})
     try {
       host = engine.host
-      const labels = {[LABEL.managed]: 'true', [LABEL.project]: stack.projectLabel}
-      const running = (await engine.client.listContainers(labels)).filter((c) => c.state === 'running')
-      const find = async (service: string) => {
-        const c = running.find((r) => r.labels[LABEL.service] === service)
-        return c ? engine.client.inspectContainer(c.name) : undefined
+      // Only a running container this stack's `env up` made counts (not one that merely has its name).
+      const find = async (service: 'postgres' | 'pgadmin') => {
+        const info = await findServiceContainer(engine.client, stack, service)
+        const labels = info?.Config?.Labels ?? {}
+        return info?.State?.Running && labels[LABEL.managed] === 'true' && labels[LABEL.project] === stack.projectLabel ? info : undefined
       }
       const [pgInfo, paInfo] = await Promise.all([find('postgres'), find('pgadmin')])
       if (pgInfo) {
@@ -47,7 +46,7 @@ export async function stackCredentials(config: LoadedConfig, stack: Stack): Prom
         pg = {port: publishedPort(pgInfo, 5432) ?? pg.port, database: envOf(pgInfo, 'POSTGRES_DB') ?? pg.database, user: envOf(pgInfo, 'POSTGRES_USER') ?? pg.user}
         pa = paInfo ? {port: publishedPort(paInfo, 80) ?? stack.pgadmin.port, email: envOf(paInfo, 'PGADMIN_DEFAULT_EMAIL') ?? stack.pgadmin.email} : null
       } else {
-        note = `The stack is not running; these are the settings \`${up}\` will use.`
+        note = `The stack is not running; these are the settings \`${envUpCommand(stack)}\` will use.`
       }
     } finally {
       engine.client.close()

@@ -6,7 +6,7 @@
  */
 import {DezcError, ExitCode} from '../core/errors.js'
 import {connectStack} from './engine.js'
-import {postgresUrl, type Stack} from './profiles.js'
+import {envUpCommand, postgresUrl, type Stack} from './profiles.js'
 import {LABEL} from './spec.js'
 
 export interface StackDatabase {
@@ -19,10 +19,6 @@ export interface StackDatabase {
 
 /** Where a stack's Postgres is, as seen from this machine. Resolved by the caller's engine (tests inject one). */
 export type LocateStackDatabase = (stack: Stack) => Promise<{host: string; port: number; container: string}>
-
-export function envUpCommand(stack: Stack): string {
-  return `dezc env up${stack.profile === 'local' ? '' : ` --host ${stack.profile}`}${stack.project ? ` --project ${stack.project}` : ''}`
-}
 
 export function requireStoredPassword(stack: Stack): string {
   if (stack.postgres.password !== undefined) return stack.postgres.password

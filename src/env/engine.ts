@@ -3,6 +3,7 @@ import type {DockerClient, EngineInfo} from '../docker/client.js'
 import {resolveEndpoint, servicesHost, type DockerEndpoint} from '../docker/endpoint.js'
 import {DezcError, ExitCode} from '../core/errors.js'
 import type {Stack} from './profiles.js'
+import {LABEL} from './spec.js'
 
 export interface StackEngine {
   client: DockerClient
@@ -45,7 +46,6 @@ export async function connectStack(stack: Stack, options: {pingTimeoutMs?: numbe
  * be someone else's: callers check the labels). Undefined when neither exists.
  */
 export async function findServiceContainer(client: DockerClient, stack: Stack, service: 'postgres' | 'pgadmin'): Promise<import('dockerode').ContainerInspectInfo | undefined> {
-  const {LABEL} = await import('./spec.js')
   const ours = await client.listContainers({[LABEL.managed]: 'true', [LABEL.project]: stack.projectLabel, [LABEL.service]: service})
   const pick = ours.find((c) => c.state === 'running') ?? ours[0]
   return client.inspectContainer(pick?.name ?? (service === 'postgres' ? stack.postgres.container : stack.pgadmin.container))

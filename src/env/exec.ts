@@ -2,7 +2,7 @@
 import {DezcError, ExitCode} from '../core/errors.js'
 import {connectStack, containerName, findServiceContainer, type StackEngine} from './engine.js'
 import {serviceContainer} from './logs.js'
-import type {Stack} from './profiles.js'
+import {envUpCommand, type Stack} from './profiles.js'
 import type {ServiceName} from './spec.js'
 
 async function withRunningService<T>(stack: Stack, service: ServiceName, fn: (client: StackEngine['client'], container: string) => Promise<T>): Promise<T> {
@@ -12,7 +12,7 @@ async function withRunningService<T>(stack: Stack, service: ServiceName, fn: (cl
     const info = await findServiceContainer(engine.client, stack, service)
     const container = info ? containerName(info, named) : named
     if (!info?.State?.Running) {
-      throw new DezcError({code: 'SERVICE_MISSING', message: `${service} (${container}) is not running.`, suggestion: `Start the stack with: dezc env up${stack.project ? ` --project ${stack.project}` : ''}`, exit: ExitCode.UNHEALTHY})
+      throw new DezcError({code: 'SERVICE_MISSING', message: `${service} (${container}) is not running.`, suggestion: `Start the stack with: ${envUpCommand(stack)}`, exit: ExitCode.UNHEALTHY})
     }
     return await fn(engine.client, container)
   } finally {

@@ -2,7 +2,7 @@
 import {Writable} from 'node:stream'
 import {DezcError, ExitCode} from '../core/errors.js'
 import {connectStack, containerName, findServiceContainer} from './engine.js'
-import type {Stack} from './profiles.js'
+import {envUpCommand, type Stack} from './profiles.js'
 import type {ServiceName} from './spec.js'
 
 export const SERVICES: ServiceName[] = ['postgres', 'pgadmin']
@@ -12,24 +12,6 @@ export function serviceContainer(stack: Stack, service: ServiceName): string {
     throw new DezcError({code: 'SERVICE_DISABLED', message: 'pgAdmin is disabled in this profile.', suggestion: 'Use the postgres service, or enable pgadmin in the profile.', exit: ExitCode.USAGE})
   }
   return service === 'postgres' ? stack.postgres.container : stack.pgadmin.container
-}
-
-/** A Writable that prefixes each complete line and writes it to `out`. */
-export function linePrefixer(prefix: string, out: NodeJS.WritableStream): Writable {
-  let partial = ''
-  return new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      const text = partial + chunk.toString('utf8')
-      const lines = text.split('\n')
-      partial = lines.pop() ?? ''
-      for (const line of lines) out.write(`${prefix}${line}\n`)
-      cb()
-    },
-    final(cb) {
-      if (partial) out.write(`${prefix}${partial}\n`)
-      cb()
-    },
-  })
 }
 
 /** A complete log line of a service (for --json). */
@@ -56,6 +38,11 @@ function lineSink(onLine: (line: string) => void): Writable {
   })
 }
 
+/** A Writable that prefixes each complete line and writes it to `out` (docker compose's log form). */
+export function linePrefixer(prefix: string, out: NodeJS.WritableStream): Writable {
+  return lineSink((line) => out.write(`${prefix}${line}\n`))
+}
+
 /**
  * Stream the services' logs: prefixed like docker compose on stdout, or, with `onLine`, one
  * structured line at a time (the --json form).
@@ -70,7 +57,7 @@ export async function envLogs(stack: Stack, options: {service?: ServiceName; fol
         const named = serviceContainer(stack, service)
         const info = await findServiceContainer(engine.client, stack, service)
         if (!info) {
-          throw new DezcError({code: 'SERVICE_MISSING', message: `${service} (${named}) is not running or does not exist.`, suggestion: `Start the stack with: dezc env up${stack.project ? ` --project ${stack.project}` : ''}`, exit: ExitCode.UNHEALTHY})
+          throw new DezcError({code: 'SERVICE_MISSING', message: `${service} (${named}) is not running or does not exist.`, suggestion: `Start the stack with: ${envUpCommand(stack)}`, exit: ExitCode.UNHEALTHY})
         }
         const container = containerName(info, named)
         const prefix = `${service.padEnd(width)} | `

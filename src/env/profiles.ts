@@ -231,6 +231,11 @@ function checkPort(port: number, flag: string): void {
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw usageError('INVALID_FLAG', `${flag} must be a TCP port between 1 and 65535 (got ${port}).`, `For example ${flag} 15432.`)
 }
 
+/** The command that starts (or repairs) this stack: the one to suggest when it is not running. */
+export function envUpCommand(stack: Stack): string {
+  return `dezc env up${stack.profile === 'local' ? '' : ` --host ${stack.profile}`}${stack.project ? ` --project ${stack.project}` : ''}`
+}
+
 /** postgresql:// URL for a stack, as seen from `host` (the services host or the in-network alias). */
 export function postgresUrl(stack: Stack, host: string, port = stack.postgres.port): string {
   const pg = stack.postgres

@@ -14,7 +14,7 @@ import {DezcError, ExitCode, usageError, type ExitCodeValue} from '../core/error
 import type {Ui} from '../core/ui.js'
 import type {DockerClient} from '../docker/client.js'
 import {connectStack} from '../env/engine.js'
-import {postgresUrl, redactUrl, type Stack} from '../env/profiles.js'
+import {envUpCommand, postgresUrl, redactUrl, type Stack} from '../env/profiles.js'
 import {baseLabels, LABEL} from '../env/spec.js'
 import type {IngestSummary} from './service.js'
 
@@ -112,7 +112,7 @@ export async function ingestInNetwork(o: InNetworkOptions): Promise<InNetworkSum
       })
     }
     if (!(await client.networkExists(stack.network))) {
-      throw new DezcError({code: 'ENV_NOT_RUNNING', message: `The env stack's network ${stack.network} does not exist on the engine.`, suggestion: `Start the stack first: dezc env up${stack.project ? ` --project ${stack.project}` : ''}.`, exit: ExitCode.PREREQUISITE})
+      throw new DezcError({code: 'ENV_NOT_RUNNING', message: `The env stack's network ${stack.network} does not exist on the engine.`, suggestion: `Start the stack first: ${envUpCommand(stack)}.`, exit: ExitCode.PREREQUISITE})
     }
     const labels: Record<string, string> = {...baseLabels(stack), [LABEL.service]: 'ingest'}
     const {image, built} = await ensureImage(client, {root, base: o.imageBase, ui: o.ui, signal: o.signal, labels})

@@ -15,3 +15,10 @@ export function makeTempDir(prefix: string): string {
   created.push(d)
   return d
 }
+
+/** A temp folder holding a dezc.yaml with `yaml`: run the CLI with it as cwd. */
+export function configDir(yaml: string, prefix = 'dezc-cfg-'): string {
+  const d = makeTempDir(prefix)
+  fs.writeFileSync(path.join(d, 'dezc.yaml'), yaml)
+  return d
+}

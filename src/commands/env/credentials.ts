@@ -12,10 +12,10 @@ Passwords are printed for people only; with --json they are left out (the output
   async run(): Promise<Record<string, unknown>> {
     const config = await this.loadDezcConfig()
     const stack = stackFromFlags(config, this.flags)
-    const [{stackCredentials}, {redactUrl}, {hostPort}] = await Promise.all([import('../../env/credentials.js'), import('../../env/profiles.js'), import('../../env/probe.js')])
+    const [{stackCredentials}, {envUpCommand, redactUrl}, {hostPort}] = await Promise.all([import('../../env/credentials.js'), import('../../env/profiles.js'), import('../../env/probe.js')])
     const c = await stackCredentials(config, stack)
     const pg = c.postgres
-    const missing = (p?: string) => p ?? `(not generated yet: run dezc env up${stack.profile === 'local' ? '' : ` --host ${stack.profile}`}${stack.project ? ` --project ${stack.project}` : ''})`
+    const missing = (p?: string) => p ?? `(not generated yet: run ${envUpCommand(stack)})`
     if (c.note) this.log(c.note)
     this.log(`Postgres  ${hostPort(pg.host, pg.port)}  database ${pg.database}  user ${pg.user}  password ${missing(pg.password)}`)
     // The one place a password is shown on purpose (a person asked for it): around the masking of this.log.

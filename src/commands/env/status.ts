@@ -12,14 +12,14 @@ export default class EnvStatus extends DezcCommand<typeof EnvStatus> {
 
   async run(): Promise<EnvStatusResult> {
     const stack = stackFromFlags(await this.loadDezcConfig(), this.flags)
-    const {envStatus, formatUptime} = await import('../../env/status.js')
+    const [{envStatus, formatUptime}, {envUpCommand}] = await Promise.all([import('../../env/status.js'), import('../../env/profiles.js')])
     const result = await envStatus(stack)
     const rows = [['SERVICE', 'STATE', 'HEALTH', 'ADDRESS', 'IMAGE', 'UPTIME', 'LAST PROBE']]
     for (const s of result.services) rows.push([s.service, s.state, s.health, s.address, s.image ?? '-', formatUptime(s.uptimeSeconds), s.lastProbe ?? '-'])
     const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
     for (const r of rows) this.log(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  '))
     if (!result.ok) {
-      this.logToStderr(`Not all services are healthy. Start or repair them with: dezc env up${stack.project ? ` --project ${stack.project}` : ''}`)
+      this.logToStderr(`Not all services are healthy. Start or repair them with: ${envUpCommand(stack)}`)
       process.exitCode = ExitCode.UNHEALTHY
     }
     return result

@@ -6,25 +6,17 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import pg from 'pg'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {runCli} from '../../helpers/cli.js'
 import {docker, freePort, removeProject, uniqueProject} from '../../helpers/docker.js'
+import {queryStack} from '../../helpers/postgres.js'
 
 const project = uniqueProject('life')
 let pgPort: number
 let paPort: number
 let args: string[]
 
-async function query(sql: string, port = pgPort): Promise<any[]> {
-  const client = new pg.Client({host: '127.0.0.1', port, user: 'root', password: 'root', database: 'nytaxi'})
-  await client.connect()
-  try {
-    return (await client.query(sql)).rows
-  } finally {
-    await client.end()
-  }
-}
+const query = (sql: string, port = pgPort): Promise<any[]> => queryStack(port, sql)
 
 beforeAll(async () => {
   pgPort = await freePort()

@@ -6,12 +6,13 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import pg from 'pg'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {runCli} from '../../helpers/cli.js'
 import {docker, freePort, removeProject, uniqueProject} from '../../helpers/docker.js'
 import {startFileServer, type FileServer} from '../../helpers/file-server.js'
+import {queryStack} from '../../helpers/postgres.js'
 import {zonesCsv, writeTripParquet} from '../../helpers/tlc-fixtures.js'
+import {configDir} from '../../helpers/tmp.js'
 
 let srv: FileServer
 let dir: string
@@ -35,8 +36,7 @@ for (const major of [13, 18]) {
     it('env up, ingest into the stack, down and up again keeps the rows (data on the volume, not in the container)', async () => {
       const p = uniqueProject(`pg${major}`)
       projects.push(p)
-      const cfg = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-major-cfg-'))
-      fs.writeFileSync(path.join(cfg, 'dezc.yaml'), `profiles:\n  local:\n    postgres: {image: "postgres:${major}"}\n`)
+      const cfg = configDir(`profiles:\n  local:\n    postgres: {image: "postgres:${major}"}\n`)
       const port = await freePort()
       const stack = ['--project', p, '--pg-port', String(port), '--no-pgadmin']
       const up = await runCli(['env', 'up', ...stack, '--json'], {cwd: cfg})
@@ -49,15 +49,7 @@ for (const major of [13, 18]) {
         const r = await runCli(['ingest', ...ds, '--project', p, '--base-url', base, '--json'], {cwd: cfg, timeoutMs: 120_000})
         expect(r.code, r.stdout + r.stderr).toBe(0)
       }
-      const query = async (sql: string) => {
-        const c = new pg.Client({host: '127.0.0.1', port, user: 'root', password: 'root', database: 'nytaxi'})
-        await c.connect()
-        try {
-          return (await c.query(sql)).rows
-        } finally {
-          await c.end()
-        }
-      }
+      const query = (sql: string) => queryStack(port, sql)
       const [{v, dataDir}] = await query("select current_setting('server_version_num')::int / 10000 as v, current_setting('data_directory') as \"dataDir\"")
       expect(v).toBe(major)
       expect(dataDir).toBe(major >= 18 ? '/var/lib/postgresql/18/docker' : '/var/lib/postgresql/data')
@@ -74,10 +66,8 @@ describe('a data volume made by another major', () => {
   it('is refused before anything starts, naming both versions', async () => {
     const p = uniqueProject('pgmix')
     projects.push(p)
-    const cfg13 = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-major-13-'))
-    fs.writeFileSync(path.join(cfg13, 'dezc.yaml'), 'profiles:\n  local:\n    postgres: {image: "postgres:13"}\n')
-    const cfg18 = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-major-18-'))
-    fs.writeFileSync(path.join(cfg18, 'dezc.yaml'), 'profiles:\n  local:\n    postgres: {image: "postgres:18"}\n')
+    const cfg13 = configDir('profiles:\n  local:\n    postgres: {image: "postgres:13"}\n')
+    const cfg18 = configDir('profiles:\n  local:\n    postgres: {image: "postgres:18"}\n')
     const stack = ['--project', p, '--pg-port', String(await freePort()), '--no-pgadmin', '--json']
     expect((await runCli(['env', 'up', ...stack], {cwd: cfg13})).code).toBe(0)
     const r = await runCli(['env', 'up', ...stack], {cwd: cfg18})

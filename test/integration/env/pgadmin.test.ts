@@ -12,21 +12,27 @@ import {runCli} from '../../helpers/cli.js'
 import {docker, freePort, removeProject, uniqueProject} from '../../helpers/docker.js'
 import {PgAdminSession} from '../../helpers/pgadmin.js'
 import {ROOT} from '../../helpers/cli.js'
+import {configDir} from '../../helpers/tmp.js'
 
 const projects: string[] = []
 afterAll(async () => {
   for (const p of projects) await removeProject(p)
 })
 
+/** A stack with the real pgAdmin; returns its project, pgAdmin port and `env up`'s result. */
+async function upWithRealPgAdmin(prefix: string, json: boolean) {
+  const p = uniqueProject(prefix)
+  projects.push(p)
+  const cfg = configDir('profiles:\n  local:\n    pgadmin: {image: "dpage/pgadmin4:9"}\n', `dezc-${prefix}-`)
+  const paPort = await freePort()
+  const up = await runCli(['env', 'up', '--project', p, '--pg-port', String(await freePort()), '--pgadmin-port', String(paPort), ...(json ? ['--json'] : [])], {cwd: cfg, timeoutMs: 240_000})
+  expect(up.code, up.stdout + up.stderr).toBe(0)
+  return {p, paPort, up}
+}
+
 describe('real pgAdmin 4 on the env stack', () => {
   it('env up; log in over HTTP (CSRF + session cookie); the registered server is there and pgAdmin connects to it', async () => {
-    const p = uniqueProject('pga')
-    projects.push(p)
-    const cfg = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-pga-'))
-    fs.writeFileSync(path.join(cfg, 'dezc.yaml'), 'profiles:\n  local:\n    pgadmin: {image: "dpage/pgadmin4:9"}\n')
-    const paPort = await freePort()
-    const up = await runCli(['env', 'up', '--project', p, '--pg-port', String(await freePort()), '--pgadmin-port', String(paPort), '--json'], {cwd: cfg, timeoutMs: 240_000})
-    expect(up.code, up.stdout + up.stderr).toBe(0)
+    const {p, paPort, up} = await upWithRealPgAdmin('pga', true)
     const out = up.json()
     expect(out.pgadmin).toMatchObject({url: `http://127.0.0.1:${paPort}`, email: 'admin@admin.com', serverRegisteredAs: 'pgdatabase:5432'})
     expect((await docker.getContainer(`${p}-pgadmin-dev`).inspect()).Config.User).toBe('5050')
@@ -60,13 +66,7 @@ describe('real pgAdmin 4 on the env stack', () => {
   })
 
   it('in headless Chromium: log in, open the server from the tree, give the password, and see the database (screenshot saved)', async () => {
-    const p = uniqueProject('pgaui')
-    projects.push(p)
-    const cfg = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-pgaui-'))
-    fs.writeFileSync(path.join(cfg, 'dezc.yaml'), 'profiles:\n  local:\n    pgadmin: {image: "dpage/pgadmin4:9"}\n')
-    const paPort = await freePort()
-    const up = await runCli(['env', 'up', '--project', p, '--pg-port', String(await freePort()), '--pgadmin-port', String(paPort)], {cwd: cfg, timeoutMs: 240_000})
-    expect(up.code, up.stdout + up.stderr).toBe(0)
+    const {p, paPort} = await upWithRealPgAdmin('pgaui', false)
     const {chromium} = await import('playwright-core')
     const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-chromium-'))
     // The flags the closed network needs (no background connections), a fresh profile.

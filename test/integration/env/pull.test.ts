@@ -4,13 +4,11 @@
  * Docker Hub would be. Each test pushes its own uniquely tagged image there and removes it locally,
  * so the pull is never served from the engine's own cache.
  */
-import fs from 'node:fs'
 import net from 'node:net'
-import os from 'node:os'
-import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {runCli} from '../../helpers/cli.js'
 import {docker, freePort, removeProject, uniqueProject} from '../../helpers/docker.js'
+import {configDir} from '../../helpers/tmp.js'
 
 const REGISTRY = process.env.DEZC_TEST_REGISTRY ?? '127.0.0.1:5055'
 const projects: string[] = []
@@ -26,11 +24,7 @@ async function pushOnly(source: string, name: string): Promise<void> {
   pushed.push(name)
 }
 
-function configDir(image: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-pull-'))
-  fs.writeFileSync(path.join(dir, 'dezc.yaml'), `profiles:\n  local:\n    postgres: {image: ${image}}\n`)
-  return dir
-}
+const postgresImage = (image: string) => configDir(`profiles:\n  local:\n    postgres: {image: ${image}}\n`, 'dezc-pull-')
 
 beforeAll(async () => {
   const info = (await docker.info()) as {RegistryConfig?: {Mirrors?: string[]}}
@@ -53,12 +47,12 @@ describe('env up pulls what the engine lacks, through a real registry', () => {
     expect(await docker.getImage(image).inspect().catch(() => undefined)).toBeUndefined()
     const p = uniqueProject('pull')
     projects.push(p)
-    const r = await runCli(['env', 'up', '--project', p, '--pg-port', String(await freePort()), '--no-pgadmin'], {cwd: configDir(image)})
+    const r = await runCli(['env', 'up', '--project', p, '--pg-port', String(await freePort()), '--no-pgadmin'], {cwd: postgresImage(image)})
     expect(r.code, r.stdout + r.stderr).toBe(0)
     expect(r.stderr).toContain(`Pulling ${image}`)
     expect((await docker.getImage(image).inspect()).RepoTags).toContain(image)
     // (pgAdmin was left out of this stack, so status reports it missing: only Postgres is checked.)
-    const status = await runCli(['env', 'status', '--project', p, '--json'], {cwd: configDir(image)})
+    const status = await runCli(['env', 'status', '--project', p, '--json'], {cwd: postgresImage(image)})
     expect(status.json().services[0]).toMatchObject({service: 'postgres', image, ok: true})
   })
 
@@ -66,7 +60,7 @@ describe('env up pulls what the engine lacks, through a real registry', () => {
     const image = `dezc-pulltest/postgres:13-absent${Math.random().toString(36).slice(2, 6)}`
     const p = uniqueProject('nopull')
     projects.push(p)
-    const r = await runCli(['env', 'up', '--project', p, '--pg-port', String(await freePort()), '--no-pgadmin', '--json'], {cwd: configDir(image)})
+    const r = await runCli(['env', 'up', '--project', p, '--pg-port', String(await freePort()), '--no-pgadmin', '--json'], {cwd: postgresImage(image)})
     expect(r.code, r.stdout + r.stderr).not.toBe(0)
     const e = r.json().error
     expect(e.message).toContain(image)
@@ -80,7 +74,7 @@ describe('env up pulls what the engine lacks, through a real registry', () => {
     const image = `127.0.0.1:${closed}/postgres:13`
     const p = uniqueProject('regdown')
     projects.push(p)
-    const r = await runCli(['env', 'up', '--project', p, '--pg-port', String(await freePort()), '--no-pgadmin', '--json'], {cwd: configDir(image)})
+    const r = await runCli(['env', 'up', '--project', p, '--pg-port', String(await freePort()), '--no-pgadmin', '--json'], {cwd: postgresImage(image)})
     expect(r.code, r.stdout + r.stderr).not.toBe(0)
     const e = r.json().error
     expect(e.message).toContain(`127.0.0.1:${closed}`)
@@ -120,8 +114,7 @@ describe('env up pulls what the engine lacks, through a real registry', () => {
     const image = `127.0.0.1:${(proxy.address() as net.AddressInfo).port}/${repo}:${tag}`
     const p = uniqueProject('pullint')
     projects.push(p)
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-pullint-'))
-    fs.writeFileSync(path.join(dir, 'dezc.yaml'), `profiles:\n  local:\n    pgadmin: {image: "${image}"}\n`)
+    const dir = configDir(`profiles:\n  local:\n    pgadmin: {image: "${image}"}\n`, 'dezc-pullint-')
     try {
       let sent = false
       const r = await runCli(['env', 'up', '--project', p, '--pg-port', String(await freePort()), '--pgadmin-port', String(await freePort())], {
