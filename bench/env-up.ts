@@ -83,7 +83,7 @@ async function composeHealthy(t0: number): Promise<number> {
 async function main(): Promise<void> {
   const ports = {pg: await freePort(), pa: await freePort()}
   const cports = {pg: await freePort(), pa: await freePort()}
-  const dezcArgs = ['--project', project, '--pg-port', String(ports.pg), '--pgadmin-port', String(ports.pa)]
+  const dezcArgs = ['--stack', project, '--pg-port', String(ports.pg), '--pgadmin-port', String(ports.pa)]
   const results: Record<string, {dezc: number[]; compose: number[]; composeHealthy: number[]}> = {cold: {dezc: [], compose: [], composeHealthy: []}, warm: {dezc: [], compose: [], composeHealthy: []}, noop: {dezc: [], compose: [], composeHealthy: []}}
   try {
     for (let i = 0; i < runs; i++) {
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
       process.stderr.write(`run ${i + 1}/${runs} done\n`)
     }
   } finally {
-    spawnSync(process.execPath, [path.join(root, 'bin/run.js'), 'env', 'down', '--project', project, '--volumes', '--yes'], {stdio: 'ignore'})
+    spawnSync(process.execPath, [path.join(root, 'bin/run.js'), 'env', 'down', '--stack', project, '--volumes', '--yes'], {stdio: 'ignore'})
     try {
       compose(['down', '-v'], cports)
     } catch {}

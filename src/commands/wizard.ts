@@ -14,6 +14,7 @@ export default class Wizard extends DezcCommand<typeof Wizard> {
     'pg-port': stackOverrideFlags['pg-port'],
     'pgadmin-port': stackOverrideFlags['pgadmin-port'],
     'no-pgadmin': stackOverrideFlags['no-pgadmin'],
+    project: Flags.string({description: 'Google Cloud project ID for the GCP and terraform steps (default: the one `dezc gcp` finds, else asked).', helpGroup: 'GCP'}),
     // Set by bin/run.js when `dezc` runs without arguments: offer the wizard, never force it.
     offer: Flags.boolean({hidden: true}),
   }
@@ -32,7 +33,7 @@ export default class Wizard extends DezcCommand<typeof Wizard> {
     } else if (!this.ui.prompter.canPrompt) {
       throw new NonInteractiveError('The wizard asks questions', [
         'Run it in a terminal (not under CI, without --json), or run the steps directly:',
-        'dezc env up [--host NAME] [--project NAME]',
+        'dezc env up [--host NAME] [--stack NAME]',
         'dezc ingest yellow 2021-01',
         'dezc gcp bootstrap --project ID; dezc tf init && dezc tf apply; dezc spark install',
       ])
@@ -44,7 +45,8 @@ export default class Wizard extends DezcCommand<typeof Wizard> {
       config,
       ui: this.ui,
       signal: this.signal,
-      overrides: {profile: this.flags.host, project: this.flags.project, dockerHost: this.flags['docker-host'], pgPort: this.flags['pg-port'], pgadminPort: this.flags['pgadmin-port'], noPgadmin: this.flags['no-pgadmin']},
+      overrides: {profile: this.flags.host, stack: this.flags.stack, dockerHost: this.flags['docker-host'], pgPort: this.flags['pg-port'], pgadminPort: this.flags['pgadmin-port'], noPgadmin: this.flags['no-pgadmin']},
+      gcpProject: this.flags.project,
       answersFile,
       steps: WIZARD_STEPS,
       save: (keyPath, value) => setConfigValue(answersFile, keyPath, value),

@@ -9,6 +9,7 @@ import {DezcError, ExitCode, InterruptedError, toDezcError} from './errors.js'
 // Kept importable from here for commands; the mapping itself is plain logic in errors.ts.
 export {toDezcError} from './errors.js'
 import {createUi, type Ui} from './ui.js'
+import {closest} from './text.js'
 import {redactSecrets} from './urls.js'
 import type {LoadedConfig} from '../config/load.js'
 
@@ -84,6 +85,8 @@ export abstract class DezcCommand<T extends typeof Command> extends Command {
 
   public async catch(err: Error & {exitCode?: number}): Promise<unknown> {
     const error = toDezcError(err, this.abortController.signal.aborted)
+    const unknownFlags = (err as {flags?: unknown}).flags
+    if (Array.isArray(unknownFlags) && err.message.startsWith('Nonexistent flag')) error.suggestions.unshift(...this.flagHints(unknownFlags as string[]))
     // oclif reads process.exitCode (not err.oclif.exit) in JSON mode (oclif/core#1423): set it ourselves.
     process.exitCode = error.exit
     if (this.jsonEnabled()) {
@@ -95,6 +98,17 @@ export abstract class DezcCommand<T extends typeof Command> extends Command {
     rethrown.skipOclifErrorHandling = true
     rethrown.oclif = {exit: error.exit}
     throw rethrown
+  }
+
+  /** For each unknown flag, the flag the user most likely meant (`--project` on a stack command is `--stack`). */
+  private flagHints(unknown: string[]): string[] {
+    const known = Object.keys({...(this.ctor as typeof DezcCommand).baseFlags, ...this.ctor.flags, json: true})
+    return unknown.flatMap((typed) => {
+      const name = typed.replace(/^-+/, '').split('=')[0]
+      if (name === 'project' && known.includes('stack')) return ['--project is the Google Cloud project id; this command names the stack with --stack NAME (it was --project before).']
+      const guess = closest(name, known)
+      return guess ? [`Did you mean --${guess}?`] : []
+    })
   }
 }
 

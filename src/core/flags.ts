@@ -1,10 +1,10 @@
 /** Flag factories shared by several topics, so names, help text and env vars stay identical. */
 import {Flags} from '@oclif/core'
 
-/** Which env stack: host profile and --project namespace (env, ingest, doctor). */
+/** Which env stack: host profile and --stack name (env, ingest, doctor). */
 export const stackFlags = {
   host: Flags.string({description: 'Host profile to use (built in: local, synology; more in dezc.yaml).', env: 'DEZC_HOST', helpGroup: 'STACK'}),
-  project: Flags.string({description: 'Namespace for everything dezc creates (containers, network, volumes), so stacks never collide.', env: 'DEZC_PROJECT', helpGroup: 'STACK'}),
+  stack: Flags.string({description: 'Name of the stack: a namespace for everything dezc creates (containers, network, volumes), so stacks never collide.', env: 'DEZC_STACK', helpGroup: 'STACK'}),
   'docker-host': Flags.string({description: 'Docker endpoint (unix://, tcp://, ssh://); overrides the profile and DOCKER_HOST.', helpGroup: 'STACK'}),
 }
 

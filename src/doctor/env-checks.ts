@@ -130,13 +130,13 @@ export const envChecks: Array<Check<DoctorContext>> = [
       const fixes: string[] = []
       for (const w of wanted) {
         const holder = containers.find((c) => c.state === 'running' && c.ports.some((p) => p.publicPort === w.port))
-        if (holder && holder.labels[LABEL.managed] === 'true' && holder.labels[LABEL.project] === stack.projectLabel && holder.labels[LABEL.service] === w.service) {
+        if (holder && holder.labels[LABEL.managed] === 'true' && holder.labels[LABEL.stack] === stack.label && holder.labels[LABEL.service] === w.service) {
           found.push(`${w.port} held by our ${w.service}`)
           continue
         }
         if (holder) {
           problems.push(`${w.port} (${w.service}) is held by container "${holder.name}"`)
-          fixes.push(holder.labels[LABEL.managed] === 'true' ? `dezc env down --project ${holder.labels[LABEL.project]}` : `docker stop ${holder.name}`)
+          fixes.push(holder.labels[LABEL.managed] === 'true' ? `dezc env down --stack ${holder.labels[LABEL.stack]}` : `docker stop ${holder.name}`)
           continue
         }
         const probeHost = isLoopback(stack.publish) || stack.publish === '0.0.0.0' || stack.publish === '::' ? engine.host : stack.publish

@@ -4,7 +4,7 @@ import {resolveStack, type Stack} from './profiles.js'
 
 export interface StackFlagValues {
   host?: string
-  project?: string
+  stack?: string
   'docker-host'?: string
   'pg-port'?: number
   'pgadmin-port'?: number
@@ -15,7 +15,7 @@ export interface StackFlagValues {
 export function stackFromFlags(config: LoadedConfig, f: StackFlagValues): Stack {
   return resolveStack(config, {
     profile: f.host,
-    project: f.project,
+    stack: f.stack,
     dockerHost: f['docker-host'],
     pgPort: f['pg-port'],
     pgadminPort: f['pgadmin-port'],

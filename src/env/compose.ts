@@ -35,8 +35,8 @@ const PASSWORD_VARS = new Set(['POSTGRES_PASSWORD', 'PGADMIN_DEFAULT_PASSWORD'])
 export function composeFiles(stack: Stack): ComposeFiles {
   // Compose files run on whatever engine the user has: the healthcheck form every engine accepts (no start_interval).
   const specs = containerSpecs(stack, {apiVersion: '1.41'})
-  const projectName = stack.project ?? 'dezc'
-  const up = `dezc env credentials${stack.profile === 'local' ? '' : ` --host ${stack.profile}`}${stack.project ? ` --project ${stack.project}` : ''}`
+  const projectName = stack.name ?? 'dezc'
+  const up = `dezc env credentials${stack.profile === 'local' ? '' : ` --host ${stack.profile}`}${stack.name ? ` --stack ${stack.name}` : ''}`
   const secrets: Record<string, string> = {}
   const services: Record<string, unknown> = {}
   for (const spec of specs) {
@@ -81,14 +81,14 @@ export function composeFiles(stack: Stack): ComposeFiles {
   const volumes: Record<string, unknown> = {}
   for (const spec of specs) {
     for (const m of spec.body.HostConfig.Mounts as Array<{Type: string; Source: string}>) {
-      if (m.Type === 'volume') volumes[m.Source] = {name: m.Source, labels: {[LABEL.managed]: 'true', [LABEL.project]: stack.projectLabel, [LABEL.profile]: stack.profile, [LABEL.service]: spec.service}}
+      if (m.Type === 'volume') volumes[m.Source] = {name: m.Source, labels: {[LABEL.managed]: 'true', [LABEL.stack]: stack.label, [LABEL.profile]: stack.profile, [LABEL.service]: spec.service}}
     }
   }
   const doc: Record<string, unknown> = {
     // 3.8: the newest schema docker-compose 1.29 validates against; Compose v2 reads it too.
     version: '3.8',
     services,
-    networks: {[stack.network]: {name: stack.network, labels: {[LABEL.managed]: 'true', [LABEL.project]: stack.projectLabel, [LABEL.profile]: stack.profile}}},
+    networks: {[stack.network]: {name: stack.network, labels: {[LABEL.managed]: 'true', [LABEL.stack]: stack.label, [LABEL.profile]: stack.profile}}},
     ...(Object.keys(volumes).length > 0 ? {volumes} : {}),
   }
   const command = `docker-compose -p ${projectName} up -d`

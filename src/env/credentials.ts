@@ -38,7 +38,7 @@ export async function stackCredentials(config: LoadedConfig, stack: Stack): Prom
       const find = async (service: 'postgres' | 'pgadmin') => {
         const info = await findServiceContainer(engine.client, stack, service)
         const labels = info?.Config?.Labels ?? {}
-        return info?.State?.Running && labels[LABEL.managed] === 'true' && labels[LABEL.project] === stack.projectLabel ? info : undefined
+        return info?.State?.Running && labels[LABEL.managed] === 'true' && labels[LABEL.stack] === stack.label ? info : undefined
       }
       const [pgInfo, paInfo] = await Promise.all([find('postgres'), find('pgadmin')])
       if (pgInfo) {

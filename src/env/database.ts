@@ -38,9 +38,9 @@ export function requireStoredPassword(stack: Stack): string {
 export const locateOnEngine: LocateStackDatabase = async (stack) => {
   const engine = await connectStack(stack, {pingTimeoutMs: 5000})
   try {
-    const stackName = stack.project ? `stack "${stack.project}"` : 'the default stack'
+    const stackName = stack.name ? `stack "${stack.name}"` : 'the default stack'
     const where = `${stackName}${stack.profile === 'local' ? '' : ` (profile ${stack.profile})`} on ${engine.endpoint.url}`
-    const found = await engine.client.listContainers({[LABEL.managed]: 'true', [LABEL.project]: stack.projectLabel, [LABEL.service]: 'postgres'})
+    const found = await engine.client.listContainers({[LABEL.managed]: 'true', [LABEL.stack]: stack.label, [LABEL.service]: 'postgres'})
     const running = found.find((c) => c.state === 'running')
     if (!running) {
       throw new DezcError({
@@ -48,7 +48,7 @@ export const locateOnEngine: LocateStackDatabase = async (stack) => {
         message: found.length === 0 ? `There is no Postgres of ${where}.` : `The Postgres of ${where} (${found[0].name}) is ${found[0].state}, not running.`,
         suggestion: [`Start it: ${envUpCommand(stack)}`, 'Or give the target explicitly: --db-url postgresql://USER:PASSWORD@HOST:PORT/DB (or ingest.dbUrl in dezc.yaml).'],
         exit: ExitCode.UNHEALTHY,
-        details: {stack: stack.project ?? null, profile: stack.profile, engine: engine.endpoint.url},
+        details: {stack: stack.name ?? null, profile: stack.profile, engine: engine.endpoint.url},
       })
     }
     const {publishedPort} = await import('./status.js')

@@ -7,7 +7,7 @@ import {LABEL} from './spec.js'
 
 export interface EnvDownResult {
   profile: string
-  project: string | null
+  stack: string | null
   containersRemoved: string[]
   networkRemoved: string | null
   volumesRemoved: string[]
@@ -21,15 +21,15 @@ export async function stackVolumes(engine: StackEngine, stack: Stack): Promise<s
   const found: string[] = []
   for (const name of names) {
     const v = await engine.client.inspectVolume(name)
-    // Only volumes dezc created for this project: never someone else's volume that shares a name.
-    if (v && v.labels[LABEL.managed] === 'true' && v.labels[LABEL.project] === stack.projectLabel) found.push(name)
+    // Only volumes dezc created for this stack: never someone else's volume that shares a name.
+    if (v && v.labels[LABEL.managed] === 'true' && v.labels[LABEL.stack] === stack.label) found.push(name)
   }
   return found
 }
 
 export async function envDown(stack: Stack, options: {volumes: boolean; confirmVolumes: (names: string[]) => Promise<boolean>}, ui: Ui): Promise<EnvDownResult> {
   const engine = await connectStack(stack)
-  const result: EnvDownResult = {profile: stack.profile, project: stack.project ?? null, containersRemoved: [], networkRemoved: null, volumesRemoved: [], dataKept: []}
+  const result: EnvDownResult = {profile: stack.profile, stack: stack.name ?? null, containersRemoved: [], networkRemoved: null, volumesRemoved: [], dataKept: []}
   try {
     const volumes = await stackVolumes(engine, stack)
     // Ask before touching anything, so a "no" leaves the stack exactly as it was.
@@ -38,7 +38,7 @@ export async function envDown(stack: Stack, options: {volumes: boolean; confirmV
       {
         title: 'Stop and remove containers',
         task: async (_c, task) => {
-          const containers = await engine.client.listContainers({[LABEL.project]: stack.projectLabel, [LABEL.managed]: 'true'})
+          const containers = await engine.client.listContainers({[LABEL.stack]: stack.label, [LABEL.managed]: 'true'})
           await Promise.all(
             containers.map(async (c) => {
               await engine.client.stopContainer(c.name, 10)

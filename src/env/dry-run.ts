@@ -18,7 +18,7 @@ export interface PlannedStep {
 export interface DryRunResult {
   dryRun: true
   profile: string
-  project: string | null
+  stack: string | null
   engine: string | null
   steps: PlannedStep[]
   commands: string[]
@@ -100,7 +100,7 @@ export async function planUp(stack: Stack, ui: Ui): Promise<DryRunResult> {
       steps.push({action: 'remove', kind: 'container', name: orphan.name})
       commands.push(`docker rm -f ${orphan.name}`)
     }
-    return {dryRun: true, profile: stack.profile, project: stack.project ?? null, engine: engine?.endpoint.url ?? null, steps, commands}
+    return {dryRun: true, profile: stack.profile, stack: stack.name ?? null, engine: engine?.endpoint.url ?? null, steps, commands}
   } finally {
     engine?.client.close()
   }
@@ -111,7 +111,7 @@ export async function planDown(stack: Stack, volumes: boolean, ui: Ui): Promise<
   try {
     const steps: PlannedStep[] = []
     const commands: string[] = []
-    const containers = engine ? await engine.client.listContainers({[LABEL.project]: stack.projectLabel, [LABEL.managed]: 'true'}) : []
+    const containers = engine ? await engine.client.listContainers({[LABEL.stack]: stack.label, [LABEL.managed]: 'true'}) : []
     for (const c of containers) {
       steps.push({action: 'remove', kind: 'container', name: c.name})
       commands.push(`docker stop -t 10 ${c.name} && docker rm ${c.name}`)
@@ -127,7 +127,7 @@ export async function planDown(stack: Stack, volumes: boolean, ui: Ui): Promise<
         commands.push(`docker volume rm ${m.name}   # deletes the data`)
       } else steps.push({action: 'keep', kind: 'volume', name: m.name})
     }
-    return {dryRun: true, profile: stack.profile, project: stack.project ?? null, engine: engine?.endpoint.url ?? null, steps, commands}
+    return {dryRun: true, profile: stack.profile, stack: stack.name ?? null, engine: engine?.endpoint.url ?? null, steps, commands}
   } finally {
     engine?.client.close()
   }
@@ -143,7 +143,7 @@ async function tryConnect(stack: Stack, ui: Ui): Promise<StackEngine | undefined
 }
 
 export function renderDryRun(r: DryRunResult): string {
-  const lines = [`Dry run (profile ${r.profile}${r.project ? `, project ${r.project}` : ''}${r.engine ? `, engine ${r.engine}` : ''}): nothing was changed.`, '', 'Plan:']
+  const lines = [`Dry run (profile ${r.profile}${r.stack ? `, stack ${r.stack}` : ''}${r.engine ? `, engine ${r.engine}` : ''}): nothing was changed.`, '', 'Plan:']
   for (const s of r.steps) lines.push(`  ${s.action.padEnd(8)} ${s.kind.padEnd(11)} ${s.name}`)
   lines.push('', r.commands.length > 0 ? 'The same by hand:' : 'Nothing to do by hand.')
   for (const c of r.commands) lines.push(`  ${c}`)

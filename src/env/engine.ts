@@ -46,7 +46,7 @@ export async function connectStack(stack: Stack, options: {pingTimeoutMs?: numbe
  * be someone else's: callers check the labels). Undefined when neither exists.
  */
 export async function findServiceContainer(client: DockerClient, stack: Stack, service: 'postgres' | 'pgadmin'): Promise<import('dockerode').ContainerInspectInfo | undefined> {
-  const ours = await client.listContainers({[LABEL.managed]: 'true', [LABEL.project]: stack.projectLabel, [LABEL.service]: service})
+  const ours = await client.listContainers({[LABEL.managed]: 'true', [LABEL.stack]: stack.label, [LABEL.service]: service})
   const pick = ours.find((c) => c.state === 'running') ?? ours[0]
   return client.inspectContainer(pick?.name ?? (service === 'postgres' ? stack.postgres.container : stack.pgadmin.container))
 }

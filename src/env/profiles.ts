@@ -63,10 +63,10 @@ export interface PgadminSpec {
 
 export interface Stack {
   profile: string
-  /** The --project namespace, or undefined for the default stack. */
-  project?: string
-  /** Value of the dev.dezc.project label. */
-  projectLabel: string
+  /** The --stack name (a namespace), or undefined for the default stack. */
+  name?: string
+  /** Value of the stack label (LABEL.stack): the name, or "default". */
+  label: string
   /** hostFromFlag: --docker-host gave `host` (messages say so), not the profile. */
   docker: {host?: string; context?: string; hostFromFlag?: boolean}
   /** The profile names a remote engine: never fall back to the local socket. */
@@ -84,7 +84,7 @@ export interface Stack {
 
 export interface StackOverrides {
   profile?: string
-  project?: string
+  stack?: string
   pgPort?: number
   pgadminPort?: number
   noPgadmin?: boolean
@@ -131,7 +131,7 @@ function mergedProfile(config: LoadedConfig, name: string, seen: string[] = []):
 
 const profilesRecord = z.record(z.string(), profileSchema.nullable().transform((v) => v ?? {}))
 
-export const PROJECT_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,39}$/
+export const STACK_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,39}$/
 
 export function isLoopback(address: string): boolean {
   return address === 'localhost' || address === '::1' || address.startsWith('127.')
@@ -141,11 +141,11 @@ export function isLoopback(address: string): boolean {
 export function resolveStack(config: LoadedConfig, overrides: StackOverrides = {}): Stack {
   const profileName = overrides.profile ?? (config.raw('defaultProfile') as string | undefined) ?? DEFAULT_PROFILE
   const {profile, userSet} = mergedProfile(config, profileName)
-  const project = overrides.project
-  if (project !== undefined && !PROJECT_NAME_PATTERN.test(project)) {
-    throw usageError('INVALID_PROJECT', `Invalid --project "${project}".`, 'Use 1-40 lowercase letters, digits, "-" or "_", starting with a letter or digit (e.g. --project demo).')
+  const name = overrides.stack
+  if (name !== undefined && !STACK_NAME_PATTERN.test(name)) {
+    throw usageError('INVALID_STACK', `Invalid --stack "${name}".`, 'Use 1-40 lowercase letters, digits, "-" or "_", starting with a letter or digit (e.g. --stack demo).')
   }
-  const ns = (n: string) => (project ? `${project}-${n}` : n)
+  const ns = (n: string) => (name ? `${name}-${n}` : n)
   const pg = profile.postgres ?? {}
   const pa = profile.pgadmin ?? {}
   const need = <V>(value: V | undefined, key: string): V => {
@@ -194,8 +194,8 @@ export function resolveStack(config: LoadedConfig, overrides: StackOverrides = {
 
   return {
     profile: profileName,
-    project,
-    projectLabel: project ?? 'default',
+    name,
+    label: name ?? 'default',
     docker: {host: overrides.dockerHost ?? profile.docker?.host, context: profile.docker?.context, hostFromFlag: overrides.dockerHost !== undefined},
     remoteRequired: profile.remote ?? false,
     network: ns(need(profile.network, 'network')),
@@ -233,7 +233,7 @@ function checkPort(port: number, flag: string): void {
 
 /** The command that starts (or repairs) this stack: the one to suggest when it is not running. */
 export function envUpCommand(stack: Stack): string {
-  return `dezc env up${stack.profile === 'local' ? '' : ` --host ${stack.profile}`}${stack.project ? ` --project ${stack.project}` : ''}`
+  return `dezc env up${stack.profile === 'local' ? '' : ` --host ${stack.profile}`}${stack.name ? ` --stack ${stack.name}` : ''}`
 }
 
 /** postgresql:// URL for a stack, as seen from `host` (the services host or the in-network alias). */

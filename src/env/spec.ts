@@ -8,7 +8,8 @@ import type {Mount, Stack} from './profiles.js'
 
 export const LABEL = {
   managed: 'dev.dezc.managed',
-  project: 'dev.dezc.project',
+  // Named before --stack was: kept so stacks made by earlier versions are still found (and removed).
+  stack: 'dev.dezc.project',
   profile: 'dev.dezc.profile',
   service: 'dev.dezc.service',
   configHash: 'dev.dezc.config-hash',
@@ -74,7 +75,7 @@ export function pgadminServersJson(stack: Stack): string {
     {
       Servers: {
         '1': {
-          Name: stack.project ? `dezc ${stack.project} (${pg.alias})` : `dezc (${pg.alias})`,
+          Name: stack.name ? `dezc ${stack.name} (${pg.alias})` : `dezc (${pg.alias})`,
           Group: 'dezc',
           Host: pg.alias,
           Port: 5432,
@@ -90,7 +91,7 @@ export function pgadminServersJson(stack: Stack): string {
 }
 
 export function baseLabels(stack: Stack): Record<string, string> {
-  return {[LABEL.managed]: 'true', [LABEL.project]: stack.projectLabel, [LABEL.profile]: stack.profile}
+  return {[LABEL.managed]: 'true', [LABEL.stack]: stack.label, [LABEL.profile]: stack.profile}
 }
 
 function mountFor(m: Mount, target: string): Record<string, unknown> {

@@ -23,7 +23,7 @@ export interface ServiceStatus {
 
 export interface EnvStatusResult {
   profile: string
-  project: string | null
+  stack: string | null
   engine: {endpoint: string; version: string}
   network: {name: string; exists: boolean}
   services: ServiceStatus[]
@@ -59,7 +59,7 @@ export async function envStatus(stack: Stack): Promise<EnvStatusResult> {
     const pgPort = ports[0]
     return {
       profile: stack.profile,
-      project: stack.project ?? null,
+      stack: stack.name ?? null,
       engine: {endpoint: engine.endpoint.url, version: engine.info.version},
       network: {name: stack.network, exists: networkExists},
       services,
@@ -80,7 +80,7 @@ export function publishedPort(info: Dockerode.ContainerInspectInfo | undefined, 
 
 function toStatus(e: {service: ServiceName; name: string}, info: Dockerode.ContainerInspectInfo | undefined, port: number, host: string, stack: Stack): ServiceStatus {
   const address = e.service === 'postgres' ? hostPort(host, port) : `http://${hostPort(host, port)}`
-  const ours = info && info.Config?.Labels?.[LABEL.managed] === 'true' && info.Config.Labels[LABEL.project] === stack.projectLabel
+  const ours = info && info.Config?.Labels?.[LABEL.managed] === 'true' && info.Config.Labels[LABEL.stack] === stack.label
   if (!info || !ours) {
     return {service: e.service, container: e.name, state: info ? 'not managed by dezc' : 'missing', health: 'missing', lastProbe: null, address, image: info?.Config?.Image ?? null, uptimeSeconds: null, restarts: 0, ok: false}
   }

@@ -32,7 +32,7 @@ export interface ServiceUpResult {
 
 export interface EnvUpResult {
   profile: string
-  project: string | null
+  stack: string | null
   engine: {endpoint: string; version: string; apiVersion: string}
   network: {name: string; action: 'created' | 'exists'}
   volumes: Array<{name: string; type: 'volume' | 'bind'; action: 'created' | 'exists'}>
@@ -158,7 +158,7 @@ export async function envUp(stack: Stack, ui: Ui, signal: AbortSignal): Promise<
   }))
   return {
     profile: stack.profile,
-    project: stack.project ?? null,
+    stack: stack.name ?? null,
     engine: ctx.result.engine!,
     network: ctx.result.network,
     volumes: ctx.result.volumes ?? [],
@@ -180,7 +180,7 @@ function allUnchanged(c: UpContext): boolean {
  * (postgres.container changed) is recreated under its new name instead of left holding the port.
  */
 export async function planContainers(client: DockerClient, stack: Stack, specs: ContainerSpec[]): Promise<ContainerPlan> {
-  const ours = await client.listContainers({[LABEL.project]: stack.projectLabel, [LABEL.managed]: 'true'})
+  const ours = await client.listContainers({[LABEL.stack]: stack.label, [LABEL.managed]: 'true'})
   const orphans = ours.filter((c) => !specs.some((s) => s.service === c.labels[LABEL.service]))
   const services: ContainerPlan['services'] = new Map()
   for (const spec of specs) {
@@ -190,11 +190,11 @@ export async function planContainers(client: DockerClient, stack: Stack, specs: 
       const foreign = await client.inspectContainer(spec.name)
       if (foreign) {
         const labels = foreign.Config?.Labels ?? {}
-        const owner = labels[LABEL.managed] === 'true' ? `dezc project "${labels[LABEL.project]}"` : 'not dezc'
+        const owner = labels[LABEL.managed] === 'true' ? `dezc stack "${labels[LABEL.stack]}"` : 'not dezc'
         throw new DezcError({
           code: 'NAME_IN_USE',
           message: `A container named "${spec.name}" already exists (${foreign.State?.Status ?? 'unknown state'}, image ${foreign.Config?.Image}), created by ${owner}.`,
-          suggestion: [`Remove it if it is an old manual setup: docker rm -f ${spec.name} (its volumes are kept),`, `or run this stack under another name with --project NAME.`],
+          suggestion: [`Remove it if it is an old manual setup: docker rm -f ${spec.name} (its volumes are kept),`, `or run this stack under another name with --stack NAME.`],
           exit: ExitCode.FAILURE,
         })
       }
@@ -266,7 +266,7 @@ async function checkMounts(client: DockerClient, stack: Stack, ui: Ui): Promise<
       throw new DezcError({
         code: 'POSTGRES_MAJOR_MISMATCH',
         message: `Volume ${mount.name} holds PostgreSQL ${dataMajor} data, but the profile's image is ${stack.postgres.image} (PostgreSQL ${imageMajor}); PostgreSQL cannot open data from another major version.`,
-        suggestion: [`Keep the old image (set postgres.image to postgres:${dataMajor}),`, `or dump the data (dezc env psql, pg_dumpall) and start fresh with another --project or after \`dezc env down --volumes\`.`],
+        suggestion: [`Keep the old image (set postgres.image to postgres:${dataMajor}),`, `or dump the data (dezc env psql, pg_dumpall) and start fresh with another --stack or after \`dezc env down --volumes\`.`],
         exit: ExitCode.USAGE,
       })
     }
@@ -305,7 +305,7 @@ async function createVolumes(client: DockerClient, stack: Stack, c: UpContext): 
 
 /** A bind source must exist on the engine's host: ask the engine by creating a throwaway container. */
 async function checkBindPath(client: DockerClient, stack: Stack, service: ServiceName, path: string): Promise<void> {
-  const probe = `dezc-bindcheck-${stack.projectLabel}-${service}-${process.pid}`
+  const probe = `dezc-bindcheck-${stack.label}-${service}-${process.pid}`
   try {
     await client.createContainer(probe, {Image: stack.postgres.image, Cmd: ['true'], Labels: baseLabels(stack), HostConfig: {Mounts: [{Type: 'bind', Source: path, Target: '/mnt/check'}]}})
   } catch (error) {
@@ -339,7 +339,7 @@ async function checkPorts(engine: StackEngine, stack: Stack, plan: ContainerPlan
   const all = await engine.client.listAllContainers()
   for (const {service, port, flag} of ports) {
     const holder = all.find((c) => c.state === 'running' && c.ports.some((p) => p.publicPort === port))
-    const ownSame = holder && holder.labels[LABEL.project] === stack.projectLabel && holder.labels[LABEL.service] === service && holder.labels[LABEL.managed] === 'true'
+    const ownSame = holder && holder.labels[LABEL.stack] === stack.label && holder.labels[LABEL.service] === service && holder.labels[LABEL.managed] === 'true'
     if (ownSame) continue // it is the container we are about to recreate
     if (holder) throw portInUse(stack, service, port, flag, describeHolder(holder))
     // Not a container of this engine; something else may listen (a local Postgres, an ssh -L tunnel).
@@ -351,13 +351,13 @@ async function checkPorts(engine: StackEngine, stack: Stack, plan: ContainerPlan
 }
 
 function describeHolder(c: ContainerSummary): string {
-  if (c.labels[LABEL.managed] === 'true') return `container "${c.name}" of dezc project "${c.labels[LABEL.project]}" (stop it with: dezc env down${c.labels[LABEL.project] === 'default' ? '' : ` --project ${c.labels[LABEL.project]}`})`
+  if (c.labels[LABEL.managed] === 'true') return `container "${c.name}" of dezc stack "${c.labels[LABEL.stack]}" (stop it with: dezc env down${c.labels[LABEL.stack] === 'default' ? '' : ` --stack ${c.labels[LABEL.stack]}`})`
   const compose = c.labels['com.docker.compose.project']
   return `container "${c.name}" (image ${c.image}${compose ? `, compose project ${compose}` : ''}; stop it with: docker stop ${c.name})`
 }
 
 function portInUse(stack: Stack, service: ServiceName, port: number, flag: string, holder: string): DezcError {
-  const hint = stack.project ? `dezc env up --project ${stack.project} ${flag} ${port + 10000 > 65535 ? port + 1 : port + 10000}` : `dezc env up ${flag} ${port + 10000 > 65535 ? port + 1 : port + 10000}`
+  const hint = stack.name ? `dezc env up --stack ${stack.name} ${flag} ${port + 10000 > 65535 ? port + 1 : port + 10000}` : `dezc env up ${flag} ${port + 10000 > 65535 ? port + 1 : port + 10000}`
   return new DezcError({
     code: 'PORT_IN_USE',
     message: `Port ${port} (for ${service}) is already in use by ${holder}.`,

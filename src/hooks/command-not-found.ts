@@ -4,21 +4,7 @@
  */
 import type {Hook} from '@oclif/core'
 import {DezcError, ExitCode} from '../core/errors.js'
-
-/** Edit distance, to pick the command the user most likely meant. */
-function distance(a: string, b: string): number {
-  const row = Array.from({length: b.length + 1}, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]
-    row[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1))
-      prev = cur
-    }
-  }
-  return row[b.length]
-}
+import {editDistance as distance} from '../core/text.js'
 
 const hook: Hook<'command_not_found'> = async function (opts) {
   const json = process.argv.slice(2).includes('--json')

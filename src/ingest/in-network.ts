@@ -116,10 +116,10 @@ export async function ingestInNetwork(o: InNetworkOptions): Promise<InNetworkSum
     }
     const labels: Record<string, string> = {...baseLabels(stack), [LABEL.service]: 'ingest'}
     const {image, built} = await ensureImage(client, {root, base: o.imageBase, ui: o.ui, signal: o.signal, labels})
-    const cache = `${stack.project ? `${stack.project}-` : ''}dezc-ingest-cache`
+    const cache = `${stack.name ? `${stack.name}-` : ''}dezc-ingest-cache`
     if (!(await client.inspectVolume(cache))) await client.createVolume(cache, labels)
     const dbUrl = o.dbUrl ?? postgresUrl(stack, stack.postgres.alias, 5432)
-    const name = `${stack.project ? `${stack.project}-` : ''}dezc-ingest-${process.pid}`
+    const name = `${stack.name ? `${stack.name}-` : ''}dezc-ingest-${process.pid}`
     // Not marked "managed": `dezc env up` removes managed containers it does not know as orphans.
     const containerLabels = Object.fromEntries(Object.entries(labels).filter(([k]) => k !== LABEL.managed))
     await client.removeContainer(name, true)

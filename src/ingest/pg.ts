@@ -32,7 +32,7 @@ export function pgConnectError(error: unknown, url: string): DezcError {
     return new DezcError({
       code: 'DB_UNREACHABLE',
       message: `Cannot reach PostgreSQL at ${safe} (${sys ?? errorMessage(error)}).`,
-      suggestion: ['Start the course stack with `dezc env up` (add --host/--project as you used them), or fix --db-url.', 'Check the port: `dezc env status` shows where Postgres listens.'],
+      suggestion: ['Start the course stack with `dezc env up` (add --host/--stack as you used them), or fix --db-url.', 'Check the port: `dezc env status` shows where Postgres listens.'],
       exit: ExitCode.PREREQUISITE,
       cause: error,
     })

@@ -31,7 +31,7 @@ export type IngestConfig = z.infer<typeof ingestConfigSchema>
 export interface TargetInput {
   dbUrl?: string
   host?: string
-  project?: string
+  stack?: string
   dockerHost?: string
   baseUrl?: string
   source?: SourceKind
@@ -63,7 +63,7 @@ export async function ingestTarget(config: LoadedConfig, input: TargetInput): Pr
   let dbUrl = input.dbUrl ?? section.dbUrl
   const explicitDbUrl = dbUrl !== undefined
   if (!dbUrl) {
-    const stack = resolveStack(config, {profile: input.host, project: input.project, dockerHost: input.dockerHost})
+    const stack = resolveStack(config, {profile: input.host, stack: input.stack, dockerHost: input.dockerHost})
     const {stackDatabase} = await import('../env/database.js')
     dbUrl = (await stackDatabase(stack, input.locate)).url
   }

@@ -15,7 +15,7 @@ export interface WizardContext {
   signal: AbortSignal
   /** The stack chosen in the first step (profile + the command's stack flags). */
   stack: Stack
-  /** Stack flags to repeat in every printed command (e.g. ` --host synology --project demo`). */
+  /** Stack flags to repeat in every printed command (e.g. ` --host synology --stack demo`). */
   stackArgs: string
   /** Values one step hands to later ones (e.g. the GCP project id for terraform). */
   shared: Record<string, string>
@@ -52,6 +52,8 @@ export interface WizardOptions {
   ui: Ui
   signal: AbortSignal
   overrides: StackOverrides
+  /** --project: the GCP project id for the cloud steps (asked otherwise). */
+  gcpProject?: string
   /** Where answers are saved (the project's dezc.yaml, or --config). */
   answersFile: string
   steps: Array<WizardStep<any>>
@@ -103,8 +105,8 @@ export async function runWizard(o: WizardOptions): Promise<WizardResult> {
       stack = resolveStack(o.config, {...o.overrides, profile})
     }
   }
-  const stackArgs = [profile === 'local' ? '' : ` --host ${profile}`, o.overrides.project ? ` --project ${o.overrides.project}` : '', o.overrides.dockerHost ? ` --docker-host ${o.overrides.dockerHost}` : '', o.overrides.pgPort ? ` --pg-port ${o.overrides.pgPort}` : '', o.overrides.pgadminPort ? ` --pgadmin-port ${o.overrides.pgadminPort}` : '', o.overrides.noPgadmin ? ' --no-pgadmin' : ''].join('')
-  const ctx: WizardContext = {config: o.config, ui: o.ui, signal: o.signal, stack, stackArgs, shared: {}}
+  const stackArgs = [profile === 'local' ? '' : ` --host ${profile}`, o.overrides.stack ? ` --stack ${o.overrides.stack}` : '', o.overrides.dockerHost ? ` --docker-host ${o.overrides.dockerHost}` : '', o.overrides.pgPort ? ` --pg-port ${o.overrides.pgPort}` : '', o.overrides.pgadminPort ? ` --pgadmin-port ${o.overrides.pgadminPort}` : '', o.overrides.noPgadmin ? ' --no-pgadmin' : ''].join('')
+  const ctx: WizardContext = {config: o.config, ui: o.ui, signal: o.signal, stack, stackArgs, shared: o.gcpProject ? {project: o.gcpProject} : {}}
   const outcomes: StepOutcome[] = []
   const result = (): WizardResult => ({profile, steps: outcomes, commands: outcomes.flatMap((s) => (s.status === 'done' ? s.commands : [])), answersFile: o.answersFile})
   for (const step of o.steps) {

@@ -15,12 +15,12 @@ export function freePort(): Promise<number> {
   })
 }
 
-export function uniqueProject(prefix = 't'): string {
+export function uniqueStack(prefix = 't'): string {
   return `${prefix}${process.pid.toString(36)}${Math.random().toString(36).slice(2, 7)}`
 }
 
 /** Remove everything dezc created for a project (containers, networks, volumes). */
-export async function removeProject(project: string): Promise<void> {
+export async function removeStack(project: string): Promise<void> {
   const label = `dev.dezc.project=${project}`
   const containers = await docker.listContainers({all: true, filters: {label: [label]}})
   await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({force: true}).catch(() => {})))

@@ -10,7 +10,7 @@ process.env.DEZC_CACHE_DIR = path.join(home, 'cache')
 process.env.DEZC_DATA_DIR = path.join(home, 'data')
 delete process.env.DEZC_CONFIG
 delete process.env.DEZC_HOST
-delete process.env.DEZC_PROJECT
+delete process.env.DEZC_STACK
 
 afterEach(() => {
   // A failing command leaves process.exitCode set in the worker (oclif's Command.catch).

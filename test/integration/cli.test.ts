@@ -34,6 +34,20 @@ describe('dezc CLI', () => {
     for (const r of [cmd, flag]) expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/)
   })
 
+  it('--stack names the stack; --project on a stack command points there, and a mistyped flag gets the closest one', async () => {
+    const old = await runCli(['env', 'up', '--project', 'demo', '--dry-run'])
+    expect(old.code).toBe(2)
+    expect(old.stderr).toContain('--project is the Google Cloud project id; this command names the stack with --stack NAME')
+    const typo = await runCli(['env', 'status', '--stak', 'demo', '--json'])
+    expect(typo.code).toBe(2)
+    expect(typo.json().error.suggestions[0]).toBe('Did you mean --stack?')
+    const help = await runCli(['env', 'up', '--help'])
+    expect(help.stdout).toMatch(/--stack=<value>\s+\[env: DEZC_STACK\] Name of the stack/)
+    expect(help.stdout).not.toContain('--project')
+    const gcp = await runCli(['gcp', 'bootstrap', '--help'])
+    expect(gcp.stdout).toMatch(/--project=<value>\s+Google Cloud project ID/)
+  })
+
   it('a non-integer port is rejected before anything runs', async () => {
     const r = await runCli(['env', 'up', '--pg-port', 'abc'])
     expect(r.code).toBe(2)

@@ -6,7 +6,7 @@ export default class EnvCredentials extends DezcCommand<typeof EnvCredentials> {
   static summary = 'Show the stack\'s database and pgAdmin credentials (including generated passwords).'
   static description = `Ports, database and user are read from the running stack; passwords from the file that stores them.
 Passwords are printed for people only; with --json they are left out (the output says which file holds them).`
-  static examples = ['<%= config.bin %> env credentials --host synology', '<%= config.bin %> env credentials --project demo --json']
+  static examples = ['<%= config.bin %> env credentials --host synology', '<%= config.bin %> env credentials --stack demo --json']
   static flags = {...stackFlags}
 
   async run(): Promise<Record<string, unknown>> {

@@ -8,7 +8,7 @@ import type {EnvDownResult} from '../../env/down.js'
 
 export default class EnvDown extends DezcCommand<typeof EnvDown> {
   static summary = 'Stop and remove the stack\'s containers and network; data is kept unless --volumes.'
-  static examples = ['<%= config.bin %> env down', '<%= config.bin %> env down --project demo --volumes --yes']
+  static examples = ['<%= config.bin %> env down', '<%= config.bin %> env down --stack demo --volumes --yes']
   static flags = {
     ...stackFlags,
     ...dryRunFlag,

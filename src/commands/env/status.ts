@@ -7,7 +7,7 @@ import type {EnvStatusResult} from '../../env/status.js'
 export default class EnvStatus extends DezcCommand<typeof EnvStatus> {
   static summary = 'Show each service: state, health, last probe, address, image, uptime.'
   static description = `Exits with ${ExitCode.UNHEALTHY} when a service is missing or unhealthy, so scripts can wait on it.`
-  static examples = ['<%= config.bin %> env status', '<%= config.bin %> env status --project demo --json']
+  static examples = ['<%= config.bin %> env status', '<%= config.bin %> env status --stack demo --json']
   static flags = {...stackFlags, 'no-pgadmin': stackOverrideFlags['no-pgadmin']}
 
   async run(): Promise<EnvStatusResult> {

@@ -10,7 +10,7 @@ export default class EnvUp extends DezcCommand<typeof EnvUp> {
   static examples = [
     '<%= config.bin %> env up',
     '<%= config.bin %> env up --host synology',
-    '<%= config.bin %> env up --project demo --pg-port 15433 --pgadmin-port 18080 --json',
+    '<%= config.bin %> env up --stack demo --pg-port 15433 --pgadmin-port 18080 --json',
   ]
   static flags = {...stackFlags, ...stackOverrideFlags, ...dryRunFlag}
 
@@ -26,9 +26,9 @@ export default class EnvUp extends DezcCommand<typeof EnvUp> {
     const [{ensureSecrets}, {envUp}] = await Promise.all([import('../../env/secrets.js'), import('../../env/up.js')])
     stack = await ensureSecrets(stack, config.secretsFile, this.ui.reporter)
     const result = await envUp(stack, this.ui, this.signal)
-    const name = stack.project ? `Stack "${stack.project}"` : 'Stack'
+    const name = stack.name ? `Stack "${stack.name}"` : 'Stack'
     this.log(`${name} (profile ${stack.profile}) is ${result.changed ? 'up' : 'already up, nothing to change'} (${result.seconds} s).`)
-    this.log(`  Postgres  ${result.postgres.url}    psql: dezc env psql${stack.project ? ` --project ${stack.project}` : ''}`)
+    this.log(`  Postgres  ${result.postgres.url}    psql: dezc env psql${stack.name ? ` --stack ${stack.name}` : ''}`)
     if (result.pgadmin) this.log(`  pgAdmin   ${result.pgadmin.url}    login ${result.pgadmin.email}; server registered as host "${result.postgres.networkAlias}" (not localhost)`)
     return result
   }

@@ -52,7 +52,7 @@ The target is the env stack's Postgres (see dezc env) unless --db-url is given.`
     const settings = await ingestTarget(config, {
       dbUrl: f['db-url'],
       host: f.host,
-      project: f.project,
+      stack: f.stack,
       dockerHost: f['docker-host'],
       baseUrl: f['base-url'],
       source: f.source as 'tlc' | 'backup' | undefined,

@@ -24,7 +24,8 @@ async function askProject(ctx: WizardContext, saved: {project?: string} | false 
   const {projectIdProblem} = await import('../../gcp/defaults.js')
   const project = await ctx.ui.prompter.input({
     message: 'Google Cloud project ID (as in the console, e.g. my-zoomcamp-123456)',
-    default: (saved && saved.project) || (await knownProject(ctx)),
+    // --project (or the GCP step's answer) first, then last run's answer, then what gcloud/ADC know.
+    default: ctx.shared.project || (saved && saved.project) || (await knownProject(ctx)),
     flagHint: '--project',
     validate: projectIdProblem,
   })

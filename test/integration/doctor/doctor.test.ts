@@ -10,7 +10,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {runCli} from '../../helpers/cli.js'
-import {freePort, removeProject, uniqueProject} from '../../helpers/docker.js'
+import {freePort, removeStack, uniqueStack} from '../../helpers/docker.js'
 
 interface Check {
   id: string
@@ -21,7 +21,7 @@ interface Check {
 /** Generous per-check timeouts below: CI machines are busy; the default (3 s) is for people. */
 const byId = (checks: Check[], id: string) => checks.find((c) => c.id === id)!
 
-const project = uniqueProject('doc')
+const project = uniqueStack('doc')
 let pgPort: number
 let pgadminPort: number
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-doctor-'))
@@ -29,12 +29,12 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-doctor-'))
 beforeAll(async () => {
   pgPort = await freePort()
   pgadminPort = await freePort()
-  const up = await runCli(['env', 'up', '--project', project, '--pg-port', String(pgPort), '--pgadmin-port', String(pgadminPort), '--json'])
+  const up = await runCli(['env', 'up', '--stack', project, '--pg-port', String(pgPort), '--pgadmin-port', String(pgadminPort), '--json'])
   expect(up.code, up.stderr).toBe(0)
 }, 180_000)
 
 afterAll(async () => {
-  await removeProject(project)
+  await removeStack(project)
   fs.rmSync(tmp, {recursive: true, force: true})
 })
 
@@ -42,7 +42,7 @@ describe('dezc doctor', () => {
   it('a healthy local stack: every check ok, a fix-free table, exit 0', async () => {
     // The machine and stack checks (the cloud ones are covered in cloud.test.ts).
     const envOnly = ['--only', 'node', '--only', 'disk', '--only', 'docker', '--only', 'postgres']
-    const r = await runCli(['doctor', '--timeout', '30', ...envOnly, '--project', project, '--pg-port', String(pgPort), '--pgadmin-port', String(pgadminPort), '--json'])
+    const r = await runCli(['doctor', '--timeout', '30', ...envOnly, '--stack', project, '--pg-port', String(pgPort), '--pgadmin-port', String(pgadminPort), '--json'])
     expect(r.code, r.stderr).toBe(0)
     const res = r.json<{ok: boolean; checks: Check[]; summary: Record<string, number>}>()
     expect(res.ok).toBe(true)
@@ -51,7 +51,7 @@ describe('dezc doctor', () => {
     expect(byId(res.checks, 'postgres')).toMatchObject({status: 'ok', detail: expect.stringMatching(new RegExp(`root@127\\.0\\.0\\.1:${pgPort}/nytaxi answers \\(PostgreSQL 13\\.`))})
     expect(byId(res.checks, 'node').status).toBe('ok')
     expect(res.summary.fail).toBe(0)
-    const human = await runCli(['doctor', '--timeout', '30', ...envOnly, '--project', project, '--pg-port', String(pgPort), '--pgadmin-port', String(pgadminPort)])
+    const human = await runCli(['doctor', '--timeout', '30', ...envOnly, '--stack', project, '--pg-port', String(pgPort), '--pgadmin-port', String(pgadminPort)])
     expect(human.code).toBe(0)
     expect(human.stdout).toMatch(/ok +Engine +Docker /)
     expect(human.stdout).not.toContain('->')
@@ -59,7 +59,7 @@ describe('dezc doctor', () => {
 
   it('wrong Postgres password: fails with the server\'s reason and the fix; no secret in the output', async () => {
     fs.writeFileSync(path.join(tmp, 'dezc.yaml'), 'profiles:\n  local:\n    postgres:\n      password: not-the-real-one\n')
-    const r = await runCli(['doctor', '--timeout', '30', '--project', project, '--pg-port', String(pgPort), '--pgadmin-port', String(pgadminPort), '--only', 'postgres', '--json'], {cwd: tmp})
+    const r = await runCli(['doctor', '--timeout', '30', '--stack', project, '--pg-port', String(pgPort), '--pgadmin-port', String(pgadminPort), '--only', 'postgres', '--json'], {cwd: tmp})
     expect(r.code).toBe(5)
     const pg = byId(r.json().checks, 'postgres')
     expect(pg.status).toBe('fail')
@@ -73,7 +73,7 @@ describe('dezc doctor', () => {
     const server = net.createServer().listen(port, '127.0.0.1')
     await new Promise((resolve) => server.once('listening', resolve))
     try {
-      const r = await runCli(['doctor', '--timeout', '30', '--project', uniqueProject('docp'), '--pg-port', String(port), '--no-pgadmin', '--only', 'docker', '--json'])
+      const r = await runCli(['doctor', '--timeout', '30', '--stack', uniqueStack('docp'), '--pg-port', String(port), '--no-pgadmin', '--only', 'docker', '--json'])
       expect(r.code).toBe(5)
       const ports = byId(r.json().checks, 'docker.ports')
       expect(ports).toMatchObject({status: 'fail', detail: `${port} (postgres) is held by a process that is not a container`})
@@ -84,16 +84,16 @@ describe('dezc doctor', () => {
   })
 
   it("a port held by another dezc project names that project's down command", async () => {
-    const r = await runCli(['doctor', '--timeout', '30', '--project', uniqueProject('doq'), '--pg-port', String(pgPort), '--no-pgadmin', '--only', 'docker.ports', '--json'])
+    const r = await runCli(['doctor', '--timeout', '30', '--stack', uniqueStack('doq'), '--pg-port', String(pgPort), '--no-pgadmin', '--only', 'docker.ports', '--json'])
     expect(r.code).toBe(5)
     const ports = byId(r.json().checks, 'docker.ports')
     expect(ports.detail).toBe(`${pgPort} (postgres) is held by container "${project}-pgsql-dev"`)
-    expect(ports.fix).toBe(`dezc env down --project ${project}`)
+    expect(ports.fix).toBe(`dezc env down --stack ${project}`)
   })
 
   it('an absent image is a warning with the pull command, not a failure', async () => {
     fs.writeFileSync(path.join(tmp, 'dezc.yaml'), 'profiles:\n  local:\n    postgres:\n      image: dezc-test/not-built-anywhere:1\n')
-    const r = await runCli(['doctor', '--timeout', '30', '--project', uniqueProject('doi'), '--no-pgadmin', '--only', 'docker.images', '--json'], {cwd: tmp})
+    const r = await runCli(['doctor', '--timeout', '30', '--stack', uniqueStack('doi'), '--no-pgadmin', '--only', 'docker.images', '--json'], {cwd: tmp})
     expect(r.code, r.stdout).toBe(0)
     expect(byId(r.json().checks, 'docker.images')).toMatchObject({status: 'warn', detail: 'dezc-test/not-built-anywhere:1 not present on the engine', fix: expect.stringContaining('docker pull dezc-test/not-built-anywhere:1')})
   })

@@ -9,11 +9,11 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {ROOT, runCli, type CliResult} from '../../helpers/cli.js'
-import {docker, freePort, removeProject, uniqueProject} from '../../helpers/docker.js'
+import {docker, freePort, removeStack, uniqueStack} from '../../helpers/docker.js'
 
 const projects: string[] = []
 function project(prefix: string): string {
-  const p = uniqueProject(prefix)
+  const p = uniqueStack(prefix)
   projects.push(p)
   return p
 }
@@ -48,7 +48,7 @@ beforeAll(() => {
   buildImage('dezc-test/sleeps:1', ['sleep', 'infinity'])
 })
 afterAll(async () => {
-  await Promise.all(projects.map(removeProject))
+  await Promise.all(projects.map(removeStack))
 })
 
 describe('env errors on a real engine', () => {
@@ -58,7 +58,7 @@ describe('env errors on a real engine', () => {
     const port = (server.address() as net.AddressInfo).port
     const p = project('port')
     try {
-      const r = await runCli(['env', 'up', '--project', p, '--pg-port', String(port), '--no-pgadmin'])
+      const r = await runCli(['env', 'up', '--stack', p, '--pg-port', String(port), '--no-pgadmin'])
       expectCleanError(r, 1, 'PORT_IN_USE')
       expect(r.stderr).toContain(`Port ${port} (for postgres) is already in use by a process on this machine that is not a container`)
       expect(r.stderr).toContain('--pg-port')
@@ -72,19 +72,19 @@ describe('env errors on a real engine', () => {
     const a = project('holder')
     const b = project('second')
     const port = await freePort()
-    const up = await runCli(['env', 'up', '--project', a, '--pg-port', String(port), '--no-pgadmin'])
+    const up = await runCli(['env', 'up', '--stack', a, '--pg-port', String(port), '--no-pgadmin'])
     expect(up.code, up.stderr).toBe(0)
-    const r = await runCli(['env', 'up', '--project', b, '--pg-port', String(port), '--no-pgadmin', '--json'])
+    const r = await runCli(['env', 'up', '--stack', b, '--pg-port', String(port), '--no-pgadmin', '--json'])
     expect(r.code).toBe(1)
     const err = r.json().error
     expect(err.code).toBe('PORT_IN_USE')
-    expect(err.message).toContain(`container "${a}-pgsql-dev" of dezc project "${a}"`)
+    expect(err.message).toContain(`container "${a}-pgsql-dev" of dezc stack "${a}"`)
     expect(err.suggestions.join(' ')).toContain('--pg-port')
   })
 
   it('an image that is missing while no registry is reachable', async () => {
     const dir = configDir('profiles:\n  local:\n    postgres: {image: "dezc-test/definitely-missing:1"}\n')
-    const r = await runCli(['env', 'up', '--project', project('img'), '--pg-port', String(await freePort()), '--no-pgadmin'], {cwd: dir})
+    const r = await runCli(['env', 'up', '--stack', project('img'), '--pg-port', String(await freePort()), '--no-pgadmin'], {cwd: dir})
     expectCleanError(r, 4, 'IMAGE_PULL_OFFLINE')
     expect(r.stderr).toContain('Image dezc-test/definitely-missing:1 is not on the engine and could not be pulled')
     expect(r.stderr).toContain('docker load')
@@ -92,7 +92,7 @@ describe('env errors on a real engine', () => {
 
   it('a service that exits shows its last log lines', async () => {
     const dir = configDir('profiles:\n  local:\n    postgres: {image: "dezc-test/exits:1"}\n')
-    const r = await runCli(['env', 'up', '--project', project('exit'), '--pg-port', String(await freePort()), '--no-pgadmin'], {cwd: dir})
+    const r = await runCli(['env', 'up', '--stack', project('exit'), '--pg-port', String(await freePort()), '--no-pgadmin'], {cwd: dir})
     expectCleanError(r, 5, 'SERVICE_UNHEALTHY')
     expect(r.stderr).toMatch(/postgres \(.*-pgsql-dev\) (exited with code 3|keeps restarting)/)
     expect(r.stderr).toContain('boom-from-test-image')
@@ -101,7 +101,7 @@ describe('env errors on a real engine', () => {
   it('a service that never becomes healthy times out with its logs', async () => {
     const dir = configDir('profiles:\n  local:\n    postgres: {image: "dezc-test/sleeps:1"}\n')
     const t0 = Date.now()
-    const r = await runCli(['env', 'up', '--project', project('slow'), '--pg-port', String(await freePort()), '--no-pgadmin', '--wait-timeout', '3'], {cwd: dir})
+    const r = await runCli(['env', 'up', '--stack', project('slow'), '--pg-port', String(await freePort()), '--no-pgadmin', '--wait-timeout', '3'], {cwd: dir})
     expectCleanError(r, 5, 'SERVICE_TIMEOUT')
     expect(r.stderr).toContain('did not become healthy within 3 s')
     expect(Date.now() - t0).toBeLessThan(30_000)
@@ -110,7 +110,7 @@ describe('env errors on a real engine', () => {
   it('Ctrl-C while waiting stops with exit 130 and says so', async () => {
     const dir = configDir('profiles:\n  local:\n    postgres: {image: "dezc-test/sleeps:1"}\n')
     const t0 = Date.now()
-    const r = await runCli(['env', 'up', '--project', project('intr'), '--pg-port', String(await freePort()), '--no-pgadmin', '--wait-timeout', '120'], {
+    const r = await runCli(['env', 'up', '--stack', project('intr'), '--pg-port', String(await freePort()), '--no-pgadmin', '--wait-timeout', '120'], {
       cwd: dir,
       onSpawn: (child) => {
         let sent = false
@@ -130,7 +130,7 @@ describe('env errors on a real engine', () => {
   it('a bind path that does not exist on the engine host', async () => {
     const dir = configDir('profiles:\n  local:\n    postgres: {bind: /nonexistent/dezc-test-data}\n')
     const p = project('bind')
-    const r = await runCli(['env', 'up', '--project', p, '--pg-port', String(await freePort()), '--no-pgadmin'], {cwd: dir})
+    const r = await runCli(['env', 'up', '--stack', p, '--pg-port', String(await freePort()), '--no-pgadmin'], {cwd: dir})
     expectCleanError(r, 4, 'BIND_PATH_MISSING')
     expect(r.stderr).toContain('mkdir -p /nonexistent/dezc-test-data')
     await expectNothingLeft(p)
@@ -150,7 +150,7 @@ describe('env errors on a real engine', () => {
       server = net.createServer().on('error', () => {}).listen(paPort, '127.0.0.1')
     })
     try {
-      const r = await runCli(['env', 'up', '--project', p, '--pg-port', String(await freePort()), '--pgadmin-port', String(paPort)])
+      const r = await runCli(['env', 'up', '--stack', p, '--pg-port', String(await freePort()), '--pgadmin-port', String(paPort)])
       expectCleanError(r, 1, 'PORT_IN_USE')
       expect(await docker.listContainers({all: true, filters: {label: [`dev.dezc.project=${p}`]}})).toEqual([])
       expect(await docker.listNetworks({filters: {name: [`${p}-pg-network`]}})).toEqual([])
@@ -165,23 +165,23 @@ describe('env errors on a real engine', () => {
   it('a renamed postgres.container: the dry-run and the real run agree (recreate under the new name, same data, same port)', async () => {
     const p = project('rename')
     const port = String(await freePort())
-    const first = await runCli(['env', 'up', '--project', p, '--pg-port', port, '--no-pgadmin'])
+    const first = await runCli(['env', 'up', '--stack', p, '--pg-port', port, '--no-pgadmin'])
     expect(first.code, first.stderr).toBe(0)
     const dir = configDir('profiles:\n  local:\n    postgres: {container: pg-renamed}\n')
-    const plan = await runCli(['env', 'up', '--project', p, '--pg-port', port, '--no-pgadmin', '--dry-run', '--json'], {cwd: dir})
+    const plan = await runCli(['env', 'up', '--stack', p, '--pg-port', port, '--no-pgadmin', '--dry-run', '--json'], {cwd: dir})
     expect(plan.code, plan.stderr).toBe(0)
     expect(plan.json().steps).toContainEqual({action: 'recreate', kind: 'container', name: `${p}-pgsql-dev -> ${p}-pg-renamed`})
     expect(plan.json().steps.filter((s: {kind: string}) => s.kind === 'container')).toHaveLength(1)
     // Before that up, status, logs and psql still find the stack's Postgres by its labels.
-    const status = await runCli(['env', 'status', '--project', p, '--no-pgadmin', '--json'], {cwd: dir})
+    const status = await runCli(['env', 'status', '--stack', p, '--no-pgadmin', '--json'], {cwd: dir})
     expect(status.json().services[0]).toMatchObject({service: 'postgres', container: `${p}-pgsql-dev`, state: 'running', ok: true})
-    const psql = await runCli(['env', 'psql', '--project', p, '--json', '--', '-Atc', 'select 41 + 1'], {cwd: dir})
+    const psql = await runCli(['env', 'psql', '--stack', p, '--json', '--', '-Atc', 'select 41 + 1'], {cwd: dir})
     expect(psql.code, psql.stdout + psql.stderr).toBe(0)
     expect(psql.json()).toMatchObject({exitCode: 0, stdout: '42\n'})
-    const logs = await runCli(['env', 'logs', 'postgres', '--project', p, '--json'], {cwd: dir})
+    const logs = await runCli(['env', 'logs', 'postgres', '--stack', p, '--json'], {cwd: dir})
     expect(logs.code, logs.stdout + logs.stderr).toBe(0)
     expect(logs.json().lines.some((l: {line: string}) => l.line.includes('ready to accept connections'))).toBe(true)
-    const r = await runCli(['env', 'up', '--project', p, '--pg-port', port, '--no-pgadmin', '--json'], {cwd: dir})
+    const r = await runCli(['env', 'up', '--stack', p, '--pg-port', port, '--no-pgadmin', '--json'], {cwd: dir})
     expect(r.code, r.stderr).toBe(0)
     expect(r.json().services).toMatchObject([{service: 'postgres', container: `${p}-pg-renamed`, action: 'recreated'}])
     const names = (await docker.listContainers({all: true, filters: {label: [`dev.dezc.project=${p}`]}})).map((c) => c.Names[0])
@@ -191,7 +191,7 @@ describe('env errors on a real engine', () => {
   it('a container with our name that dezc did not create', async () => {
     const p = project('name')
     await docker.createContainer({name: `${p}-pgsql-dev`, Image: 'dezc-test/base:bookworm', Cmd: ['true'], Labels: {[`dev.dezc.project`]: p}})
-    const r = await runCli(['env', 'up', '--project', p, '--pg-port', String(await freePort()), '--no-pgadmin'])
+    const r = await runCli(['env', 'up', '--stack', p, '--pg-port', String(await freePort()), '--no-pgadmin'])
     expectCleanError(r, 1, 'NAME_IN_USE')
     expect(r.stderr).toContain(`docker rm -f ${p}-pgsql-dev`)
   })
@@ -245,7 +245,7 @@ describe('LAN-published profiles get a generated password', () => {
     const p = project('lan')
     const dir = configDir('profiles:\n  lan:\n    extends: local\n    publish: 0.0.0.0\n')
     const port = await freePort()
-    const r = await runCli(['env', 'up', '--host', 'lan', '--project', p, '--pg-port', String(port), '--no-pgadmin', '--json'], {cwd: dir})
+    const r = await runCli(['env', 'up', '--host', 'lan', '--stack', p, '--pg-port', String(port), '--no-pgadmin', '--json'], {cwd: dir})
     expect(r.code, r.stderr).toBe(0)
     expect(r.stderr).toMatch(/generated a password for postgres and stored it in .*config\.yaml \(mode 0600\)/)
     const file = path.join(process.env.DEZC_CONFIG_DIR!, 'config.yaml')
@@ -260,12 +260,12 @@ describe('LAN-published profiles get a generated password', () => {
     const client = new pg.Client({host: '127.0.0.1', port, user: 'root', password, database: 'nytaxi'})
     await client.connect()
     await client.end()
-    const creds = await runCli(['env', 'credentials', '--host', 'lan', '--project', p], {cwd: dir})
+    const creds = await runCli(['env', 'credentials', '--host', 'lan', '--stack', p], {cwd: dir})
     expect(creds.stdout).toContain(password)
     // The running stack's port (--pg-port at up time), not the profile's 5432.
     expect(creds.stdout).toContain(`127.0.0.1:${port}  database nytaxi`)
     expect(creds.stdout).toContain(`Passwords from: ${file}`)
-    const credsJson = await runCli(['env', 'credentials', '--host', 'lan', '--project', p, '--json'], {cwd: dir})
+    const credsJson = await runCli(['env', 'credentials', '--host', 'lan', '--stack', p, '--json'], {cwd: dir})
     expect(credsJson.stdout).not.toContain(password)
     expect(credsJson.json()).toMatchObject({source: 'running', postgres: {port, passwordSet: true, passwordFrom: file, url: `postgresql://root:***@127.0.0.1:${port}/nytaxi`}, pgadmin: null})
   })
@@ -274,13 +274,13 @@ describe('LAN-published profiles get a generated password', () => {
 describe('env credentials of a stack that is not running', () => {
   it('says so, shows the profile\'s settings, and names no config file that does not exist', async () => {
     const p = project('nocreds')
-    const r = await runCli(['env', 'credentials', '--project', p])
+    const r = await runCli(['env', 'credentials', '--stack', p])
     expect(r.code, r.stderr).toBe(0)
-    expect(r.stdout).toContain(`The stack is not running; these are the settings \`dezc env up --project ${p}\` will use.`)
+    expect(r.stdout).toContain(`The stack is not running; these are the settings \`dezc env up --stack ${p}\` will use.`)
     expect(r.stdout).toContain('127.0.0.1:5432')
     expect(r.stdout).toContain('Passwords from: the built-in default of profile "local"')
     expect(r.stdout).not.toContain('config.yaml')
-    const j = (await runCli(['env', 'credentials', '--project', p, '--json'])).json()
+    const j = (await runCli(['env', 'credentials', '--stack', p, '--json'])).json()
     expect(j).toMatchObject({source: 'profile', postgres: {port: 5432, passwordFrom: 'the built-in default of profile "local"'}})
   })
 })
@@ -316,14 +316,14 @@ describe('env status while Docker still calls a service "starting"', () => {
       await new Promise((r) => setTimeout(r, 200))
     }
     expect((await docker.getContainer(`${ready}-pgsql-dev`).inspect()).State.Health?.Status).toBe('starting')
-    const r = await runCli(['env', 'status', '--project', ready, '--no-pgadmin', '--json'])
+    const r = await runCli(['env', 'status', '--stack', ready, '--no-pgadmin', '--json'])
     expect(r.code, r.stderr).toBe(0)
     expect(r.json().services[0]).toMatchObject({state: 'running', health: 'healthy', ok: true})
     expect(r.json().services[0].lastProbe).toContain("answered dezc's query")
 
     const silent = project('starting')
     await startingContainer(silent, 'dezc-test/sleeps:1', await freePort())
-    const s = await runCli(['env', 'status', '--project', silent, '--no-pgadmin', '--json'])
+    const s = await runCli(['env', 'status', '--stack', silent, '--no-pgadmin', '--json'])
     expect(s.code).toBe(5)
     expect(s.json().services[0]).toMatchObject({state: 'running', health: 'starting', ok: false})
   })
@@ -336,16 +336,16 @@ describe('passwords from the config file are never printed', () => {
     const secretPa = 'CfgPa-s3cret-7d2'
     const dir = configDir(`profiles:\n  local:\n    postgres: {password: ${secretPg}}\n    pgadmin: {password: ${secretPa}}\n`)
     const pgPort = String(await freePort())
-    const stack = ['--project', p, '--pg-port', pgPort, '--pgadmin-port', String(await freePort())]
+    const stack = ['--stack', p, '--pg-port', pgPort, '--pgadmin-port', String(await freePort())]
     const runs = [
       await runCli(['env', 'up', ...stack, '--dry-run'], {cwd: dir}),
       await runCli(['env', 'up', ...stack, '--dry-run', '--json'], {cwd: dir}),
       await runCli(['env', 'compose', ...stack], {cwd: dir}),
       await runCli(['env', 'compose', ...stack, '--json'], {cwd: dir}),
       await runCli(['env', 'up', ...stack, '--verbose', '--json'], {cwd: dir}),
-      await runCli(['env', 'status', '--project', p, '--verbose', '--json'], {cwd: dir}),
-      await runCli(['env', 'credentials', '--project', p, '--json'], {cwd: dir}),
-      await runCli(['ingest', 'zones', '--project', p, '--dry-run', '--verbose', '--json'], {cwd: dir}),
+      await runCli(['env', 'status', '--stack', p, '--verbose', '--json'], {cwd: dir}),
+      await runCli(['env', 'credentials', '--stack', p, '--json'], {cwd: dir}),
+      await runCli(['ingest', 'zones', '--stack', p, '--dry-run', '--verbose', '--json'], {cwd: dir}),
     ]
     for (const r of runs) {
       expect(r.code, r.stdout + r.stderr).toBe(0)
@@ -355,7 +355,7 @@ describe('passwords from the config file are never printed', () => {
     expect(runs[0].stdout).toContain('-e POSTGRES_PASSWORD="$POSTGRES_PASSWORD"')
     expect(runs[0].stdout).toContain('-e PGADMIN_DEFAULT_PASSWORD="$PGADMIN_DEFAULT_PASSWORD"')
     // The stack really uses it (only env credentials shows it to a person).
-    const creds = await runCli(['env', 'credentials', '--project', p], {cwd: dir})
+    const creds = await runCli(['env', 'credentials', '--stack', p], {cwd: dir})
     expect(creds.stdout).toContain(secretPg)
   })
 })

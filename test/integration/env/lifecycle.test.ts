@@ -8,10 +8,10 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {runCli} from '../../helpers/cli.js'
-import {docker, freePort, removeProject, uniqueProject} from '../../helpers/docker.js'
+import {docker, freePort, removeStack, uniqueStack} from '../../helpers/docker.js'
 import {queryStack} from '../../helpers/postgres.js'
 
-const project = uniqueProject('life')
+const project = uniqueStack('life')
 let pgPort: number
 let paPort: number
 let args: string[]
@@ -21,9 +21,9 @@ const query = (sql: string, port = pgPort): Promise<any[]> => queryStack(port, s
 beforeAll(async () => {
   pgPort = await freePort()
   paPort = await freePort()
-  args = ['--project', project, '--pg-port', String(pgPort), '--pgadmin-port', String(paPort)]
+  args = ['--stack', project, '--pg-port', String(pgPort), '--pgadmin-port', String(paPort)]
 })
-afterAll(() => removeProject(project))
+afterAll(() => removeStack(project))
 
 describe('env lifecycle on a real engine', () => {
   it('up --dry-run prints the plan and docker commands and creates nothing', async () => {
@@ -61,7 +61,7 @@ describe('env lifecycle on a real engine', () => {
   })
 
   it('status reports both services healthy with their real addresses', async () => {
-    const r = await runCli(['env', 'status', '--project', project, '--json'])
+    const r = await runCli(['env', 'status', '--stack', project, '--json'])
     expect(r.code, r.stderr).toBe(0)
     const out = r.json()
     expect(out.ok).toBe(true)
@@ -87,13 +87,13 @@ describe('env lifecycle on a real engine', () => {
     await query('create table kept (v int); insert into kept values (42)')
     const pgBefore = (await docker.getContainer(`${project}-pgsql-dev`).inspect()).Id
     const newPa = await freePort()
-    const r = await runCli(['env', 'up', '--project', project, '--pg-port', String(pgPort), '--pgadmin-port', String(newPa), '--json'])
+    const r = await runCli(['env', 'up', '--stack', project, '--pg-port', String(pgPort), '--pgadmin-port', String(newPa), '--json'])
     expect(r.code, r.stderr).toBe(0)
     expect(r.json().services.map((s: any) => s.action)).toEqual(['unchanged', 'recreated'])
     expect((await docker.getContainer(`${project}-pgsql-dev`).inspect()).Id).toBe(pgBefore)
     expect((await fetch(`http://127.0.0.1:${newPa}/misc/ping`)).status).toBe(200)
     const newPg = await freePort()
-    const r2 = await runCli(['env', 'up', '--project', project, '--pg-port', String(newPg), '--pgadmin-port', String(newPa), '--json'])
+    const r2 = await runCli(['env', 'up', '--stack', project, '--pg-port', String(newPg), '--pgadmin-port', String(newPa), '--json'])
     expect(r2.code, r2.stderr).toBe(0)
     expect(r2.json().services[0].action).toBe('recreated')
     expect(await query('select v from kept', newPg)).toEqual([{v: 42}])
@@ -114,7 +114,7 @@ describe('env lifecycle on a real engine', () => {
   })
 
   it('down keeps the data; up finds it again', async () => {
-    const down = await runCli(['env', 'down', '--project', project, '--json'])
+    const down = await runCli(['env', 'down', '--stack', project, '--json'])
     expect(down.code, down.stderr).toBe(0)
     const out = down.json()
     // the previous up ran with --no-pgadmin, which removed pgAdmin's container (not its volume)
@@ -128,7 +128,7 @@ describe('env lifecycle on a real engine', () => {
   })
 
   it('down --volumes without --yes and without a TTY refuses and changes nothing', async () => {
-    const r = await runCli(['env', 'down', '--project', project, '--volumes'])
+    const r = await runCli(['env', 'down', '--stack', project, '--volumes'])
     expect(r.code).toBe(3)
     expect(r.stderr).toMatch(/Confirmation needed.*Delete the data volumes/)
     expect(r.stderr).toContain('Every table in them is lost, but this session cannot prompt')
@@ -138,7 +138,7 @@ describe('env lifecycle on a real engine', () => {
   })
 
   it('down --volumes --dry-run lists what would be deleted and deletes nothing', async () => {
-    const r = await runCli(['env', 'down', '--project', project, '--volumes', '--dry-run', '--json'])
+    const r = await runCli(['env', 'down', '--stack', project, '--volumes', '--dry-run', '--json'])
     expect(r.code, r.stderr).toBe(0)
     expect(r.json().steps).toContainEqual({action: 'delete', kind: 'volume', name: `${project}-pgsql-dev-data`})
     expect(r.json().commands).toContain(`docker volume rm ${project}-pgsql-dev-data   # deletes the data`)
@@ -146,11 +146,11 @@ describe('env lifecycle on a real engine', () => {
   })
 
   it('down --volumes --yes deletes the data', async () => {
-    const r = await runCli(['env', 'down', '--project', project, '--volumes', '--yes', '--json'])
+    const r = await runCli(['env', 'down', '--stack', project, '--volumes', '--yes', '--json'])
     expect(r.code, r.stderr).toBe(0)
     expect(r.json().volumesRemoved.sort()).toEqual([`${project}-pgadmin-dev-data`, `${project}-pgsql-dev-data`])
     await expect(docker.getVolume(`${project}-pgsql-dev-data`).inspect()).rejects.toMatchObject({statusCode: 404})
-    const status = await runCli(['env', 'status', '--project', project, '--json'])
+    const status = await runCli(['env', 'status', '--stack', project, '--json'])
     expect(status.code).toBe(5)
     expect(status.json().services.map((s: any) => s.state)).toEqual(['missing', 'missing'])
   })

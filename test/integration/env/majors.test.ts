@@ -8,7 +8,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {runCli} from '../../helpers/cli.js'
-import {docker, freePort, removeProject, uniqueProject} from '../../helpers/docker.js'
+import {docker, freePort, removeStack, uniqueStack} from '../../helpers/docker.js'
 import {startFileServer, type FileServer} from '../../helpers/file-server.js'
 import {queryStack} from '../../helpers/postgres.js'
 import {zonesCsv, writeTripParquet} from '../../helpers/tlc-fixtures.js'
@@ -28,17 +28,17 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await srv?.close()
-  for (const p of projects) await removeProject(p)
+  for (const p of projects) await removeStack(p)
 })
 
 for (const major of [13, 18]) {
   describe(`PostgreSQL ${major}`, () => {
     it('env up, ingest into the stack, down and up again keeps the rows (data on the volume, not in the container)', async () => {
-      const p = uniqueProject(`pg${major}`)
+      const p = uniqueStack(`pg${major}`)
       projects.push(p)
       const cfg = configDir(`profiles:\n  local:\n    postgres: {image: "postgres:${major}"}\n`)
       const port = await freePort()
-      const stack = ['--project', p, '--pg-port', String(port), '--no-pgadmin']
+      const stack = ['--stack', p, '--pg-port', String(port), '--no-pgadmin']
       const up = await runCli(['env', 'up', ...stack, '--json'], {cwd: cfg})
       expect(up.code, up.stdout + up.stderr).toBe(0)
       const info = await docker.getContainer(`${p}-pgsql-dev`).inspect()
@@ -46,7 +46,7 @@ for (const major of [13, 18]) {
       expect(mount.Destination).toBe(major >= 18 ? '/var/lib/postgresql' : '/var/lib/postgresql/data')
       const base = `${srv.url}trip-data/`
       for (const ds of [['zones'], ['yellow', '2021-01']]) {
-        const r = await runCli(['ingest', ...ds, '--project', p, '--base-url', base, '--json'], {cwd: cfg, timeoutMs: 120_000})
+        const r = await runCli(['ingest', ...ds, '--stack', p, '--base-url', base, '--json'], {cwd: cfg, timeoutMs: 120_000})
         expect(r.code, r.stdout + r.stderr).toBe(0)
       }
       const query = (sql: string) => queryStack(port, sql)
@@ -54,7 +54,7 @@ for (const major of [13, 18]) {
       expect(v).toBe(major)
       expect(dataDir).toBe(major >= 18 ? '/var/lib/postgresql/18/docker' : '/var/lib/postgresql/data')
       expect(await query('select (select count(*)::int from zones) as z, (select count(*)::int from yellow_taxi_data) as y')).toEqual([{z: 265, y: 5000}])
-      expect((await runCli(['env', 'down', '--project', p, '--json'], {cwd: cfg})).code).toBe(0)
+      expect((await runCli(['env', 'down', '--stack', p, '--json'], {cwd: cfg})).code).toBe(0)
       const again = await runCli(['env', 'up', ...stack, '--json'], {cwd: cfg})
       expect(again.code, again.stdout + again.stderr).toBe(0)
       expect(await query('select count(*)::int as y from yellow_taxi_data')).toEqual([{y: 5000}])
@@ -64,11 +64,11 @@ for (const major of [13, 18]) {
 
 describe('a data volume made by another major', () => {
   it('is refused before anything starts, naming both versions', async () => {
-    const p = uniqueProject('pgmix')
+    const p = uniqueStack('pgmix')
     projects.push(p)
     const cfg13 = configDir('profiles:\n  local:\n    postgres: {image: "postgres:13"}\n')
     const cfg18 = configDir('profiles:\n  local:\n    postgres: {image: "postgres:18"}\n')
-    const stack = ['--project', p, '--pg-port', String(await freePort()), '--no-pgadmin', '--json']
+    const stack = ['--stack', p, '--pg-port', String(await freePort()), '--no-pgadmin', '--json']
     expect((await runCli(['env', 'up', ...stack], {cwd: cfg13})).code).toBe(0)
     const r = await runCli(['env', 'up', ...stack], {cwd: cfg18})
     expect(r.code).toBe(2)

@@ -9,23 +9,23 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {runCli} from '../../helpers/cli.js'
-import {docker, freePort, removeProject, uniqueProject} from '../../helpers/docker.js'
+import {docker, freePort, removeStack, uniqueStack} from '../../helpers/docker.js'
 import {PgAdminSession} from '../../helpers/pgadmin.js'
 import {ROOT} from '../../helpers/cli.js'
 import {configDir} from '../../helpers/tmp.js'
 
 const projects: string[] = []
 afterAll(async () => {
-  for (const p of projects) await removeProject(p)
+  for (const p of projects) await removeStack(p)
 })
 
 /** A stack with the real pgAdmin; returns its project, pgAdmin port and `env up`'s result. */
 async function upWithRealPgAdmin(prefix: string, json: boolean) {
-  const p = uniqueProject(prefix)
+  const p = uniqueStack(prefix)
   projects.push(p)
   const cfg = configDir('profiles:\n  local:\n    pgadmin: {image: "dpage/pgadmin4:9"}\n', `dezc-${prefix}-`)
   const paPort = await freePort()
-  const up = await runCli(['env', 'up', '--project', p, '--pg-port', String(await freePort()), '--pgadmin-port', String(paPort), ...(json ? ['--json'] : [])], {cwd: cfg, timeoutMs: 240_000})
+  const up = await runCli(['env', 'up', '--stack', p, '--pg-port', String(await freePort()), '--pgadmin-port', String(paPort), ...(json ? ['--json'] : [])], {cwd: cfg, timeoutMs: 240_000})
   expect(up.code, up.stdout + up.stderr).toBe(0)
   return {p, paPort, up}
 }

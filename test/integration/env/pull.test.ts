@@ -7,7 +7,7 @@
 import net from 'node:net'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {runCli} from '../../helpers/cli.js'
-import {docker, freePort, removeProject, uniqueProject} from '../../helpers/docker.js'
+import {docker, freePort, removeStack, uniqueStack} from '../../helpers/docker.js'
 import {configDir} from '../../helpers/tmp.js'
 
 const REGISTRY = process.env.DEZC_TEST_REGISTRY ?? '127.0.0.1:5055'
@@ -35,7 +35,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  for (const p of projects) await removeProject(p)
+  for (const p of projects) await removeStack(p)
   for (const name of pushed) await docker.getImage(name).remove({force: true}).catch(() => {})
 })
 
@@ -45,22 +45,22 @@ describe('env up pulls what the engine lacks, through a real registry', () => {
     const image = `dezc-pulltest/postgres:${tag}`
     await pushOnly('postgres:13', image)
     expect(await docker.getImage(image).inspect().catch(() => undefined)).toBeUndefined()
-    const p = uniqueProject('pull')
+    const p = uniqueStack('pull')
     projects.push(p)
-    const r = await runCli(['env', 'up', '--project', p, '--pg-port', String(await freePort()), '--no-pgadmin'], {cwd: postgresImage(image)})
+    const r = await runCli(['env', 'up', '--stack', p, '--pg-port', String(await freePort()), '--no-pgadmin'], {cwd: postgresImage(image)})
     expect(r.code, r.stdout + r.stderr).toBe(0)
     expect(r.stderr).toContain(`Pulling ${image}`)
     expect((await docker.getImage(image).inspect()).RepoTags).toContain(image)
     // (pgAdmin was left out of this stack, so status reports it missing: only Postgres is checked.)
-    const status = await runCli(['env', 'status', '--project', p, '--json'], {cwd: postgresImage(image)})
+    const status = await runCli(['env', 'status', '--stack', p, '--json'], {cwd: postgresImage(image)})
     expect(status.json().services[0]).toMatchObject({service: 'postgres', image, ok: true})
   })
 
   it('a tag the registry does not have is a clear error naming image and tag; nothing is created', async () => {
     const image = `dezc-pulltest/postgres:13-absent${Math.random().toString(36).slice(2, 6)}`
-    const p = uniqueProject('nopull')
+    const p = uniqueStack('nopull')
     projects.push(p)
-    const r = await runCli(['env', 'up', '--project', p, '--pg-port', String(await freePort()), '--no-pgadmin', '--json'], {cwd: postgresImage(image)})
+    const r = await runCli(['env', 'up', '--stack', p, '--pg-port', String(await freePort()), '--no-pgadmin', '--json'], {cwd: postgresImage(image)})
     expect(r.code, r.stdout + r.stderr).not.toBe(0)
     const e = r.json().error
     expect(e.message).toContain(image)
@@ -72,9 +72,9 @@ describe('env up pulls what the engine lacks, through a real registry', () => {
   it('a registry that is down is a clear error naming it; nothing is created', async () => {
     const closed = await freePort()
     const image = `127.0.0.1:${closed}/postgres:13`
-    const p = uniqueProject('regdown')
+    const p = uniqueStack('regdown')
     projects.push(p)
-    const r = await runCli(['env', 'up', '--project', p, '--pg-port', String(await freePort()), '--no-pgadmin', '--json'], {cwd: postgresImage(image)})
+    const r = await runCli(['env', 'up', '--stack', p, '--pg-port', String(await freePort()), '--no-pgadmin', '--json'], {cwd: postgresImage(image)})
     expect(r.code, r.stdout + r.stderr).not.toBe(0)
     const e = r.json().error
     expect(e.message).toContain(`127.0.0.1:${closed}`)
@@ -112,12 +112,12 @@ describe('env up pulls what the engine lacks, through a real registry', () => {
     })
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
     const image = `127.0.0.1:${(proxy.address() as net.AddressInfo).port}/${repo}:${tag}`
-    const p = uniqueProject('pullint')
+    const p = uniqueStack('pullint')
     projects.push(p)
     const dir = configDir(`profiles:\n  local:\n    pgadmin: {image: "${image}"}\n`, 'dezc-pullint-')
     try {
       let sent = false
-      const r = await runCli(['env', 'up', '--project', p, '--pg-port', String(await freePort()), '--pgadmin-port', String(await freePort())], {
+      const r = await runCli(['env', 'up', '--stack', p, '--pg-port', String(await freePort()), '--pgadmin-port', String(await freePort())], {
         cwd: dir,
         timeoutMs: 120_000,
         onSpawn: (child) =>

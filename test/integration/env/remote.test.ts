@@ -4,11 +4,11 @@
  */
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {runCli} from '../../helpers/cli.js'
-import {docker, freePort, removeProject, uniqueProject} from '../../helpers/docker.js'
+import {docker, freePort, removeStack, uniqueStack} from '../../helpers/docker.js'
 import {startSshd, type Sshd} from '../../helpers/sshd.js'
 
-const tcpProject = uniqueProject('tcp')
-const sshProject = uniqueProject('ssh')
+const tcpProject = uniqueStack('tcp')
+const sshProject = uniqueStack('ssh')
 let sshd: Sshd
 
 beforeAll(async () => {
@@ -16,19 +16,19 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   sshd?.stop()
-  await removeProject(tcpProject)
-  await removeProject(sshProject)
+  await removeStack(tcpProject)
+  await removeStack(sshProject)
 })
 
 describe('remote Docker endpoints', () => {
   it('tcp://: up and status through DOCKER_HOST, URLs on the engine host', async () => {
     const port = await freePort()
     const env = {DOCKER_HOST: 'tcp://127.0.0.1:2375'}
-    const up = await runCli(['env', 'up', '--project', tcpProject, '--pg-port', String(port), '--no-pgadmin', '--json'], {env})
+    const up = await runCli(['env', 'up', '--stack', tcpProject, '--pg-port', String(port), '--no-pgadmin', '--json'], {env})
     expect(up.code, up.stderr).toBe(0)
     expect(up.json().engine.endpoint).toBe('tcp://127.0.0.1:2375')
     expect(up.json().postgres.host).toBe('127.0.0.1')
-    const status = await runCli(['env', 'status', '--project', tcpProject, '--no-pgadmin', '--json'], {env})
+    const status = await runCli(['env', 'status', '--stack', tcpProject, '--no-pgadmin', '--json'], {env})
     expect(status.code, status.stderr).toBe(0)
     expect(status.json().services[0]).toMatchObject({state: 'running', health: 'healthy'})
   })
@@ -37,14 +37,14 @@ describe('remote Docker endpoints', () => {
     const host = `ssh://root@127.0.0.1:${sshd.port}`
     const env = {DEZC_SSH_COMMAND: sshd.sshCommand, DEZC_SERVICES_HOST: '127.0.0.1'}
     const port = await freePort()
-    const up = await runCli(['env', 'up', '--docker-host', host, '--project', sshProject, '--pg-port', String(port), '--no-pgadmin', '--json'], {env})
+    const up = await runCli(['env', 'up', '--docker-host', host, '--stack', sshProject, '--pg-port', String(port), '--no-pgadmin', '--json'], {env})
     expect(up.code, up.stderr).toBe(0)
     expect(up.json().engine.endpoint).toBe(host)
     expect((await docker.getContainer(`${sshProject}-pgsql-dev`).inspect()).State.Running).toBe(true)
-    const status = await runCli(['env', 'status', '--docker-host', host, '--project', sshProject, '--no-pgadmin', '--json'], {env})
+    const status = await runCli(['env', 'status', '--docker-host', host, '--stack', sshProject, '--no-pgadmin', '--json'], {env})
     expect(status.code, status.stderr).toBe(0)
     expect(status.json().ok).toBe(true)
-    const logs = await runCli(['env', 'logs', 'postgres', '--docker-host', host, '--project', sshProject, '--tail', '5'], {env})
+    const logs = await runCli(['env', 'logs', 'postgres', '--docker-host', host, '--stack', sshProject, '--tail', '5'], {env})
     expect(logs.code, logs.stderr).toBe(0)
     expect(logs.stdout).toMatch(/^postgres \| /m)
   }, 180_000) // three CLI runs, each paying an ssh handshake: slow on a busy 2-core machine

@@ -47,12 +47,12 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-ingest-net-'))
   srv = await startFileServer('0.0.0.0')
   pgPort = await freePort()
-  const up = await runCli(['env', 'up', '--project', project, '--pg-port', String(pgPort), '--no-pgadmin', '--json'], {timeoutMs: 300_000})
+  const up = await runCli(['env', 'up', '--stack', project, '--pg-port', String(pgPort), '--no-pgadmin', '--json'], {timeoutMs: 300_000})
   expect(up.code, up.stdout + up.stderr).toBe(0)
 }, 400_000)
 
 afterAll(async () => {
-  await runCli(['env', 'down', '--project', project, '--volumes', '--yes', '--json'], {timeoutMs: 120_000}).catch(() => {})
+  await runCli(['env', 'down', '--stack', project, '--volumes', '--yes', '--json'], {timeoutMs: 120_000}).catch(() => {})
   for (const v of [`${project}-dezc-ingest-cache`]) {
     try {
       docker('volume', 'rm', v)
@@ -75,7 +75,7 @@ describe('dezc ingest --in-network (real engine)', () => {
     const gateway = docker('network', 'inspect', `${project}-pg-network`, '--format', '{{(index .IPAM.Config 0).Gateway}}')
     expect(gateway).toMatch(/^\d+\.\d+\.\d+\.\d+$/)
     const base = `http://${gateway}:${srv.port}/trip-data/`
-    const args = ['ingest', 'yellow', '2021-01', '--in-network', '--project', project, '--image-base', NODE_BASE, '--base-url', base, '--json']
+    const args = ['ingest', 'yellow', '2021-01', '--in-network', '--stack', project, '--image-base', NODE_BASE, '--base-url', base, '--json']
 
     const first = await runCli(args, {timeoutMs: 600_000})
     expect(first.code, first.stdout + first.stderr).toBe(0)
@@ -106,11 +106,11 @@ describe('dezc ingest --in-network (real engine)', () => {
   }, 900_000)
 
   it('refuses a local --file (it is not on the engine) and reports a missing month from inside', async () => {
-    const local = await runCli(['ingest', 'yellow', '--in-network', '--project', project, '--file', './x.parquet', '--json'])
+    const local = await runCli(['ingest', 'yellow', '--in-network', '--stack', project, '--file', './x.parquet', '--json'])
     expect(local.code).toBe(2)
     expect(local.json().error.code).toBe('IN_NETWORK_LOCAL_FILE')
     const gateway = docker('network', 'inspect', `${project}-pg-network`, '--format', '{{(index .IPAM.Config 0).Gateway}}')
-    const missing = await runCli(['ingest', 'yellow', '2021-02', '--in-network', '--project', project, '--image-base', NODE_BASE, '--base-url', `http://${gateway}:${srv.port}/trip-data/`, '--json'], {timeoutMs: 300_000})
+    const missing = await runCli(['ingest', 'yellow', '2021-02', '--in-network', '--stack', project, '--image-base', NODE_BASE, '--base-url', `http://${gateway}:${srv.port}/trip-data/`, '--json'], {timeoutMs: 300_000})
     expect(missing.code).toBe(1)
     const e = missing.json().error
     expect(e.code).toBe('NOT_AVAILABLE')

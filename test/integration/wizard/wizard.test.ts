@@ -8,7 +8,7 @@ import path from 'node:path'
 import {parse} from 'yaml'
 import {afterAll, describe, expect, it} from 'vitest'
 import {runCli} from '../../helpers/cli.js'
-import {freePort, removeProject, uniqueProject} from '../../helpers/docker.js'
+import {freePort, removeStack, uniqueStack} from '../../helpers/docker.js'
 import {FakeGcp} from '../../helpers/fake-gcp.js'
 import {startSparkMirror} from '../../helpers/spark-fixtures.js'
 import {createStandinTerraform, pathWithout} from '../../helpers/standin-terraform.js'
@@ -30,13 +30,13 @@ function privateEnv(dir: string): Record<string, string> {
 
 afterAll(async () => {
   for (const s of sessions) s.kill()
-  for (const p of projects) await removeProject(p)
+  for (const p of projects) await removeStack(p)
 })
 
 describe('dezc wizard in a real terminal', () => {
   it('local path: picks the profile, starts the stack, loads one month from a loopback mirror, saves the answers, prints the commands', async () => {
     const dir = workdir()
-    const project = uniqueProject('wiz')
+    const project = uniqueStack('wiz')
     projects.push(project)
     const [pgPort, paPort] = [await freePort(), await freePort()]
     const srv = await startFileServer()
@@ -45,7 +45,7 @@ describe('dezc wizard in a real terminal', () => {
     srv.set('/trip-data/yellow_tripdata_2021-01.parquet', {file: parquet})
     try {
       const env = {...privateEnv(dir), DEZC_INGEST_BASE_URL: `${srv.url}trip-data/`}
-      const s = TmuxSession.start(['wizard', '--project', project, '--pg-port', String(pgPort), '--pgadmin-port', String(paPort)], {cwd: dir, env})
+      const s = TmuxSession.start(['wizard', '--stack', project, '--pg-port', String(pgPort), '--pgadmin-port', String(paPort)], {cwd: dir, env})
       sessions.push(s)
       await s.waitFor(/Where should the database stack run\?/)
       s.send('Enter') // local is the default
@@ -69,15 +69,15 @@ describe('dezc wizard in a real terminal', () => {
       s.send('n', true)
       s.send('Enter')
       const screen = await s.waitFor(/To repeat the finished steps without the wizard:/, 120_000)
-      expect(screen).toContain(`dezc env up --project ${project} --pg-port ${pgPort} --pgadmin-port ${paPort}`)
-      expect(screen).toContain(`dezc ingest yellow 2021-01 --project ${project}`)
+      expect(screen).toContain(`dezc env up --stack ${project} --pg-port ${pgPort} --pgadmin-port ${paPort}`)
+      expect(screen).toContain(`dezc ingest yellow 2021-01 --stack ${project}`)
       expect(screen).toMatch(/done +Start Postgres and pgAdmin — Postgres at postgresql:\/\/root:\*+@127\.0\.0\.1:\d+\/nytaxi/)
       expect(screen).toMatch(/done +Load NYC taxi trip data — 5,000 rows in yellow_taxi_data/)
       expect(await s.exitCode()).toBe(0)
       const saved = parse(fs.readFileSync(path.join(dir, 'dezc.yaml'), 'utf8'))
       expect(saved.wizard).toEqual({profile: 'local', steps: {env: {up: true}, ingest: {dataset: 'yellow', periods: '2021-01'}, gcp: false, tf: false, spark: false}})
       // Real effects: the stack is healthy and the rows are in its Postgres.
-      const status = await runCli(['env', 'status', '--project', project, '--json'])
+      const status = await runCli(['env', 'status', '--stack', project, '--json'])
       expect(status.code, status.stderr).toBe(0)
       expect(status.json().ok).toBe(true)
       const client = new pg.Client({connectionString: `postgresql://root:root@127.0.0.1:${pgPort}/nytaxi`})
@@ -101,7 +101,7 @@ describe('dezc wizard in a real terminal', () => {
     try {
       const dir = workdir()
       const env = {...privateEnv(dir), HOME: dir, CLOUDSDK_CONFIG: path.join(dir, 'gcloud'), DEZC_GOOGLE_API_ROOT: fake.url, DEZC_GCP_TIME_SCALE: '0.005', GOOGLE_OAUTH_ACCESS_TOKEN: 'test', PATH: pathWithout([tf.binDir]), SHELL: '/bin/bash', JAVA_HOME: '', SPARK_HOME: '', DEZC_SPARK_MIRROR: spark.mirror, DEZC_SPARK_JDK_MIRROR: spark.jdkMirror}
-      const s = TmuxSession.start(['wizard', '--project', uniqueProject('wizg')], {cwd: dir, env})
+      const s = TmuxSession.start(['wizard', '--stack', uniqueStack('wizg')], {cwd: dir, env})
       sessions.push(s)
       await s.waitFor(/Where should the database stack run\?/)
       s.send('Enter')
@@ -154,7 +154,7 @@ describe('dezc wizard in a real terminal', () => {
 
   it('NAS profile without an endpoint: asks for it (validated) and keeps it in the profile', async () => {
     const dir = workdir()
-    const s = TmuxSession.start(['wizard', '--project', uniqueProject('wizn')], {cwd: dir, env: {...privateEnv(dir), DOCKER_HOST: '', DOCKER_CONTEXT: ''}})
+    const s = TmuxSession.start(['wizard', '--stack', uniqueStack('wizn')], {cwd: dir, env: {...privateEnv(dir), DOCKER_HOST: '', DOCKER_CONTEXT: ''}})
     sessions.push(s)
     await s.waitFor(/Where should the database stack run\?/)
     s.send('Down')
@@ -174,7 +174,7 @@ describe('dezc wizard in a real terminal', () => {
 
   it('Ctrl-C at a prompt exits 130 and keeps the answers of finished steps', async () => {
     const dir = workdir()
-    const s = TmuxSession.start(['wizard', '--project', uniqueProject('wizc')], {cwd: dir, env: privateEnv(dir)})
+    const s = TmuxSession.start(['wizard', '--stack', uniqueStack('wizc')], {cwd: dir, env: privateEnv(dir)})
     sessions.push(s)
     await s.waitFor(/Where should the database stack run\?/)
     s.send('Enter')

@@ -39,7 +39,7 @@ describe('prompting policy', () => {
     expect(err.suggestions[0]).toContain('--yes')
     const input = await new PolicyPrompter(false, false).input({message: 'Project id', flagHint: '--project'}).catch((e) => e)
     expect(input.suggestions[0]).toBe('Pass --project.')
-    expect(await new PolicyPrompter(false, true).input({message: 'Project id', flagHint: '--project', default: 'p1'})).toBe('p1')
+    expect(await new PolicyPrompter(false, true).input({message: 'Project id', flagHint: '--stack', default: 'p1'})).toBe('p1')
   })
 
   it('chooses the renderer: silent for --json, verbose for --verbose, simple without a TTY', () => {

@@ -23,13 +23,13 @@ describe('resolveStack', () => {
     expect(s.missingSecrets).toEqual([])
   })
 
-  it('namespaces containers, network and volumes with --project and applies overrides', async () => {
-    const s = resolveStack(await config(), {project: 'demo', pgPort: 15433, pgadminPort: 18080, noPgadmin: true, waitTimeout: 7})
+  it('namespaces containers, network and volumes with --stack and applies overrides', async () => {
+    const s = resolveStack(await config(), {stack: 'demo', pgPort: 15433, pgadminPort: 18080, noPgadmin: true, waitTimeout: 7})
     expect(s.postgres.container).toBe('demo-pgsql-dev')
     expect(s.network).toBe('demo-pg-network')
     expect(s.postgres.mount).toEqual({type: 'volume', name: 'demo-pgsql-dev-data'})
     expect(s.postgres.alias).toBe('pgdatabase')
-    expect(s.projectLabel).toBe('demo')
+    expect(s.label).toBe('demo')
     expect(s.postgres.port).toBe(15433)
     expect(s.pgadmin.enabled).toBe(false)
     expect(s.waitTimeoutMs).toBe(7000)
@@ -37,7 +37,7 @@ describe('resolveStack', () => {
 
   it('rejects bad names and ports', async () => {
     const c = await config()
-    expect(() => resolveStack(c, {project: 'Bad Name'})).toThrow(/Invalid --project/)
+    expect(() => resolveStack(c, {stack: 'Bad Name'})).toThrow(/Invalid --stack/)
     expect(() => resolveStack(c, {pgPort: 70000})).toThrow(/between 1 and 65535/)
     expect(() => resolveStack(c, {pgPort: 9000, pgadminPort: 9000})).toThrow(/both set to port 9000/)
     expect(() => resolveStack(c, {profile: 'nas'})).toThrow(/Unknown host profile "nas"/)

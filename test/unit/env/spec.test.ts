@@ -25,7 +25,7 @@ describe('container specs', () => {
   })
 
   it('publishes on the profile address, mounts data and registers the alias in pgAdmin', async () => {
-    const [pg, pa] = containerSpecs(await stack({project: 'x'}), {apiVersion: '1.41'})
+    const [pg, pa] = containerSpecs(await stack({stack: 'x'}), {apiVersion: '1.41'})
     expect(pg.body.HostConfig.PortBindings['5432/tcp']).toEqual([{HostIp: '127.0.0.1', HostPort: '5432'}])
     expect(pg.body.HostConfig.Mounts).toEqual([{Type: 'volume', Source: 'x-pgsql-dev-data', Target: '/var/lib/postgresql/data'}])
     expect(pg.body.NetworkingConfig.EndpointsConfig['x-pg-network'].Aliases).toEqual(['pgdatabase'])
