@@ -3,6 +3,9 @@
  * `--json`), a message that says what is wrong, and a suggestion that says what to do.
  * The base command is the one place that prints them (see base-command.ts).
  */
+import type {ErrorCode} from './error-codes.js'
+
+export type {ErrorCode} from './error-codes.js'
 
 /** Documented exit codes (README "Exit codes"). Keep in sync with the README table. */
 export const ExitCode = {
@@ -23,8 +26,8 @@ export const ExitCode = {
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
 
 export interface DezcErrorOptions {
-  /** Stable machine-readable code, e.g. PORT_IN_USE. */
-  code: string
+  /** Stable machine-readable code, e.g. PORT_IN_USE: one of ERROR_CODES (README "Error codes"). */
+  code: ErrorCode
   message: string
   /** What the user should do about it; one or more lines. */
   suggestion?: string | string[]
@@ -35,7 +38,7 @@ export interface DezcErrorOptions {
 }
 
 export class DezcError extends Error {
-  readonly code: string
+  readonly code: ErrorCode
   readonly suggestions: string[]
   readonly exit: ExitCodeValue
   readonly details?: Record<string, unknown>
@@ -61,7 +64,7 @@ export class DezcError extends Error {
   }
 }
 
-export function usageError(code: string, message: string, suggestion?: string | string[]): DezcError {
+export function usageError(code: ErrorCode, message: string, suggestion?: string | string[]): DezcError {
   return new DezcError({code, message, suggestion, exit: ExitCode.USAGE})
 }
 
@@ -74,7 +77,7 @@ export class NonInteractiveError extends DezcError {
 
 export class UserAbortError extends DezcError {
   constructor(message = 'Aborted by user.') {
-    super({code: 'ABORTED', message, exit: ExitCode.DECLINED})
+    super({code: 'DECLINED', message, exit: ExitCode.DECLINED})
   }
 }
 

@@ -3,7 +3,7 @@
  * Apiary clients throw a GaxiosError whose `response.data.error` is the standard envelope
  * `{code, message, status, details}`; the OAuth token endpoint answers `{error, error_description}`.
  */
-import {DezcError, ExitCode, systemErrorCode} from '../core/errors.js'
+import {DezcError, ExitCode, systemErrorCode, type ErrorCode} from '../core/errors.js'
 
 export interface GoogleErrorInfo {
   /** HTTP status, 0 when no response arrived. */
@@ -99,7 +99,7 @@ export function toGcpError(err: unknown, ctx: ErrorContext): DezcError {
   const i = googleErrorInfo(err)
   const where = ctx.project ? ` in project ${ctx.project}` : ''
   const details = {httpStatus: i.httpStatus || undefined, status: i.status, reasons: i.reasons.length ? i.reasons : undefined}
-  const mk = (code: string, message: string, suggestion: string[], exit: (typeof ExitCode)[keyof typeof ExitCode] = ExitCode.FAILURE, extra: Record<string, unknown> = {}) =>
+  const mk = (code: ErrorCode, message: string, suggestion: string[], exit: (typeof ExitCode)[keyof typeof ExitCode] = ExitCode.FAILURE, extra: Record<string, unknown> = {}) =>
     new DezcError({code, message, suggestion, exit, cause: err, details: {...details, ...extra}})
 
   if (i.httpStatus === 0) {

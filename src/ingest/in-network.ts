@@ -10,7 +10,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {PassThrough} from 'node:stream'
 import {fileURLToPath} from 'node:url'
-import {DezcError, ExitCode, usageError, type ExitCodeValue} from '../core/errors.js'
+import {DezcError, ExitCode, usageError, type ErrorCode, type ExitCodeValue} from '../core/errors.js'
 import type {Ui} from '../core/ui.js'
 import type {DockerClient} from '../docker/client.js'
 import {connectStack} from '../env/engine.js'
@@ -112,7 +112,7 @@ export async function ingestInNetwork(o: InNetworkOptions): Promise<InNetworkSum
       })
     }
     if (!(await client.networkExists(stack.network))) {
-      throw new DezcError({code: 'ENV_NOT_RUNNING', message: `The env stack's network ${stack.network} does not exist on the engine.`, suggestion: `Start the stack first: ${envUpCommand(stack)}.`, exit: ExitCode.PREREQUISITE})
+      throw new DezcError({code: 'STACK_NOT_RUNNING', message: `The env stack's network ${stack.network} does not exist on the engine.`, suggestion: `Start the stack first: ${envUpCommand(stack)}.`, exit: ExitCode.UNHEALTHY})
     }
     const labels: Record<string, string> = {...baseLabels(stack), [LABEL.service]: 'ingest'}
     const {image, built} = await ensureImage(client, {root, base: o.imageBase, ui: o.ui, signal: o.signal, labels})
@@ -155,7 +155,7 @@ export async function ingestInNetwork(o: InNetworkOptions): Promise<InNetworkSum
         throw new DezcError({code: 'IN_NETWORK_FAILED', message: `dezc ingest inside ${image} exited with ${code} without a result: ${(stdout + partial).trim().slice(-500) || '(no output)'}`, suggestion: 'Run with --verbose to see the build and container output; `dezc ingest` without --in-network shows the same errors directly.', exit: ExitCode.FAILURE})
       }
       if (result.error) {
-        const e = result.error as {code: string; message: string; suggestions?: string[]; exit?: number; details?: Record<string, unknown>}
+        const e = result.error as {code: ErrorCode; message: string; suggestions?: string[]; exit?: number; details?: Record<string, unknown>}
         throw new DezcError({code: e.code, message: `${e.message} (in-network run)`, suggestion: e.suggestions, exit: (e.exit ?? code) as ExitCodeValue, details: e.details})
       }
       return {...(result as IngestSummary), inNetwork: {network: stack.network, image, built}}

@@ -3,7 +3,7 @@
  * recognising the provider's error texts (Google API errors relayed by the google provider).
  * The texts are the ones users actually hit in the course (see docs/tf.md).
  */
-import {DezcError, ExitCode, type ExitCodeValue} from '../core/errors.js'
+import {DezcError, ExitCode, type ErrorCode, type ExitCodeValue} from '../core/errors.js'
 
 export interface DiagnoseContext {
   /** terraform subcommand that failed: init, plan, apply, destroy. */
@@ -15,7 +15,7 @@ export interface DiagnoseContext {
 }
 
 interface Rule {
-  code: string
+  code: ErrorCode
   exit: ExitCodeValue
   test: RegExp
   message: (m: RegExpMatchArray, out: string, ctx: DiagnoseContext) => string
