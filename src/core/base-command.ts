@@ -9,6 +9,7 @@ import {DezcError, ExitCode, InterruptedError, toDezcError} from './errors.js'
 // Kept importable from here for commands; the mapping itself is plain logic in errors.ts.
 export {toDezcError} from './errors.js'
 import {createUi, type Ui} from './ui.js'
+import {failureEnvelope, successEnvelope, type JsonSuccess} from './json.js'
 import {closest} from './text.js'
 import {redactSecrets} from './urls.js'
 import type {LoadedConfig} from '../config/load.js'
@@ -78,6 +79,11 @@ export abstract class DezcCommand<T extends typeof Command> extends Command {
     super.log(typeof message === 'string' ? redactSecrets(message) : message, ...args)
   }
 
+  /** The --json success envelope (json.ts); status is the exit code the command set. */
+  protected toSuccessJson(result: unknown): JsonSuccess {
+    return successEnvelope(result, this.ui?.warnings ?? [], typeof process.exitCode === 'number' ? process.exitCode : 0)
+  }
+
   /** --json output: credentials in URLs masked in every string. */
   public logJson(json: unknown): void {
     super.logJson(JSON.parse(redactSecrets(JSON.stringify(json ?? null))))
@@ -90,7 +96,7 @@ export abstract class DezcCommand<T extends typeof Command> extends Command {
     // oclif reads process.exitCode (not err.oclif.exit) in JSON mode (oclif/core#1423): set it ourselves.
     process.exitCode = error.exit
     if (this.jsonEnabled()) {
-      this.logJson({error: error.toJSON()})
+      this.logJson(failureEnvelope(error.toJSON(), this.ui?.warnings ?? []))
       return
     }
     process.stderr.write(formatError(error, Boolean(this.flags?.verbose), err))

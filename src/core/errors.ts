@@ -37,6 +37,15 @@ export interface DezcErrorOptions {
   details?: Record<string, unknown>
 }
 
+/** An error as --json prints it (inside the envelope, see json.ts). */
+export interface DezcErrorJson {
+  code: ErrorCode
+  message: string
+  suggestions: string[]
+  exit: ExitCodeValue
+  details?: Record<string, unknown>
+}
+
 export class DezcError extends Error {
   readonly code: ErrorCode
   readonly suggestions: string[]
@@ -53,7 +62,7 @@ export class DezcError extends Error {
     this.suggestions = s === undefined ? [] : Array.isArray(s) ? s : [s]
   }
 
-  toJSON(): Record<string, unknown> {
+  toJSON(): DezcErrorJson {
     return {
       code: this.code,
       message: this.message,

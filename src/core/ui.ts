@@ -51,6 +51,8 @@ export interface Prompter {
 
 export interface Ui {
   reporter: Reporter
+  /** Every warning reported so far (redacted): the --json envelope carries them. */
+  warnings: string[]
   prompter: Prompter
   renderer: RendererMode
   json: boolean
@@ -84,11 +86,15 @@ export function createUi(options: UiOptions): Ui {
     const line = redactSecrets(text)
     stderr.write(line.endsWith('\n') ? line : line + '\n')
   }
+  const warnings: string[] = []
   const reporter: Reporter = {
     info: (m) => {
       if (!options.json || options.verbose) write(m)
     },
-    warn: (m) => write(`Warning: ${m}`),
+    warn: (m) => {
+      warnings.push(redactSecrets(m))
+      write(`Warning: ${m}`)
+    },
     debug: (m) => {
       if (options.verbose) write(`[debug] ${m}`)
     },
@@ -99,7 +105,7 @@ export function createUi(options: UiOptions): Ui {
   if (options.json) renderer = options.verbose ? 'verbose' : 'silent'
   else if (options.verbose) renderer = 'verbose'
   else renderer = stderrTTY && !isCI(options.env) ? 'default' : 'simple'
-  return {reporter, prompter, renderer, json: options.json, verbose: options.verbose}
+  return {reporter, warnings, prompter, renderer, json: options.json, verbose: options.verbose}
 }
 
 function isCI(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -148,5 +154,5 @@ async function withAbort<T>(fn: () => Promise<T>): Promise<T> {
 /** A silent Ui for unit tests and for services called from other services. */
 export function silentUi(overrides: Partial<Ui> = {}): Ui {
   const reporter: Reporter = {info() {}, warn() {}, debug() {}}
-  return {reporter, prompter: new PolicyPrompter(false, false), renderer: 'silent', json: true, verbose: false, ...overrides}
+  return {reporter, warnings: [], prompter: new PolicyPrompter(false, false), renderer: 'silent', json: true, verbose: false, ...overrides}
 }

@@ -4,6 +4,7 @@
  */
 import type {Hook} from '@oclif/core'
 import {DezcError, ExitCode} from '../core/errors.js'
+import {failureEnvelope, successEnvelope} from '../core/json.js'
 import {editDistance as distance} from '../core/text.js'
 
 const hook: Hook<'command_not_found'> = async function (opts) {
@@ -14,7 +15,7 @@ const hook: Hook<'command_not_found'> = async function (opts) {
   if (words.length === 0 && json) {
     // `dezc --json`: what `dezc --help` lists, for scripts.
     const commands = opts.config.commands.filter((c) => !c.hidden).map((c) => ({command: `${bin} ${c.id.replaceAll(':', ' ')}`, summary: c.summary ?? c.description?.split('\n')[0] ?? ''}))
-    process.stdout.write(JSON.stringify({commands: commands.sort((a, b) => a.command.localeCompare(b.command))}, null, 2) + '\n')
+    process.stdout.write(JSON.stringify(successEnvelope({commands: commands.sort((a, b) => a.command.localeCompare(b.command))}, []), null, 2) + '\n')
     return this.exit(0)
   }
   // The longest prefix of the words that is closest to a command id: "env stauts" -> "env status".
@@ -34,7 +35,7 @@ const hook: Hook<'command_not_found'> = async function (opts) {
     suggestion: [...suggestion, `See all commands: ${bin} --help`],
     exit: ExitCode.USAGE,
   })
-  if (json) process.stdout.write(JSON.stringify({error: error.toJSON()}, null, 2) + '\n')
+  if (json) process.stdout.write(JSON.stringify(failureEnvelope(error.toJSON(), []), null, 2) + '\n')
   else {
     const {formatError} = await import('../core/base-command.js')
     process.stderr.write(formatError(error, false))

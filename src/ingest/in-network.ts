@@ -10,7 +10,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {PassThrough} from 'node:stream'
 import {fileURLToPath} from 'node:url'
-import {DezcError, ExitCode, usageError, type ErrorCode, type ExitCodeValue} from '../core/errors.js'
+import {DezcError, ExitCode, usageError, type ExitCodeValue} from '../core/errors.js'
+import type {JsonEnvelope} from '../core/json.js'
 import type {Ui} from '../core/ui.js'
 import type {DockerClient} from '../docker/client.js'
 import {connectStack} from '../env/engine.js'
@@ -144,21 +145,24 @@ export async function ingestInNetwork(o: InNetworkOptions): Promise<InNetworkSum
       err.on('data', (d) => {
         const lines = (partial + d).split('\n')
         partial = lines.pop() ?? ''
-        for (const l of lines) if (l.trim()) o.ui.reporter.info(`[in-network] ${l}`)
+        // Warnings come once, from the result envelope below.
+        for (const l of lines) if (l.trim() && !l.startsWith('Warning: ')) o.ui.reporter.info(`[in-network] ${l}`)
       })
       await client.streamLogs(name, {follow: true}, out, err)
       const code = await client.waitContainer(name)
-      let result: Record<string, any>
+      // The container runs this same dezc with --json: its stdout is one JSON envelope (core/json.ts).
+      let envelope: JsonEnvelope<IngestSummary>
       try {
-        result = JSON.parse(stdout)
+        envelope = JSON.parse(stdout)
       } catch {
         throw new DezcError({code: 'IN_NETWORK_FAILED', message: `dezc ingest inside ${image} exited with ${code} without a result: ${(stdout + partial).trim().slice(-500) || '(no output)'}`, suggestion: 'Run with --verbose to see the build and container output; `dezc ingest` without --in-network shows the same errors directly.', exit: ExitCode.FAILURE})
       }
-      if (result.error) {
-        const e = result.error as {code: ErrorCode; message: string; suggestions?: string[]; exit?: number; details?: Record<string, unknown>}
+      if ('error' in envelope) {
+        const e = envelope.error
         throw new DezcError({code: e.code, message: `${e.message} (in-network run)`, suggestion: e.suggestions, exit: (e.exit ?? code) as ExitCodeValue, details: e.details})
       }
-      return {...(result as IngestSummary), inNetwork: {network: stack.network, image, built}}
+      for (const w of envelope.warnings ?? []) o.ui.reporter.warn(`[in-network] ${w}`)
+      return {...envelope.result, inNetwork: {network: stack.network, image, built}}
     } finally {
       o.signal.removeEventListener('abort', onAbort)
       await client.removeContainer(name, true).catch(() => {})

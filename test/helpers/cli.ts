@@ -10,8 +10,30 @@ export interface CliResult {
   code: number | null
   stdout: string
   stderr: string
-  /** stdout parsed as JSON (throws with the raw output when it is not JSON). */
+  /**
+   * The --json result: stdout must be one envelope (src/core/json.ts) whose status is the exit code;
+   * returns its `result` on success, `{error}` on failure. Throws with the raw output otherwise.
+   */
   json<T = any>(): T
+  /** stdout parsed as the raw envelope {status, result | error, warnings}, checked the same way. */
+  envelope(): {status: number; result?: any; error?: any; warnings: string[]}
+}
+
+/** Parse and check one --json envelope; the assertions every `--json` test gets for free. */
+export function parseEnvelope(stdout: string, code: number | null, context: string): {status: number; result?: any; error?: any; warnings: string[]} {
+  let env: any
+  try {
+    env = JSON.parse(stdout)
+  } catch {
+    throw new Error(`stdout is not JSON (exit ${code}).\nstdout: ${stdout}\n${context}`)
+  }
+  const keys = env && typeof env === 'object' ? Object.keys(env).sort().join(',') : typeof env
+  const ok = keys === 'result,status,warnings' || keys === 'error,status,warnings'
+  if (!ok || env.status !== code || !Array.isArray(env.warnings)) throw new Error(`stdout is not a dezc JSON envelope with status ${code} (keys: ${keys}, status: ${env?.status}).\nstdout: ${stdout}\n${context}`)
+  if (env.error && (typeof env.error.code !== 'string' || typeof env.error.message !== 'string' || !Array.isArray(env.error.suggestions) || env.error.exit !== code)) {
+    throw new Error(`error envelope lacks code/message/suggestions/exit=${code}.\nstdout: ${stdout}`)
+  }
+  return env
 }
 
 export interface CliOptions {
@@ -46,11 +68,11 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
         stdout,
         stderr,
         json() {
-          try {
-            return JSON.parse(stdout)
-          } catch {
-            throw new Error(`stdout is not JSON (exit ${code}).\nstdout: ${stdout}\nstderr: ${stderr}`)
-          }
+          const env = parseEnvelope(stdout, code, `stderr: ${stderr}`)
+          return 'error' in env ? {error: env.error} : env.result
+        },
+        envelope() {
+          return parseEnvelope(stdout, code, `stderr: ${stderr}`)
         },
       })
     })

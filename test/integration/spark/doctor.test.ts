@@ -39,7 +39,7 @@ describe('dezc spark doctor', () => {
     await installWithJava17()
     const r = doctorInShell(['--json'])
     expect(r.code, r.stdout + r.stderr).toBe(0)
-    const json = JSON.parse(r.stdout)
+    const json = r.json()
     expect(json).toMatchObject({ok: true, sparkVersion: '3.3.2', javaHome: JAVA17_HOME})
     const c = byId(json)
     for (const id of ['rc-block', 'spark-home', 'java-home', 'java-version', 'java-consistent', 'spark-submit', 'pythonpath', 'pyspark-shadow']) expect(c[id]?.status, id).toBe('ok')
@@ -59,7 +59,7 @@ describe('dezc spark doctor', () => {
 
     const r = doctorInShell(['--json'])
     expect(r.code).toBe(5)
-    const json = JSON.parse(r.stdout)
+    const json = r.json()
     expect(json.ok).toBe(false)
     const shadow = byId(json)['pyspark-shadow']
     expect(shadow.status).toBe('fail')
@@ -80,13 +80,13 @@ describe('dezc spark doctor', () => {
     await fs.writeFile(path.join(jdk21, 'bin', 'java'), '#!/bin/sh\necho \'openjdk version "21.0.2" 2024-01-16\' >&2\n', {mode: 0o755})
     const r = doctorInShell(['--json'], `export JAVA_HOME="${jdk21}"; export PATH="$JAVA_HOME/bin:$PATH";`)
     expect(r.code).toBe(5)
-    const c = byId(JSON.parse(r.stdout))
+    const c = byId(r.json())
     expect(c['java-version']).toMatchObject({status: 'fail', detail: 'Java 21.0.2 is not supported by Spark 3.3.2 (needs 8/11/17)'})
     expect(c['rc-block'].status).toBe('warn')
 
     const gone = doctorInShell(['--json'], 'export SPARK_HOME=/nonexistent/spark JAVA_HOME=/nonexistent/jdk;')
     expect(gone.code).toBe(5)
-    const g = byId(JSON.parse(gone.stdout))
+    const g = byId(gone.json())
     expect(g['spark-home']).toMatchObject({status: 'fail', detail: 'SPARK_HOME=/nonexistent/spark has no bin/spark-submit'})
     expect(g['java-home'].status).toBe('fail')
     expect(g['java-home'].fix).toMatch(/dezc spark install/)

@@ -167,6 +167,9 @@ describe('dezc tf destroy (stand-in terraform)', () => {
     expect(r.code, r.stderr).toBe(0)
     expect(tf.runs().map((c) => c.argv).at(-1)).toEqual(['destroy', '-no-color', '-input=false', '-auto-approve'])
     expect(r.stdout).toMatch(/Destroyed \(2 resources\)\./)
+    const json = await cli(['destroy', '--yes', '--json'])
+    expect(json.code, json.stderr).toBe(0)
+    expect(json.json()).toMatchObject({action: 'destroy'})
   })
 
   it('a dataset that still has tables: exit 1 with both ways out', async () => {
