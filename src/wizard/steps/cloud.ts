@@ -63,7 +63,7 @@ export const tfStep: WizardStep<TfAnswers> = {
     return go ? {project: await askProject(ctx, saved)} : undefined
   },
   async run(ctx, a) {
-    const [{buildTfContext}, {tfInit, tfRun}] = await Promise.all([import('../../tf/command-support.js'), import('../../tf/workflow.js')])
+    const [{buildTfContext}, {tfInit, tfRun}] = await Promise.all([import('../../tf/command-support.js'), import('../../tf/service.js')])
     const tf = buildTfContext(ctx.config, ctx.ui, ctx.signal, false)
     const init = await tfInit(tf, {flags: {project: a.project}, force: false, dryRun: false, skipTerraformInit: false})
     if (!init.terraformInit.ran) return `files written to ${init.dir}; terraform not run: ${init.terraformInit.reason}`
