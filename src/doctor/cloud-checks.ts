@@ -21,7 +21,7 @@ async function gcpView(ctx: DoctorContext): Promise<GcpView> {
   const raw = (ctx.config.raw('gcp') as GcpView | undefined) ?? {}
   let project: string | undefined
   try {
-    const {resolveProject} = await import('../gcp/project.js')
+    const {resolveProject} = await import('../gcp/settings.js')
     project = (await resolveProject({config: raw.project, env: ctx.env, prompter: new PolicyPrompter(false, false)})).project
   } catch {
     project = undefined // unknown or invalid: the checks below say what they could not verify

@@ -1,46 +1,42 @@
-/** From flags + config to a ready GcpSession (target, credentials, API clients). */
-import path from 'node:path'
-import {z} from 'zod'
-import type {LoadedConfig} from '../config/load.js'
-import {expandHome} from '../config/paths.js'
-import {usageError} from '../core/errors.js'
+/**
+ * A GcpSession: resolved settings plus credentials and API clients, and the call helpers every
+ * step uses (errors through the catalogue, retries for Google's eventual consistency).
+ */
+import {DezcError, ExitCode} from '../core/errors.js'
 import type {Ui} from '../core/ui.js'
 import {createApi, type GcpApi} from './api.js'
 import {describeAuth, gacServiceAccount, resolveAuth, type ResolvedAuth} from './auth.js'
-import {DEFAULT_APIS, DEFAULT_KEY_DIR, DEFAULT_ROLES, DEFAULT_SA_NAME, normaliseRole, saEmail, serviceName, timeScale, validateAccountId} from './defaults.js'
-import {resolveProject} from './project.js'
-import {newRunState, type GcpSession, type Target} from './service.js'
+import {timeScale} from './defaults.js'
+import {googleErrorInfo, isNotYetVisible, isRetryableServerError, isServiceDisabled, toGcpError, type ErrorContext} from './errors.js'
+import type {GcpSettings, Target} from './settings.js'
 import {StateStore} from './state.js'
 
-/** The `gcp:` section of dezc.yaml. */
-export const gcpConfigSchema = z.strictObject({
-  project: z.string().optional(),
-  serviceAccount: z.string().optional(),
-  roles: z.array(z.string()).optional(),
-  apis: z.array(z.string()).optional(),
-  keyDir: z.string().optional(),
-  apiRoot: z.string().url().optional(),
-})
-export type GcpConfig = z.infer<typeof gcpConfigSchema>
-
-export interface TargetInput {
-  project?: string
-  saName?: string
-  roles?: string[]
-  apis?: string[]
-  keyDir?: string
-  apiRoot?: string
+export interface GcpSession {
+  api: GcpApi
+  auth?: ResolvedAuth
+  target: Target
+  ui: Ui
+  signal: AbortSignal
+  state: StateStore
+  /** DEZC_GCP_TIME_SCALE factor for every delay. */
+  scale: number
+  /** What this run has learnt and done; decides which failures are worth waiting out. */
+  run: RunState
 }
 
-/** Comma- or space-separated list flag values, flattened. */
-export function splitList(values: string[] | undefined): string[] | undefined {
-  if (!values || values.length === 0) return undefined
-  return values.flatMap((v) => v.split(/[\s,]+/)).filter(Boolean)
+export interface RunState {
+  /** APIs this run enabled: a SERVICE_DISABLED for them is propagation, not a fault. */
+  enabled: Set<string>
+  projectNumber?: string
+  /** The account was created (or adopted after a 409) by this run: 404/403 reads are lag. */
+  accountNew: boolean
 }
 
-export interface SessionInput {
-  flags: TargetInput
-  config: LoadedConfig
+export function newRunState(): RunState {
+  return {enabled: new Set(), accountNew: false}
+}
+
+export interface SessionOptions {
   ui: Ui
   signal: AbortSignal
   env?: NodeJS.ProcessEnv
@@ -48,19 +44,11 @@ export interface SessionInput {
   optionalAuth?: boolean
 }
 
-export async function openSession(input: SessionInput): Promise<GcpSession & {auth?: ResolvedAuth; projectSource: string}> {
+export async function openSession(settings: GcpSettings, input: SessionOptions): Promise<GcpSession & {auth?: ResolvedAuth; projectSource: string}> {
   const env = input.env ?? process.env
-  const cfg = input.config.section('gcp', gcpConfigSchema) ?? {}
-  const f = input.flags
-  const {project, source} = await resolveProject({flag: f.project, config: cfg.project, env, prompter: input.ui.prompter})
-  const saName = validateAccountId(f.saName || cfg.serviceAccount || DEFAULT_SA_NAME)
-  const email = saEmail(saName, project)
-  const services = [...new Set((f.apis ?? cfg.apis ?? DEFAULT_APIS).map(serviceName))]
-  const roles = [...new Set((f.roles ?? cfg.roles ?? DEFAULT_ROLES).map(normaliseRole))]
-  const keyDir = path.resolve(expandHome(f.keyDir || cfg.keyDir || DEFAULT_KEY_DIR, env))
-  const target: Target = {project, saName, email, services, roles, keyFile: path.join(keyDir, `${saName}.json`)}
-  const apiRoot = validApiRoot(f.apiRoot || env.DEZC_GOOGLE_API_ROOT || cfg.apiRoot)
-  input.ui.reporter.debug(`project ${project} (from ${source}); account ${email}; key file ${target.keyFile}${apiRoot ? `; API root ${apiRoot}` : ''}`)
+  const {target, apiRoot, projectSource: source} = settings
+  const email = target.email
+  input.ui.reporter.debug(`project ${target.project} (from ${source}); account ${email}; key file ${target.keyFile}${apiRoot ? `; API root ${apiRoot}` : ''}`)
 
   let auth: ResolvedAuth | undefined
   try {
@@ -82,17 +70,38 @@ export async function openSession(input: SessionInput): Promise<GcpSession & {au
   return {api, auth, target, ui: input.ui, signal: input.signal, state: new StateStore(), scale: timeScale(env), run: newRunState(), projectSource: source}
 }
 
-function validApiRoot(root: string | undefined): string | undefined {
-  if (!root) return undefined
-  let ok = false
+
+/** SERVICE_DISABLED for an API this run just enabled in the target project (not another consumer). */
+export function propagating(s: GcpSession, e: unknown): boolean {
+  if (!isServiceDisabled(e)) return false
+  const {metadata} = googleErrorInfo(e)
+  if (metadata.service && !s.run.enabled.has(metadata.service)) return false
+  return !metadata.consumer || !s.run.projectNumber || metadata.consumer === `projects/${s.run.projectNumber}`
+}
+
+export const member = (email: string) => `serviceAccount:${email}`
+
+export function ctxFor(s: GcpSession, action: string): ErrorContext {
+  return {action, project: s.target.project, account: s.target.email, principal: s.auth?.principal}
+}
+
+/** One API call (or retried sequence) with its failure mapped through the error catalogue. */
+export async function call<T>(s: GcpSession, action: string, fn: () => Promise<T>): Promise<T> {
   try {
-    const u = new URL(root)
-    ok = (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== ''
-  } catch {
-    ok = false
+    return await fn()
+  } catch (error) {
+    if (s.signal.aborted) throw new DezcError({code: 'INTERRUPTED', message: 'Interrupted.', exit: ExitCode.INTERRUPTED})
+    throw toGcpError(error, ctxFor(s, action))
   }
-  if (!ok) throw usageError('INVALID_API_ROOT', `"${root}" is not an http(s) base URL for the Google APIs.`, 'Pass --api-root (or DEZC_GOOGLE_API_ROOT) like http://127.0.0.1:8080, or unset it to use googleapis.com.')
-  return root.replace(/\/+$/, '')
+}
+
+/** Retry while a just-created account is still invisible (404, or 403 "(or it may not exist)"), and while a just-enabled API propagates. */
+export function eventual(s: GcpSession) {
+  return {
+    retryOn: (e: unknown) => (s.run.accountNew && isNotYetVisible(e)) || propagating(s, e) || isRetryableServerError(e),
+    initialMs: 1000, factor: 1.5, maxDelayMs: 10_000, totalMs: 120_000, scale: s.scale, signal: s.signal,
+    onRetry: (e: unknown, attempt: number) => s.ui.reporter.debug(`retry ${attempt}: ${googleErrorInfo(e).message}`),
+  }
 }
 
 /** Used by --dry-run without credentials: every read fails as "unknown". */

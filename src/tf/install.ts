@@ -10,24 +10,18 @@ import path from 'node:path'
 import {DezcError, ExitCode, usageError} from '../core/errors.js'
 import {takeCredentials} from '../core/urls.js'
 import type {Ui} from '../core/ui.js'
-import {cacheDir, expandHome} from '../config/paths.js'
-import type {TfConfig} from './settings.js'
+import {cacheDir} from '../config/paths.js'
+import {installAction, planInstall} from './plan.js'
+import {DEFAULT_TERRAFORM_VERSION, type InstallSettings} from './settings.js'
 import {capture, compareVersions, findOnPath, parseVersionOutput, terraformExeName} from './terraform.js'
 import {extractFile, ZipError} from './zip.js'
 
-export const DEFAULT_MIRROR = 'https://releases.hashicorp.com/terraform'
-/** The release `dezc tf install` picks without --version. */
-export const DEFAULT_TERRAFORM_VERSION = '1.11.4'
-
 export interface InstallOptions {
-  version?: string
-  mirror?: string
-  binDir?: string
+  settings: InstallSettings
   force: boolean
   dryRun: boolean
   ui: Ui
   env: NodeJS.ProcessEnv
-  config: TfConfig
   signal: AbortSignal
   platform?: NodeJS.Platform
   arch?: string
@@ -78,25 +72,6 @@ export function parseSums(text: string): Map<string, string> {
   return sums
 }
 
-export function defaultBinDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string {
-  if (platform === 'win32' && env.LOCALAPPDATA) return path.join(env.LOCALAPPDATA, 'dezc', 'bin')
-  return expandHome('~/.local/bin', env)
-}
-
-function resolveMirror(opts: InstallOptions): string {
-  const m = opts.mirror ?? (opts.env.DEZC_TF_MIRROR || undefined) ?? opts.config.mirror ?? DEFAULT_MIRROR
-  let url: URL
-  try {
-    url = new URL(m)
-  } catch {
-    throw usageError('TF_MIRROR_INVALID', `The mirror "${m}" is not a URL.`, `Pass --mirror http(s)://host/path (default ${DEFAULT_MIRROR}).`)
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError('TF_MIRROR_INVALID', `The mirror "${m}" must be an http(s) URL.`, `Pass --mirror ${DEFAULT_MIRROR} or your own mirror.`)
-  return m.replace(/\/+$/, '')
-}
-
-const VERSION_RE = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?$/
-
 async function fetchOrFail(rawUrl: string, signal: AbortSignal, init: RequestInit = {}): Promise<Response> {
   const {url, headers} = takeCredentials(rawUrl)
   try {
@@ -128,17 +103,13 @@ export async function mirrorVersions(mirror: string, signal: AbortSignal): Promi
   }
 }
 
+/** "latest" is the newest version the mirror's index lists (not looked up under --dry-run). */
 async function resolveVersion(opts: InstallOptions, mirror: string): Promise<string> {
-  const v = opts.version ?? (opts.env.DEZC_TF_VERSION || undefined) ?? opts.config.version ?? DEFAULT_TERRAFORM_VERSION
-  if (v === 'latest') {
-    if (opts.dryRun) return v
-    const versions = await mirrorVersions(mirror, opts.signal)
-    if (versions.length === 0) throw usageError('TF_VERSION_UNKNOWN', `The mirror ${mirror} has no index.json listing its versions, so "latest" cannot be resolved.`, 'Pass an exact version, e.g. --version ' + DEFAULT_TERRAFORM_VERSION)
-    return versions[0]
-  }
-  const clean = v.replace(/^v/, '')
-  if (!VERSION_RE.test(clean)) throw usageError('TF_VERSION_INVALID', `"${v}" is not a terraform version.`, `Pass a version like ${DEFAULT_TERRAFORM_VERSION}, or "latest".`)
-  return clean
+  const v = opts.settings.version
+  if (v !== 'latest' || opts.dryRun) return v
+  const versions = await mirrorVersions(mirror, opts.signal)
+  if (versions.length === 0) throw usageError('TF_VERSION_UNKNOWN', `The mirror ${mirror} has no index.json listing its versions, so "latest" cannot be resolved.`, 'Pass an exact version, e.g. --version ' + DEFAULT_TERRAFORM_VERSION)
+  return versions[0]
 }
 
 async function fileSize(file: string): Promise<number | undefined> {
@@ -162,14 +133,11 @@ export async function installTerraform(opts: InstallOptions): Promise<InstallRes
   const {ui, env, signal} = opts
   const platform = opts.platform ?? process.platform
   const rel = releasePlatform(platform, opts.arch ?? process.arch)
-  const mirror = resolveMirror(opts)
+  const {mirror, binDir} = opts.settings
   const version = await resolveVersion(opts, mirror)
-  const binDir = path.resolve(expandHome(opts.binDir ?? (env.DEZC_TF_BIN_DIR || undefined) ?? opts.config.binDir ?? defaultBinDir(env, platform), env))
   const exeName = terraformExeName(platform)
-  const target = path.join(binDir, exeName)
-  const zipName = `terraform_${version}_${rel.os}_${rel.arch}.zip`
-  const url = `${mirror}/${version}/${zipName}`
-  const sumsUrl = `${mirror}/${version}/terraform_${version}_SHA256SUMS`
+  const plan = planInstall({mirror, version, os: rel.os, arch: rel.arch, binDir, exeName})
+  const {zipName, url, sumsUrl, path: target} = plan
   const onPathNow = await findOnPath(exeName, env)
   const base = {version, os: rel.os, arch: rel.arch, url, sumsUrl, path: target}
   const pathInfo = (): Pick<InstallResult, 'onPath' | 'shadowedBy' | 'pathHint'> => {
@@ -188,7 +156,8 @@ export async function installTerraform(opts: InstallOptions): Promise<InstallRes
   } catch {
     existing = undefined
   }
-  if (existing === version && !opts.force) {
+  const action = installAction(existing, version, opts.force)
+  if (action === 'unchanged') {
     ui.reporter.info(`terraform ${version} is already installed at ${target}; nothing to do (--force reinstalls).`)
     return {...base, action: 'unchanged', ...pathInfo()}
   }
@@ -294,5 +263,5 @@ export async function installTerraform(opts: InstallOptions): Promise<InstallRes
   const check = await capture(target, ['version', '-json'], {env, timeoutMs: 30_000}).catch(() => undefined)
   const reported = check ? parseVersionOutput(check.stdout).version : undefined
   if (reported !== version) ui.reporter.warn(`${target} reports version ${reported ?? '(none)'} instead of ${version}.`)
-  return {...base, action: existing ? 'reinstalled' : 'installed', sha256: expected, fromCache, bytes, ...pathInfo()}
+  return {...base, action, sha256: expected, fromCache, bytes, ...pathInfo()}
 }

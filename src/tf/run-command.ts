@@ -3,18 +3,17 @@
  * command sets `action` plus its help texts; parsing, the service call and rendering live here.
  */
 import {DezcCommand} from '../core/base-command.js'
-import {dryRunFlag} from '../core/flags.js'
-import {credentialsFlag, dirFlag} from './cli-flags.js'
-import {buildTfContext, formatRunResult} from './command-support.js'
-import type {TfAction} from './workflow.js'
+import {runFlags} from './flags.js'
+import {buildTfContext} from './command-support.js'
+import type {TfAction} from './plan.js'
 
 export abstract class TfRunCommand extends DezcCommand<typeof TfRunCommand> {
-  static flags = {...dirFlag, ...credentialsFlag, ...dryRunFlag}
+  static flags = runFlags
   protected abstract readonly action: TfAction
 
   async run(): Promise<Record<string, unknown>> {
     const ctx = buildTfContext(await this.loadDezcConfig(), this.ui, this.signal, this.jsonEnabled())
-    const {tfRun} = await import('./workflow.js')
+    const [{tfRun}, {formatRunResult}] = await Promise.all([import('./service.js'), import('./render.js')])
     const r = await tfRun(ctx, this.action, {dir: this.flags.dir, credentials: this.flags.credentials, yes: Boolean(this.flags.yes), dryRun: Boolean(this.flags['dry-run'])})
     for (const line of formatRunResult(r)) this.log(line)
     return r as unknown as Record<string, unknown>

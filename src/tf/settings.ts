@@ -3,7 +3,9 @@
  * default (> prompt for the project when a person can answer), validated before terraform sees
  * them, with where each came from (shown by `tf init`, and in --json).
  */
+import path from 'node:path'
 import {z} from 'zod'
+import {expandHome} from '../config/paths.js'
 import {usageError} from '../core/errors.js'
 import type {Prompter} from '../core/ui.js'
 import {gcloudConfigProject, resolveCredentials, type CredentialsChoice, type GcpConfigView} from './credentials.js'
@@ -159,4 +161,57 @@ export async function resolveSettings(input: ResolveSettingsInput): Promise<TfSe
   sources.credentials = credentials.source
 
   return {project: project.value, region: region.value.toLowerCase(), location: loc.location, bucket: bucket.value, dataset: dataset.value, storageClass, credentials, sources}
+}
+
+/** The tf directory: --dir > DEZC_TF_DIR > config tf.dir > ./terraform. */
+export function resolveDir(ctx: {config: TfConfig; env: NodeJS.ProcessEnv; cwd: string}, flag?: string): string {
+  const d = flag ?? (ctx.env.DEZC_TF_DIR || undefined) ?? ctx.config.dir ?? 'terraform'
+  return path.resolve(ctx.cwd, d)
+}
+
+// ---------------------------------------------------------------------------------------------
+// tf install
+
+export const DEFAULT_MIRROR = 'https://releases.hashicorp.com/terraform'
+/** The release `dezc tf install` picks without --version. */
+export const DEFAULT_TERRAFORM_VERSION = '1.11.4'
+
+export interface InstallFlagValues {
+  version?: string
+  mirror?: string
+  binDir?: string
+}
+
+export interface InstallSettings {
+  mirror: string
+  /** An exact version, or "latest" (resolved against the mirror by the service). */
+  version: string
+  binDir: string
+}
+
+export function defaultBinDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string {
+  if (platform === 'win32' && env.LOCALAPPDATA) return path.join(env.LOCALAPPDATA, 'dezc', 'bin')
+  return expandHome('~/.local/bin', env)
+}
+
+const VERSION_RE = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?$/
+
+/** flag > env > config `tf.*` > default, for `tf install`. */
+export function resolveInstallSettings(flags: InstallFlagValues, env: NodeJS.ProcessEnv, config: TfConfig, platform: NodeJS.Platform = process.platform): InstallSettings {
+  const m = flags.mirror ?? (env.DEZC_TF_MIRROR || undefined) ?? config.mirror ?? DEFAULT_MIRROR
+  let url: URL
+  try {
+    url = new URL(m)
+  } catch {
+    throw usageError('TF_MIRROR_INVALID', `The mirror "${m}" is not a URL.`, `Pass --mirror http(s)://host/path (default ${DEFAULT_MIRROR}).`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError('TF_MIRROR_INVALID', `The mirror "${m}" must be an http(s) URL.`, `Pass --mirror ${DEFAULT_MIRROR} or your own mirror.`)
+  const v = flags.version ?? (env.DEZC_TF_VERSION || undefined) ?? config.version ?? DEFAULT_TERRAFORM_VERSION
+  let version = v
+  if (v !== 'latest') {
+    version = v.replace(/^v/, '')
+    if (!VERSION_RE.test(version)) throw usageError('TF_VERSION_INVALID', `"${v}" is not a terraform version.`, `Pass a version like ${DEFAULT_TERRAFORM_VERSION}, or "latest".`)
+  }
+  const binDir = path.resolve(expandHome(flags.binDir ?? (env.DEZC_TF_BIN_DIR || undefined) ?? config.binDir ?? defaultBinDir(env, platform), env))
+  return {mirror: m.replace(/\/+$/, ''), version, binDir}
 }

@@ -26,24 +26,15 @@ export default class GcpBootstrap extends GcpCommand<typeof GcpBootstrap> {
     const f = this.flags
     const dry = Boolean(f['dry-run'])
     const session = await this.openGcpSession(dry)
-    const svc = await import('../../gcp/service.js')
+    const [svc, render] = await Promise.all([import('../../gcp/service.js'), import('../../gcp/render.js')])
+    const o = {writeEnv: f['write-env'], pruneKeys: f['prune-keys']}
     if (dry) {
-      const report = session.auth ? await svc.inspect(session) : svc.unknownReport(session.target, 'no credentials')
-      const plan = svc.planFrom(report, session.target, f['write-env'])
-      this.log(`Plan for ${session.target.email} in ${session.target.project} (dry run: nothing is changed)`)
-      for (const p of plan) this.log(`  ${p.step.padEnd(8)} ${p.action === 'none' ? 'ok      ' : p.action.padEnd(8)} ${p.detail}`)
-      for (const u of report.unknown) this.log(`  (could not check ${u})`)
-      const cmds = plan.flatMap((p) => p.gcloud)
-      if (cmds.length > 0) {
-        this.log('\nEquivalent gcloud commands:')
-        for (const c of cmds) this.log(`  ${c}`)
-      } else this.log('\nNothing to do.')
-      return {dryRun: true, project: session.target.project, serviceAccount: session.target.email, keyFile: session.target.keyFile, plan, unknown: report.unknown}
+      const plan = await svc.bootstrapPlan(session, o)
+      this.logLines(render.renderBootstrapPlan(plan))
+      return plan
     }
-    const result = await svc.bootstrap(session, {writeEnv: f['write-env'], pruneKeys: f['prune-keys']})
-    for (const s of result.steps) this.log(`${s.step.padEnd(8)} ${s.outcome}: ${s.detail}`)
-    this.log('')
-    this.log(result.export)
+    const result = await svc.bootstrap(session, o)
+    this.logLines(render.renderBootstrap(result))
     return result
   }
 }

@@ -10,19 +10,10 @@ export default class GcpStatus extends GcpCommand<typeof GcpStatus> {
 
   async run(): Promise<unknown> {
     const session = await this.openGcpSession()
-    const {inspect} = await import('../../gcp/service.js')
+    const [{inspect}, {renderStatus}] = await Promise.all([import('../../gcp/service.js'), import('../../gcp/render.js')])
     const r = await inspect(session)
-    const mark = (v: boolean | null) => (v === true ? 'ok     ' : v === false ? 'MISSING' : 'unknown')
-    this.log(`Project ${r.project}, account ${r.serviceAccount}`)
-    for (const a of r.apis) this.log(`  api      ${mark(a.enabled)} ${a.name}`)
-    this.log(`  account  ${mark(r.account.exists)} ${r.serviceAccount}`)
-    for (const x of r.roles) this.log(`  role     ${mark(x.granted)} ${x.role}`)
-    this.log(`  key      ${r.key.state === 'valid' ? 'ok     ' : r.key.state === 'unknown' ? 'unknown' : 'MISSING'} ${r.key.file}${r.key.state !== 'valid' && r.key.state !== 'unknown' ? ` (${r.key.reason ?? r.key.state})` : ''}`)
-    for (const u of r.unknown) this.log(`  could not check ${u}`)
-    if (!r.ok) {
-      this.log(`\nSomething is missing: run \`dezc gcp bootstrap --project ${r.project}\`.`)
-      process.exitCode = ExitCode.UNHEALTHY
-    }
+    this.logLines(renderStatus(r))
+    if (!r.ok) process.exitCode = ExitCode.UNHEALTHY
     return r
   }
 }

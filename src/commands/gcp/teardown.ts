@@ -1,5 +1,4 @@
 import {Flags} from '@oclif/core'
-import {UserAbortError} from '../../core/errors.js'
 import {dryRunFlag} from '../../core/flags.js'
 import {GcpCommand} from '../../gcp/command.js'
 import {gcpTargetFlags} from '../../gcp/flags.js'
@@ -17,24 +16,15 @@ export default class GcpTeardown extends GcpCommand<typeof GcpTeardown> {
   async run(): Promise<unknown> {
     const f = this.flags
     const session = await this.openGcpSession()
+    const [svc, render] = await Promise.all([import('../../gcp/service.js'), import('../../gcp/render.js')])
+    const o = {deleteAccount: f['delete-account']}
     if (f['dry-run']) {
-      const {planTeardown} = await import('../../gcp/service.js')
-      const plan = await planTeardown(session, {deleteAccount: f['delete-account']})
-      this.log(`Teardown plan for ${session.target.email} in ${session.target.project} (dry run: nothing is changed)`)
-      for (const p of plan) this.log(`  ${p.step.padEnd(8)} ${p.action === 'none' ? 'nothing ' : 'remove  '} ${p.detail}`)
-      const cmds = plan.flatMap((p) => p.gcloud)
-      this.log(cmds.length > 0 ? '\nEquivalent gcloud commands:' : '\nNothing to remove.')
-      for (const c of cmds) this.log(`  ${c}`)
-      return {dryRun: true, project: session.target.project, serviceAccount: session.target.email, plan}
+      const plan = await svc.teardownPlan(session, o)
+      this.logLines(render.renderTeardownPlan(plan))
+      return plan
     }
-    const ok = await this.ui.prompter.confirm({
-      message: `Remove ${session.target.email}'s keys and the role bindings dezc added in ${session.target.project}, the account if dezc created it, and ${session.target.keyFile}?`,
-      default: false,
-    })
-    if (!ok) throw new UserAbortError('Teardown cancelled; nothing was changed.')
-    const {teardown} = await import('../../gcp/service.js')
-    const r = await teardown(session, {deleteAccount: f['delete-account']})
-    for (const s of r.steps) this.log(`${s.step.padEnd(8)} ${s.outcome}: ${s.detail}`)
+    const r = await svc.teardown(session, o)
+    this.logLines(render.renderTeardown(r))
     return r
   }
 }

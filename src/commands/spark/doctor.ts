@@ -1,9 +1,7 @@
-import {Flags} from '@oclif/core'
 import {DezcCommand} from '../../core/base-command.js'
 import {ExitCode} from '../../core/errors.js'
 import type {DoctorResult} from '../../spark/doctor.js'
-
-const MARK = {ok: 'ok  ', warn: 'warn', fail: 'FAIL', skip: 'skip'} as const
+import {doctorFlags} from '../../spark/flags.js'
 
 export default class SparkDoctor extends DezcCommand<typeof SparkDoctor> {
   static summary = 'Check the Spark setup of this shell: JAVA_HOME/SPARK_HOME, Java version, spark-submit, PySpark.'
@@ -12,27 +10,21 @@ export default class SparkDoctor extends DezcCommand<typeof SparkDoctor> {
 Each check prints ok, warn, fail or skip with a fix. Exits ${ExitCode.UNHEALTHY} when a check fails.`
   static examples = ['<%= config.bin %> spark doctor', '<%= config.bin %> spark doctor --json']
 
-  static flags = {
-    'rc-file': Flags.string({description: 'Shell rc file to look for the dezc block in [default: from $SHELL].', env: 'DEZC_SPARK_RC_FILE'}),
-  }
+  static flags = doctorFlags
 
   async run(): Promise<DoctorResult> {
-    const [{sparkDoctor}, {nodePlatform}, {resolveSparkSettings, sparkConfigSchema}] = await Promise.all([
+    const [{sparkDoctor}, {nodePlatform}, {resolveSparkSettings, sparkConfigSchema}, {renderDoctor}] = await Promise.all([
       import('../../spark/doctor.js'),
       import('../../spark/platform.js'),
       import('../../spark/settings.js'),
+      import('../../spark/render.js'),
     ])
     // The same settings `spark install` used (flag > env > config spark.rcFile > default), so the
     // doctor looks for the dezc block where install wrote it.
     const config = await this.loadDezcConfig()
     const settings = resolveSparkSettings({'rc-file': this.flags['rc-file']}, config.section('spark', sparkConfigSchema))
     const result = await sparkDoctor({platform: nodePlatform(), rcFile: settings.rcFile})
-    for (const c of result.checks) {
-      this.log(`[${MARK[c.status]}] ${c.title}: ${c.detail}`)
-      if (c.fix && (c.status === 'warn' || c.status === 'fail')) this.log(`       fix: ${c.fix}`)
-    }
-    const {ok, warn, fail} = result.counts
-    this.log(`\n${ok} ok, ${warn} warning(s), ${fail} failure(s).`)
+    for (const line of renderDoctor(result)) this.log(line)
     // A failing check is an unhealthy setup: non-zero exit, also under --json (the report stays on stdout).
     if (!result.ok) process.exitCode = ExitCode.UNHEALTHY
     return result

@@ -13,7 +13,7 @@ export interface TfAnswers {
 /** The project id as the gcp capability would find it without asking (flags/env/config/gcloud). */
 async function knownProject(ctx: WizardContext): Promise<string | undefined> {
   if (ctx.shared.project) return ctx.shared.project
-  const {resolveProject} = await import('../../gcp/project.js')
+  const {resolveProject} = await import('../../gcp/settings.js')
   const cfg = ctx.config.raw('gcp') as {project?: string} | undefined
   return resolveProject({config: cfg?.project, prompter: new PolicyPrompter(false, false)})
     .then((p) => p.project)
@@ -45,8 +45,9 @@ export const gcpStep: WizardStep<GcpAnswers> = {
     return go ? {project: await askProject(ctx, saved)} : undefined
   },
   async run(ctx, a) {
-    const [{openSession}, svc] = await Promise.all([import('../../gcp/session.js'), import('../../gcp/service.js')])
-    const session = await openSession({flags: {project: a.project}, config: ctx.config, ui: ctx.ui, signal: ctx.signal})
+    const [{resolveGcpSettings}, {openSession}, svc] = await Promise.all([import('../../gcp/settings.js'), import('../../gcp/session.js'), import('../../gcp/service.js')])
+    const settings = await resolveGcpSettings({flags: {project: a.project}, config: ctx.config, prompter: ctx.ui.prompter})
+    const session = await openSession(settings, {ui: ctx.ui, signal: ctx.signal})
     const result = await svc.bootstrap(session, {})
     return `${session.target.email}; key ${session.target.keyFile} (${result.export})`
   },
@@ -63,7 +64,7 @@ export const tfStep: WizardStep<TfAnswers> = {
     return go ? {project: await askProject(ctx, saved)} : undefined
   },
   async run(ctx, a) {
-    const [{buildTfContext}, {tfInit, tfRun}] = await Promise.all([import('../../tf/command-support.js'), import('../../tf/workflow.js')])
+    const [{buildTfContext}, {tfInit, tfRun}] = await Promise.all([import('../../tf/command-support.js'), import('../../tf/service.js')])
     const tf = buildTfContext(ctx.config, ctx.ui, ctx.signal, false)
     const init = await tfInit(tf, {flags: {project: a.project}, force: false, dryRun: false, skipTerraformInit: false})
     if (!init.terraformInit.ran) return `files written to ${init.dir}; terraform not run: ${init.terraformInit.reason}`

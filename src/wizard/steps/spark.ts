@@ -16,7 +16,7 @@ export const sparkStep: WizardStep<SparkAnswers> = {
   },
   async run(ctx, a) {
     const [{installSpark}, {resolveSparkSettings, sparkConfigSchema}, {nodePlatform}, {cacheDir}] = await Promise.all([
-      import('../../spark/install.js'),
+      import('../../spark/service.js'),
       import('../../spark/settings.js'),
       import('../../spark/platform.js'),
       import('../../config/paths.js'),

@@ -10,7 +10,7 @@ import {beforeEach, describe, expect, it} from 'vitest'
 import {DezcError} from '../../../src/core/errors.js'
 import type {ConfirmOptions, Prompter, Ui} from '../../../src/core/ui.js'
 import {PLAN_FILE, renderFiles, writeManagedFiles} from '../../../src/tf/files.js'
-import {tfRun, type TfContext} from '../../../src/tf/workflow.js'
+import {tfRun, type TfContext} from '../../../src/tf/service.js'
 import {createStandinTerraform, pathWithout, type Standin} from '../../helpers/standin-terraform.js'
 import {makeTempDir} from '../../helpers/tmp.js'
 

@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {DezcError} from '../../../src/core/errors.js'
-import {defaultBinDir, parseSums, pathHint, releasePlatform} from '../../../src/tf/install.js'
+import {parseSums, pathHint, releasePlatform} from '../../../src/tf/install.js'
+import {defaultBinDir} from '../../../src/tf/settings.js'
 import {extractFile, listZip, ZipError} from '../../../src/tf/zip.js'
 import {makeZip} from '../../helpers/zip-writer.js'
 

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {compareVersions, parseVersionOutput, stripAnsi} from '../../../src/tf/terraform.js'
-import {parsePlanCounts, terraformEnv} from '../../../src/tf/workflow.js'
+import {parsePlanCounts, terraformEnv} from '../../../src/tf/service.js'
 import {credentialsEnv} from '../../../src/tf/credentials.js'
 
 describe('terraform version handling', () => {

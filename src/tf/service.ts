@@ -10,9 +10,9 @@ import type {Ui} from '../core/ui.js'
 import {credentialsEnv, describeCredentials, missingKeyFile, readKeyFileInfo, resolveCredentials, type CredentialsChoice, type GcpConfigView} from './credentials.js'
 import {diagnose} from './diagnose.js'
 import {MARKER_FILE, PLAN_FILE, readTfvarsString, renderFiles, TFVARS_FILE, writeManagedFiles, type WriteResult} from './files.js'
-import {resolveSettings, type TfConfig, type TfSettings, type TfValueFlags} from './settings.js'
+import {INIT_ARGV, planInit, planned, planRun, type PlannedCommand, type TfAction} from './plan.js'
+import {resolveDir, resolveSettings, type TfConfig, type TfSettings, type TfValueFlags} from './settings.js'
 import {capture, ensureTerraform, runStreaming, type TerraformInfo} from './terraform.js'
-import {shellQuote} from '../core/shell.js'
 
 export interface TfContext {
   ui: Ui
@@ -25,24 +25,6 @@ export interface TfContext {
   out: {stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream}
   /** Add -no-color (no TTY, NO_COLOR, --json). */
   noColor: boolean
-}
-
-export interface PlannedCommand {
-  cwd: string
-  argv: string[]
-  /** Human form: `cd DIR && GOOGLE_APPLICATION_CREDENTIALS=... terraform ...` */
-  shell: string
-}
-
-export function resolveDir(ctx: Pick<TfContext, 'config' | 'env' | 'cwd'>, flag?: string): string {
-  const d = flag ?? (ctx.env.DEZC_TF_DIR || undefined) ?? ctx.config.dir ?? 'terraform'
-  return path.resolve(ctx.cwd, d)
-}
-
-
-function planned(dir: string, argv: string[], creds: CredentialsChoice): PlannedCommand {
-  const envPart = creds.kind === 'key' ? `GOOGLE_APPLICATION_CREDENTIALS=${shellQuote(creds.path)} ` : ''
-  return {cwd: dir, argv, shell: `cd ${shellQuote(dir)} && ${envPart}${argv.map(shellQuote).join(' ')}`}
 }
 
 /** -no-color goes right after the subcommand: terraform stops reading flags at the first positional argument. */
@@ -85,7 +67,7 @@ export async function tfInit(ctx: TfContext, opts: InitOptions): Promise<InitRes
   for (const w of written) {
     if (w.action === 'keep-edited') ctx.ui.reporter.warn(`${w.path} was changed since dezc wrote it (or dezc did not write it): kept as is. Pass --force to overwrite it (a copy goes to ${w.name}.bak).`)
   }
-  const commands = [planned(dir, ['terraform', 'init', '-input=false'], creds)]
+  const commands = planInit(dir, creds)
   const result: InitResult = {
     dir,
     settings: {
@@ -122,15 +104,13 @@ export async function tfInit(ctx: TfContext, opts: InitOptions): Promise<InitRes
     result.terraformInit.reason = error.message
     return result
   }
-  await runStep(ctx, tf, dir, creds, ['init', '-input=false'], 'init', {project: settings.project, bucket: settings.bucket, dataset: settings.dataset})
+  await runStep(ctx, tf, dir, creds, INIT_ARGV.slice(1), 'init', {project: settings.project, bucket: settings.bucket, dataset: settings.dataset})
   result.terraformInit = {ran: true, version: tf.version}
   return result
 }
 
 // ---------------------------------------------------------------------------------------------
 // plan / apply / destroy
-
-export type TfAction = 'plan' | 'apply' | 'destroy'
 
 export interface RunTfOptions {
   dir?: string
@@ -245,24 +225,13 @@ export async function tfRun(ctx: TfContext, action: TfAction, opts: RunTfOptions
   const dir = resolveDir(ctx, opts.dir)
   const state = await readDirState(dir, ctx.cwd)
   const creds = await runCredentials(ctx, dir, state, opts.credentials)
-  const interactiveConfirm = action !== 'plan' && !opts.yes
-  const initCmd = ['terraform', 'init', '-input=false']
-  let mainCmds: string[][]
-  if (action === 'plan') mainCmds = [['terraform', 'plan', '-input=false', '-detailed-exitcode']]
-  else if (opts.yes) mainCmds = [['terraform', action, '-input=false', '-auto-approve']]
-  else
-    mainCmds = [
-      ['terraform', 'plan', '-input=false', '-detailed-exitcode', ...(action === 'destroy' ? ['-destroy'] : []), `-out=${PLAN_FILE}`],
-      ['terraform', 'apply', '-input=false', PLAN_FILE],
-    ]
-  const after = action === 'apply' ? [['terraform', 'output', '-json']] : []
-  const result: RunTfResult = {action, dir, credentials: creds.kind === 'key' ? creds.path : 'ADC', commands: [], dryRun: opts.dryRun}
-  const init = await needsInit(dir)
-  result.commands = [...(init ? [initCmd] : []), ...mainCmds, ...after].map((argv) => planned(dir, argv, creds))
+  const run = planRun(action, {dir, creds, yes: opts.yes, needsInit: await needsInit(dir)})
+  const mainCmds = run.main
+  const result: RunTfResult = {action, dir, credentials: creds.kind === 'key' ? creds.path : 'ADC', commands: run.commands, dryRun: opts.dryRun}
   if (opts.dryRun) return result
 
   // Refuse before running anything when a confirmation will be needed but nobody can answer.
-  if (interactiveConfirm && !ctx.ui.prompter.canPrompt) {
+  if (run.confirm && !ctx.ui.prompter.canPrompt) {
     throw new NonInteractiveError(`terraform ${action} needs a confirmation`, `Re-run with --yes to ${action} without asking (terraform ${action} -auto-approve).`)
   }
   if (creds.kind === 'adc' && !creds.adcFile && !ctx.env.GOOGLE_APPLICATION_CREDENTIALS) {
@@ -271,7 +240,7 @@ export async function tfRun(ctx: TfContext, action: TfAction, opts: RunTfOptions
   ctx.ui.reporter.info(`Credentials: ${describeCredentials(creds)}`)
   const tf = await ensureTerraform(ctx.env)
   result.terraform = {path: tf.path, version: tf.version}
-  if (init) await runStep(ctx, tf, dir, creds, ['init', '-input=false'], 'init', state)
+  if (run.init) await runStep(ctx, tf, dir, creds, INIT_ARGV.slice(1), 'init', state)
 
   if (action === 'plan') {
     const r = await runStep(ctx, tf, dir, creds, mainCmds[0].slice(1), 'plan', state, [0, 2])
@@ -280,7 +249,7 @@ export async function tfRun(ctx: TfContext, action: TfAction, opts: RunTfOptions
     return result
   }
 
-  if (opts.yes) {
+  if (!run.confirm) {
     const r = await runStep(ctx, tf, dir, creds, mainCmds[0].slice(1), action, state)
     result.plan = parsePlanCounts(r.output)
     result.changed = result.plan ? result.plan.add + result.plan.change + result.plan.destroy > 0 : undefined
@@ -304,8 +273,8 @@ export async function tfRun(ctx: TfContext, action: TfAction, opts: RunTfOptions
     }
   }
 
-  if (action === 'apply') {
-    const o = await capture(tf.path, ['output', '-json'], {cwd: dir, env: terraformEnv(creds, ctx.env), timeoutMs: 120_000})
+  if (run.after.length > 0) {
+    const o = await capture(tf.path, run.after[0].slice(1), {cwd: dir, env: terraformEnv(creds, ctx.env), timeoutMs: 120_000})
     if (o.code !== 0) {
       ctx.ui.reporter.warn(`terraform output -json failed (exit ${o.code}); the apply itself succeeded.`)
     } else {

@@ -12,11 +12,12 @@ import {download, fetchText, formatBytes, formatProgress, type DownloadProgress,
 import {DezcError, ExitCode, InterruptedError, systemErrorCode} from '../core/errors.js'
 import {runTasks, type Task} from '../core/tasks.js'
 import type {Ui} from '../core/ui.js'
-import {brewJavaHome, detectJavas, isJavaPath, JDK_VERSION, planJdk, probeJava, resolveJavaPath, type JavaInfo, type JdkPlan} from './java.js'
-import {homeDir, isExecutable, type Platform} from './platform.js'
-import {checkRcWritable, defaultRcFile, detectShell, findBlocks, readRc, renderBlock, upsertBlock, writeRc, type Shell} from './rc.js'
+import {brewJavaHome, detectJavas, isJavaPath, JDK_VERSION, planJdk, probeJava, resolveJavaPath, type JavaInfo} from './java.js'
+import {planSpark, plannedPy4jZip, sparkTargets, type SparkObserved, type SparkPlan, type SparkTargets} from './plan.js'
+import {isExecutable, type Platform} from './platform.js'
+import {checkRcWritable, readRc, renderBlock, upsertBlock, writeRc, type Shell} from './rc.js'
 import type {SparkSettings} from './settings.js'
-import {expectedPy4j, parseSha256File, parseSha512File, parseSparkIndex, parseSparkVersion, sparkArchiveUrl, sparkDistName, sparkIndexUrl, py4jVersionFromName, type SparkVersion} from './versions.js'
+import {parseSha256File, parseSha512File, parseSparkIndex, sparkDistName, sparkIndexUrl, py4jVersionFromName, type SparkVersion} from './versions.js'
 
 export interface InstallOptions extends SparkSettings {
   cacheDir: string
@@ -50,48 +51,9 @@ export interface InstallResult {
 const SPARK_HINT = 'The Spark archive URL comes from --mirror (DEZC_SPARK_MIRROR, spark.mirror in the config).'
 const JDK_HINT = 'The JDK URL comes from --jdk-mirror (DEZC_SPARK_JDK_MIRROR, spark.jdkMirror); offline, install a JDK 11/17 and pass --java auto instead.'
 
-const SUPPORTED = new Set(['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64'])
-
-export function checkPlatform(os: string, arch: string): void {
-  if (SUPPORTED.has(`${os}-${arch}`)) return
-  throw new DezcError({
-    code: 'UNSUPPORTED_PLATFORM',
-    message: `dezc spark install supports Linux and macOS on x64/arm64, not ${os}-${arch}.`,
-    suggestion: os === 'win32'
-      ? 'On Windows run dezc inside WSL 2 (Ubuntu), which is what the course recommends for Spark.'
-      : 'Install a JDK and Spark by hand following the course notes (module 5).',
-    exit: ExitCode.PREREQUISITE,
-  })
-}
-
-interface Plan {
-  spark: SparkVersion
-  distName: string
-  sparkHome: string
-  sparkUrl: string
-  sparkArchive: string
-  jdk: JdkPlan
-  /** JAVA_HOME the block will export (known up front except for a brew JDK not yet installed). */
-  javaHome?: string
-  jdkInstalled: boolean
-  /** Where Homebrew's JDK keg's JAVA_HOME is (installed or not). */
-  brewHome?: string
-  sparkInstalled: boolean
-  py4jZip?: string
-  shell: Shell
-  shellGuessed: boolean
-  rcFile: string
-  rcText: string
-}
-
-async function makePlan(o: InstallOptions): Promise<Plan> {
+/** Everything planSpark needs to know about the machine; reads only. */
+export async function observeSpark(o: InstallOptions, t: SparkTargets): Promise<SparkObserved> {
   const {platform} = o
-  checkPlatform(platform.os, platform.arch)
-  const spark = parseSparkVersion(o.version)
-  const home = homeDir(platform.env)
-  const detectedShell = o.shell ? {shell: o.shell, guessed: false} : detectShell(platform.env, o.rcFile)
-  const rcFile = o.rcFile ?? defaultRcFile(detectedShell.shell, home, platform.env)
-
   // Java: what is installed, then the decision.
   const prefixJdks = [path.join(o.prefix, `jdk-${JDK_VERSION}`), path.join(o.prefix, `jdk-${JDK_VERSION}.jdk`, 'Contents', 'Home')]
   // Only `--java auto` chooses among installed Javas; probing them starts a JVM each, so skip it otherwise.
@@ -99,7 +61,8 @@ async function makePlan(o: InstallOptions): Promise<Plan> {
   let explicit: JavaInfo | undefined
   if (isJavaPath(o.java)) explicit = await probeJava(platform, resolveJavaPath(o.java, platform.env), 'flag')
   const brew = platform.os === 'darwin' ? await platform.which('brew') : undefined
-  const jdk = planJdk({os: platform.os, arch: platform.arch, javaMode: o.java, spark, prefix: o.prefix, jdkMirror: o.jdkMirror, detected, explicit, brew})
+  // The decision is pure (java.ts); it says which JDK to look for below.
+  const jdk = planJdk({os: platform.os, arch: platform.arch, javaMode: o.java, spark: t.spark, prefix: o.prefix, jdkMirror: o.jdkMirror, detected, explicit, brew})
 
   let javaHome: string | undefined
   let jdkInstalled = false
@@ -122,16 +85,15 @@ async function makePlan(o: InstallOptions): Promise<Plan> {
     }
   }
 
-  const distName = sparkDistName(spark)
-  const sparkHome = path.join(o.prefix, distName)
-  const py4jZip = await findPy4j(sparkHome)
-  const sparkInstalled = (await isExecutable(path.join(sparkHome, 'bin', 'spark-submit'))) && py4jZip !== undefined
-  const sparkUrl = sparkArchiveUrl(o.mirror, spark)
-  return {
-    spark, distName, sparkHome, sparkUrl, sparkArchive: path.join(o.cacheDir, 'spark', `${distName}.tgz`),
-    jdk, javaHome, jdkInstalled, brewHome, sparkInstalled, py4jZip,
-    shell: detectedShell.shell, shellGuessed: detectedShell.guessed, rcFile, rcText: await readRc(rcFile),
-  }
+  const py4jZip = await findPy4j(t.sparkHome)
+  const sparkInstalled = (await isExecutable(path.join(t.sparkHome, 'bin', 'spark-submit'))) && py4jZip !== undefined
+  return {jdk, javaHome, jdkInstalled, brewHome, sparkInstalled, py4jZip, rcText: await readRc(t.rcFile)}
+}
+
+/** The plan for these options (what `--dry-run` shows); observing changes nothing. */
+export async function planInstall(o: InstallOptions): Promise<SparkPlan> {
+  const t = sparkTargets(o)
+  return planSpark(o, t, await observeSpark(o, t))
 }
 
 /** The py4j zip shipped in `$SPARK_HOME/python/lib`, e.g. py4j-0.10.9.5-src.zip. */
@@ -145,37 +107,29 @@ export async function findPy4j(sparkHome: string): Promise<string | undefined> {
 }
 
 export async function installSpark(o: InstallOptions): Promise<InstallResult> {
-  const plan = await makePlan(o)
+  const plan = await planInstall(o)
   const {ui} = o
-  const notes: string[] = []
-  if (plan.jdk.note) notes.push(plan.jdk.note)
-  if (plan.shellGuessed) notes.push(`Could not tell the shell from $SHELL; writing bash syntax to ${plan.rcFile} (pass --shell or --rc-file to choose).`)
+  const notes = plan.notes
   for (const n of notes) ui.reporter.info(n)
-
-  const javaSummary = plan.jdk.kind === 'reuse'
-    ? {source: plan.jdk.java.source, major: plan.jdk.java.major, version: plan.jdk.java.version}
-    : {source: plan.jdk.kind === 'brew' ? `brew ${plan.jdk.formula}` : 'download', major: plan.jdk.major, version: plan.jdk.kind === 'download' ? JDK_VERSION : undefined}
   const base = {
-    version: plan.spark.raw, sparkHome: plan.sparkHome, java: javaSummary, rcFile: plan.rcFile, shell: plan.shell, notes,
+    version: plan.spark.raw, sparkHome: plan.sparkHome, java: plan.java, rcFile: plan.rcFile, shell: plan.shell, notes,
   }
 
   // Everything in place? Same block, same homes, both installed: change nothing.
-  const blocks = findBlocks(plan.rcText)
-  if (plan.sparkInstalled && plan.jdkInstalled && plan.javaHome && plan.py4jZip) {
-    const block = renderBlock(plan.shell, {javaHome: plan.javaHome, sparkHome: plan.sparkHome, py4jZip: plan.py4jZip})
-    if (blocks.length === 1 && blocks[0].text.trimEnd() === block.trimEnd()) {
-      return {...base, changed: false, dryRun: o.dryRun, javaHome: plan.javaHome, py4j: py4jVersionFromName(plan.py4jZip), actions: [], downloads: [], block}
-    }
+  if (plan.upToDate) {
+    return {...base, changed: false, dryRun: o.dryRun, javaHome: plan.javaHome!, py4j: py4jVersionFromName(plan.py4jZip!), actions: [], downloads: [], block: plan.block}
   }
 
-  if (o.dryRun) return dryRun(o, plan, base)
+  if (o.dryRun) {
+    const javaHome = plan.javaHome ?? plan.brewHome ?? ''
+    return {...base, changed: false, dryRun: true, javaHome, py4j: py4jVersionFromName(plannedPy4jZip(plan, plan)), actions: plan.actions, downloads: [], commands: plan.commands, block: plan.block}
+  }
 
   await checkPrefixWritable(o.prefix)
   await checkRcWritable(plan.rcFile)
 
   // The published checksums, before asking anything: an unknown version fails here.
-  const jdkDownload = plan.jdk.kind === 'download' && !plan.jdkInstalled ? plan.jdk : undefined
-  const jdkBrew = plan.jdk.kind === 'brew' && !plan.jdkInstalled ? plan.jdk : undefined
+  const {jdkDownload, jdkBrew} = plan
   const sums: {spark?: string; jdk?: string} = {}
   if (!plan.sparkInstalled) sums.spark = await sparkChecksum(o, plan)
   if (jdkDownload) {
@@ -224,7 +178,7 @@ export async function installSpark(o: InstallOptions): Promise<InstallResult> {
       enabled: () => jdkDownload !== undefined,
       task: async (c, task) => {
         const d = jdkDownload!
-        const dest = path.join(o.cacheDir, 'jdk', d.archiveName)
+        const dest = plan.jdkArchive!
         c.jdkDl = await failFast(download({url: d.url, dest, checksum: {algorithm: 'sha256', hex: sums.jdk!}, hint: JDK_HINT, signal: dl.signal, onProgress: progress(ui, `OpenJDK ${JDK_VERSION}`, (s) => (task.output = s))}))
         task.title = `${c.jdkDl.fromCache ? 'Cached' : 'Downloaded'} and verified OpenJDK ${JDK_VERSION} (${formatBytes(c.jdkDl.bytes)})`
       },
@@ -286,7 +240,7 @@ export async function installSpark(o: InstallOptions): Promise<InstallResult> {
           return
         }
         await writeRc(plan.rcFile, next)
-        c.rcAction = `${blocks.length > 0 ? 'updated' : 'added'} the dezc block in ${plan.rcFile}`
+        c.rcAction = `${plan.rcHasBlock ? 'updated' : 'added'} the dezc block in ${plan.rcFile}`
       },
     },
   ]
@@ -320,7 +274,7 @@ export async function installSpark(o: InstallOptions): Promise<InstallResult> {
   return {...base, changed: true, dryRun: false, javaHome: ctx.javaHome!, py4j: py4jVersionFromName(ctx.py4jZip!), actions, downloads, block}
 }
 
-async function sparkChecksum(o: InstallOptions, plan: Plan): Promise<string> {
+async function sparkChecksum(o: InstallOptions, plan: SparkPlan): Promise<string> {
   const url = `${plan.sparkUrl}.sha512`
   const text = await fetchText(url, o.signal, SPARK_HINT)
   if (text === undefined) throw await unknownVersion(o, plan.spark)
@@ -430,43 +384,6 @@ export async function extractAtomically(archive: string, prefix: string, dirName
   } finally {
     await fs.rm(tmp, {recursive: true, force: true})
   }
-}
-
-function dryRun(o: InstallOptions, plan: Plan, base: Omit<InstallResult, 'changed' | 'dryRun' | 'javaHome' | 'actions' | 'downloads'>): InstallResult {
-  const actions: string[] = []
-  const commands: string[] = [`mkdir -p ${q(o.prefix)}`]
-  const jdk = plan.jdk
-  if (!plan.jdkInstalled && jdk.kind === 'download') {
-    const file = path.join(o.cacheDir, 'jdk', jdk.archiveName)
-    actions.push(`download ${jdk.url} to ${file} and verify it against ${jdk.checksumUrl}`, `extract it to ${path.join(o.prefix, jdk.dirName)}`)
-    commands.push(
-      `curl -fL -C - -o ${q(file)} ${jdk.url}`,
-      `echo "$(curl -fsSL ${jdk.checksumUrl})  ${file}" | sha256sum -c -`,
-      `tar -xzf ${q(file)} -C ${q(o.prefix)}`,
-    )
-  } else if (!plan.jdkInstalled && jdk.kind === 'brew') {
-    actions.push(`brew install ${jdk.formula}`)
-    commands.push(`brew install ${jdk.formula}`)
-  }
-  if (!plan.sparkInstalled) {
-    actions.push(`download ${plan.sparkUrl} to ${plan.sparkArchive} and verify it against ${plan.sparkUrl}.sha512`, `extract it to ${plan.sparkHome}`)
-    commands.push(
-      `curl -fL -C - -o ${q(plan.sparkArchive)} ${plan.sparkUrl}`,
-      `curl -fsSL -o ${q(plan.sparkArchive)}.sha512 ${plan.sparkUrl}.sha512`,
-      `sha512sum ${q(plan.sparkArchive)}   # compare with the digest in ${path.basename(plan.sparkArchive)}.sha512 (3.3.x prints it upper-case in groups)`,
-      `tar -xzf ${q(plan.sparkArchive)} -C ${q(o.prefix)}`,
-    )
-  }
-  const known = plan.py4jZip ?? (expectedPy4j(plan.spark) ? `py4j-${expectedPy4j(plan.spark)}-src.zip` : 'py4j-<version>-src.zip')
-  const javaHome = plan.javaHome ?? plan.brewHome ?? ''
-  const block = renderBlock(plan.shell, {javaHome, sparkHome: plan.sparkHome, py4jZip: known})
-  actions.push(`${findBlocks(plan.rcText).length > 0 ? 'replace' : 'add'} the dezc block in ${plan.rcFile}${plan.py4jZip ? '' : ' (the py4j name is read from the extracted python/lib/)'}`)
-  commands.push(`cat >> ${q(plan.rcFile)} <<'EOF'\n${block}EOF`)
-  return {...base, changed: false, dryRun: true, javaHome, py4j: py4jVersionFromName(known), actions, downloads: [], commands, block}
-}
-
-function q(p: string): string {
-  return /^[\w@%+=:,./~-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`
 }
 
 function lastLine(s: string): string {

@@ -1,0 +1,36 @@
+/** Human output of `dezc spark install|doctor` (the --json result is the returned object itself). */
+import type {DoctorResult} from './doctor.js'
+import type {InstallResult} from './service.js'
+
+export function renderInstall(r: InstallResult): string[] {
+  const java = `Java ${r.java.version ?? r.java.major} (${r.java.source}) at ${r.javaHome}`
+  if (r.dryRun) {
+    return [
+      `Dry run: nothing was changed. Spark ${r.version} -> ${r.sparkHome}; ${java}; rc: ${r.rcFile} (${r.shell}).`,
+      'Would:',
+      ...r.actions.map((a) => `  - ${a}`),
+      '\nEquivalent manual commands:',
+      ...(r.commands ?? []),
+    ]
+  }
+  if (!r.changed) return [`Everything is already in place: Spark ${r.version} at ${r.sparkHome}, ${java}, block in ${r.rcFile}. Nothing changed.`]
+  return [
+    `Installed Spark ${r.version} at ${r.sparkHome} (py4j ${r.py4j}); ${java}.`,
+    ...r.actions.map((a) => `  - ${a}`),
+    `Open a new terminal, or run: source ${r.rcFile}`,
+    'Then check it with: dezc spark doctor',
+  ]
+}
+
+const MARK = {ok: 'ok  ', warn: 'warn', fail: 'FAIL', skip: 'skip'} as const
+
+export function renderDoctor(result: DoctorResult): string[] {
+  const lines: string[] = []
+  for (const c of result.checks) {
+    lines.push(`[${MARK[c.status]}] ${c.title}: ${c.detail}`)
+    if (c.fix && (c.status === 'warn' || c.status === 'fail')) lines.push(`       fix: ${c.fix}`)
+  }
+  const {ok, warn, fail} = result.counts
+  lines.push(`\n${ok} ok, ${warn} warning(s), ${fail} failure(s).`)
+  return lines
+}
