@@ -22,7 +22,7 @@ export default class GcpBootstrap extends GcpCommand<typeof GcpBootstrap> {
     'write-env': Flags.string({description: 'Also write the export line into this file (replacing an earlier GOOGLE_APPLICATION_CREDENTIALS line).'}),
   }
 
-  async run(): Promise<unknown> {
+  async run(): Promise<import('../../gcp/service.js').BootstrapResult | import('../../gcp/service.js').BootstrapPlanResult> {
     const f = this.flags
     const dry = Boolean(f['dry-run'])
     const session = await this.openGcpSession(dry)

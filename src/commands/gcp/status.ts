@@ -8,7 +8,7 @@ export default class GcpStatus extends GcpCommand<typeof GcpStatus> {
   static examples = ['<%= config.bin %> gcp status --project my-zoomcamp-123456', '<%= config.bin %> gcp status --json']
   static flags = {...gcpTargetFlags}
 
-  async run(): Promise<unknown> {
+  async run(): Promise<import('../../gcp/plan.js').StatusReport> {
     const session = await this.openGcpSession()
     const [{inspect}, {renderStatus}] = await Promise.all([import('../../gcp/service.js'), import('../../gcp/render.js')])
     const r = await inspect(session)

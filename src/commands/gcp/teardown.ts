@@ -13,7 +13,7 @@ export default class GcpTeardown extends GcpCommand<typeof GcpTeardown> {
     'delete-account': Flags.boolean({description: 'Delete the service account even when dezc did not create it.'}),
   }
 
-  async run(): Promise<unknown> {
+  async run(): Promise<import('../../gcp/service.js').TeardownResult | import('../../gcp/service.js').TeardownPlanResult> {
     const f = this.flags
     const session = await this.openGcpSession()
     const [svc, render] = await Promise.all([import('../../gcp/service.js'), import('../../gcp/render.js')])

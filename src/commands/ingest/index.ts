@@ -38,7 +38,7 @@ The target is the env stack's Postgres (see dezc env) unless --db-url is given.`
     'image-base': Flags.string({description: 'Base image for the --in-network image (needs node >= 20.19 and glibc; default node:20-bookworm-slim).', env: 'DEZC_INGEST_IMAGE_BASE'}),
   }
 
-  async run(): Promise<unknown> {
+  async run(): Promise<import('../../ingest/dry-run.js').IngestDryRun | import('../../ingest/service.js').IngestSummary> {
     const [{ingest}, {ingestTarget}, {cacheDir}, path] = await Promise.all([
       import('../../ingest/service.js'),
       import('../../ingest/target.js'),

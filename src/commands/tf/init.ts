@@ -12,7 +12,7 @@ export default class TfInit extends DezcCommand<typeof TfInit> {
   ]
   static flags = initFlags
 
-  async run(): Promise<Record<string, unknown>> {
+  async run(): Promise<import('../../tf/service.js').InitResult> {
     const f = this.flags
     const ctx = buildTfContext(await this.loadDezcConfig(), this.ui, this.signal, this.jsonEnabled())
     const [{tfInit}, {renderInit}] = await Promise.all([import('../../tf/service.js'), import('../../tf/render.js')])
@@ -24,6 +24,6 @@ export default class TfInit extends DezcCommand<typeof TfInit> {
       skipTerraformInit: Boolean(f['skip-terraform-init']),
     })
     for (const line of renderInit(r, f.dir)) this.log(line)
-    return r as unknown as Record<string, unknown>
+    return r
   }
 }

@@ -8,13 +8,13 @@ export default class TfInstall extends DezcCommand<typeof TfInstall> {
   static examples = ['<%= config.bin %> tf install', '<%= config.bin %> tf install --version 1.9.8 --bin-dir ~/bin', '<%= config.bin %> tf install --mirror https://mirror.example.com/terraform']
   static flags = installFlags
 
-  async run(): Promise<Record<string, unknown>> {
+  async run(): Promise<import('../../tf/install.js').InstallResult> {
     const f = this.flags
     const config = (await this.loadDezcConfig()).section('tf', tfConfigSchema) ?? {}
     const settings = resolveInstallSettings({version: f.version, mirror: f.mirror, binDir: f['bin-dir']}, process.env, config)
     const [{installTerraform}, {renderInstall}] = await Promise.all([import('../../tf/install.js'), import('../../tf/render.js')])
     const r = await installTerraform({settings, force: Boolean(f.force), dryRun: Boolean(f['dry-run']), ui: this.ui, env: process.env, signal: this.signal})
     for (const line of renderInstall(r)) this.log(line)
-    return r as unknown as Record<string, unknown>
+    return r
   }
 }
