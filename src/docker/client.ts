@@ -1,18 +1,19 @@
 /**
- * The only module that talks to dockerode. It connects to a resolved endpoint (unix, tcp, ssh),
- * maps engine and transport failures to DezcErrors with the fix, and offers the handful of
- * operations dezc needs, each with the engine's quirks handled once (see
+ * The only module that talks to dockerode. It connects to a resolved endpoint (unix, tcp, ssh via
+ * ssh-transport.ts), turns failures into DezcErrors with the fix (errors.ts), and offers the handful
+ * of operations dezc needs, each with the engine's quirks handled once (see
  * ../shared/notes/docker-engine-api.md): 404 as "absent", 409 on networks as "exists", pull errors
  * hidden inside 200 streams, multiplexed logs, files uploaded as tar archives.
  */
-import {spawn} from 'node:child_process'
 import fs from 'node:fs'
-import http from 'node:http'
-import Module, {createRequire} from 'node:module'
-import {Duplex, PassThrough, type Writable} from 'node:stream'
+import {PassThrough, type Duplex, type Writable} from 'node:stream'
 import type Dockerode from 'dockerode'
-import {DezcError, ExitCode, InterruptedError, errorMessage, systemErrorCode} from '../core/errors.js'
-import {describeEndpoint, type DockerEndpoint} from './endpoint.js'
+import {DezcError, InterruptedError, errorMessage} from '../core/errors.js'
+import {deferUnusedDockerodeParts} from './defer-dockerode.js'
+import type {DockerEndpoint} from './endpoint.js'
+import {buildError, mapDockerError, pullError} from './errors.js'
+import {demuxBuffer, demuxBufferTo} from './logs.js'
+import {SshDialAgent} from './ssh-transport.js'
 
 export interface EngineInfo {
   version: string
@@ -30,37 +31,6 @@ export interface ContainerSummary {
   state: string
   labels: Record<string, string>
   ports: Array<{privatePort: number; publicPort?: number; ip?: string}>
-}
-
-/**
- * dockerode loads gRPC/protobuf for BuildKit sessions and docker-modem loads ssh2, eagerly: ~250 ms
- * of every command's start, for parts dezc rarely or never uses (our ssh transport is `ssh ...
- * docker system dial-stdio`). Pre-seed the CommonJS cache with stand-ins that load the real module
- * on first call, so those costs are paid only when the feature is used.
- */
-let deferred = false
-function deferUnusedDockerodeParts(): void {
-  if (deferred) return
-  deferred = true
-  const require = createRequire(import.meta.url)
-  const cache = (Module as unknown as {_cache: Record<string, unknown>})._cache
-  for (const id of ['dockerode/lib/session.js', 'docker-modem/lib/ssh.js']) {
-    let file: string
-    try {
-      file = require.resolve(id)
-    } catch {
-      continue // another layout: load normally
-    }
-    if (cache[file]) continue
-    const stub = new Module(file) as Module & {filename: string; loaded: boolean; exports: unknown}
-    stub.filename = file
-    stub.loaded = true
-    stub.exports = function loadOnFirstCall(this: unknown, ...args: unknown[]): unknown {
-      delete cache[file]
-      return (require(file) as (...a: unknown[]) => unknown).apply(this, args)
-    }
-    cache[file] = stub
-  }
 }
 
 export class DockerClient {
@@ -347,7 +317,7 @@ export class DockerClient {
       stream = (await this.docker.pull(ref, {abortSignal: signal} as never)) as NodeJS.ReadableStream
     } catch (error) {
       if (signal?.aborted) throw new InterruptedError('Interrupted while pulling ' + ref + ': nothing was created.')
-      throw this.pullError(ref, errorMessage(error), error)
+      throw pullError(ref, errorMessage(error), error)
     }
     const layers = new Map<string, {current: number; total: number}>()
     const events = await new Promise<Array<Record<string, any>>>((resolve, reject) => {
@@ -368,27 +338,12 @@ export class DockerClient {
     }).catch((error) => {
       // Ctrl-C: the engine drops a pull whose client went away; nothing was tagged or created.
       if (signal?.aborted) throw new InterruptedError('Interrupted while pulling ' + ref + ': nothing was created.')
-      throw this.pullError(ref, errorMessage(error), error)
+      throw pullError(ref, errorMessage(error), error)
     })
     const failed = events.find((e) => e.error || e.errorDetail)
-    if (failed) throw this.pullError(ref, String(failed.error ?? failed.errorDetail?.message), undefined)
+    if (failed) throw pullError(ref, String(failed.error ?? failed.errorDetail?.message), undefined)
   }
 
-  private pullError(ref: string, detail: string, cause: unknown): DezcError {
-    const offline = /dial tcp|lookup .* no such host|i\/o timeout|connection refused|TLS handshake timeout|network is unreachable|Client\.Timeout/i.test(detail)
-    const notFound = /not found|manifest unknown|repository does not exist|pull access denied/i.test(detail)
-    return new DezcError({
-      code: offline ? 'IMAGE_PULL_OFFLINE' : notFound ? 'IMAGE_NOT_FOUND' : 'IMAGE_PULL_FAILED',
-      message: `Image ${ref} is not on the engine and could not be pulled: ${detail}`,
-      suggestion: offline
-        ? [`The engine cannot reach a registry. Load the image another way (docker load -i image.tar, or a registry mirror), or set the profile's image to one the engine has (docker images).`]
-        : notFound
-          ? [`Check the image name and tag (profiles.<name>.postgres.image / pgadmin.image), or log in with \`docker login\` if it is private.`]
-          : [`Try \`docker pull ${ref}\` on the engine host to see the full error.`],
-      exit: ExitCode.PREREQUISITE,
-      cause,
-    })
-  }
 
   /**
    * Build an image from a tar build context (the classic builder, so old engines work too). Build
@@ -407,16 +362,7 @@ export class DockerClient {
       throw this.mapError(error, `build image ${options.tag}`)
     })
     const failed = events.find((e) => e.error || e.errorDetail)
-    if (failed) {
-      const detail = String(failed.error ?? failed.errorDetail?.message)
-      const missingBase = /pull access denied|not found|manifest unknown|dial tcp|no such host/i.test(detail)
-      throw new DezcError({
-        code: 'IMAGE_BUILD_FAILED',
-        message: `Building ${options.tag} failed: ${detail}`,
-        suggestion: missingBase ? ['The base image is not on the engine and cannot be pulled: load it there (docker load / a registry mirror) or choose another base.'] : ['Run with --verbose to see every build step.'],
-        exit: missingBase ? ExitCode.PREREQUISITE : ExitCode.FAILURE,
-      })
-    }
+    if (failed) throw buildError(options.tag, String(failed.error ?? failed.errorDetail?.message))
   }
 
   /** Wait until a container stops; resolves with its exit code. */
@@ -457,50 +403,10 @@ export class DockerClient {
     }
   }
 
-  /** One place that turns transport and engine failures into errors that say what to do. */
+  /** Every failure of a request to this engine, as an error that says what to do. */
   mapError(error: unknown, what: string): DezcError {
-    if (error instanceof DezcError) return error
-    const ep = this.endpoint
-    const where = describeEndpoint(ep)
-    const msg = errorMessage(error)
-    const sys = systemErrorCode(error)
-    const status = (error as {statusCode?: number}).statusCode
-    if (error instanceof SshDialError) return error.toDezcError(ep)
-    if ((error as Error)?.name === 'AbortError' || (error as Error)?.name === 'TimeoutError') {
-      return new DezcError({code: 'DOCKER_TIMEOUT', message: `Timed out trying to ${what} at ${where}.`, suggestion: ep.remote ? 'Check that the engine host is up and reachable from here.' : 'Check that the Docker engine is running and responsive (`docker info`).', exit: ExitCode.PREREQUISITE, cause: error})
-    }
-    if (sys === 'ENOENT' && ep.socketPath) {
-      return new DezcError({code: 'DOCKER_NOT_RUNNING', message: `Cannot ${what}: there is no Docker socket at ${ep.socketPath}; the engine is not installed or not running.`, suggestion: startDockerHints(), exit: ExitCode.PREREQUISITE, cause: error})
-    }
-    if (sys === 'ECONNREFUSED') {
-      return new DezcError({code: 'DOCKER_NOT_RUNNING', message: `Cannot ${what}: the Docker engine at ${where} refused the connection (not running?).`, suggestion: ep.kind === 'tcp' ? `Check that dockerd listens on ${ep.host}:${ep.port} (dockerd --host tcp://...), or fix DOCKER_HOST.` : startDockerHints(), exit: ExitCode.PREREQUISITE, cause: error})
-    }
-    if (sys === 'EACCES' || sys === 'EPERM') {
-      return new DezcError({code: 'DOCKER_PERMISSION_DENIED', message: `Cannot ${what}: permission denied on the Docker socket ${ep.socketPath ?? ''}.`, suggestion: ['Add yourself to the docker group: sudo usermod -aG docker $USER, then log out and in again (or run `newgrp docker`).', 'Or use rootless Docker / Docker Desktop.'], exit: ExitCode.PREREQUISITE, cause: error})
-    }
-    if (sys === 'ENOTFOUND' || sys === 'EAI_AGAIN') {
-      return new DezcError({code: 'DOCKER_HOST_UNKNOWN', message: `Cannot ${what}: the host in ${where} cannot be resolved.`, suggestion: 'Check the hostname in DOCKER_HOST / the profile\'s docker.host.', exit: ExitCode.PREREQUISITE, cause: error})
-    }
-    if (sys === 'ETIMEDOUT' || sys === 'EHOSTUNREACH' || sys === 'ENETUNREACH') {
-      return new DezcError({code: 'DOCKER_UNREACHABLE', message: `Cannot ${what}: ${where} is unreachable (${sys}).`, suggestion: 'Check that the engine host is on and on this network (VPN?), and that its Docker port is open.', exit: ExitCode.PREREQUISITE, cause: error})
-    }
-    if (sys === 'ECONNRESET' || sys === 'EPIPE' || /socket hang up/.test(msg)) {
-      return new DezcError({code: 'DOCKER_CONNECTION_LOST', message: `Lost the connection to the Docker engine at ${where} while trying to ${what}.`, suggestion: 'Run the command again; if it persists, check the engine (`docker info`) and, for TLS endpoints, DOCKER_TLS_VERIFY / DOCKER_CERT_PATH.', exit: ExitCode.PREREQUISITE, cause: error})
-    }
-    const json = (error as {json?: {message?: string}}).json
-    const detail = json?.message ?? msg.replace(/^\(HTTP code \d+\) [^-]*- /, '')
-    return new DezcError({code: 'DOCKER_API_ERROR', message: `Docker could not ${what}${status ? ` (HTTP ${status})` : ''}: ${detail.trim()}`, suggestion: 'See the engine\'s message above; `docker info` on the engine host shows its state.', exit: ExitCode.FAILURE, cause: error})
+    return mapDockerError(error, what, this.endpoint)
   }
-}
-
-function startDockerHints(): string[] {
-  if (process.platform === 'darwin') return ['Start Docker Desktop (or `colima start` / OrbStack), then run the command again.']
-  let wsl = false
-  try {
-    wsl = /microsoft/i.test(fs.readFileSync('/proc/version', 'utf8'))
-  } catch {}
-  if (wsl) return ['Start Docker Desktop on Windows and enable WSL integration for this distro (Settings > Resources > WSL integration),', 'or install the engine inside WSL and run `sudo service docker start`.']
-  return ['Install the engine if needed (e.g. `sudo apt-get install docker.io`), then start it: `sudo systemctl start docker`.', 'Using a remote engine? Set DOCKER_HOST=ssh://user@host or pass --host <profile>.']
 }
 
 function toSummary(c: Dockerode.ContainerInfo): ContainerSummary {
@@ -511,31 +417,6 @@ function toSummary(c: Dockerode.ContainerInfo): ContainerSummary {
     state: c.State,
     labels: c.Labels ?? {},
     ports: (c.Ports ?? []).map((p) => ({privatePort: p.PrivatePort, publicPort: p.PublicPort, ip: p.IP})),
-  }
-}
-
-/** Demultiplex a non-follow logs Buffer (8-byte frame headers) into text. */
-export function demuxBuffer(buf: Buffer): string {
-  const out: Buffer[] = []
-  demuxFrames(buf, (_type, chunk) => out.push(chunk))
-  return Buffer.concat(out).toString('utf8')
-}
-
-function demuxBufferTo(buf: Buffer, out: Writable, err: Writable): void {
-  demuxFrames(buf, (type, chunk) => (type === 2 ? err : out).write(chunk))
-}
-
-function demuxFrames(buf: Buffer, onFrame: (type: number, chunk: Buffer) => void): void {
-  let i = 0
-  while (i + 8 <= buf.length) {
-    const type = buf[i]
-    if (type > 2 || buf[i + 1] !== 0 || buf[i + 2] !== 0 || buf[i + 3] !== 0) {
-      onFrame(1, buf.subarray(i)) // not multiplexed (TTY container): pass through
-      return
-    }
-    const len = buf.readUInt32BE(i + 4)
-    onFrame(type, buf.subarray(i + 8, i + 8 + len))
-    i += 8 + len
   }
 }
 
@@ -559,96 +440,4 @@ export function tarSingleFile(name: string, content: Buffer, mode: number): Buff
   put(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8)
   const pad = Buffer.alloc((512 - (content.length % 512)) % 512)
   return Buffer.concat([header, content, pad, Buffer.alloc(1024)])
-}
-
-// ---------- ssh:// transport ----------
-
-class SshDialError extends Error {
-  constructor(
-    readonly stderr: string,
-    readonly exitCode: number | null,
-  ) {
-    super(`ssh exited with ${exitCode}: ${stderr.trim()}`)
-  }
-
-  toDezcError(ep: DockerEndpoint): DezcError {
-    const s = this.stderr
-    const target = `${ep.ssh?.user ? `${ep.ssh.user}@` : ''}${ep.ssh?.host}`
-    const base = {exit: ExitCode.PREREQUISITE, cause: this}
-    if (/Permission denied \(|Too many authentication failures|no such identity|Host key verification failed/i.test(s)) {
-      const hostKey = /Host key verification failed/i.test(s)
-      return new DezcError({...base, code: hostKey ? 'SSH_HOST_KEY' : 'SSH_AUTH_FAILED', message: `SSH ${hostKey ? 'host key verification' : 'authentication'} to ${target} failed: ${s.trim().split('\n').pop()}`, suggestion: hostKey ? [`Connect once with \`ssh ${target}\` to check and accept the host key.`] : [`Check that \`ssh ${target} docker version\` works without a password: add your key with ssh-add, or copy it to the NAS with ssh-copy-id ${target}.`]})
-    }
-    if (/command not found|docker: not found/i.test(s)) {
-      return new DezcError({...base, code: 'SSH_NO_DOCKER', message: `Connected to ${target} over SSH, but \`docker\` is not on the non-interactive PATH there.`, suggestion: [`On Synology, docker lives in /usr/local/bin: add it to PATH for non-interactive SSH (e.g. ~/.ssh/environment with PermitUserEnvironment), or create a symlink in /usr/bin.`, `Check with: ssh ${target} docker version`]})
-    }
-    if (/permission denied while trying to connect to the Docker daemon socket/i.test(s)) {
-      return new DezcError({...base, code: 'DOCKER_PERMISSION_DENIED', message: `The SSH user on ${target} may not use the Docker socket.`, suggestion: [`Connect as a user that may use /var/run/docker.sock (on Synology: root, or give the user's group access to the socket).`]})
-    }
-    if (/Could not resolve hostname|Name or service not known/i.test(s)) {
-      return new DezcError({...base, code: 'DOCKER_HOST_UNKNOWN', message: `Cannot resolve the SSH host in ${ep.url}.`, suggestion: ['Check the hostname (and ~/.ssh/config).']})
-    }
-    if (/Connection refused|Connection timed out|No route to host|Operation timed out/i.test(s)) {
-      return new DezcError({...base, code: 'DOCKER_UNREACHABLE', message: `Cannot open an SSH connection to ${target}: ${s.trim().split('\n').pop()}`, suggestion: ['Check that the host is on and that SSH is enabled (Synology: Control Panel > Terminal & SNMP > Enable SSH).']})
-    }
-    return new DezcError({...base, code: 'SSH_FAILED', message: `SSH to ${target} failed: ${s.trim() || `exit code ${this.exitCode}`}`, suggestion: [`Check that \`ssh ${target} docker system dial-stdio\` works.`]})
-  }
-}
-
-/** An http.Agent whose connections are `ssh HOST docker system dial-stdio` processes. */
-class SshDialAgent extends http.Agent {
-  private readonly children = new Set<import('node:child_process').ChildProcess>()
-  private failure?: SshDialError
-
-  constructor(private readonly ep: DockerEndpoint) {
-    super({keepAlive: true, maxFreeSockets: 2})
-  }
-
-  createConnection(_options: unknown, callback?: (err: Error | null, socket: Duplex) => void): Duplex {
-    const ssh = this.ep.ssh!
-    const args = ['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '-o', 'ServerAliveInterval=15', '-T']
-    if (ssh.port) args.push('-p', String(ssh.port))
-    if (ssh.user) args.push('-l', ssh.user)
-    args.push('--', ssh.host, 'docker', 'system', 'dial-stdio')
-    const child = spawn(process.env.DEZC_SSH_COMMAND || 'ssh', args, {stdio: ['pipe', 'pipe', 'pipe']})
-    this.children.add(child)
-    let stderr = ''
-    child.stderr!.setEncoding('utf8').on('data', (d) => (stderr += d))
-    const duplex = Duplex.from({readable: child.stdout!, writable: child.stdin!}) as Duplex & {setTimeout?: unknown; setNoDelay?: unknown; setKeepAlive?: unknown; ref?: unknown; unref?: unknown}
-    // A free keep-alive connection that the agent closes is destroyed with an AbortError and no
-    // request listening: failures that matter reach the request through its own socket listener.
-    duplex.on('error', () => {})
-    // http.Agent treats connections as sockets.
-    duplex.setTimeout = () => duplex
-    duplex.setNoDelay = () => duplex
-    duplex.setKeepAlive = () => duplex
-    duplex.ref = () => duplex
-    duplex.unref = () => duplex
-    child.on('error', (error) => duplex.destroy(systemErrorCode(error) === 'ENOENT' ? new SshDialError('ssh: command not found on this machine (install OpenSSH client)', null) : error))
-    child.on('exit', (code) => {
-      this.children.delete(child)
-      if (code !== 0 && code !== null) {
-        this.failure = new SshDialError(stderr, code)
-        duplex.destroy(this.failure)
-      }
-    })
-    duplex.on('close', () => {
-      if (child.exitCode === null) child.kill()
-    })
-    void callback // the Agent calls back with the returned socket itself
-    return duplex
-  }
-
-  /** The last ssh failure, once every ssh process has exited (or after a short grace period). */
-  async lastFailure(): Promise<SshDialError | undefined> {
-    const deadline = Date.now() + 1000
-    while (this.children.size > 0 && !this.failure && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
-    return this.failure
-  }
-
-  destroy(): void {
-    super.destroy()
-    for (const c of this.children) c.kill()
-    this.children.clear()
-  }
 }

@@ -4,7 +4,8 @@ import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {parseDockerHost, resolveEndpoint, servicesHost} from '../../../src/docker/endpoint.js'
-import {demuxBuffer, tarSingleFile} from '../../../src/docker/client.js'
+import {tarSingleFile} from '../../../src/docker/client.js'
+import {demuxBuffer} from '../../../src/docker/logs.js'
 import {execFileSync} from 'node:child_process'
 
 describe('docker endpoint resolution', () => {
