@@ -117,7 +117,7 @@ export class DockerClient {
   async putFile(container: string, filePath: string, content: string, mode = 0o644): Promise<void> {
     const dir = filePath.slice(0, filePath.lastIndexOf('/')) || '/'
     const name = filePath.slice(filePath.lastIndexOf('/') + 1)
-    const archive = tarSingleFile(name, Buffer.from(content), mode)
+    const archive = await tarSingleFile(name, Buffer.from(content), mode)
     await this.call(`copy ${filePath} into ${container}`, () => this.docker.getContainer(container).putArchive(archive, {path: dir}))
   }
 
@@ -420,24 +420,12 @@ function toSummary(c: Dockerode.ContainerInfo): ContainerSummary {
   }
 }
 
-/** A one-file ustar archive (what PUT /containers/{id}/archive takes). */
-export function tarSingleFile(name: string, content: Buffer, mode: number): Buffer {
-  const header = Buffer.alloc(512)
-  const put = (s: string, off: number, len: number) => header.write(s.slice(0, len), off, len, 'ascii')
-  const octal = (n: number, len: number) => n.toString(8).padStart(len - 1, '0') + '\0'
-  put(name, 0, 100)
-  put(octal(mode & 0o7777, 8), 100, 8)
-  put(octal(0, 8), 108, 8)
-  put(octal(0, 8), 116, 8)
-  put(octal(content.length, 12), 124, 12)
-  put(octal(Math.floor(Date.now() / 1000), 12), 136, 12)
-  header.fill(' ', 148, 156)
-  put('0', 156, 1)
-  put('ustar\0', 257, 6)
-  put('00', 263, 2)
-  let sum = 0
-  for (const b of header) sum += b
-  put(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8)
-  const pad = Buffer.alloc((512 - (content.length % 512)) % 512)
-  return Buffer.concat([header, content, pad, Buffer.alloc(1024)])
+/** A one-file tar archive (what PUT /containers/{id}/archive takes), built in memory. */
+export async function tarSingleFile(name: string, content: Buffer, mode: number): Promise<Buffer> {
+  const {Header, Pack, ReadEntry} = await import('tar')
+  const entry = new ReadEntry(new Header({path: name, type: 'File', mode, size: content.length, uid: 0, gid: 0, mtime: new Date()}))
+  entry.end(content)
+  const pack = new Pack()
+  pack.end(entry)
+  return pack.concat()
 }
