@@ -6,12 +6,12 @@
  * hidden inside 200 streams, multiplexed logs, files uploaded as tar archives.
  */
 import fs from 'node:fs'
-import {PassThrough, type Duplex, type Writable} from 'node:stream'
+import {PassThrough, type Readable, type Writable} from 'node:stream'
 import type Dockerode from 'dockerode'
 import {DezcError, InterruptedError, errorMessage} from '../core/errors.js'
 import {deferUnusedDockerodeParts} from './defer-dockerode.js'
 import type {DockerEndpoint} from './endpoint.js'
-import {buildError, mapDockerError, pullError} from './errors.js'
+import {buildError, mapDockerError, pullError, statusCode} from './errors.js'
 import {demuxBuffer, demuxBufferTo} from './logs.js'
 import {SshDialAgent} from './ssh-transport.js'
 
@@ -44,7 +44,8 @@ export class DockerClient {
     deferUnusedDockerodeParts()
     const {default: Docker} = await import('dockerode')
     let agent: SshDialAgent | undefined
-    let options: Dockerode.DockerOptions
+    // DockerOptions lacks `agent`, which dockerode hands to docker-modem (its ConstructorOptions has it).
+    let options: Dockerode.DockerOptions & {agent?: SshDialAgent}
     switch (endpoint.kind) {
       case 'unix':
       case 'npipe':
@@ -60,7 +61,7 @@ export class DockerClient {
         // `ssh HOST docker system dial-stdio` instead of dockerode's ssh2 transport: it honours
         // ~/.ssh/config, known_hosts and keys, and keep-alive reuses one connection.
         agent = new SshDialAgent(endpoint)
-        options = {host: 'docker-over-ssh', port: 80, protocol: 'http', agent} as Dockerode.DockerOptions
+        options = {host: 'docker-over-ssh', port: 80, protocol: 'http', agent}
         break
     }
     const docker = new Docker(options)
@@ -77,7 +78,9 @@ export class DockerClient {
     // ssh pays a handshake and starts `docker system dial-stdio` on the far side first.
     timeoutMs ??= this.endpoint.kind === 'ssh' ? 15_000 : 5000
     try {
-      const v = (await this.docker.version({abortSignal: AbortSignal.timeout(timeoutMs)} as never)) as unknown as Record<string, string>
+      // @types/dockerode 4.x declares version() without the options dockerode 5 takes.
+      const version = this.docker.version as (opts: {abortSignal: AbortSignal}) => Promise<Dockerode.DockerVersion>
+      const v = await version.call(this.docker, {abortSignal: AbortSignal.timeout(timeoutMs)})
       return {version: v.Version, apiVersion: v.ApiVersion, os: v.Os, arch: v.Arch}
     } catch (error) {
       // Over ssh the request often fails ("socket hang up") before ssh's exit status arrives:
@@ -109,6 +112,7 @@ export class DockerClient {
   }
 
   async createContainer(name: string, body: Record<string, unknown>): Promise<string> {
+    // Bodies are plain API JSON (env/spec.ts builds them as records, to hash them).
     const c = await this.call(`create container ${name}`, () => this.docker.createContainer({name, ...body} as Dockerode.ContainerCreateOptions))
     return c.id
   }
@@ -126,7 +130,7 @@ export class DockerClient {
       try {
         await this.docker.getContainer(name).start()
       } catch (error) {
-        if ((error as {statusCode?: number}).statusCode === 304) return // already started
+        if (statusCode(error) === 304) return // already started
         throw error
       }
     })
@@ -137,7 +141,7 @@ export class DockerClient {
       try {
         await this.docker.getContainer(name).stop({t: timeoutSeconds})
       } catch (error) {
-        const code = (error as {statusCode?: number}).statusCode
+        const code = statusCode(error)
         if (code === 304 || code === 404) return // already stopped / gone
         throw error
       }
@@ -151,7 +155,7 @@ export class DockerClient {
         await this.docker.getContainer(name).remove({force, v: false})
         return true
       } catch (error) {
-        if ((error as {statusCode?: number}).statusCode === 404) return false
+        if (statusCode(error) === 404) return false
         throw error
       }
     })
@@ -160,8 +164,7 @@ export class DockerClient {
   /** Last lines of a container's logs, demultiplexed, as text. */
   async logsTail(name: string, tail = 30): Promise<string> {
     try {
-      const buf = (await this.docker.getContainer(name).logs({stdout: true, stderr: true, tail, follow: false})) as unknown as Buffer
-      return demuxBuffer(buf)
+      return demuxBuffer(await this.docker.getContainer(name).logs({stdout: true, stderr: true, tail, follow: false}))
     } catch (error) {
       return `(logs unavailable: ${errorMessage(error)})`
     }
@@ -170,12 +173,14 @@ export class DockerClient {
   /** Stream logs into `out` line by line; resolves when the stream ends (or on abort with follow). */
   async streamLogs(name: string, options: {follow: boolean; tail?: number; since?: number; timestamps?: boolean; signal?: AbortSignal}, out: Writable, err: Writable): Promise<void> {
     const c = this.docker.getContainer(name)
+    // No tail: the engine's default, all lines.
+    const query = {stdout: true, stderr: true, since: options.since, timestamps: options.timestamps, ...(options.tail === undefined ? {} : {tail: options.tail})}
     if (!options.follow) {
-      const buf = (await this.call(`read logs of ${name}`, () => (c.logs as any)({stdout: true, stderr: true, follow: false, tail: options.tail ?? "all", since: options.since, timestamps: options.timestamps}) as Promise<unknown>)) as unknown as Buffer
-      demuxBufferTo(buf, out, err)
+      demuxBufferTo(await this.call(`read logs of ${name}`, () => c.logs({...query, follow: false})), out, err)
       return
     }
-    const stream = (await this.call(`follow logs of ${name}`, () => (c.logs as any)({stdout: true, stderr: true, follow: true, tail: options.tail ?? "all", since: options.since, timestamps: options.timestamps}) as Promise<unknown>)) as unknown as NodeJS.ReadableStream & {destroy(): void}
+    // Typed as a bare ReadableStream; the modem returns the HTTP response, a Readable we can destroy.
+    const stream = (await this.call(`follow logs of ${name}`, () => c.logs({...query, follow: true}))) as Readable
     this.docker.modem.demuxStream(stream, out, err)
     await new Promise<void>((resolve) => {
       const done = () => resolve()
@@ -198,7 +203,7 @@ export class DockerClient {
     const exec = await this.call(`exec in ${container}`, () =>
       c.exec({Cmd: cmd, AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: options.tty, Env: options.env, User: options.user}),
     )
-    const stream = (await this.call(`exec in ${container}`, () => exec.start({hijack: true, stdin: true, Tty: options.tty} as never))) as unknown as Duplex
+    const stream = await this.call(`exec in ${container}`, () => exec.start({hijack: true, stdin: true, Tty: options.tty}))
     const stdin = process.stdin
     const wasRaw = stdin.isTTY ? stdin.isRaw : false
     const resize = () => {
@@ -232,7 +237,7 @@ export class DockerClient {
   async execCapture(container: string, cmd: string[], env?: string[]): Promise<{exitCode: number; stdout: string; stderr: string}> {
     const c = this.docker.getContainer(container)
     const exec = await this.call(`exec in ${container}`, () => c.exec({Cmd: cmd, AttachStdout: true, AttachStderr: true, Env: env}))
-    const stream = (await this.call(`exec in ${container}`, () => exec.start({hijack: true, stdin: false} as never))) as unknown as Duplex
+    const stream = await this.call(`exec in ${container}`, () => exec.start({hijack: true, stdin: false}))
     const out = new PassThrough()
     const errOut = new PassThrough()
     let stdout = ''
@@ -254,12 +259,12 @@ export class DockerClient {
   /** Create the network unless it exists. Duplicate-safe on old engines (CheckDuplicate, 409 = exists). */
   async ensureNetwork(name: string, labels: Record<string, string>): Promise<'created' | 'exists'> {
     const existing = await this.orUndefined(`inspect network ${name}`, () => this.docker.getNetwork(name).inspect())
-    if (existing && (existing as {Name?: string}).Name === name) return 'exists'
+    if (existing?.Name === name) return 'exists'
     try {
       await this.docker.createNetwork({Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: labels})
       return 'created'
     } catch (error) {
-      if ((error as {statusCode?: number}).statusCode === 409) return 'exists'
+      if (statusCode(error) === 409) return 'exists'
       throw this.mapError(error, `create network ${name}`)
     }
   }
@@ -269,7 +274,7 @@ export class DockerClient {
       await this.docker.getNetwork(name).remove()
       return true
     } catch (error) {
-      const code = (error as {statusCode?: number}).statusCode
+      const code = statusCode(error)
       if (code === 404) return false
       throw this.mapError(error, `remove network ${name}`)
     }
@@ -277,14 +282,15 @@ export class DockerClient {
 
   async networkExists(name: string): Promise<boolean> {
     const n = await this.orUndefined(`inspect network ${name}`, () => this.docker.getNetwork(name).inspect())
-    return Boolean(n && (n as {Name?: string}).Name === name)
+    return n?.Name === name
   }
 
   // ---------- volumes ----------
 
   async inspectVolume(name: string): Promise<{name: string; labels: Record<string, string>; createdAt?: string} | undefined> {
     const v = await this.orUndefined(`inspect volume ${name}`, () => this.docker.getVolume(name).inspect())
-    return v ? {name: v.Name, labels: (v.Labels as Record<string, string> | null) ?? {}, createdAt: (v as {CreatedAt?: string}).CreatedAt} : undefined
+    // CreatedAt is missing from @types/dockerode 4's VolumeInspectInfo.
+    return v ? {name: v.Name, labels: v.Labels ?? {}, createdAt: (v as {CreatedAt?: string}).CreatedAt} : undefined
   }
 
   async createVolume(name: string, labels: Record<string, string>): Promise<void> {
@@ -296,7 +302,7 @@ export class DockerClient {
       await this.docker.getVolume(name).remove()
       return true
     } catch (error) {
-      if ((error as {statusCode?: number}).statusCode === 404) return false
+      if (statusCode(error) === 404) return false
       throw this.mapError(error, `remove volume ${name}`)
     }
   }
@@ -314,7 +320,7 @@ export class DockerClient {
   async pullImage(ref: string, onProgress: (p: {current: number; total: number; status: string}) => void, signal?: AbortSignal): Promise<void> {
     let stream: NodeJS.ReadableStream
     try {
-      stream = (await this.docker.pull(ref, {abortSignal: signal} as never)) as NodeJS.ReadableStream
+      stream = await this.docker.pull(ref, {abortSignal: signal})
     } catch (error) {
       if (signal?.aborted) throw new InterruptedError('Interrupted while pulling ' + ref + ': nothing was created.')
       throw pullError(ref, errorMessage(error), error)
@@ -350,9 +356,9 @@ export class DockerClient {
    * failures arrive as an `error` event inside a 200 stream: scan for it. `onLine` gets each step line.
    */
   async buildImage(context: NodeJS.ReadableStream, options: {tag: string; dockerfile: string; buildargs?: Record<string, string>; labels?: Record<string, string>; signal?: AbortSignal}, onLine: (line: string) => void): Promise<void> {
-    const stream = (await this.call(`build image ${options.tag}`, () =>
-      this.docker.buildImage(context as never, {t: options.tag, dockerfile: options.dockerfile, buildargs: options.buildargs, labels: options.labels, rm: true, forcerm: true, abortSignal: options.signal} as Dockerode.ImageBuildOptions),
-    )) as NodeJS.ReadableStream
+    const stream = await this.call(`build image ${options.tag}`, () =>
+      this.docker.buildImage(context, {t: options.tag, dockerfile: options.dockerfile, buildargs: options.buildargs, labels: options.labels, rm: true, forcerm: true, abortSignal: options.signal}),
+    )
     const events = await new Promise<Array<Record<string, any>>>((resolve, reject) => {
       this.docker.modem.followProgress(stream, (err: Error | null, output: Array<Record<string, any>>) => (err ? reject(err) : resolve(output)), (e: Record<string, any>) => {
         const line = String(e.stream ?? e.status ?? '').trim()
@@ -377,7 +383,7 @@ export class DockerClient {
       try {
         await this.docker.getContainer(name).kill({signal})
       } catch (error) {
-        const code = (error as {statusCode?: number}).statusCode
+        const code = statusCode(error)
         if (code === 404 || code === 409) return // gone / not running
         throw error
       }
@@ -398,7 +404,7 @@ export class DockerClient {
     try {
       return await fn()
     } catch (error) {
-      if ((error as {statusCode?: number}).statusCode === 404) return undefined
+      if (statusCode(error) === 404) return undefined
       throw this.mapError(error, what)
     }
   }

@@ -11,7 +11,7 @@ export function deferUnusedDockerodeParts(): void {
   if (deferred) return
   deferred = true
   const require = createRequire(import.meta.url)
-  const cache = (Module as unknown as {_cache: Record<string, unknown>})._cache
+  const cache = require.cache
   for (const id of ['dockerode/lib/session.js', 'docker-modem/lib/ssh.js']) {
     let file: string
     try {
@@ -20,7 +20,7 @@ export function deferUnusedDockerodeParts(): void {
       continue // another layout: load normally
     }
     if (cache[file]) continue
-    const stub = new Module(file) as Module & {filename: string; loaded: boolean; exports: unknown}
+    const stub = new Module(file)
     stub.filename = file
     stub.loaded = true
     stub.exports = function loadOnFirstCall(this: unknown, ...args: unknown[]): unknown {

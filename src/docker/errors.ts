@@ -13,7 +13,7 @@ export function mapDockerError(error: unknown, what: string, ep: DockerEndpoint)
   const where = describeEndpoint(ep)
   const msg = errorMessage(error)
   const sys = systemErrorCode(error)
-  const status = (error as {statusCode?: number}).statusCode
+  const status = statusCode(error)
   if (error instanceof SshDialError) return sshFailureError(error, ep)
   if ((error as Error)?.name === 'AbortError' || (error as Error)?.name === 'TimeoutError') {
     return new DezcError({code: 'DOCKER_TIMEOUT', message: `Timed out trying to ${what} at ${where}.`, suggestion: ep.remote ? 'Check that the engine host is up and reachable from here.' : 'Check that the Docker engine is running and responsive (`docker info`).', exit: ExitCode.PREREQUISITE, cause: error})
@@ -39,6 +39,11 @@ export function mapDockerError(error: unknown, what: string, ep: DockerEndpoint)
   const json = (error as {json?: {message?: string}}).json
   const detail = json?.message ?? msg.replace(/^\(HTTP code \d+\) [^-]*- /, '')
   return new DezcError({code: 'DOCKER_API_ERROR', message: `Docker could not ${what}${status ? ` (HTTP ${status})` : ''}: ${detail.trim()}`, suggestion: 'See the engine\'s message above; `docker info` on the engine host shows its state.', exit: ExitCode.FAILURE, cause: error})
+}
+
+/** The engine's HTTP status of a failed request (dockerode's errors carry it), if any. */
+export function statusCode(error: unknown): number | undefined {
+  return (error as {statusCode?: number} | undefined)?.statusCode
 }
 
 /** A failed pull, from the engine's message (thrown or inside the 200 stream). */

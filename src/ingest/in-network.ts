@@ -80,6 +80,8 @@ async function buildContext(root: string): Promise<NodeJS.ReadableStream> {
     for (let i = 2; i <= parts.length; i++) if (dev.has(parts.slice(0, i).join('/'))) return false
     return !rel.startsWith('node_modules/.cache')
   }
+  // tar's Pack is a Minipass: it pipes like a Readable (all dockerode does with it) but lacks
+  // members of NodeJS.ReadableStream such as unshift and wrap.
   return create({cwd: root, portable: true, filter}, [DOCKERFILE, 'package.json', 'oclif.manifest.json', 'bin', 'dist', 'node_modules']) as unknown as NodeJS.ReadableStream
 }
 
