@@ -11,7 +11,7 @@ import type Dockerode from 'dockerode'
 import {DezcError, InterruptedError, errorMessage} from '../core/errors.js'
 import {deferUnusedDockerodeParts} from './defer-dockerode.js'
 import type {DockerEndpoint} from './endpoint.js'
-import {buildError, mapDockerError, pullError, statusCode} from './errors.js'
+import {buildError, buildRequestError, mapDockerError, pullError, statusCode} from './errors.js'
 import {demuxBuffer, demuxBufferTo} from './logs.js'
 import {SshDialAgent} from './ssh-transport.js'
 
@@ -356,9 +356,9 @@ export class DockerClient {
    * failures arrive as an `error` event inside a 200 stream: scan for it. `onLine` gets each step line.
    */
   async buildImage(context: NodeJS.ReadableStream, options: {tag: string; dockerfile: string; buildargs?: Record<string, string>; labels?: Record<string, string>; signal?: AbortSignal}, onLine: (line: string) => void): Promise<void> {
-    const stream = await this.call(`build image ${options.tag}`, () =>
-      this.docker.buildImage(context, {t: options.tag, dockerfile: options.dockerfile, buildargs: options.buildargs, labels: options.labels, rm: true, forcerm: true, abortSignal: options.signal}),
-    )
+    const stream = await this.docker.buildImage(context, {t: options.tag, dockerfile: options.dockerfile, buildargs: options.buildargs, labels: options.labels, rm: true, forcerm: true, abortSignal: options.signal}).catch((error) => {
+      throw buildRequestError(options.tag, error) ?? this.mapError(error, `build image ${options.tag}`)
+    })
     const events = await new Promise<Array<Record<string, any>>>((resolve, reject) => {
       this.docker.modem.followProgress(stream, (err: Error | null, output: Array<Record<string, any>>) => (err ? reject(err) : resolve(output)), (e: Record<string, any>) => {
         const line = String(e.stream ?? e.status ?? '').trim()

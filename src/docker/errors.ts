@@ -36,14 +36,18 @@ export function mapDockerError(error: unknown, what: string, ep: DockerEndpoint)
   if (sys === 'ECONNRESET' || sys === 'EPIPE' || /socket hang up/.test(msg)) {
     return new DezcError({code: 'DOCKER_CONNECTION_LOST', message: `Lost the connection to the Docker engine at ${where} while trying to ${what}.`, suggestion: 'Run the command again; if it persists, check the engine (`docker info`) and, for TLS endpoints, DOCKER_TLS_VERIFY / DOCKER_CERT_PATH.', exit: ExitCode.PREREQUISITE, cause: error})
   }
-  const json = (error as {json?: {message?: string}}).json
-  const detail = json?.message ?? msg.replace(/^\(HTTP code \d+\) [^-]*- /, '')
-  return new DezcError({code: 'DOCKER_API_ERROR', message: `Docker could not ${what}${status ? ` (HTTP ${status})` : ''}: ${detail.trim()}`, suggestion: 'See the engine\'s message above; `docker info` on the engine host shows its state.', exit: ExitCode.FAILURE, cause: error})
+  return new DezcError({code: 'DOCKER_API_ERROR', message: `Docker could not ${what}${status ? ` (HTTP ${status})` : ''}: ${engineMessage(error)}`, suggestion: 'See the engine\'s message above; `docker info` on the engine host shows its state.', exit: ExitCode.FAILURE, cause: error})
 }
 
 /** The engine's HTTP status of a failed request (dockerode's errors carry it), if any. */
 export function statusCode(error: unknown): number | undefined {
   return (error as {statusCode?: number} | undefined)?.statusCode
+}
+
+/** The engine's own message in a failed request, without dockerode's "(HTTP code N) ... -" prefix. */
+export function engineMessage(error: unknown): string {
+  const json = (error as {json?: {message?: string}} | undefined)?.json
+  return (json?.message ?? errorMessage(error).replace(/^\(HTTP code \d+\) [^-]*- /, '')).trim()
 }
 
 /** A failed pull, from the engine's message (thrown or inside the 200 stream). */
@@ -63,12 +67,39 @@ export function pullError(ref: string, detail: string, cause: unknown): DezcErro
   })
 }
 
-/** A failed build (the `error` event of the build stream). */
+/** A step's own command failed: whatever it printed is not about images or the context. */
+const STEP_FAILED = /returned a non-zero code|did not complete successfully/i
+/** COPY/ADD of a path the context lacks (classic builder; BuildKit), or no Dockerfile in it. */
+const CONTEXT_MISSING = /(COPY|ADD) failed|file not found in build context|failed to compute cache key|failed to calculate checksum|Cannot locate specified Dockerfile/i
+/** The FROM image is not on the engine and cannot be pulled (no such image, no access, no registry). */
+const BASE_UNAVAILABLE = /pull access denied|repository does not exist|manifest unknown|manifest for \S+ not found|failed to resolve source metadata|no such host|dial tcp|i\/o timeout|TLS handshake timeout|network is unreachable/i
+
+/**
+ * A failed build, quoting the engine's message: the `error` event of the build stream, or a
+ * build refused up front (HTTP 500, e.g. no Dockerfile in the context), else undefined.
+ */
+export function buildRequestError(tag: string, error: unknown): DezcError | undefined {
+  const detail = engineMessage(error)
+  return statusCode(error) === 500 && CONTEXT_MISSING.test(detail) ? buildError(tag, detail) : undefined
+}
+
+/** A failed build (the `error` event of the build stream), quoting the engine's message. */
 export function buildError(tag: string, detail: string): DezcError {
-  const missingBase = /pull access denied|not found|manifest unknown|dial tcp|no such host/i.test(detail)
+  const message = `Building ${tag} failed: ${detail}`
+  const stepFailed = STEP_FAILED.test(detail)
+  if (!stepFailed && CONTEXT_MISSING.test(detail)) {
+    // dezc sends its own installed files as the context: a missing one means a broken dezc package.
+    return new DezcError({
+      code: 'IMAGE_BUILD_CONTEXT_MISSING',
+      message,
+      suggestion: ['A file the Dockerfile needs is missing from the build context dezc sent (its own installed files): this dezc installation is incomplete.', 'Reinstall dezc, or run `npm run build` in a dezc checkout; if that does not help, report it as a dezc bug with this message.'],
+      exit: ExitCode.FAILURE,
+    })
+  }
+  const missingBase = !stepFailed && BASE_UNAVAILABLE.test(detail)
   return new DezcError({
     code: 'IMAGE_BUILD_FAILED',
-    message: `Building ${tag} failed: ${detail}`,
+    message,
     suggestion: missingBase ? ['The base image is not on the engine and cannot be pulled: load it there (docker load / a registry mirror) or choose another base.'] : ['Run with --verbose to see every build step.'],
     exit: missingBase ? ExitCode.PREREQUISITE : ExitCode.FAILURE,
   })
