@@ -13,7 +13,7 @@ import {fileURLToPath} from 'node:url'
 import {DezcError, ExitCode, usageError, type ExitCodeValue} from '../core/errors.js'
 import type {JsonEnvelope} from '../core/json.js'
 import type {Ui} from '../core/ui.js'
-import type {DockerClient} from '../docker/client.js'
+import type {DockerClient, EngineInfo} from '../docker/client.js'
 import {connectStack} from '../env/engine.js'
 import {envUpCommand, postgresUrl, redactUrl, type Stack} from '../env/profiles.js'
 import {baseLabels, LABEL} from '../env/spec.js'
@@ -81,6 +81,8 @@ async function buildContext(root: string): Promise<NodeJS.ReadableStream> {
     for (let i = 2; i <= parts.length; i++) if (dev.has(parts.slice(0, i).join('/'))) return false
     return !rel.startsWith('node_modules/.cache')
   }
+  // tar's Pack is a Minipass: it pipes like a Readable (all dockerode does with it) but lacks
+  // members of NodeJS.ReadableStream such as unshift and wrap.
   return create({cwd: root, portable: true, filter}, [DOCKERFILE, 'package.json', 'oclif.manifest.json', 'bin', 'dist', 'node_modules']) as unknown as NodeJS.ReadableStream
 }
 
@@ -97,21 +99,50 @@ export async function ensureImage(client: DockerClient, o: {root: string; base: 
   return {image, built: true}
 }
 
+const GO_OS: Record<string, string> = {win32: 'windows'}
+const GO_ARCH: Record<string, string> = {x64: 'amd64', ia32: '386'}
+
+/**
+ * This machine's OS and architecture, named as the engine names them (GOOS/GOARCH).
+ * `DEZC_LOCAL_PLATFORM=os-arch` (e.g. `darwin-arm64`) overrides both: a test-only knob.
+ */
+export function localPlatform(env: NodeJS.ProcessEnv = process.env): {os: string; arch: string} {
+  let [os, arch]: string[] = [process.platform, process.arch]
+  const override = env.DEZC_LOCAL_PLATFORM
+  if (override && /^[a-z0-9]+-[a-z0-9]+$/.test(override)) [os, arch] = override.split('-')
+  return {os: GO_OS[os] ?? os, arch: GO_ARCH[arch] ?? arch}
+}
+/**
+ * The image ships this installation's node_modules, DuckDB's native bindings included, so the
+ * engine must run containers of this machine's OS and architecture (Docker Desktop on a Mac runs
+ * linux ones: macOS bindings would not load there).
+ */
+export function checkEnginePlatform(engine: Pick<EngineInfo, 'os' | 'arch'>, local = localPlatform()): void {
+  if (engine.os && engine.os !== local.os) {
+    throw new DezcError({
+      code: 'IN_NETWORK_OS_MISMATCH',
+      message: `The engine runs ${engine.os} containers but this dezc runs on ${local.os}: its native modules (DuckDB) are built for ${local.os}, so its image would not run on the engine.`,
+      suggestion: ['Run dezc ingest without --in-network from this machine (the data then passes through it).', `Or run dezc ingest --in-network from a ${engine.os} machine of the engine's architecture (${engine.arch}), e.g. a ${engine.os} VM or the engine host itself.`],
+      exit: ExitCode.PREREQUISITE,
+    })
+  }
+  if (engine.arch && engine.arch !== local.arch) {
+    throw new DezcError({
+      code: 'IN_NETWORK_ARCH_MISMATCH',
+      message: `The engine runs ${engine.arch} but this dezc has ${local.arch} native modules (DuckDB), so its image would not run there.`,
+      suggestion: 'Run dezc ingest without --in-network, or install dezc on a machine of the same architecture as the engine.',
+      exit: ExitCode.PREREQUISITE,
+    })
+  }
+}
+
 export async function ingestInNetwork(o: InNetworkOptions): Promise<InNetworkSummary> {
   const root = o.packageRoot ?? PACKAGE_ROOT
   const {stack} = o
   const engine = await connectStack(stack)
   const {client} = engine
   try {
-    const nodeArch = {x64: 'amd64', arm64: 'arm64', arm: 'arm'}[process.arch as string] ?? process.arch
-    if (engine.info.arch && engine.info.arch !== nodeArch) {
-      throw new DezcError({
-        code: 'IN_NETWORK_ARCH_MISMATCH',
-        message: `The engine runs ${engine.info.arch} but this dezc has ${nodeArch} native modules (DuckDB), so its image would not run there.`,
-        suggestion: 'Run dezc ingest without --in-network, or install dezc on a machine of the same architecture as the engine.',
-        exit: ExitCode.PREREQUISITE,
-      })
-    }
+    checkEnginePlatform(engine.info)
     if (!(await client.networkExists(stack.network))) {
       throw new DezcError({code: 'STACK_NOT_RUNNING', message: `The env stack's network ${stack.network} does not exist on the engine.`, suggestion: `Start the stack first: ${envUpCommand(stack)}.`, exit: ExitCode.UNHEALTHY})
     }

@@ -4,7 +4,8 @@ import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {parseDockerHost, resolveEndpoint, servicesHost} from '../../../src/docker/endpoint.js'
-import {demuxBuffer, tarSingleFile} from '../../../src/docker/client.js'
+import {tarSingleFile} from '../../../src/docker/client.js'
+import {demuxBuffer} from '../../../src/docker/logs.js'
 import {execFileSync} from 'node:child_process'
 
 describe('docker endpoint resolution', () => {
@@ -43,9 +44,9 @@ describe('docker endpoint resolution', () => {
 })
 
 describe('docker wire helpers', () => {
-  it('tarSingleFile builds an archive that tar extracts', () => {
+  it('tarSingleFile builds an archive that tar extracts', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-tar-'))
-    fs.writeFileSync(path.join(dir, 'a.tar'), tarSingleFile('servers.json', Buffer.from('{"x":1}\n'), 0o640))
+    fs.writeFileSync(path.join(dir, 'a.tar'), await tarSingleFile('servers.json', Buffer.from('{"x":1}\n'), 0o640))
     execFileSync('tar', ['-xf', 'a.tar'], {cwd: dir})
     expect(fs.readFileSync(path.join(dir, 'servers.json'), 'utf8')).toBe('{"x":1}\n')
     expect(fs.statSync(path.join(dir, 'servers.json')).mode & 0o777).toBe(0o640)
