@@ -44,6 +44,7 @@ export const ERROR_CODES = {
   IMAGE_PULL_FAILED: 'the image could not be pulled',
   IMAGE_PULL_OFFLINE: 'the registry cannot be reached to pull the image',
   IMAGE_BUILD_FAILED: 'building an image failed (the engine output is quoted)',
+  IMAGE_BUILD_CONTEXT_MISSING: "a file the image build needs is missing from dezc's package (reinstall dezc)",
   // env
   UNKNOWN_PROFILE: 'no host profile of that name (built in or in dezc.yaml)',
   INVALID_STACK: '--stack is not a valid name',
@@ -86,6 +87,7 @@ export const ERROR_CODES = {
   UNSUPPORTED_TABLE_TYPE: 'the target name exists and is not a table (a view, ...)',
   IN_NETWORK_UNAVAILABLE: '--in-network needs a Docker engine dezc can build on',
   IN_NETWORK_ARCH_MISMATCH: "the engine's CPU architecture differs from this machine's",
+  IN_NETWORK_OS_MISMATCH: "the engine's OS differs from this machine's (Docker Desktop on a Mac): run without --in-network",
   IN_NETWORK_LOCAL_FILE: '--in-network cannot read a local --file',
   IN_NETWORK_FAILED: 'the in-network ingest container failed',
   // gcp

@@ -4,7 +4,7 @@ import {execFileSync, spawnSync} from 'node:child_process'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {beforeEach, describe, expect, it} from 'vitest'
-import {BIN, runCli} from '../../helpers/cli.js'
+import {BIN, parseEnvelope, runCli} from '../../helpers/cli.js'
 import {JAVA17_HOME, useSparkFixtures} from '../../helpers/spark-fixtures.js'
 
 const t = useSparkFixtures()
@@ -23,13 +23,13 @@ async function installWithJava17(): Promise<void> {
 }
 
 /** `dezc spark doctor` in a bash that sourced the rc file first (a new terminal). */
-function doctorInShell(args: string[], before = ''): {code: number | null; stdout: string; stderr: string} {
+function doctorInShell(args: string[], before = ''): {code: number | null; stdout: string; stderr: string; json(): any} {
   const r = spawnSync('/usr/bin/bash', ['-c', `source "${rc}"; ${before} exec "${process.execPath}" "${BIN}" spark doctor --rc-file "${rc}" ${args.join(' ')}`], {
     env: {...t.h.env, NODE_ENV: 'production', CI: 'true'},
     encoding: 'utf8',
     timeout: 120_000,
   })
-  return {code: r.status, stdout: r.stdout, stderr: r.stderr}
+  return {code: r.status, stdout: r.stdout, stderr: r.stderr, json: () => parseEnvelope(r.stdout, r.status, `stderr: ${r.stderr}`).result}
 }
 
 const byId = (json: any) => Object.fromEntries(json.checks.map((c: any) => [c.id, c]))

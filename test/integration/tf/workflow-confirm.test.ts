@@ -35,7 +35,7 @@ function ctxWith(answer: boolean | 'never'): TfContext {
       throw new Error('no select expected')
     },
   }
-  const ui: Ui = {reporter: {info() {}, warn() {}, debug() {}}, prompter, renderer: 'silent', json: false, verbose: false}
+  const ui: Ui = {reporter: {info() {}, warn() {}, debug() {}}, warnings: [], prompter, renderer: 'silent', json: false, verbose: false}
   return {
     ui,
     env: {HOME: path.dirname(dir), PATH: pathWithout([tf.binDir])},

@@ -5,7 +5,7 @@ import {createUi, isInteractiveSession, PolicyPrompter} from '../../../src/core/
 
 describe('error mapping', () => {
   it('keeps DezcErrors, maps oclif parse errors to usage, and unknown errors to UNEXPECTED', () => {
-    const own = new DezcError({code: 'X', message: 'm', exit: ExitCode.PREREQUISITE})
+    const own = new DezcError({code: 'DOCKER_NOT_RUNNING', message: 'm', exit: ExitCode.PREREQUISITE})
     expect(toDezcError(own)).toBe(own)
     const parse = Object.assign(new Error('Nonexistent flag: --bogus\nSee more help with --help'), {oclif: {exit: 2}})
     expect(toDezcError(parse)).toMatchObject({code: 'USAGE', exit: 2, message: 'Nonexistent flag: --bogus', suggestions: ['See more help with --help']})

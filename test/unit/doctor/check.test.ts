@@ -34,7 +34,7 @@ describe('runChecks', () => {
 
   it('a check that throws becomes a failed result with the error\'s own fix', async () => {
     const [r] = await runChecks([check('boom', async () => {
-      throw new DezcError({code: 'X', message: 'it broke\nsecond line', suggestion: 'do this'})
+      throw new DezcError({code: 'DB_ERROR', message: 'it broke\nsecond line', suggestion: 'do this'})
     })], null, {timeoutMs: 1000})
     expect(r).toMatchObject({status: 'fail', detail: 'it broke', fix: 'do this'})
   })

@@ -31,7 +31,7 @@ describe('ingest target', () => {
 
   it('a stack the engine does not run is an error, never the profile\'s default port', async () => {
     const notRunning = new DezcError({code: 'STACK_NOT_RUNNING', message: 'no Postgres', exit: 5})
-    const err = await ingestTarget(await config(), {project: 'qa4', env: noDockerEnv, locate: async () => { throw notRunning }}).catch((e: unknown) => e)
+    const err = await ingestTarget(await config(), {stack: 'qa4', env: noDockerEnv, locate: async () => { throw notRunning }}).catch((e: unknown) => e)
     expect(err).toBe(notRunning)
   })
 
