@@ -1,9 +1,9 @@
 import {Flags} from '@oclif/core'
 import {DezcCommand} from '../core/base-command.js'
 import {ExitCode} from '../core/errors.js'
-import {stackFlags, stackOverrideFlags} from '../core/flags.js'
+import {stackFlags, stackOverrideFlags} from '../env/flags.js'
 import type {DoctorResult} from '../doctor/run.js'
-import {stackFromFlags} from '../env/command-support.js'
+import {stackFromFlags} from '../env/settings.js'
 
 export default class Doctor extends DezcCommand<typeof Doctor> {
   static summary = 'Check the whole setup and say what to fix: Docker, ports, images, disk, Postgres, Node.'

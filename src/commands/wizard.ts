@@ -2,7 +2,7 @@ import path from 'node:path'
 import {Flags} from '@oclif/core'
 import {DezcCommand} from '../core/base-command.js'
 import {NonInteractiveError} from '../core/errors.js'
-import {stackFlags, stackOverrideFlags} from '../core/flags.js'
+import {stackFlags, stackOverrideFlags} from '../env/flags.js'
 import type {WizardResult} from '../wizard/wizard.js'
 
 export default class Wizard extends DezcCommand<typeof Wizard> {

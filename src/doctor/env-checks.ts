@@ -8,7 +8,7 @@ import type {LoadedConfig} from '../config/load.js'
 import {cacheDir, dataDir} from '../config/paths.js'
 import {describeEndpoint} from '../docker/endpoint.js'
 import type {StackEngine} from '../env/engine.js'
-import {envUpCommand, isLoopback, type Stack} from '../env/profiles.js'
+import {envUpCommand, isLoopback, type Stack} from '../env/settings.js'
 import {LABEL} from '../env/spec.js'
 import {fail, failFromError, ok, skip, warn, type Check, type CheckOutcome} from './check.js'
 

@@ -1,7 +1,7 @@
 /** Assemble the context, run every check concurrently, release the engine connection. */
 import type {LoadedConfig} from '../config/load.js'
 import {connectStack, type StackEngine} from '../env/engine.js'
-import type {Stack} from '../env/profiles.js'
+import type {Stack} from '../env/settings.js'
 import {runChecks, summarize, type Check, type CheckResult, type CheckStatus} from './check.js'
 import {cloudChecks} from './cloud-checks.js'
 import {envChecks, type DoctorContext} from './env-checks.js'

@@ -9,7 +9,7 @@
  * variables, which `--out` writes into a 0600 `.env` beside it (Compose reads it by itself).
  */
 import {stringify} from 'yaml'
-import {envUpCommand, type Stack} from './profiles.js'
+import {envUpCommand, type Stack} from './settings.js'
 import {containerSpecs, LABEL, PGADMIN_SERVERS_JSON_PATH, pgadminServersJson, type ContainerSpec} from './spec.js'
 
 /** Older Compose implementations cannot parse the file; `doctor` checks the installed one against this. */
@@ -113,4 +113,41 @@ export function composeFiles(stack: Stack): ComposeFiles {
 export function dotEnv(secrets: Record<string, string>): string {
   const quote = (v: string) => (/^[A-Za-z0-9_@%+=:,./-]*$/.test(v) ? v : v.includes("'") ? `"${v.replace(/[\\"$]/g, (c) => `\\${c}`)}"` : `'${v}'`)
   return Object.entries(secrets).map(([k, v]) => `${k}=${quote(v)}`).join('\n') + '\n'
+}
+
+export interface ComposeResult {
+  projectName: string
+  command: string
+  /** Names of the variables the file needs (their values only ever go to the 0600 .env). */
+  variables: string[]
+  /** Printed (no --out): the files' text. */
+  compose?: string
+  serversJson?: string | null
+  /** Written (--out DIR): where. */
+  dir?: string
+  files?: string[]
+}
+
+/** `env compose`: the files as text, or written into `outDir` (docker-compose.yaml, servers.json, .env 0600). */
+export async function envCompose(stack: Stack, outDir?: string): Promise<ComposeResult> {
+  const files = composeFiles(stack)
+  const result: ComposeResult = {projectName: files.projectName, command: files.command, variables: Object.keys(files.secrets)}
+  if (!outDir) return {...result, compose: files.compose, serversJson: files.serversJson ?? null}
+  const [fs, path] = await Promise.all([import('node:fs/promises'), import('node:path')])
+  const dir = path.resolve(outDir)
+  await fs.mkdir(dir, {recursive: true})
+  const written = [path.join(dir, 'docker-compose.yaml')]
+  await fs.writeFile(written[0], files.compose)
+  if (files.serversJson) {
+    written.push(path.join(dir, 'servers.json'))
+    await fs.writeFile(written[1], files.serversJson, {mode: 0o644})
+  }
+  const envFile = path.join(dir, '.env')
+  if (Object.keys(files.secrets).length > 0) {
+    // Re-created rather than rewritten, so an older .env with wider permissions does not keep them.
+    await fs.rm(envFile, {force: true})
+    await fs.writeFile(envFile, dotEnv(files.secrets), {mode: 0o600})
+    written.push(envFile)
+  }
+  return {...result, dir, files: written}
 }

@@ -7,7 +7,7 @@
 import type {LoadedConfig} from '../config/load.js'
 import type {DezcError} from '../core/errors.js'
 import {hostPort} from './probe.js'
-import {envUpCommand, passwordOrigin, postgresUrl, type Stack} from './profiles.js'
+import {envUpCommand, passwordOrigin, postgresUrl, redactUrl, type Stack} from './settings.js'
 import {LABEL} from './spec.js'
 
 export interface StackCredentials {
@@ -66,5 +66,23 @@ export async function stackCredentials(config: LoadedConfig, stack: Stack): Prom
       password: stack.pgadmin.password,
       passwordFrom: stack.pgadmin.password === undefined ? 'not generated yet' : passwordOrigin(config, stack.profile, 'pgadmin'),
     },
+  }
+}
+
+/** What --json shows: everything but the passwords themselves (whether set, and where from). */
+export interface CredentialsResult {
+  source: StackCredentials['source']
+  note?: string
+  postgres: {host: string; port: number; database: string; user: string; url?: string; passwordSet: boolean; passwordFrom: string}
+  pgadmin: {url: string; email: string; passwordSet: boolean; passwordFrom: string} | null
+}
+
+export function credentialsResult(c: StackCredentials): CredentialsResult {
+  const pg = c.postgres
+  return {
+    source: c.source,
+    ...(c.note ? {note: c.note} : {}),
+    postgres: {host: pg.host, port: pg.port, database: pg.database, user: pg.user, url: pg.url && redactUrl(pg.url), passwordSet: pg.password !== undefined, passwordFrom: pg.passwordFrom},
+    pgadmin: c.pgadmin ? {url: c.pgadmin.url, email: c.pgadmin.email, passwordSet: c.pgadmin.password !== undefined, passwordFrom: c.pgadmin.passwordFrom} : null,
   }
 }

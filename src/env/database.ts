@@ -6,7 +6,7 @@
  */
 import {DezcError, ExitCode} from '../core/errors.js'
 import {connectStack} from './engine.js'
-import {envUpCommand, postgresUrl, type Stack} from './profiles.js'
+import {envUpCommand, postgresUrl, type Stack} from './settings.js'
 import {LABEL} from './spec.js'
 
 export interface StackDatabase {

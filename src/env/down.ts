@@ -1,8 +1,9 @@
 /** `env down`: stop and remove the stack's containers and network; data only when asked. */
+import {UserAbortError} from '../core/errors.js'
 import {runTasks, type Task} from '../core/tasks.js'
 import type {Ui} from '../core/ui.js'
 import {connectStack, type StackEngine} from './engine.js'
-import type {Stack} from './profiles.js'
+import type {Stack} from './settings.js'
 import {LABEL} from './spec.js'
 
 export interface EnvDownResult {
@@ -27,13 +28,13 @@ export async function stackVolumes(engine: StackEngine, stack: Stack): Promise<s
   return found
 }
 
-export async function envDown(stack: Stack, options: {volumes: boolean; confirmVolumes: (names: string[]) => Promise<boolean>}, ui: Ui): Promise<EnvDownResult> {
+export async function envDown(stack: Stack, options: {volumes: boolean}, ui: Ui): Promise<EnvDownResult> {
   const engine = await connectStack(stack)
   const result: EnvDownResult = {profile: stack.profile, stack: stack.name ?? null, containersRemoved: [], networkRemoved: null, volumesRemoved: [], dataKept: []}
   try {
     const volumes = await stackVolumes(engine, stack)
     // Ask before touching anything, so a "no" leaves the stack exactly as it was.
-    const deleteVolumes = options.volumes && volumes.length > 0 ? await options.confirmVolumes(volumes) : false
+    const deleteVolumes = options.volumes && volumes.length > 0 ? await confirmDeleteVolumes(ui, volumes) : false
     const tasks: Task<object>[] = [
       {
         title: 'Stop and remove containers',
@@ -70,4 +71,10 @@ export async function envDown(stack: Stack, options: {volumes: boolean; confirmV
   } finally {
     engine.client.close()
   }
+}
+
+async function confirmDeleteVolumes(ui: Ui, names: string[]): Promise<true> {
+  const ok = await ui.prompter.confirm({message: `Delete the data volumes ${names.join(', ')}? Every table in them is lost.`, flagHint: '--yes'})
+  if (!ok) throw new UserAbortError('Kept everything: nothing was stopped or deleted.')
+  return true
 }

@@ -2,7 +2,7 @@
 import type {DockerClient, EngineInfo} from '../docker/client.js'
 import {resolveEndpoint, servicesHost, type DockerEndpoint} from '../docker/endpoint.js'
 import {DezcError, ExitCode} from '../core/errors.js'
-import type {Stack} from './profiles.js'
+import type {Stack} from './settings.js'
 import {LABEL} from './spec.js'
 
 export interface StackEngine {

@@ -2,7 +2,7 @@
 import {DezcError, ExitCode} from '../core/errors.js'
 import {connectStack, containerName, findServiceContainer, type StackEngine} from './engine.js'
 import {serviceContainer} from './logs.js'
-import {envUpCommand, type Stack} from './profiles.js'
+import {envUpCommand, type Stack} from './settings.js'
 import type {ServiceName} from './spec.js'
 
 async function withRunningService<T>(stack: Stack, service: ServiceName, fn: (client: StackEngine['client'], container: string) => Promise<T>): Promise<T> {

@@ -2,7 +2,7 @@
 import {Writable} from 'node:stream'
 import {DezcError, ExitCode} from '../core/errors.js'
 import {connectStack, containerName, findServiceContainer} from './engine.js'
-import {envUpCommand, type Stack} from './profiles.js'
+import {envUpCommand, type Stack} from './settings.js'
 import type {ServiceName} from './spec.js'
 
 export const SERVICES: ServiceName[] = ['postgres', 'pgadmin']

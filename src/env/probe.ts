@@ -1,7 +1,7 @@
 /** Client-side probes of published ports: is something listening, does Postgres answer, does pgAdmin. */
 import http from 'node:http'
 import net from 'node:net'
-import {isLoopback, type Stack} from './profiles.js'
+import {isLoopback, type Stack} from './settings.js'
 import type {ServiceName} from './spec.js'
 
 /** True when a TCP connection to host:port succeeds within timeoutMs. */

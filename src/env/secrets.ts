@@ -2,7 +2,7 @@
 import {randomBytes} from 'node:crypto'
 import {setConfigValue} from '../config/load.js'
 import type {Reporter} from '../core/ui.js'
-import type {Stack} from './profiles.js'
+import type {Stack} from './settings.js'
 
 export function generatePassword(): string {
   // 144 bits, URL-safe: usable unquoted in URLs, shells and YAML.

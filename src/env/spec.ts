@@ -4,7 +4,7 @@
  * Pure functions of the Stack (and the engine's API version), so they are unit-tested directly.
  */
 import {createHash} from 'node:crypto'
-import type {Mount, Stack} from './profiles.js'
+import type {Mount, Stack} from './settings.js'
 
 export const LABEL = {
   managed: 'dev.dezc.managed',

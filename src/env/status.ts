@@ -2,7 +2,7 @@
 import type Dockerode from 'dockerode'
 import {connectStack, containerName, findServiceContainer} from './engine.js'
 import {hostPort, serviceAnswers} from './probe.js'
-import {postgresUrl, redactUrl, type Stack} from './profiles.js'
+import {postgresUrl, redactUrl, type Stack} from './settings.js'
 import {LABEL, type ServiceName} from './spec.js'
 
 export interface ServiceStatus {
@@ -102,12 +102,4 @@ function toStatus(e: {service: ServiceName; name: string}, info: Dockerode.Conta
     restarts: (info as {RestartCount?: number}).RestartCount ?? 0,
     ok: state.Running && (health === 'healthy' || health === 'none'),
   }
-}
-
-export function formatUptime(seconds: number | null): string {
-  if (seconds === null) return '-'
-  if (seconds < 90) return `${seconds}s`
-  if (seconds < 5400) return `${Math.round(seconds / 60)}m`
-  if (seconds < 172_800) return `${Math.round(seconds / 3600)}h`
-  return `${Math.round(seconds / 86_400)}d`
 }

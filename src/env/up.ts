@@ -16,10 +16,12 @@ import type {ContainerSummary, DockerClient} from '../docker/client.js'
 import {describeEndpoint} from '../docker/endpoint.js'
 import {connectStack, type StackEngine} from './engine.js'
 import {hostPort, serviceAnswers, tcpOpen} from './probe.js'
-import {isLoopback, postgresUrl, redactUrl, type Mount, type Stack} from './profiles.js'
+import {isLoopback, postgresUrl, redactUrl, type Mount, type Stack} from './settings.js'
 import {baseLabels, containerSpecs, LABEL, postgresMajor, type ContainerSpec, type ServiceName} from './spec.js'
 
-export type ServiceAction = 'unchanged' | 'started' | 'created' | 'recreated'
+import {planContainers, type ContainerPlan, type ServiceAction, type ServicePlan} from './plan.js'
+
+export type {ServiceAction} from './plan.js'
 
 export interface ServiceUpResult {
   service: ServiceName
@@ -41,20 +43,6 @@ export interface EnvUpResult {
   pgadmin: {url: string; email: string; serverRegisteredAs: string} | null
   changed: boolean
   seconds: number
-}
-
-export interface ServicePlan {
-  spec: ContainerSpec
-  /** The container `env up` made earlier for this service (found by its labels, whatever its name). */
-  existing?: ContainerSummary
-  action: ServiceAction
-}
-
-/** What `env up` would change: computed without changing anything (dry-run shows the same plan). */
-export interface ContainerPlan {
-  services: Map<ServiceName, ServicePlan>
-  /** Containers of this stack whose service is switched off (e.g. --no-pgadmin): removed, like compose's --remove-orphans. */
-  orphans: ContainerSummary[]
 }
 
 interface UpContext {
@@ -172,41 +160,6 @@ export async function envUp(stack: Stack, ui: Ui, signal: AbortSignal): Promise<
 
 function allUnchanged(c: UpContext): boolean {
   return [...(c.plan?.values() ?? [])].every((p) => p.action === 'unchanged')
-}
-
-/**
- * Decide per service: leave alone, start, create or recreate. Read-only: `env up --dry-run` shows
- * this same plan. A service's container is found by dezc's labels, so a renamed container
- * (postgres.container changed) is recreated under its new name instead of left holding the port.
- */
-export async function planContainers(client: DockerClient, stack: Stack, specs: ContainerSpec[]): Promise<ContainerPlan> {
-  const ours = await client.listContainers({[LABEL.stack]: stack.label, [LABEL.managed]: 'true'})
-  const orphans = ours.filter((c) => !specs.some((s) => s.service === c.labels[LABEL.service]))
-  const services: ContainerPlan['services'] = new Map()
-  for (const spec of specs) {
-    const existing = ours.find((c) => c.labels[LABEL.service] === spec.service)
-    if (!existing || existing.name !== spec.name) {
-      // Someone else's container with our name (e.g. one made by hand following the course notes).
-      const foreign = await client.inspectContainer(spec.name)
-      if (foreign) {
-        const labels = foreign.Config?.Labels ?? {}
-        const owner = labels[LABEL.managed] === 'true' ? `dezc stack "${labels[LABEL.stack]}"` : 'not dezc'
-        throw new DezcError({
-          code: 'NAME_IN_USE',
-          message: `A container named "${spec.name}" already exists (${foreign.State?.Status ?? 'unknown state'}, image ${foreign.Config?.Image}), created by ${owner}.`,
-          suggestion: [`Remove it if it is an old manual setup: docker rm -f ${spec.name} (its volumes are kept),`, `or run this stack under another name with --stack NAME.`],
-          exit: ExitCode.FAILURE,
-        })
-      }
-      services.set(spec.service, existing ? {spec, existing, action: 'recreated'} : {spec, action: 'created'})
-      continue
-    }
-    const sameConfig = existing.labels[LABEL.configHash] === spec.hash
-    if (sameConfig && existing.state === 'running') services.set(spec.service, {spec, existing, action: 'unchanged'})
-    else if (sameConfig && (existing.state === 'exited' || existing.state === 'created' || existing.state === 'paused')) services.set(spec.service, {spec, existing, action: 'started'})
-    else services.set(spec.service, {spec, existing, action: 'recreated'})
-  }
-  return {services, orphans}
 }
 
 /** Remove what this run created (containers, then volumes, then the network), after a failure. */

@@ -5,7 +5,7 @@
  */
 import path from 'node:path'
 import type {Ui} from '../core/ui.js'
-import {redactUrl} from '../env/profiles.js'
+import {redactUrl} from '../env/settings.js'
 import {loadedPeriods} from './loader.js'
 import {connectPg} from './pg.js'
 import {prepareIngest, type IngestOptions} from './service.js'

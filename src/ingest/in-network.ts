@@ -15,7 +15,7 @@ import type {JsonEnvelope} from '../core/json.js'
 import type {Ui} from '../core/ui.js'
 import type {DockerClient, EngineInfo} from '../docker/client.js'
 import {connectStack} from '../env/engine.js'
-import {envUpCommand, postgresUrl, redactUrl, type Stack} from '../env/profiles.js'
+import {envUpCommand, postgresUrl, redactUrl, type Stack} from '../env/settings.js'
 import {baseLabels, LABEL} from '../env/spec.js'
 import type {IngestSummary} from './service.js'
 

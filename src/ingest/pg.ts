@@ -1,7 +1,7 @@
 /** PostgreSQL connections for ingest, and the mapping of pg/network failures to DezcErrors. */
 import type pg from 'pg'
 import {DezcError, ExitCode, errorMessage, systemErrorCode} from '../core/errors.js'
-import {redactUrl} from '../env/profiles.js'
+import {redactUrl} from '../env/settings.js'
 
 export async function connectPg(url: string, signal?: AbortSignal): Promise<pg.Client> {
   const {default: pgmod} = await import('pg')

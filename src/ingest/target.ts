@@ -6,7 +6,7 @@
 import {z} from 'zod'
 import type {LoadedConfig} from '../config/load.js'
 import type {LocateStackDatabase} from '../env/database.js'
-import {redactUrl, resolveStack} from '../env/profiles.js'
+import {redactUrl, resolveStack} from '../env/settings.js'
 import {BACKUP_BASE_URL, TLC_BASE_URL, type SourceKind} from './datasets.js'
 
 /** Default base of the --in-network image: the official Node image (node on PATH, glibc for DuckDB). */

@@ -7,7 +7,7 @@
 import type {LoadedConfig} from '../config/load.js'
 import {InterruptedError} from '../core/errors.js'
 import type {Ui} from '../core/ui.js'
-import type {Stack, StackOverrides} from '../env/profiles.js'
+import type {Stack, StackOverrides} from '../env/settings.js'
 
 export interface WizardContext {
   config: LoadedConfig
@@ -67,7 +67,7 @@ export interface SavedAnswers {
 }
 
 export async function runWizard(o: WizardOptions): Promise<WizardResult> {
-  const {resolveStack, profileNames} = await import('../env/profiles.js')
+  const {resolveStack, profileNames} = await import('../env/settings.js')
   const saved = (o.config.raw('wizard') as SavedAnswers | undefined) ?? {}
   const names = profileNames(o.config)
   const defaultProfile = o.overrides.profile ?? saved.profile ?? (o.config.raw('defaultProfile') as string | undefined) ?? 'local'

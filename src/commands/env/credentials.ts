@@ -1,6 +1,7 @@
 import {DezcCommand} from '../../core/base-command.js'
-import {stackFlags} from '../../core/flags.js'
-import {stackFromFlags} from '../../env/command-support.js'
+import {stackFlags} from '../../env/flags.js'
+import type {CredentialsResult} from '../../env/credentials.js'
+import {stackFromFlags} from '../../env/settings.js'
 
 export default class EnvCredentials extends DezcCommand<typeof EnvCredentials> {
   static summary = 'Show the stack\'s database and pgAdmin credentials (including generated passwords).'
@@ -9,25 +10,16 @@ Passwords are printed for people only; with --json they are left out (the output
   static examples = ['<%= config.bin %> env credentials --host synology', '<%= config.bin %> env credentials --stack demo --json']
   static flags = {...stackFlags}
 
-  async run(): Promise<Record<string, unknown>> {
+  async run(): Promise<CredentialsResult> {
     const config = await this.loadDezcConfig()
     const stack = stackFromFlags(config, this.flags)
-    const [{stackCredentials}, {envUpCommand, redactUrl}, {hostPort}] = await Promise.all([import('../../env/credentials.js'), import('../../env/profiles.js'), import('../../env/probe.js')])
+    const [{stackCredentials, credentialsResult}, {renderCredentials}] = await Promise.all([import('../../env/credentials.js'), import('../../env/render.js')])
     const c = await stackCredentials(config, stack)
-    const pg = c.postgres
-    const missing = (p?: string) => p ?? `(not generated yet: run ${envUpCommand(stack)})`
-    if (c.note) this.log(c.note)
-    this.log(`Postgres  ${hostPort(pg.host, pg.port)}  database ${pg.database}  user ${pg.user}  password ${missing(pg.password)}`)
+    const {lines, url, after} = renderCredentials(stack, c)
+    for (const line of lines) this.log(line)
     // The one place a password is shown on purpose (a person asked for it): around the masking of this.log.
-    if (pg.url && !this.jsonEnabled()) process.stdout.write(`          ${pg.url}\n`)
-    if (c.pgadmin) this.log(`pgAdmin   ${c.pgadmin.url}  email ${c.pgadmin.email}  password ${missing(c.pgadmin.password)}`)
-    const origins = [...new Set([pg.passwordFrom, ...(c.pgadmin ? [c.pgadmin.passwordFrom] : [])])]
-    this.log(`Passwords from: ${origins.join('; ')}`)
-    return {
-      source: c.source,
-      ...(c.note ? {note: c.note} : {}),
-      postgres: {host: pg.host, port: pg.port, database: pg.database, user: pg.user, url: pg.url && redactUrl(pg.url), passwordSet: pg.password !== undefined, passwordFrom: pg.passwordFrom},
-      pgadmin: c.pgadmin ? {url: c.pgadmin.url, email: c.pgadmin.email, passwordSet: c.pgadmin.password !== undefined, passwordFrom: c.pgadmin.passwordFrom} : null,
-    }
+    if (url && !this.jsonEnabled()) process.stdout.write(`          ${url}\n`)
+    for (const line of after) this.log(line)
+    return credentialsResult(c)
   }
 }

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {DezcCommand} from '../../core/base-command.js'
-import {stackFlags} from '../../core/flags.js'
-import {stackFromFlags} from '../../env/command-support.js'
+import {stackFlags} from '../../env/flags.js'
+import {stackFromFlags} from '../../env/settings.js'
 
 export default class EnvLogs extends DezcCommand<typeof EnvLogs> {
   static summary = 'Show the services\' logs, each line prefixed by its service.'
@@ -15,13 +15,13 @@ export default class EnvLogs extends DezcCommand<typeof EnvLogs> {
     timestamps: Flags.boolean({char: 't', description: 'Show timestamps.'}),
   }
 
-  async run(): Promise<{lines: import('../../env/logs.js').LogLine[]} | undefined> {
+  async run(): Promise<{lines: import('../../env/service.js').LogLine[]} | undefined> {
     const stack = stackFromFlags(await this.loadDezcConfig(), this.flags)
-    const {envLogs} = await import('../../env/logs.js')
+    const {envLogs} = await import('../../env/service.js')
     const f = this.flags
-    const lines: import('../../env/logs.js').LogLine[] = []
+    const lines: import('../../env/service.js').LogLine[] = []
     // --json --follow cannot wait for the end to print one document: JSON Lines instead.
-    const onLine = !this.jsonEnabled() ? undefined : f.follow ? (l: import('../../env/logs.js').LogLine) => process.stdout.write(JSON.stringify(l) + '\n') : (l: import('../../env/logs.js').LogLine) => lines.push(l)
+    const onLine = !this.jsonEnabled() ? undefined : f.follow ? (l: import('../../env/service.js').LogLine) => process.stdout.write(JSON.stringify(l) + '\n') : (l: import('../../env/service.js').LogLine) => lines.push(l)
     await envLogs(stack, {service: this.args.service as 'postgres' | 'pgadmin' | undefined, follow: f.follow, tail: f.tail, timestamps: f.timestamps, signal: this.signal, onLine})
     return this.jsonEnabled() && !f.follow ? {lines} : undefined
   }

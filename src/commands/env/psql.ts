@@ -1,6 +1,6 @@
 import {DezcCommand} from '../../core/base-command.js'
-import {stackFlags} from '../../core/flags.js'
-import {stackFromFlags} from '../../env/command-support.js'
+import {stackFlags} from '../../env/flags.js'
+import {stackFromFlags} from '../../env/settings.js'
 
 export default class EnvPsql extends DezcCommand<typeof EnvPsql> {
   static summary = 'Run psql inside the Postgres container as the configured user and database.'
@@ -12,7 +12,7 @@ With --json, psql runs without a terminal and its output is captured: {"exitCode
 
   async run(): Promise<{exitCode: number; stdout: string; stderr: string} | undefined> {
     const stack = stackFromFlags(await this.loadDezcConfig(), this.flags)
-    const {envExec, envExecCapture} = await import('../../env/exec.js')
+    const {envExec, envExecCapture} = await import('../../env/service.js')
     const extra = (this.argv.includes('--') ? this.argv.slice(this.argv.indexOf('--') + 1) : (this.args as unknown as {argv?: string[]}).argv ?? []).filter((a) => a !== '--json')
     const pg = stack.postgres
     const cmd = ['psql', '-h', '127.0.0.1', '-U', pg.user, '-d', pg.db, ...extra]

@@ -1,8 +1,8 @@
 import {Args} from '@oclif/core'
 import {DezcCommand} from '../../core/base-command.js'
 import {usageError} from '../../core/errors.js'
-import {stackFlags} from '../../core/flags.js'
-import {stackFromFlags} from '../../env/command-support.js'
+import {stackFlags} from '../../env/flags.js'
+import {stackFromFlags} from '../../env/settings.js'
 
 export interface EnvShellResult {
   exitCode: number
@@ -25,7 +25,7 @@ With --json the command is required; it runs without a terminal and its output i
       throw usageError('USAGE', 'An interactive shell cannot print JSON.', 'Pass the command to run after --, e.g. dezc env shell postgres --json -- ls /, or drop --json.')
     }
     const stack = stackFromFlags(await this.loadDezcConfig(), this.flags)
-    const {envExec, envExecCapture} = await import('../../env/exec.js')
+    const {envExec, envExecCapture} = await import('../../env/service.js')
     const service = this.args.service as 'postgres' | 'pgadmin'
     if (this.jsonEnabled()) {
       const r = await envExecCapture(stack, service, command)

@@ -1,8 +1,8 @@
 import {DezcCommand} from '../../core/base-command.js'
-import {dryRunFlag, stackFlags, stackOverrideFlags} from '../../core/flags.js'
-import {stackFromFlags} from '../../env/command-support.js'
-import type {DryRunResult} from '../../env/dry-run.js'
-import type {EnvUpResult} from '../../env/up.js'
+import {dryRunFlag} from '../../core/flags.js'
+import {stackFlags, stackOverrideFlags} from '../../env/flags.js'
+import {stackFromFlags} from '../../env/settings.js'
+import type {DryRunResult, EnvUpResult} from '../../env/service.js'
 
 export default class EnvUp extends DezcCommand<typeof EnvUp> {
   static summary = 'Start the course\'s Postgres + pgAdmin stack and wait until it is healthy.'
@@ -16,20 +16,16 @@ export default class EnvUp extends DezcCommand<typeof EnvUp> {
 
   async run(): Promise<EnvUpResult | DryRunResult> {
     const config = await this.loadDezcConfig()
-    let stack = stackFromFlags(config, this.flags)
+    const stack = stackFromFlags(config, this.flags)
+    const [svc, render] = await Promise.all([import('../../env/service.js'), import('../../env/render.js')])
     if (this.flags['dry-run']) {
-      const {planUp, renderDryRun} = await import('../../env/dry-run.js')
-      const plan = await planUp(stack, this.ui)
-      this.log(renderDryRun(plan))
+      const plan = await svc.planUp(stack, this.ui)
+      this.log(render.renderDryRun(plan))
       return plan
     }
-    const [{ensureSecrets}, {envUp}] = await Promise.all([import('../../env/secrets.js'), import('../../env/up.js')])
-    stack = await ensureSecrets(stack, config.secretsFile, this.ui.reporter)
-    const result = await envUp(stack, this.ui, this.signal)
-    const name = stack.name ? `Stack "${stack.name}"` : 'Stack'
-    this.log(`${name} (profile ${stack.profile}) is ${result.changed ? 'up' : 'already up, nothing to change'} (${result.seconds} s).`)
-    this.log(`  Postgres  ${result.postgres.url}    psql: dezc env psql${stack.name ? ` --stack ${stack.name}` : ''}`)
-    if (result.pgadmin) this.log(`  pgAdmin   ${result.pgadmin.url}    login ${result.pgadmin.email}; server registered as host "${result.postgres.networkAlias}" (not localhost)`)
+    const withSecrets = await svc.ensureSecrets(stack, config.secretsFile, this.ui.reporter)
+    const result = await svc.envUp(withSecrets, this.ui, this.signal)
+    for (const line of render.renderUp(withSecrets, result)) this.log(line)
     return result
   }
 }

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {DezcCommand} from '../../core/base-command.js'
-import {dryRunFlag, stackFlags} from '../../core/flags.js'
+import {dryRunFlag} from '../../core/flags.js'
+import {stackFlags} from '../../env/flags.js'
 
 export default class Ingest extends DezcCommand<typeof Ingest> {
   static summary = 'Load NYC TLC trip data (yellow, green, fhv, fhvhv) or the taxi zones into Postgres, at the speed of COPY.'
@@ -95,7 +96,7 @@ The target is the env stack's Postgres (see dezc env) unless --db-url is given.`
 
   /** The same ingest, run by the dezc image inside the env stack's network. */
   private async inNetwork(dataset: string, periods: string[], settings: import('../../ingest/target.js').IngestSettings) {
-    const [{ingestInNetwork, checkInNetworkFile}, {stackFromFlags}] = await Promise.all([import('../../ingest/in-network.js'), import('../../env/command-support.js')])
+    const [{ingestInNetwork, checkInNetworkFile}, {stackFromFlags}] = await Promise.all([import('../../ingest/in-network.js'), import('../../env/settings.js')])
     const f = this.flags
     checkInNetworkFile(f.file)
     // The base URL goes through the environment (it may hold credentials), like the database URL.

@@ -265,3 +265,26 @@ export function passwordOrigin(config: LoadedConfig, profileName: string, servic
   if (parent) return passwordOrigin(config, parent, service, [...seen, profileName])
   return `the built-in default of profile "${profileName}"`
 }
+
+/** The env stack flags' values (flags.ts) -> overrides -> Stack: what every command with stack flags calls. */
+export interface StackFlagValues {
+  host?: string
+  stack?: string
+  'docker-host'?: string
+  'pg-port'?: number
+  'pgadmin-port'?: number
+  'no-pgadmin'?: boolean
+  'wait-timeout'?: number
+}
+
+export function stackFromFlags(config: LoadedConfig, f: StackFlagValues): Stack {
+  return resolveStack(config, {
+    profile: f.host,
+    stack: f.stack,
+    dockerHost: f['docker-host'],
+    pgPort: f['pg-port'],
+    pgadminPort: f['pgadmin-port'],
+    noPgadmin: f['no-pgadmin'],
+    waitTimeout: f['wait-timeout'],
+  })
+}

@@ -3,11 +3,29 @@
  * docker commands that would do the same by hand. Derived from the same container specs `up`
  * uses, so the two never drift. Reads the engine's state when it can; changes nothing.
  */
+import {DezcError, ExitCode} from '../core/errors.js'
 import type {Ui} from '../core/ui.js'
+import type {ContainerSummary, DockerClient} from '../docker/client.js'
 import {connectStack, type StackEngine} from './engine.js'
-import type {Stack} from './profiles.js'
-import {baseLabels, containerSpecs, LABEL, type ContainerSpec} from './spec.js'
+import type {Stack} from './settings.js'
+import {baseLabels, containerSpecs, LABEL, type ContainerSpec, type ServiceName} from './spec.js'
 import {shellQuote} from '../core/shell.js'
+
+export type ServiceAction = 'unchanged' | 'started' | 'created' | 'recreated'
+
+export interface ServicePlan {
+  spec: ContainerSpec
+  /** The container `env up` made earlier for this service (found by its labels, whatever its name). */
+  existing?: ContainerSummary
+  action: ServiceAction
+}
+
+/** What `env up` would change: computed without changing anything (dry-run shows the same plan). */
+export interface ContainerPlan {
+  services: Map<ServiceName, ServicePlan>
+  /** Containers of this stack whose service is switched off (e.g. --no-pgadmin): removed, like compose's --remove-orphans. */
+  orphans: ContainerSummary[]
+}
 
 export interface PlannedStep {
   action: 'create' | 'recreate' | 'start' | 'keep' | 'remove' | 'delete'
@@ -77,8 +95,7 @@ export async function planUp(stack: Stack, ui: Ui): Promise<DryRunResult> {
       } else steps.push({action: 'keep', kind: 'volume', name: m.name})
     }
     // The plan `env up` itself follows (containers found by dezc's labels), computed without changing anything.
-    const {planContainers} = await import('./up.js')
-    const plan: import('./up.js').ContainerPlan = engine ? await planContainers(engine.client, stack, specs) : {services: new Map(specs.map((spec) => [spec.service, {spec, action: 'created'}])), orphans: []}
+    const plan: ContainerPlan = engine ? await planContainers(engine.client, stack, specs) : {services: new Map(specs.map((spec) => [spec.service, {spec, action: 'created'}])), orphans: []}
     for (const {spec, existing, action} of plan.services.values()) {
       if (action === 'unchanged') {
         steps.push({action: 'keep', kind: 'container', name: spec.name})
@@ -142,10 +159,59 @@ async function tryConnect(stack: Stack, ui: Ui): Promise<StackEngine | undefined
   }
 }
 
-export function renderDryRun(r: DryRunResult): string {
-  const lines = [`Dry run (profile ${r.profile}${r.stack ? `, stack ${r.stack}` : ''}${r.engine ? `, engine ${r.engine}` : ''}): nothing was changed.`, '', 'Plan:']
-  for (const s of r.steps) lines.push(`  ${s.action.padEnd(8)} ${s.kind.padEnd(11)} ${s.name}`)
-  lines.push('', r.commands.length > 0 ? 'The same by hand:' : 'Nothing to do by hand.')
-  for (const c of r.commands) lines.push(`  ${c}`)
-  return lines.join('\n')
+/** What the engine holds for a stack, read-only: its containers (by label) and any foreign container with one of our names. */
+export interface ObservedContainers {
+  ours: ContainerSummary[]
+  /** Containers named like one of our specs but not this stack's service container (e.g. made by hand from the course notes). */
+  foreign: Map<string, {status?: string; image?: string; labels: Record<string, string>}>
+}
+
+export async function observeContainers(client: DockerClient, stack: Stack, specs: ContainerSpec[]): Promise<ObservedContainers> {
+  const ours = await client.listContainers({[LABEL.stack]: stack.label, [LABEL.managed]: 'true'})
+  const foreign: ObservedContainers['foreign'] = new Map()
+  for (const spec of specs) {
+    const existing = ours.find((c) => c.labels[LABEL.service] === spec.service)
+    if (existing && existing.name === spec.name) continue
+    const info = await client.inspectContainer(spec.name)
+    if (info) foreign.set(spec.name, {status: info.State?.Status, image: info.Config?.Image, labels: info.Config?.Labels ?? {}})
+  }
+  return {ours, foreign}
+}
+
+/**
+ * Decide per service: leave alone, start, create or recreate. Pure: `env up --dry-run` shows this
+ * same plan. A service's container is found by dezc's labels, so a renamed container
+ * (postgres.container changed) is recreated under its new name instead of left holding the port.
+ */
+export function decideContainers(specs: ContainerSpec[], observed: ObservedContainers): ContainerPlan {
+  const {ours} = observed
+  const orphans = ours.filter((c) => !specs.some((s) => s.service === c.labels[LABEL.service]))
+  const services: ContainerPlan['services'] = new Map()
+  for (const spec of specs) {
+    const existing = ours.find((c) => c.labels[LABEL.service] === spec.service)
+    if (!existing || existing.name !== spec.name) {
+      const foreign = observed.foreign.get(spec.name)
+      if (foreign) {
+        const owner = foreign.labels[LABEL.managed] === 'true' ? `dezc stack "${foreign.labels[LABEL.stack]}"` : 'not dezc'
+        throw new DezcError({
+          code: 'NAME_IN_USE',
+          message: `A container named "${spec.name}" already exists (${foreign.status ?? 'unknown state'}, image ${foreign.image}), created by ${owner}.`,
+          suggestion: [`Remove it if it is an old manual setup: docker rm -f ${spec.name} (its volumes are kept),`, `or run this stack under another name with --stack NAME.`],
+          exit: ExitCode.FAILURE,
+        })
+      }
+      services.set(spec.service, existing ? {spec, existing, action: 'recreated'} : {spec, action: 'created'})
+      continue
+    }
+    const sameConfig = existing.labels[LABEL.configHash] === spec.hash
+    if (sameConfig && existing.state === 'running') services.set(spec.service, {spec, existing, action: 'unchanged'})
+    else if (sameConfig && (existing.state === 'exited' || existing.state === 'created' || existing.state === 'paused')) services.set(spec.service, {spec, existing, action: 'started'})
+    else services.set(spec.service, {spec, existing, action: 'recreated'})
+  }
+  return {services, orphans}
+}
+
+/** Observe, then decide: what `env up` and its dry run both start from. */
+export async function planContainers(client: DockerClient, stack: Stack, specs: ContainerSpec[]): Promise<ContainerPlan> {
+  return decideContainers(specs, await observeContainers(client, stack, specs))
 }

@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {loadConfig} from '../../../src/config/load.js'
-import {postgresUrl, redactUrl, resolveStack} from '../../../src/env/profiles.js'
+import {postgresUrl, redactUrl, resolveStack} from '../../../src/env/settings.js'
 
 async function config(yaml?: string) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-prof-'))
