@@ -23,7 +23,7 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
 
 // Padding makes the archive big enough for a meaningful resume test.
 const standinBinary = `#!/bin/sh\n# stand-in terraform ${V}\ncase "$*" in *-json*) echo '{"terraform_version":"${V}","platform":"${rel.os}_${rel.arch}"}' ;; *) echo 'Terraform v${V}' ;; esac\n#${'x'.repeat(200_000)}\n`
-const zip = makeZip([
+const zip = await makeZip([
   {name: 'LICENSE.txt', data: 'stand-in licence'},
   {name: 'terraform', data: standinBinary, mode: 0o755, store: true},
 ])
