@@ -15,7 +15,7 @@ import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {startMirror, type MirrorServer} from '../test/helpers/mirror-server.js'
+import {startFileServer, type FileServer} from '../test/helpers/file-server.js'
 import {buildJdkArchive, buildSparkArchive, gpgFormat} from '../test/helpers/spark-archives.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -49,7 +49,7 @@ async function freshHome(): Promise<{home: string; env: NodeJS.ProcessEnv; done(
   return {home, env, done: () => fs.rm(home, {recursive: true, force: true})}
 }
 
-function dezc(m: MirrorServer, home: string, env: NodeJS.ProcessEnv, prefix = `${home}/spark`) {
+function dezc(m: FileServer, home: string, env: NodeJS.ProcessEnv, prefix = `${home}/spark`) {
   return run(process.execPath, [path.join(root, 'bin/run.js'), 'spark', 'install', '--mirror', `${m.url}/dist`, '--jdk-mirror', `${m.url}/java/GA/jdk11/9/GPL`, '--prefix', prefix, '--rc-file', `${home}/.bashrc`, '--yes'], env)
 }
 
@@ -92,7 +92,7 @@ function must(r: {code: number | null; stderr: string}, what: string): void {
 }
 
 /** Bytes the mirror sent for these requests (full body for 200, the rest from the offset for 206). */
-function bytesServed(m: MirrorServer, from: number, sizes: Map<string, number>): number {
+function bytesServed(m: FileServer, from: number, sizes: Map<string, number>): number {
   let n = 0
   for (const q of m.requests.slice(from)) {
     const size = sizes.get(q.path)
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
   const jdk = await buildJdkArchive(work, 'linux', jdkMiB * MiB)
   await fs.rm(work, {recursive: true, force: true})
   console.log(`done: ${(spark.data.length / MiB).toFixed(1)} MiB + ${(jdk.data.length / MiB).toFixed(1)} MiB`)
-  const m = await startMirror({[SPARK]: spark.data, [`${SPARK}.sha512`]: gpgFormat(spark), [JDK]: jdk.data, [`${JDK}.sha256`]: jdk.sha256})
+  const m = await startFileServer({files: {[SPARK]: spark.data, [`${SPARK}.sha512`]: gpgFormat(spark), [JDK]: jdk.data, [`${JDK}.sha256`]: jdk.sha256}})
   const sizes = new Map([[SPARK, spark.data.length], [JDK, jdk.data.length]])
   const t: Record<string, number[]> = {dezcCold: [], course: [], verified: [], dezcWarm: [], tarOnly: [], noop: [], dezcResume: [], wgetResume: []}
   const resumeBytes = {dezc: 0, wget: 0}

@@ -1,21 +1,31 @@
 /**
- * A resumable, verified, cached HTTP(S) download: the one way dezc fetches large files.
+ * A resumable, verified, cached HTTP(S) download: the one way dezc fetches large files (ingest,
+ * spark install, tf install).
  *
  *   await download({url, dest, checksum: {algorithm: 'sha512', hex}, signal, onProgress})
  *
- * - Bytes go to `<dest>.part`; an interrupted download (network error, Ctrl-C) keeps it, and the
- *   next call resumes with an HTTP `Range` request (a server that answers 200 restarts from zero).
- * - With a checksum, an existing `dest` that matches is reused without touching the network
- *   (the cache), and a finished download that does not match is deleted before the error.
+ * - One process at a time per `dest` (a file lock): a second dezc waits, then reuses the result.
+ * - Bytes go to `<dest>.part` and the server's ETag/Last-Modified to `<dest>.part.meta.json`; an
+ *   interrupted download (network error, Ctrl-C) keeps both, and the next attempt resumes with a
+ *   `Range` request (`If-Range` guards against a file that changed meanwhile; a server that answers
+ *   200 restarts from zero). Without a validator a partial file is resumed only when a checksum
+ *   will catch a mix of two versions.
+ * - `retries` retries network errors, broken connections and 408/429/5xx with exponential backoff.
+ * - The digest is computed while the bytes arrive. With a checksum, an existing `dest` that
+ *   matches is reused without touching the network; with `revalidate`, `dest` is reused while a
+ *   HEAD request shows the same ETag, Last-Modified and size as `<dest>.meta.json` records.
  * - Only when complete and verified is `.part` renamed to `dest`, so `dest` is always whole.
+ * - User info in the URL becomes an Authorization header; messages and results see the clean URL.
  * No oclif here; errors are DezcErrors with a fix.
  */
 import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
+import path from 'node:path'
 import {Readable} from 'node:stream'
-import {DezcError, ExitCode, InterruptedError, errorMessage} from './errors.js'
+import {DezcError, ExitCode, InterruptedError, errorMessage, systemErrorCode} from './errors.js'
 import {withFileLock, type LockHolder} from './file-lock.js'
+import {sleep} from './sleep.js'
 import {takeCredentials} from './urls.js'
 
 export interface Checksum {
@@ -47,10 +57,28 @@ export interface DownloadOptions {
   hint?: string
   /** Another dezc process is downloading the same file: this one waits for it, then reuses its result. */
   onWait?: (holder: LockHolder) => void
+  /** Human name for messages (default: the URL). */
+  label?: string
+  /** Retries after network errors, broken connections and 408/425/429/5xx answers (default 0). */
+  retries?: number
+  /** First backoff delay, doubled per retry up to 15 s (default DEZC_DOWNLOAD_RETRY_BASE_MS or 500). */
+  retryBaseMs?: number
+  /** Notes that are not errors: a retry, a cached copy used while the server is unreachable. */
+  onWarning?: (message: string) => void
+  /** Reuse `dest` while the server reports it unchanged (HEAD: ETag, Last-Modified, size). */
+  revalidate?: boolean
+  /** Ignore any cached `dest` and partial download. */
+  noCache?: boolean
+  /** The caller's error for an HTTP status (e.g. 403/404 = "not published"); such a status is not retried. */
+  httpError?: (status: number, statusText: string) => DezcError | undefined
+  /** Check a finished file (the `.part`, or a reused `dest`) before it is used; throw to reject it. */
+  verify?: (file: string) => Promise<void>
 }
 
 export interface DownloadResult {
   path: string
+  /** The URL without user info. */
+  url: string
   bytes: number
   /** True when `dest` already existed and verified: nothing was fetched. */
   fromCache: boolean
@@ -58,6 +86,8 @@ export interface DownloadResult {
   resumedFrom: number
   /** Hex digest of the file (of `checksum.algorithm`, or sha256 when none was given). */
   digest: string
+  etag?: string
+  lastModified?: string
 }
 
 export class ChecksumMismatchError extends DezcError {
@@ -79,128 +109,228 @@ export async function fileDigest(file: string, algorithm: Checksum['algorithm'])
   return hash.digest('hex')
 }
 
-export async function download(options: DownloadOptions): Promise<DownloadResult> {
-  return withFileLock(options.dest, () => downloadLocked(options), {signal: options.signal, onWait: options.onWait})
+/** What `<dest>.meta.json` and `<dest>.part.meta.json` record. */
+interface Meta {
+  url: string
+  bytes: number
+  sha256?: string
+  sha512?: string
+  etag?: string
+  lastModified?: string
 }
 
-async function downloadLocked(raw: DownloadOptions): Promise<DownloadResult> {
-  // User info in the URL becomes an Authorization header; messages see the clean URL.
-  const auth = takeCredentials(raw.url)
-  const options = {...raw, url: auth.url, headers: {...auth.headers, ...raw.headers}}
-  const {url, dest, checksum, signal} = options
-  const algorithm = checksum?.algorithm ?? 'sha256'
+type Resolved = DownloadOptions & {label: string; headers: Record<string, string>; algorithm: Checksum['algorithm']}
 
-  // The cache: a complete file that verifies is reused as is.
-  if (checksum && (await exists(dest))) {
-    const digest = await fileDigest(dest, algorithm)
+const RETRYABLE = new Set([408, 425, 429, 500, 502, 503, 504])
+
+/** A failure worth another attempt: `reason` for the retry note, `error` when attempts run out. */
+class Retry extends Error {
+  constructor(
+    readonly reason: string,
+    readonly error: DezcError,
+  ) {
+    super(reason)
+  }
+}
+
+export async function download(options: DownloadOptions): Promise<DownloadResult> {
+  // User info in the URL becomes an Authorization header; messages, paths and results see the clean URL.
+  const auth = takeCredentials(options.url)
+  const o: Resolved = {...options, url: auth.url, label: options.label ?? auth.url, headers: {...auth.headers, ...options.headers}, algorithm: options.checksum?.algorithm ?? 'sha256'}
+  return withFileLock(o.dest, () => downloadLocked(o), {signal: o.signal, onWait: o.onWait})
+}
+
+async function downloadLocked(o: Resolved): Promise<DownloadResult> {
+  const cached = o.noCache ? undefined : await fromCache(o)
+  if (cached) return cached
+  const part = `${o.dest}.part`
+  if (o.noCache) await removePart(part)
+  const retries = o.retries ?? 0
+  const base = o.retryBaseMs ?? (Number(process.env.DEZC_DOWNLOAD_RETRY_BASE_MS) || 500)
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await attemptDownload(o, part)
+    } catch (error) {
+      if (o.signal?.aborted) throw abortError(o.signal)
+      if (!(error instanceof Retry)) throw error
+      if (attempt >= retries) {
+        if (attempt > 0) error.error.message = `${error.error.message} (${attempt + 1} attempts)`
+        throw error.error
+      }
+      const delay = Math.min(base * 2 ** attempt, 15_000)
+      o.onWarning?.(`${error.reason}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2} of ${retries + 1}).`)
+      await sleep(delay, o.signal)
+    }
+  }
+}
+
+/** A complete `dest` that verifies (checksum) or that the server says is unchanged (revalidate). */
+async function fromCache(o: Resolved): Promise<DownloadResult | undefined> {
+  const {dest, checksum} = o
+  if (checksum && (await sizeOf(dest)) !== undefined) {
+    const digest = await fileDigest(dest, o.algorithm)
     if (digest === checksum.hex.toLowerCase()) {
-      const {size} = await fsp.stat(dest)
-      return {path: dest, bytes: size, fromCache: true, resumedFrom: 0, digest}
+      await o.verify?.(dest)
+      return {path: dest, url: o.url, bytes: (await fsp.stat(dest)).size, fromCache: true, resumedFrom: 0, digest}
     }
     await fsp.rm(dest, {force: true})
+    return undefined
+  }
+  if (!o.revalidate) return undefined
+  const meta = await readMeta(`${dest}.meta.json`)
+  if (!meta || meta.url !== o.url || (await sizeOf(dest)) !== meta.bytes) return undefined
+  let res: Response | undefined
+  try {
+    res = await fetch(o.url, {method: 'HEAD', headers: {'user-agent': 'dezc', ...o.headers}, signal: o.signal, redirect: 'follow'})
+  } catch (error) {
+    if (o.signal?.aborted) throw abortError(o.signal)
+    o.onWarning?.(`cannot reach ${o.url} (${errorMessage(error)}); using the cached copy from ${dest}.`)
+  }
+  if (res && !res.ok) {
+    const mapped = o.httpError?.(res.status, res.statusText)
+    if (mapped) throw mapped
+  }
+  const same =
+    !res ||
+    (res.ok &&
+      (res.headers.get('etag') ?? undefined) === meta.etag &&
+      (res.headers.get('last-modified') ?? undefined) === meta.lastModified &&
+      (res.headers.get('content-length') === null || Number(res.headers.get('content-length')) === meta.bytes))
+  if (!same) return undefined
+  await o.verify?.(dest)
+  o.onProgress?.({received: meta.bytes, total: meta.bytes, resumedFrom: 0})
+  const digest = meta[o.algorithm] ?? (await fileDigest(dest, o.algorithm))
+  return {path: dest, url: o.url, bytes: meta.bytes, fromCache: true, resumedFrom: 0, digest, etag: meta.etag, lastModified: meta.lastModified}
+}
+
+async function attemptDownload(o: Resolved, part: string): Promise<DownloadResult> {
+  const {url, signal} = o
+  const partMetaFile = `${part}.meta.json`
+  let have = (await sizeOf(part)) ?? 0
+  const partMeta = have > 0 ? await readMeta(partMetaFile) : undefined
+  const validator = partMeta?.url === url ? (partMeta.etag ?? partMeta.lastModified) : undefined
+  // Without a validator, only a checksum can tell a resumed file from a mix of two versions.
+  if ((o.expectedSize !== undefined && have > o.expectedSize) || (have > 0 && !validator && !o.checksum)) {
+    await removePart(part)
+    have = 0
   }
 
-  const part = `${dest}.part`
-  let offset = (await exists(part)) ? (await fsp.stat(part)).size : 0
-  if (options.expectedSize !== undefined && offset > options.expectedSize) {
-    await fsp.rm(part, {force: true})
-    offset = 0
-  }
-
-  const headers: Record<string, string> = {'user-agent': 'dezc', ...options.headers}
-  if (offset > 0) headers.range = `bytes=${offset}-`
+  const headers: Record<string, string> = {'user-agent': 'dezc', ...o.headers}
+  if (have > 0) headers.range = `bytes=${have}-`
+  if (have > 0 && validator) headers['if-range'] = validator
   let response: Response
   try {
     response = await fetch(url, {headers, signal, redirect: 'follow'})
   } catch (error) {
-    throw networkError(url, error, signal, options.hint)
+    if (signal?.aborted) throw abortError(signal)
+    const cause = (error as {cause?: {code?: string; message?: string}}).cause
+    throw new Retry(`cannot connect (${cause?.code ?? cause?.message ?? errorMessage(error)})`, networkError(url, error, o.hint))
   }
 
   let resumedFrom = 0
   let total: number | undefined
-  if (response.status === 206 && offset > 0) {
-    resumedFrom = offset
+  if (response.status === 206 && have > 0) {
+    const m = /bytes (\d+)-(\d+)\/(\d+|\*)/.exec(response.headers.get('content-range') ?? '')
+    if (!m || Number(m[1]) !== have) {
+      // Resumed at the wrong offset: start over (without a Range, so this cannot loop).
+      await response.body?.cancel().catch(() => {})
+      await removePart(part)
+      return attemptDownload(o, part)
+    }
+    resumedFrom = have
+    total = m[3] === '*' ? undefined : Number(m[3])
+  } else if (response.status === 416 && have > 0) {
+    // Our .part is already the whole file (verify it), or bigger than it (restart).
+    await response.body?.cancel().catch(() => {})
     total = parseContentRangeTotal(response.headers.get('content-range'))
-  } else if (response.status === 416 && offset > 0) {
-    // Our .part is already the whole file (or bigger than it): verify below / restart.
-    await response.body?.cancel()
-    total = parseContentRangeTotal(response.headers.get('content-range'))
-    if (total !== undefined && total === offset) return finish(options, part, offset, offset, algorithm)
-    await fsp.rm(part, {force: true})
-    return downloadLocked(options)
+    if (total !== undefined && total === have) return finish(o, part, have, have, partMeta ?? {url, bytes: have})
+    await removePart(part)
+    return attemptDownload(o, part)
   } else if (response.ok) {
-    offset = 0
     const len = response.headers.get('content-length')
     total = len === null ? undefined : Number(len)
   } else {
-    await response.body?.cancel()
-    throw httpError(url, response.status, options.hint)
+    await response.body?.cancel().catch(() => {})
+    const mapped = o.httpError?.(response.status, response.statusText)
+    if (mapped) throw mapped
+    const error = httpError(url, response.status, o.hint)
+    if (RETRYABLE.has(response.status)) throw new Retry(`the server answered ${response.status} ${response.statusText}`.trim(), error)
+    throw error
   }
-  total ??= options.expectedSize
+  total ??= o.expectedSize
+  const meta: Meta = {url, bytes: total ?? 0, etag: response.headers.get('etag') ?? undefined, lastModified: response.headers.get('last-modified') ?? undefined}
+  await fsp.mkdir(path.dirname(part), {recursive: true})
+  await fsp.writeFile(partMetaFile, JSON.stringify(meta))
+  if (total !== undefined) await checkFreeSpace(o, path.dirname(part), total - resumedFrom, response)
 
-  // The digest is computed as the bytes arrive (after the bytes kept from an earlier attempt), so a
-  // finished download is not read back from disk to be verified.
-  const hash = createHash(algorithm)
+  // The digest covers the bytes kept from an earlier attempt, then the new ones as they arrive, so
+  // a finished download is not read back from disk to be verified.
+  const hash = createHash(o.algorithm)
   if (resumedFrom > 0) for await (const chunk of fs.createReadStream(part, {end: resumedFrom - 1})) hash.update(chunk as Buffer)
   const out = fs.createWriteStream(part, {flags: resumedFrom > 0 ? 'a' : 'w'})
+  const writeFailed = new Promise<never>((_resolve, reject) => out.on('error', reject))
+  writeFailed.catch(() => {})
   let received = resumedFrom
   let lastReport = 0
-  options.onProgress?.({received, total, resumedFrom})
+  o.onProgress?.({received, total, resumedFrom})
   try {
     if (!response.body) throw new Error('empty response body')
     const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>)
     for await (const chunk of body) {
-      if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', resolve))
+      if (!out.write(chunk)) await Promise.race([new Promise<void>((resolve) => out.once('drain', resolve)), writeFailed])
       hash.update(chunk as Buffer)
       received += (chunk as Buffer).length
       const now = Date.now()
       if (now - lastReport >= 100) {
         lastReport = now
-        options.onProgress?.({received, total, resumedFrom})
+        o.onProgress?.({received, total, resumedFrom})
       }
     }
+    await Promise.race([closeStream(out), writeFailed])
   } catch (error) {
+    await response.body?.cancel().catch(() => {})
     await closeStream(out)
-    if (signal?.aborted) throw signal.reason instanceof DezcError ? signal.reason : new InterruptedError()
-    throw new DezcError({
-      code: 'DOWNLOAD_INTERRUPTED',
-      message: `The download of ${url} was interrupted after ${formatBytes(received)}${total ? ` of ${formatBytes(total)}` : ''} (${errorMessage(error)}).`,
-      suggestion: 'Re-run the same command: the download resumes where it stopped.',
-      exit: ExitCode.FAILURE,
-      cause: error,
-      details: {url, received, total},
-    })
+    if (signal?.aborted) throw abortError(signal)
+    throw await writeError(o, part, error) ?? new Retry(
+      `the connection broke after ${formatBytes(received)}${total ? ` of ${formatBytes(total)}` : ''} (${errorMessage(error)})`,
+      interruptedError(url, `was interrupted after ${formatBytes(received)}${total ? ` of ${formatBytes(total)}` : ''} (${errorMessage(error)})`, received, total),
+    )
   }
-  await closeStream(out)
-  options.onProgress?.({received, total, resumedFrom})
+  o.onProgress?.({received, total, resumedFrom})
   if (total !== undefined && received < total) {
-    throw new DezcError({
-      code: 'DOWNLOAD_INTERRUPTED',
-      message: `The download of ${url} stopped after ${formatBytes(received)} of ${formatBytes(total)}.`,
-      suggestion: 'Re-run the same command: the download resumes where it stopped.',
-      details: {url, received, total},
-    })
+    throw new Retry(`the server sent ${received} of ${total} bytes`, interruptedError(url, `stopped after ${formatBytes(received)} of ${formatBytes(total)}`, received, total))
   }
-  return finish(options, part, received, resumedFrom, algorithm, hash.digest('hex'))
+  return finish(o, part, received, resumedFrom, meta, hash.digest('hex'))
 }
 
-async function finish(options: DownloadOptions, part: string, bytes: number, resumedFrom: number, algorithm: Checksum['algorithm'], streamed?: string): Promise<DownloadResult> {
-  const {checksum, dest, url} = options
-  if (options.expectedSize !== undefined && bytes !== options.expectedSize) {
-    await fsp.rm(part, {force: true})
+async function finish(o: Resolved, part: string, bytes: number, resumedFrom: number, meta: Meta, streamed?: string): Promise<DownloadResult> {
+  const {checksum, dest, url} = o
+  if (o.expectedSize !== undefined && bytes !== o.expectedSize) {
+    await removePart(part)
     throw new DezcError({
       code: 'SIZE_MISMATCH',
-      message: `${url} has ${bytes} bytes, expected ${options.expectedSize}. The file was deleted.`,
+      message: `${url} has ${bytes} bytes, expected ${o.expectedSize}. The file was deleted.`,
       suggestion: 'Re-run to download it again, or use another mirror.',
     })
   }
-  const digest = streamed ?? (await fileDigest(part, algorithm))
+  const digest = streamed ?? (await fileDigest(part, o.algorithm))
   if (checksum && digest !== checksum.hex.toLowerCase()) {
-    await fsp.rm(part, {force: true})
-    throw new ChecksumMismatchError(url, checksum.hex.toLowerCase(), digest, algorithm)
+    await removePart(part)
+    throw new ChecksumMismatchError(url, checksum.hex.toLowerCase(), digest, o.algorithm)
+  }
+  if (o.verify) {
+    try {
+      await o.verify(part)
+    } catch (error) {
+      await removePart(part)
+      throw error
+    }
   }
   await fsp.rename(part, dest)
-  return {path: dest, bytes, fromCache: false, resumedFrom, digest}
+  await fsp.rm(`${part}.meta.json`, {force: true})
+  const done: Meta = {url, bytes, [o.algorithm]: digest, etag: meta.etag, lastModified: meta.lastModified}
+  await fsp.writeFile(`${dest}.meta.json`, JSON.stringify(done, null, 2))
+  return {path: dest, url, bytes, fromCache: false, resumedFrom, digest, etag: meta.etag, lastModified: meta.lastModified}
 }
 
 /** Fetch a small text resource (checksum files, directory indexes). 404 gives `undefined`. */
@@ -210,7 +340,8 @@ export async function fetchText(rawUrl: string, signal?: AbortSignal, hint?: str
   try {
     response = await fetch(url, {headers: {'user-agent': 'dezc', ...headers}, signal, redirect: 'follow'})
   } catch (error) {
-    throw networkError(url, error, signal, hint)
+    if (signal?.aborted) throw abortError(signal)
+    throw networkError(url, error, hint)
   }
   if (response.status === 404 || response.status === 410) {
     await response.body?.cancel()
@@ -223,13 +354,64 @@ export async function fetchText(rawUrl: string, signal?: AbortSignal, hint?: str
   return response.text()
 }
 
+/** Fail before writing anything when the disk cannot hold the rest of the file. */
+async function checkFreeSpace(o: Resolved, dir: string, need: number, response: Response): Promise<void> {
+  let free: number
+  try {
+    const st = await fsp.statfs(dir)
+    free = st.bavail * st.bsize
+  } catch {
+    return
+  }
+  if (free >= need) return
+  await response.body?.cancel().catch(() => {})
+  throw diskFullError(o.label, dir, undefined, need, free)
+}
+
+/** A local write failure (disk full, permissions) as the user's problem, not the network's. */
+async function writeError(o: Resolved, part: string, error: unknown): Promise<DezcError | undefined> {
+  const code = systemErrorCode(error)
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG') {
+    await removePart(part).catch(() => {})
+    return diskFullError(o.label, path.dirname(part), error)
+  }
+  if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM') {
+    return new DezcError({code: 'CACHE_NOT_WRITABLE', message: `Cannot write the download of ${o.label} to ${part} (${code}).`, suggestion: 'Fix the permissions of the cache dir, or point DEZC_CACHE_DIR elsewhere.', exit: ExitCode.FAILURE, cause: error})
+  }
+  return undefined
+}
+
+function diskFullError(label: string, dir: string, cause?: unknown, need?: number, free?: number): DezcError {
+  const sizes = need !== undefined && free !== undefined ? ` (needs ${formatBytes(need)}, ${formatBytes(free)} free)` : ''
+  return new DezcError({
+    code: 'DISK_FULL',
+    message: `No space left to download ${label} into ${dir}${sizes}.`,
+    suggestion: ['Free some disk space, or point the cache elsewhere with DEZC_CACHE_DIR (or XDG_CACHE_HOME).'],
+    exit: ExitCode.FAILURE,
+    cause,
+  })
+}
+
+function interruptedError(url: string, what: string, received: number, total?: number): DezcError {
+  return new DezcError({
+    code: 'DOWNLOAD_INTERRUPTED',
+    message: `The download of ${url} ${what}.`,
+    suggestion: 'Re-run the same command: the download resumes where it stopped.',
+    exit: ExitCode.FAILURE,
+    details: {url, received, total},
+  })
+}
+
+function abortError(signal: AbortSignal): DezcError {
+  return signal.reason instanceof DezcError ? signal.reason : new InterruptedError()
+}
+
 function parseContentRangeTotal(header: string | null): number | undefined {
   const m = header?.match(/\/(\d+)\s*$/)
   return m ? Number(m[1]) : undefined
 }
 
-function networkError(url: string, error: unknown, signal?: AbortSignal, hint?: string): DezcError {
-  if (signal?.aborted) return signal.reason instanceof DezcError ? signal.reason : new InterruptedError()
+function networkError(url: string, error: unknown, hint?: string): DezcError {
   const cause = (error as {cause?: {code?: string; message?: string}}).cause
   const detail = cause?.code ?? cause?.message ?? errorMessage(error)
   return new DezcError({
@@ -251,13 +433,27 @@ function httpError(url: string, status: number, hint?: string): DezcError {
   })
 }
 
-async function exists(p: string): Promise<boolean> {
+async function readMeta(file: string): Promise<Meta | undefined> {
   try {
-    await fsp.access(p)
-    return true
+    return JSON.parse(await fsp.readFile(file, 'utf8')) as Meta
   } catch {
-    return false
+    return undefined
   }
+}
+
+/** Size of a regular file, or undefined when there is none. */
+async function sizeOf(file: string): Promise<number | undefined> {
+  try {
+    const st = await fsp.stat(file)
+    return st.isFile() ? st.size : undefined
+  } catch {
+    return undefined
+  }
+}
+
+async function removePart(part: string): Promise<void> {
+  await fsp.rm(part, {force: true})
+  await fsp.rm(`${part}.meta.json`, {force: true})
 }
 
 function closeStream(out: fs.WriteStream): Promise<void> {

@@ -34,7 +34,6 @@ export interface IngestOptions {
   ui: Ui
   signal: AbortSignal
   now?: Date
-  retryBaseMs?: number
 }
 
 export interface PeriodSummary {
@@ -208,7 +207,6 @@ export async function ingest(o: IngestOptions): Promise<IngestSummary> {
                 label: it.label,
                 signal: stop.signal,
                 noCache: o.noCache,
-                retryBaseMs: o.retryBaseMs,
                 onProgress: (b, total) => (task.output = `downloading ${mb(b)}${total ? ` / ${mb(total)}` : ''}`),
                 onWarning: (m) => o.ui.reporter.warn(m),
               })

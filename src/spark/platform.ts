@@ -1,12 +1,12 @@
 /**
  * What the Spark installer asks of the machine: OS, architecture, environment, and running
  * programs. Injectable so the macOS/Homebrew and unsupported-platform decisions are unit-tested on
- * Linux; the real implementation uses child_process (no shell).
+ * Linux; the real implementation runs programs through core/process.ts (no shell).
  */
-import {spawn} from 'node:child_process'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import {runProcess} from '../core/process.js'
 
 export interface RunResult {
   /** Exit code; null when the program could not be started (see `notFound`) or was killed. */
@@ -74,35 +74,13 @@ export async function isExecutable(p: string): Promise<boolean> {
   }
 }
 
-export function runProgram(cmd: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
-  return new Promise((resolve) => {
-    let stdout = ''
-    let stderr = ''
-    let timedOut = false
-    let settled = false
-    const child = spawn(cmd, args, {env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], signal: options.signal})
-    const timer = options.timeoutMs ? setTimeout(() => {
-      timedOut = true
-      child.kill('SIGKILL')
-    }, options.timeoutMs) : undefined
-    const onData = (which: 'out' | 'err') => (d: string) => {
-      if (which === 'out') stdout += d
-      else stderr += d
-      if (options.onLine) for (const line of d.split('\n')) if (line.trim()) options.onLine(line)
-    }
-    child.stdout.setEncoding('utf8').on('data', onData('out'))
-    child.stderr.setEncoding('utf8').on('data', onData('err'))
-    const done = (r: RunResult) => {
-      if (settled) return
-      settled = true
-      if (timer) clearTimeout(timer)
-      resolve(r)
-    }
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      done({code: null, stdout, stderr: stderr || error.message, notFound: error.code === 'ENOENT' || error.code === 'EACCES'})
-    })
-    child.on('close', (code) => done({code, stdout, stderr, timedOut}))
-  })
+export async function runProgram(cmd: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+  const onLine = options.onLine
+  const r = await runProcess(cmd, args, {env: options.env, timeoutMs: options.timeoutMs, signal: options.signal, onOutput: onLine && ((d) => {
+    for (const line of d.split('\n')) if (line.trim()) onLine(line)
+  })})
+  if (r.spawnError) return {code: null, stdout: r.stdout, stderr: r.stderr || r.spawnError.message, notFound: r.spawnError.code === 'ENOENT' || r.spawnError.code === 'EACCES'}
+  return {code: r.code ?? null, stdout: r.stdout, stderr: r.stderr, timedOut: r.timedOut}
 }
 
 export function homeDir(env: NodeJS.ProcessEnv): string {

@@ -237,7 +237,7 @@ export async function installTerraform(opts: InstallOptions): Promise<InstallRes
   // Unpack the one binary.
   let binary: Buffer | undefined
   try {
-    binary = extractFile(await fs.readFile(zipPath), exeName)
+    binary = await extractFile(zipPath, exeName)
   } catch (error) {
     if (!(error instanceof ZipError)) throw error
     await fs.rm(zipPath, {force: true})

@@ -3,10 +3,10 @@
  * falling back to the text form of versions before 0.13), run a subcommand in a directory with
  * its output streamed to the user while a copy is kept for error diagnosis.
  */
-import {spawn} from 'node:child_process'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {DezcError, ExitCode, InterruptedError} from '../core/errors.js'
+import {runProcess, type ProcessResult} from '../core/process.js'
 import {TERRAFORM_MIN_VERSION} from './files.js'
 
 export function terraformExeName(platform: NodeJS.Platform = process.platform): string {
@@ -46,23 +46,15 @@ export interface CaptureResult {
 }
 
 /** Run a command to completion, capturing its output (for `version` and `output -json`). */
-export function capture(file: string, args: string[], opts: {cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number} = {}): Promise<CaptureResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, {cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
-    const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs) : undefined
-    child.on('error', (e) => {
-      if (timer) clearTimeout(timer)
-      reject(e)
-    })
-    child.on('close', (code, sig) => {
-      if (timer) clearTimeout(timer)
-      resolve({code: code ?? (sig ? 128 : 1), stdout, stderr})
-    })
-  })
+export async function capture(file: string, args: string[], opts: {cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number} = {}): Promise<CaptureResult> {
+  const r = await runProcess(file, args, opts)
+  if (r.spawnError) throw r.spawnError
+  return {code: exitCode(r), stdout: r.stdout, stderr: r.stderr}
+}
+
+/** A signal death counts as 128 (no exit code). */
+function exitCode(r: ProcessResult): number {
+  return r.code ?? (r.signal ? 128 : 1)
 }
 
 export function installGuidance(): string[] {
@@ -146,41 +138,36 @@ export function stripAnsi(s: string): string {
  * SIGINT from the terminal and is stopping gracefully; a second SIGINT would make it exit
  * without saving state, so one is forwarded only if terraform has not acknowledged it in 1 s.
  */
-export function runStreaming(exe: string, args: string[], opts: RunOptions): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(exe, args, {cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe']})
-    let kept = ''
-    const keep = (chunk: Buffer) => {
-      kept += chunk.toString('utf8')
-      if (kept.length > MAX_KEEP * 2) kept = kept.slice(-MAX_KEEP)
-    }
-    child.stdout.on('data', (c: Buffer) => {
-      keep(c)
-      opts.stdout.write(c)
+export async function runStreaming(exe: string, args: string[], opts: RunOptions): Promise<RunResult> {
+  let kept = ''
+  let child: {kill(signal: NodeJS.Signals): void} | undefined
+  let forwardTimer: NodeJS.Timeout | undefined
+  const onAbort = () => {
+    forwardTimer = setTimeout(() => {
+      if (!/Interrupt received/i.test(kept)) child?.kill('SIGINT')
+    }, 1000)
+  }
+  opts.signal?.addEventListener('abort', onAbort, {once: true})
+  let r: ProcessResult
+  try {
+    // No signal for runProcess: terraform is stopped by the SIGINT above, never by SIGTERM.
+    r = await runProcess(exe, args, {
+      cwd: opts.cwd,
+      env: opts.env,
+      buffer: false,
+      onSpawn: (c) => (child = c),
+      onOutput: (text, stream) => {
+        kept += text
+        if (kept.length > MAX_KEEP * 2) kept = kept.slice(-MAX_KEEP)
+        if (stream === 'stdout') opts.stdout.write(text)
+        else opts.stderr.write(text)
+      },
     })
-    child.stderr.on('data', (c: Buffer) => {
-      keep(c)
-      opts.stderr.write(c)
-    })
-    let forwardTimer: NodeJS.Timeout | undefined
-    const onAbort = () => {
-      forwardTimer = setTimeout(() => {
-        if (!/Interrupt received/i.test(kept)) child.kill('SIGINT')
-      }, 1000)
-    }
-    opts.signal?.addEventListener('abort', onAbort, {once: true})
-    child.on('error', (error) => {
-      opts.signal?.removeEventListener('abort', onAbort)
-      reject(new DezcError({code: 'TERRAFORM_BROKEN', message: `Could not run ${exe}: ${error.message}`, suggestion: installGuidance(), exit: ExitCode.PREREQUISITE, cause: error}))
-    })
-    child.on('close', (code, sig) => {
-      if (forwardTimer) clearTimeout(forwardTimer)
-      opts.signal?.removeEventListener('abort', onAbort)
-      if (opts.signal?.aborted) {
-        reject(new InterruptedError('Interrupted: terraform was stopped. Check `terraform plan` before the next apply.'))
-        return
-      }
-      resolve({code: code ?? (sig ? 128 : 1), output: stripAnsi(kept.slice(-MAX_KEEP))})
-    })
-  })
+  } finally {
+    if (forwardTimer) clearTimeout(forwardTimer)
+    opts.signal?.removeEventListener('abort', onAbort)
+  }
+  if (r.spawnError) throw new DezcError({code: 'TERRAFORM_BROKEN', message: `Could not run ${exe}: ${r.spawnError.message}`, suggestion: installGuidance(), exit: ExitCode.PREREQUISITE, cause: r.spawnError})
+  if (opts.signal?.aborted) throw new InterruptedError('Interrupted: terraform was stopped. Check `terraform plan` before the next apply.')
+  return {code: exitCode(r), output: stripAnsi(kept.slice(-MAX_KEEP))}
 }

@@ -1,8 +1,10 @@
 /**
- * A real HTTP file server on loopback for download tests: serves in-memory or on-disk files by
- * path with ETag, Last-Modified, HEAD and single-range (bytes=N-[M]) support, and can misbehave on
- * purpose: cut the connection mid-body, answer 403/404 for missing files (the TLC CDN answers 403),
- * or fail with 5xx a number of times. Records every request.
+ * The one HTTP file server for download tests, on a free port: serves in-memory or on-disk files
+ * by path with real HTTP semantics — Content-Length, ETag, Last-Modified, HEAD, single ranges
+ * (`bytes=N-[M]`: 206 + Content-Range, 416 past the end, If-Range honoured), Apache-style
+ * directory indexes (archive.apache.org's look) — and misbehaves on purpose: cut the connection
+ * mid-body, send slowly, hold a response, answer 5xx a number of times, 403/404 for missing files
+ * (the TLC CDN answers 403). Records every request (with its Authorization header).
  */
 import {createHash} from 'node:crypto'
 import fs from 'node:fs'
@@ -23,6 +25,8 @@ export interface ServedFile {
   noRanges?: boolean
   /** Hold each GET this long before sending the body (to make concurrent downloads observable). */
   delayMs?: number
+  /** Send slowly: `chunk` bytes every `everyMs` (for progress and Ctrl-C tests). */
+  pace?: {chunk: number; everyMs: number}
 }
 
 export interface RequestLog {
@@ -37,47 +41,73 @@ export interface RequestLog {
   authorization?: string
 }
 
+export interface FileServerOptions {
+  /** Where to listen (default 127.0.0.1; '0.0.0.0' lets containers reach it through their gateway). */
+  host?: string
+  /** Status for unknown paths (default 404; CloudFront, in front of the TLC files, says 403). */
+  missingStatus?: number
+  /** Files served from the start: path -> contents. */
+  files?: Record<string, Buffer | string>
+}
+
 export interface FileServer {
+  /** `http://127.0.0.1:<port>`, without a trailing slash. */
   url: string
   port: number
-  files: Map<string, ServedFile>
+  /** Served files by path; a Buffer is the same as `{body}`. */
+  files: Map<string, ServedFile | Buffer>
   requests: RequestLog[]
-  /** Most GET bodies in flight at the same time so far. */
+  /** Most GET bodies in flight at the same time so far (of files with `delayMs`). */
   readonly maxInFlight: number
-  /** Status for unknown paths (CloudFront says 403). */
   missingStatus: number
-  set(path: string, file: ServedFile): void
+  set(path: string, file: ServedFile | Buffer | string): void
+  /** Cut the next `times` GETs of `path` after `bytes` bytes (the socket is destroyed). */
+  cutAfter(path: string, bytes: number, times?: number): void
+  /** Send `path` slowly: `chunk` bytes every `everyMs` (chunk 0 turns pacing off). */
+  pace(path: string, chunk: number, everyMs: number): void
   close(): Promise<void>
 }
 
-function contents(f: ServedFile): Buffer {
-  return f.body ?? fs.readFileSync(f.file!)
+function served(f: ServedFile | Buffer | string): ServedFile {
+  return Buffer.isBuffer(f) ? {body: f} : typeof f === 'string' ? {body: Buffer.from(f)} : f
 }
 
-/** `host`: where to listen (default 127.0.0.1; '0.0.0.0' lets containers reach it through their gateway). */
-export async function startFileServer(host = '127.0.0.1'): Promise<FileServer> {
-  const files = new Map<string, ServedFile>()
+export async function startFileServer(options: FileServerOptions = {}): Promise<FileServer> {
+  const files = new Map<string, ServedFile | Buffer>(Object.entries(options.files ?? {}).map(([k, v]) => [k, served(v)]))
   const requests: RequestLog[] = []
-  const state = {missingStatus: 403, inFlight: 0, maxInFlight: 0}
+  const state = {missingStatus: options.missingStatus ?? 404, inFlight: 0, maxInFlight: 0}
+  /** The entry of `path` as a ServedFile (kept in the map, so per-file options stick). */
+  const entry = (p: string): ServedFile => {
+    const f = served(files.get(p) ?? Buffer.alloc(0))
+    files.set(p, f)
+    return f
+  }
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x')
+    const urlPath = decodeURIComponent(url.pathname)
     const log: RequestLog = {method: req.method ?? 'GET', path: url.pathname, range: req.headers.range, ifRange: req.headers['if-range'] as string | undefined, status: 0, remote: req.socket.remoteAddress, ...(req.headers.authorization ? {authorization: req.headers.authorization} : {})}
     requests.push(log)
     const send = (status: number, headers: Record<string, string | number> = {}, body?: Buffer) => {
       log.status = status
       res.writeHead(status, headers)
-      res.end(body)
+      res.end(req.method === 'HEAD' ? undefined : body)
     }
-    const f = files.get(decodeURIComponent(url.pathname))
-    if (!f) return send(state.missingStatus, {'content-type': 'application/xml'}, Buffer.from('<Error><Code>AccessDenied</Code></Error>'))
+    const found = files.get(urlPath)
+    if (!found) {
+      const entries = urlPath.endsWith('/') ? listDir(files, urlPath) : []
+      if (entries.length > 0) return send(200, {'content-type': 'text/html'}, Buffer.from(indexHtml(urlPath, entries)))
+      if (state.missingStatus === 403) return send(403, {'content-type': 'application/xml'}, Buffer.from('<Error><Code>AccessDenied</Code></Error>'))
+      return send(state.missingStatus, {'content-type': 'text/html'}, Buffer.from('<html><body><h1>Not Found</h1></body></html>'))
+    }
+    const f = served(found)
     if (f.failWith && (f.failWith.times ?? 1) > 0) {
       f.failWith.times = (f.failWith.times ?? 1) - 1
       return send(f.failWith.status, {}, Buffer.from('try later'))
     }
-    const body = contents(f)
+    const body = f.body ?? fs.readFileSync(f.file!)
     const etag = `"${createHash('md5').update(body).digest('hex')}"`
     const lastModified = new Date(Date.UTC(2022, 5, 30, 12, 0, 0) + body.length).toUTCString()
-    const base: Record<string, string | number> = {etag, 'last-modified': lastModified, 'accept-ranges': f.noRanges ? 'none' : 'bytes', 'content-type': 'application/octet-stream'}
+    const headers: Record<string, string | number> = {etag, 'last-modified': lastModified, 'accept-ranges': f.noRanges ? 'none' : 'bytes', 'content-type': 'application/octet-stream'}
     let start = 0
     let end = body.length - 1
     let status = 200
@@ -88,34 +118,47 @@ export async function startFileServer(host = '127.0.0.1'): Promise<FileServer> {
       end = range[2] ? Math.min(Number(range[2]), body.length - 1) : body.length - 1
       if (start >= body.length) return send(416, {'content-range': `bytes */${body.length}`})
       status = 206
-      base['content-range'] = `bytes ${start}-${end}/${body.length}`
+      headers['content-range'] = `bytes ${start}-${end}/${body.length}`
     }
     const slice = body.subarray(start, end + 1)
-    if (!f.chunked) base['content-length'] = slice.length
+    if (!f.chunked) headers['content-length'] = slice.length
     log.status = status
-    res.writeHead(status, base)
+    res.writeHead(status, headers)
     if (req.method === 'HEAD') return res.end()
-    if (f.delayMs && req.method === 'GET') {
+    if (f.delayMs) {
       state.inFlight++
       state.maxInFlight = Math.max(state.maxInFlight, state.inFlight)
       res.once('close', () => state.inFlight--)
       setTimeout(() => res.end(slice), f.delayMs)
       return
     }
-    if (f.cutAfter && req.method === 'GET' && (f.cutAfter.times ?? 1) > 0) {
+    if (f.cutAfter && (f.cutAfter.times ?? 1) > 0) {
       f.cutAfter.times = (f.cutAfter.times ?? 1) - 1
-      res.write(slice.subarray(0, f.cutAfter.bytes), () => {
-        // Let the bytes leave, then drop the connection without finishing the body.
-        setTimeout(() => res.socket?.destroy(), 50)
-      })
+      // Let the bytes leave, then drop the connection without finishing the body.
+      res.write(slice.subarray(0, f.cutAfter.bytes), () => setTimeout(() => res.socket?.destroy(), 50))
+      return
+    }
+    if (f.pace) {
+      const {chunk, everyMs} = f.pace
+      let pos = 0
+      const timer = setInterval(() => {
+        if (res.destroyed) return clearInterval(timer)
+        res.write(slice.subarray(pos, pos + chunk))
+        pos += chunk
+        if (pos >= slice.length) {
+          clearInterval(timer)
+          res.end()
+        }
+      }, everyMs)
+      res.on('close', () => clearInterval(timer))
       return
     }
     res.end(slice)
   })
-  await new Promise<void>((resolve) => server.listen(0, host, resolve))
+  await new Promise<void>((resolve) => server.listen(0, options.host ?? '127.0.0.1', resolve))
   const {port} = server.address() as AddressInfo
   return {
-    url: `http://127.0.0.1:${port}/`,
+    url: `http://127.0.0.1:${port}`,
     port,
     files,
     requests,
@@ -128,14 +171,45 @@ export async function startFileServer(host = '127.0.0.1'): Promise<FileServer> {
     set missingStatus(v: number) {
       state.missingStatus = v
     },
-    set(path: string, file: ServedFile) {
-      files.set(path, file)
-    },
-    close() {
-      return new Promise<void>((resolve) => {
+    set: (p, file) => void files.set(p, served(file)),
+    cutAfter: (p, bytes, times = 1) => void (entry(p).cutAfter = {bytes, times}),
+    pace: (p, chunk, everyMs) => void (entry(p).pace = chunk > 0 ? {chunk, everyMs} : undefined),
+    close: () =>
+      new Promise<void>((resolve) => {
         server.closeAllConnections()
         server.close(() => resolve())
-      })
-    },
+      }),
   }
+}
+
+function listDir(files: Map<string, unknown>, dir: string): string[] {
+  const names = new Set<string>()
+  for (const p of files.keys()) {
+    if (!p.startsWith(dir)) continue
+    const rest = p.slice(dir.length)
+    const slash = rest.indexOf('/')
+    names.add(slash >= 0 ? rest.slice(0, slash + 1) : rest)
+  }
+  return [...names].sort()
+}
+
+/** What Apache httpd's mod_autoindex prints (the archive.apache.org look). */
+function indexHtml(dir: string, entries: string[]): string {
+  const rows = entries.map((e) => `<tr><td valign="top"><img src="/icons/${e.endsWith('/') ? 'folder' : 'unknown'}.gif" alt="[DIR]"></td><td><a href="${e}">${e}</a></td><td align="right">2023-02-17 20:45  </td><td align="right">  - </td><td>&nbsp;</td></tr>`)
+  return `<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 3.2 Final//EN">
+<html>
+ <head>
+  <title>Index of ${dir.replace(/\/$/, '')}</title>
+ </head>
+ <body>
+<h1>Index of ${dir.replace(/\/$/, '')}</h1>
+  <table>
+   <tr><th valign="top"><img src="/icons/blank.gif" alt="[ICO]"></th><th><a href="?C=N;O=D">Name</a></th><th><a href="?C=M;O=A">Last modified</a></th><th><a href="?C=S;O=A">Size</a></th><th><a href="?C=D;O=A">Description</a></th></tr>
+   <tr><th colspan="5"><hr></th></tr>
+<tr><td valign="top"><img src="/icons/back.gif" alt="[PARENTDIR]"></td><td><a href="/">Parent Directory</a></td><td>&nbsp;</td><td align="right">  - </td><td>&nbsp;</td></tr>
+${rows.join('\n')}
+   <tr><th colspan="5"><hr></th></tr>
+</table>
+</body></html>
+`
 }

@@ -17,10 +17,10 @@ export interface IngestFixture {
 
 export async function startIngestFixture(prefix: string): Promise<IngestFixture> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
-  const [db, srv] = await Promise.all([startPostgres(), startFileServer()])
+  const [db, srv] = await Promise.all([startPostgres(), startFileServer({missingStatus: 403})])
   const client = new pg.Client({connectionString: db.url})
   await client.connect()
-  return {db, srv, client, dir, base: `${srv.url}trip-data/`}
+  return {db, srv, client, dir, base: `${srv.url}/trip-data/`}
 }
 
 export async function stopIngestFixture(f: Partial<IngestFixture>): Promise<void> {

@@ -8,7 +8,7 @@
 import {createHash, randomBytes} from 'node:crypto'
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import zlib from 'node:zlib'
+import {makeZip} from './zip-writer.js'
 
 export interface BuiltArchive {
   /** File name, e.g. spark-3.3.2-bin-hadoop3.tgz */
@@ -18,51 +18,9 @@ export interface BuiltArchive {
   sha256: string
 }
 
-/** A minimal ZIP writer (stored entries): enough for Python's zipimport. */
-export function makeZip(files: Record<string, string>): Buffer {
-  const locals: Buffer[] = []
-  const centrals: Buffer[] = []
-  let offset = 0
-  for (const [name, content] of Object.entries(files)) {
-    const data = Buffer.from(content)
-    const nameBuf = Buffer.from(name)
-    const crc = zlib.crc32(data)
-    const local = Buffer.alloc(30)
-    local.writeUInt32LE(0x04034b50, 0)
-    local.writeUInt16LE(20, 4)
-    local.writeUInt16LE(0, 6)
-    local.writeUInt16LE(0, 8) // stored
-    local.writeUInt32LE(0, 10) // time/date
-    local.writeUInt32LE(crc, 14)
-    local.writeUInt32LE(data.length, 18)
-    local.writeUInt32LE(data.length, 22)
-    local.writeUInt16LE(nameBuf.length, 26)
-    local.writeUInt16LE(0, 28)
-    const central = Buffer.alloc(46)
-    central.writeUInt32LE(0x02014b50, 0)
-    central.writeUInt16LE(20, 4)
-    central.writeUInt16LE(20, 6)
-    central.writeUInt16LE(0, 8)
-    central.writeUInt16LE(0, 10)
-    central.writeUInt32LE(0, 12)
-    central.writeUInt32LE(crc, 16)
-    central.writeUInt32LE(data.length, 20)
-    central.writeUInt32LE(data.length, 24)
-    central.writeUInt16LE(nameBuf.length, 28)
-    central.writeUInt32LE(offset, 42)
-    locals.push(local, nameBuf, data)
-    centrals.push(central, nameBuf)
-    offset += local.length + nameBuf.length + data.length
-  }
-  const cd = Buffer.concat(centrals)
-  const end = Buffer.alloc(22)
-  end.writeUInt32LE(0x06054b50, 0)
-  const count = Object.keys(files).length
-  end.writeUInt16LE(count, 8)
-  end.writeUInt16LE(count, 10)
-  end.writeUInt32LE(cd.length, 12)
-  end.writeUInt32LE(offset, 16)
-  return Buffer.concat([...locals, cd, end])
+/** A zip of stored entries: what Python's zipimport reads. */
+function storedZip(files: Record<string, string>): Promise<Buffer> {
+  return makeZip(Object.entries(files).map(([name, data]) => ({name, data, store: true})))
 }
 
 function sparkSubmitScript(version: string): string {
@@ -127,8 +85,8 @@ export async function buildSparkArchive(workDir: string, o: SparkArchiveOptions)
     'conf/spark-defaults.conf.template': '# spark.master spark://master:7077\n',
     'python/pyspark/__init__.py': `__version__ = "${o.version}"\n`,
     'python/pyspark/version.py': `__version__ = "${o.version}"\n`,
-    [`python/lib/py4j-${o.py4j}-src.zip`]: makeZip({'py4j/__init__.py': `__version__ = "${o.py4j}"\n`, 'py4j/version.py': `__version__ = "${o.py4j}"\n`}),
-    'python/lib/pyspark.zip': makeZip({'pyspark/__init__.py': `__version__ = "${o.version}"\n`}),
+    [`python/lib/py4j-${o.py4j}-src.zip`]: await storedZip({'py4j/__init__.py': `__version__ = "${o.py4j}"\n`, 'py4j/version.py': `__version__ = "${o.py4j}"\n`}),
+    'python/lib/pyspark.zip': await storedZip({'pyspark/__init__.py': `__version__ = "${o.version}"\n`}),
     [`jars/spark-core_2.12-${o.version}.jar`]: randomBytes(o.jarBytes ?? 1_500_000),
   }
   await writeTree(root, files, ['bin/spark-submit', 'bin/spark-shell', 'bin/pyspark'])

@@ -6,13 +6,13 @@ import path from 'node:path'
 import {afterAll, afterEach, beforeAll, beforeEach} from 'vitest'
 import {buildJdkArchive, buildSparkArchive, gpgFormat, sha512sumFormat, type BuiltArchive} from './spark-archives.js'
 import {BIN} from './cli.js'
-import {startMirror, type MirrorServer} from './mirror-server.js'
+import {startFileServer, type FileServer} from './file-server.js'
 
 /** Debian's openjdk-17-jre-headless (scripts/ensure-system-deps.sh), named after the Debian architecture. */
 export const JAVA17_HOME = `/usr/lib/jvm/java-17-openjdk-${({x64: 'amd64', arm64: 'arm64'} as Record<string, string>)[process.arch] ?? process.arch}`
 
 export interface SparkMirror {
-  server: MirrorServer
+  server: FileServer
   /** --mirror value (Apache archive layout, like https://archive.apache.org/dist). */
   mirror: string
   /** The same Spark tree served at the server's root: http://127.0.0.1:PORT. */
@@ -45,7 +45,7 @@ export async function startSparkMirror(): Promise<SparkMirror> {
     // Listed in the index but without a hadoop3 archive, like older releases.
     '/dist/spark/spark-3.2.4/spark-3.2.4-bin-hadoop3.2.tgz.asc': 'sig',
   }
-  const server = await startMirror({
+  const server = await startFileServer({files: {
     ...sparkFiles,
     // The same tree at the root too, so `--mirror http://127.0.0.1:PORT` (the issue's own example) works.
     ...Object.fromEntries(Object.entries(sparkFiles).map(([k, v]) => [k.replace(/^\/dist/, ''), v])),
@@ -53,7 +53,7 @@ export async function startSparkMirror(): Promise<SparkMirror> {
     '/java/GA/jdk11/9/GPL/openjdk-11.0.2_linux-x64_bin.tar.gz.sha256': jdk.sha256,
     '/java/GA/jdk11/9/GPL/openjdk-11.0.2_osx-x64_bin.tar.gz': jdkOsx.data,
     '/java/GA/jdk11/9/GPL/openjdk-11.0.2_osx-x64_bin.tar.gz.sha256': jdkOsx.sha256,
-  })
+  }})
   return {
     server,
     mirror: `${server.url}/dist`,

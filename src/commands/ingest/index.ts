@@ -84,7 +84,6 @@ The target is the env stack's Postgres (see dezc env) unless --db-url is given.`
       cacheRoot: path.join(cacheDir(), 'ingest'),
       ui: this.ui,
       signal: this.signal,
-      retryBaseMs: process.env.DEZC_INGEST_RETRY_BASE_MS ? Number(process.env.DEZC_INGEST_RETRY_BASE_MS) : undefined,
     })
     for (const l of summary.loads) {
       const what = `${l.dataset}${l.period === 'lookup' ? '' : ' ' + l.period}`

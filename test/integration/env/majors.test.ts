@@ -19,7 +19,7 @@ let dir: string
 const projects: string[] = []
 
 beforeAll(async () => {
-  srv = await startFileServer()
+  srv = await startFileServer({missingStatus: 403})
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-majors-'))
   srv.set('/misc/taxi_zone_lookup.csv', {body: Buffer.from(zonesCsv())})
   const file = path.join(dir, 'yellow_tripdata_2021-01.parquet')
@@ -44,7 +44,7 @@ for (const major of [13, 18]) {
       const info = await docker.getContainer(`${p}-pgsql-dev`).inspect()
       const mount = info.Mounts.find((m) => m.Type === 'volume')!
       expect(mount.Destination).toBe(major >= 18 ? '/var/lib/postgresql' : '/var/lib/postgresql/data')
-      const base = `${srv.url}trip-data/`
+      const base = `${srv.url}/trip-data/`
       for (const ds of [['zones'], ['yellow', '2021-01']]) {
         const r = await runCli(['ingest', ...ds, '--stack', p, '--base-url', base, '--json'], {cwd: cfg, timeoutMs: 120_000})
         expect(r.code, r.stdout + r.stderr).toBe(0)

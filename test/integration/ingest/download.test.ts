@@ -14,7 +14,7 @@ const body = Buffer.concat([Buffer.from('PAR1'), Buffer.from(Array.from({length:
 const sha = createHash('sha256').update(body).digest('hex')
 
 beforeAll(async () => {
-  srv = await startFileServer()
+  srv = await startFileServer({missingStatus: 403})
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-dl-'))
 })
 afterAll(async () => {
@@ -36,7 +36,7 @@ describe('download', () => {
   it('resumes with a Range request after the connection is cut mid-body, and the file is intact', async () => {
     srv.set('/cut/yellow_tripdata_2021-01.parquet', {body, cutAfter: {bytes: 100_000}})
     const warnings: string[] = []
-    const f = await download(opts(`${srv.url}cut/yellow_tripdata_2021-01.parquet`, {onWarning: (m) => warnings.push(m)}))
+    const f = await download(opts(`${srv.url}/cut/yellow_tripdata_2021-01.parquet`, {onWarning: (m) => warnings.push(m)}))
     expect(f.bytes).toBe(body.length)
     expect(f.sha256).toBe(sha)
     expect(fs.readFileSync(f.path).equals(body)).toBe(true)
@@ -50,14 +50,14 @@ describe('download', () => {
 
   it('retries 5xx answers with backoff', async () => {
     srv.set('/flaky/f.parquet', {body, failWith: {status: 503, times: 2}})
-    const f = await download(opts(`${srv.url}flaky/f.parquet`))
+    const f = await download(opts(`${srv.url}/flaky/f.parquet`))
     expect(f.sha256).toBe(sha)
     expect(srv.requests.filter((r) => r.path === '/flaky/f.parquet').map((r) => r.status)).toEqual([503, 503, 200])
   })
 
   it('reuses the cached copy while ETag, Last-Modified and size are unchanged, and downloads again when they change', async () => {
     srv.set('/cache/f.parquet', {body})
-    const url = `${srv.url}cache/f.parquet`
+    const url = `${srv.url}/cache/f.parquet`
     const first = await download(opts(url))
     expect(first.fromCache).toBe(false)
     const second = await download(opts(url))
@@ -73,7 +73,7 @@ describe('download', () => {
   it('names the month and the URL when the source answers 403 or 404', async () => {
     for (const status of [403, 404]) {
       srv.missingStatus = status
-      const url = `${srv.url}trip-data/yellow_tripdata_2031-01.parquet`
+      const url = `${srv.url}/trip-data/yellow_tripdata_2031-01.parquet`
       const e = (await download(opts(url)).catch((error) => error)) as DezcError
       expect(e).toBeInstanceOf(DezcError)
       expect(e.code).toBe('NOT_AVAILABLE')
@@ -88,7 +88,7 @@ describe('download', () => {
     srv.set('/bad/html.parquet', {body: Buffer.from('<html>not here</html>')})
     srv.set('/bad/short.parquet', {body: body.subarray(0, 5000)})
     for (const p of ['bad/html.parquet', 'bad/short.parquet']) {
-      const e = (await download(opts(srv.url + p)).catch((error) => error)) as DezcError
+      const e = (await download(opts(`${srv.url}/${p}`)).catch((error) => error)) as DezcError
       expect(e.code, p).toBe('CORRUPT_FILE')
       expect(fs.readdirSync(path.join(dir, `127.0.0.1_${srv.port}`, 'bad'))).toEqual([])
     }
@@ -100,7 +100,7 @@ describe('download', () => {
     const target = path.join(dir, `127.0.0.1_${srv.port}`, 'full')
     fs.mkdirSync(target, {recursive: true})
     fs.symlinkSync('/dev/full', path.join(target, 'f.parquet.part'))
-    const e = (await download(opts(`${srv.url}full/f.parquet`)).catch((error) => error)) as DezcError
+    const e = (await download(opts(`${srv.url}/full/f.parquet`)).catch((error) => error)) as DezcError
     expect(e.code).toBe('DISK_FULL')
     expect(e.suggestions.join(' ')).toMatch(/DEZC_CACHE_DIR/)
   })
@@ -109,7 +109,7 @@ describe('download', () => {
     const big = Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(3_000_000, 7), Buffer.from('PAR1')])
     srv.set('/abort/f.parquet', {body: big, cutAfter: {bytes: 1_000_000}})
     const ac = new AbortController()
-    const p = download(opts(`${srv.url}abort/f.parquet`, {signal: ac.signal, retryBaseMs: 5000}))
+    const p = download(opts(`${srv.url}/abort/f.parquet`, {signal: ac.signal, retryBaseMs: 5000}))
     await new Promise((r) => setTimeout(r, 400))
     ac.abort()
     const e = (await p.catch((error) => error)) as DezcError

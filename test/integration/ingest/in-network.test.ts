@@ -45,7 +45,7 @@ function ensureNodeBase(): void {
 beforeAll(async () => {
   ensureNodeBase()
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-ingest-net-'))
-  srv = await startFileServer('0.0.0.0')
+  srv = await startFileServer({host: '0.0.0.0', missingStatus: 403})
   pgPort = await freePort()
   const up = await runCli(['env', 'up', '--stack', project, '--pg-port', String(pgPort), '--no-pgadmin', '--json'], {timeoutMs: 300_000})
   expect(up.code, up.stdout + up.stderr).toBe(0)

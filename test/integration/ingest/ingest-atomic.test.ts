@@ -174,11 +174,11 @@ describe('a load killed with SIGKILL changes nothing', () => {
 
 describe('several periods with bounded concurrency', () => {
   it('--jobs 2 keeps at most two downloads in flight and loads every month', async () => {
-    const slow = await startFileServer()
+    const slow = await startFileServer({missingStatus: 403})
     try {
       const files: string[] = []
       for (const m of ['01', '02', '03', '04', '05']) files.push(await serve(slow, 'fhv', `2022-${m}`, 2000 + Number(m), {delayMs: 400}))
-      const r = ok(await runCli(['ingest', 'fhv', '2022-01..2022-05', '--jobs', '2', '--base-url', `${slow.url}trip-data/`, '--db-url', db.url, '--json'], {timeoutMs: 180_000}))
+      const r = ok(await runCli(['ingest', 'fhv', '2022-01..2022-05', '--jobs', '2', '--base-url', `${slow.url}/trip-data/`, '--db-url', db.url, '--json'], {timeoutMs: 180_000}))
       expect(slow.maxInFlight).toBe(2)
       expect(r.loads.map((l: {period: string; rows: number}) => `${l.period}:${l.rows}`)).toEqual(['2022-01:2001', '2022-02:2002', '2022-03:2003', '2022-04:2004', '2022-05:2005'])
       for (const [i, file] of files.entries()) expect(await aggregatesOf('fhv', 'fhv_taxi_data', `2022-0${i + 1}`)).toEqual(await sourceAggregates(file, CANONICAL_KINDS.fhv))
@@ -190,7 +190,7 @@ describe('several periods with bounded concurrency', () => {
 
 describe('--source backup (the course csv.gz releases)', () => {
   it('loads yellow csv.gz months and the zone CSV from the backup layout, matching the parquet aggregates', async () => {
-    const mirror = await startFileServer()
+    const mirror = await startFileServer({missingStatus: 403})
     try {
       const parquets: string[] = []
       for (const p of ['2019-01', '2021-01']) {
@@ -202,11 +202,11 @@ describe('--source backup (the course csv.gz releases)', () => {
         parquets.push(parquet)
       }
       mirror.set('/download/misc/taxi_zone_lookup.csv', {body: Buffer.from(zonesCsv())})
-      const args = ['--source', 'backup', '--base-url', `${mirror.url}download/`, '--db-url', db.url, '--json']
+      const args = ['--source', 'backup', '--base-url', `${mirror.url}/download/`, '--db-url', db.url, '--json']
       const r = ok(await runCli(['ingest', 'yellow', '2019-01', '2021-01', '--table', 'yellow_backup', ...args], {timeoutMs: 180_000}))
       expect(r.loads.map((l: {period: string; status: string; rows: number; source: string}) => [l.period, l.status, l.rows, l.source])).toEqual([
-        ['2019-01', 'loaded', 25_000, `${mirror.url}download/yellow/yellow_tripdata_2019-01.csv.gz`],
-        ['2021-01', 'loaded', 25_000, `${mirror.url}download/yellow/yellow_tripdata_2021-01.csv.gz`],
+        ['2019-01', 'loaded', 25_000, `${mirror.url}/download/yellow/yellow_tripdata_2019-01.csv.gz`],
+        ['2021-01', 'loaded', 25_000, `${mirror.url}/download/yellow/yellow_tripdata_2021-01.csv.gz`],
       ])
       expect(await aggregatesOf('yellow', 'yellow_backup', '2019-01')).toEqual(await sourceAggregates(parquets[0], CANONICAL_KINDS.yellow))
       expect(await aggregatesOf('yellow', 'yellow_backup', '2021-01')).toEqual(await sourceAggregates(parquets[1], CANONICAL_KINDS.yellow))
@@ -216,7 +216,7 @@ describe('--source backup (the course csv.gz releases)', () => {
         {column_name: 'tpep_pickup_datetime', data_type: 'timestamp without time zone'},
       ])
       const zones = ok(await runCli(['ingest', 'zones', '--table', 'zones_backup', ...args]))
-      expect(zones.loads[0]).toMatchObject({status: 'loaded', rows: 265, source: `${mirror.url}download/misc/taxi_zone_lookup.csv`})
+      expect(zones.loads[0]).toMatchObject({status: 'loaded', rows: 265, source: `${mirror.url}/download/misc/taxi_zone_lookup.csv`})
       const again = ok(await runCli(['ingest', 'zones', '--table', 'zones_backup', ...args]))
       expect(again.loads[0]).toMatchObject({status: 'skipped', rows: 265})
     } finally {

@@ -61,8 +61,8 @@ let baseline: string
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-ingest-err-'))
-  ;[db, srv] = await Promise.all([startPostgres(), startFileServer()])
-  base = `${srv.url}trip-data/`
+  ;[db, srv] = await Promise.all([startPostgres(), startFileServer({missingStatus: 403})])
+  base = `${srv.url}/trip-data/`
   // Something already loaded, so "unchanged" is checked against a non-empty table and ledger.
   await serve('yellow_tripdata_2021-01.parquet', (f) => writeTripParquet(f, 'yellow', '2021-01', 3000))
   const r = await ingest(['yellow', '2021-01'])

@@ -6,15 +6,15 @@ import path from 'node:path'
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 import {download, type DownloadProgress} from '../../../src/core/download.js'
 import {DezcError} from '../../../src/core/errors.js'
-import {startMirror, type MirrorServer} from '../../helpers/mirror-server.js'
+import {startFileServer, type FileServer} from '../../helpers/file-server.js'
 
 const body = randomBytes(3 * 1024 * 1024 + 17)
 const sha512 = createHash('sha512').update(body).digest('hex')
-let server: MirrorServer
+let server: FileServer
 let dir: string
 
 beforeAll(async () => {
-  server = await startMirror({'/f.bin': body})
+  server = await startFileServer({files: {'/f.bin': body}})
 })
 afterAll(async () => server.close())
 beforeEach(async () => {
@@ -106,7 +106,7 @@ describe('download()', () => {
   })
 
   it('an unreachable mirror is a clear error', async () => {
-    const closed = await startMirror()
+    const closed = await startFileServer()
     await closed.close()
     const e = await failure(download({url: `${closed.url}/f.bin`, dest: path.join(dir, 'x')}))
     expect(e.code).toBe('DOWNLOAD_FAILED')

@@ -10,7 +10,7 @@ import path from 'node:path'
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 import {releasePlatform} from '../../../src/tf/install.js'
 import {runCli} from '../../helpers/cli.js'
-import {startStaticServer, type StaticServer} from '../../helpers/static-server.js'
+import {startFileServer, type FileServer} from '../../helpers/file-server.js'
 import {makeZip} from '../../helpers/zip-writer.js'
 import {makeTempDir} from '../../helpers/tmp.js'
 
@@ -23,12 +23,12 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
 
 // Padding makes the archive big enough for a meaningful resume test.
 const standinBinary = `#!/bin/sh\n# stand-in terraform ${V}\ncase "$*" in *-json*) echo '{"terraform_version":"${V}","platform":"${rel.os}_${rel.arch}"}' ;; *) echo 'Terraform v${V}' ;; esac\n#${'x'.repeat(200_000)}\n`
-const zip = makeZip([
+const zip = await makeZip([
   {name: 'LICENSE.txt', data: 'stand-in licence'},
   {name: 'terraform', data: standinBinary, mode: 0o755, store: true},
 ])
 
-let server: StaticServer
+let server: FileServer
 let home: string
 let binDir: string
 let cache: string
@@ -47,7 +47,7 @@ function install(args: string[] = [], extra: NodeJS.ProcessEnv = {}) {
 }
 
 beforeAll(async () => {
-  server = await startStaticServer()
+  server = await startFileServer()
 })
 afterAll(async () => {
   await server.close()
@@ -106,7 +106,7 @@ describe('dezc tf install (loopback mirror, stand-in release)', () => {
     const r = await install()
     expect(r.code, r.stderr).toBe(0)
     expect(r.stderr).toMatch(/Resuming /)
-    expect(server.requests.find((q) => q.path === zipPath)).toEqual({method: 'GET', path: zipPath, range: `bytes=${half}-`})
+    expect(server.requests.find((q) => q.path === zipPath)).toMatchObject({method: 'GET', path: zipPath, range: `bytes=${half}-`, status: 206})
     expect(fs.readFileSync(path.join(binDir, 'terraform'), 'utf8')).toBe(standinBinary)
   })
 

@@ -39,12 +39,12 @@ describe('dezc wizard in a real terminal', () => {
     const project = uniqueStack('wiz')
     projects.push(project)
     const [pgPort, paPort] = [await freePort(), await freePort()]
-    const srv = await startFileServer()
+    const srv = await startFileServer({missingStatus: 403})
     const parquet = path.join(dir, 'yellow_tripdata_2021-01.parquet')
     await writeTripParquet(parquet, 'yellow', '2021-01', 5000)
     srv.set('/trip-data/yellow_tripdata_2021-01.parquet', {file: parquet})
     try {
-      const env = {...privateEnv(dir), DEZC_INGEST_BASE_URL: `${srv.url}trip-data/`}
+      const env = {...privateEnv(dir), DEZC_INGEST_BASE_URL: `${srv.url}/trip-data/`}
       const s = TmuxSession.start(['wizard', '--stack', project, '--pg-port', String(pgPort), '--pgadmin-port', String(paPort)], {cwd: dir, env})
       sessions.push(s)
       await s.waitFor(/Where should the database stack run\?/)

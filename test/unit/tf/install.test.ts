@@ -42,22 +42,22 @@ describe('zip reader', () => {
     ['deflated', {}, false],
     ['stored', {}, true],
     ['deflated with data descriptors (Go archive/zip style)', {dataDescriptor: true}, false],
-  ])('extracts a %s entry and checks its CRC', (_label, opts, store) => {
-    const zip = makeZip([{name: 'LICENSE.txt', data: 'MPL'}, {name: 'terraform', data: big, mode: 0o755, store}], opts)
-    expect(listZip(zip).map((e) => [e.name, e.size, e.unixMode])).toEqual([
+  ])('extracts a %s entry and checks its CRC', async (_label, opts, store) => {
+    const zip = await makeZip([{name: 'LICENSE.txt', data: 'MPL'}, {name: 'terraform', data: big, mode: 0o755, store}], opts)
+    expect((await listZip(zip)).map((e) => [e.name, e.size, e.unixMode])).toEqual([
       ['LICENSE.txt', 3, 0o644],
       ['terraform', big.length, 0o755],
     ])
-    expect(extractFile(zip, 'terraform')!.equals(big)).toBe(true)
-    expect(extractFile(zip, 'missing')).toBeUndefined()
+    expect((await extractFile(zip, 'terraform'))!.equals(big)).toBe(true)
+    expect(await extractFile(zip, 'missing')).toBeUndefined()
   })
-  it('rejects non-zips, truncation and corrupted data', () => {
-    expect(() => listZip(Buffer.from('not a zip at all, just some text'))).toThrow(ZipError)
-    const zip = makeZip([{name: 'terraform', data: big, store: true}])
-    expect(() => listZip(zip.subarray(0, zip.length - 30))).toThrow(ZipError)
+  it('rejects non-zips, truncation and corrupted data', async () => {
+    await expect(listZip(Buffer.from('not a zip at all, just some text'))).rejects.toThrow(ZipError)
+    const zip = await makeZip([{name: 'terraform', data: big, store: true}])
+    await expect(listZip(zip.subarray(0, zip.length - 30))).rejects.toThrow(ZipError)
     const corrupt = Buffer.from(zip)
     corrupt[100] ^= 0xff
-    expect(() => extractFile(corrupt, 'terraform')).toThrow(/CRC-32 mismatch/)
+    await expect(extractFile(corrupt, 'terraform')).rejects.toThrow(/CRC-32 mismatch/)
   })
 })
 
