@@ -27,6 +27,7 @@ import {DezcError, ExitCode, InterruptedError, errorMessage, systemErrorCode} fr
 import {withFileLock, type LockHolder} from './file-lock.js'
 import {sleep} from './sleep.js'
 import {takeCredentials} from './urls.js'
+import {downloadRetryBaseMs} from './test-knobs.js'
 
 export interface Checksum {
   algorithm: 'sha256' | 'sha512'
@@ -146,7 +147,7 @@ async function downloadLocked(o: Resolved): Promise<DownloadResult> {
   const part = `${o.dest}.part`
   if (o.noCache) await removePart(part)
   const retries = o.retries ?? 0
-  const base = o.retryBaseMs ?? (Number(process.env.DEZC_DOWNLOAD_RETRY_BASE_MS) || 500)
+  const base = o.retryBaseMs ?? downloadRetryBaseMs()
   for (let attempt = 0; ; attempt++) {
     try {
       return await attemptDownload(o, part)

@@ -8,6 +8,7 @@ import http from 'node:http'
 import {Duplex} from 'node:stream'
 import {systemErrorCode} from '../core/errors.js'
 import type {DockerEndpoint} from './endpoint.js'
+import {sshCommand} from '../core/test-knobs.js'
 
 export class SshDialError extends Error {
   constructor(
@@ -33,7 +34,7 @@ export class SshDialAgent extends http.Agent {
     if (ssh.port) args.push('-p', String(ssh.port))
     if (ssh.user) args.push('-l', ssh.user)
     args.push('--', ssh.host, 'docker', 'system', 'dial-stdio')
-    const child = spawn(process.env.DEZC_SSH_COMMAND || 'ssh', args, {stdio: ['pipe', 'pipe', 'pipe']})
+    const child = spawn(sshCommand(), args, {stdio: ['pipe', 'pipe', 'pipe']})
     this.children.add(child)
     let stderr = ''
     child.stderr!.setEncoding('utf8').on('data', (d) => (stderr += d))

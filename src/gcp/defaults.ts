@@ -1,5 +1,6 @@
 /** Defaults, identifier rules and timing for the gcp topic (no I/O, no heavy imports). */
 import {usageError} from '../core/errors.js'
+import {gcpTimeScale} from '../core/test-knobs.js'
 
 export const DEFAULT_APIS = ['iam', 'iamcredentials', 'cloudresourcemanager', 'storage', 'bigquery']
 export const DEFAULT_ROLES = ['roles/viewer', 'roles/storage.admin', 'roles/storage.objectAdmin', 'roles/bigquery.admin']
@@ -49,13 +50,9 @@ export function saEmail(name: string, project: string): string {
   return `${name}@${project}.iam.gserviceaccount.com`
 }
 
-/**
- * Retry and polling delays are real seconds in production. DEZC_GCP_TIME_SCALE (a factor, e.g.
- * 0.01) shrinks every delay for tests against the loopback fake.
- */
+/** Retry and polling delays are real seconds in production (the DEZC_GCP_TIME_SCALE test knob shrinks them). */
 export function timeScale(env: NodeJS.ProcessEnv = process.env): number {
-  const v = Number(env.DEZC_GCP_TIME_SCALE)
-  return Number.isFinite(v) && v > 0 ? v : 1
+  return gcpTimeScale(env)
 }
 
 /** For prompts: true when the answer is a valid project ID, else the reason. */

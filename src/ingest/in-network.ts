@@ -12,6 +12,7 @@ import {PassThrough} from 'node:stream'
 import {fileURLToPath} from 'node:url'
 import {DezcError, ExitCode, usageError, type ExitCodeValue} from '../core/errors.js'
 import type {JsonEnvelope} from '../core/json.js'
+import {platformOverride} from '../core/test-knobs.js'
 import type {Ui} from '../core/ui.js'
 import type {DockerClient, EngineInfo} from '../docker/client.js'
 import {connectStack} from '../env/engine.js'
@@ -102,16 +103,12 @@ export async function ensureImage(client: DockerClient, o: {root: string; base: 
 const GO_OS: Record<string, string> = {win32: 'windows'}
 const GO_ARCH: Record<string, string> = {x64: 'amd64', ia32: '386'}
 
-/**
- * This machine's OS and architecture, named as the engine names them (GOOS/GOARCH).
- * `DEZC_LOCAL_PLATFORM=os-arch` (e.g. `darwin-arm64`) overrides both: a test-only knob.
- */
+/** This machine's OS and architecture, named as the engine names them (GOOS/GOARCH); the DEZC_PLATFORM test knob acts as another. */
 export function localPlatform(env: NodeJS.ProcessEnv = process.env): {os: string; arch: string} {
-  let [os, arch]: string[] = [process.platform, process.arch]
-  const override = env.DEZC_LOCAL_PLATFORM
-  if (override && /^[a-z0-9]+-[a-z0-9]+$/.test(override)) [os, arch] = override.split('-')
+  const {os, arch} = platformOverride(env) ?? {os: process.platform, arch: process.arch}
   return {os: GO_OS[os] ?? os, arch: GO_ARCH[arch] ?? arch}
 }
+
 /**
  * The image ships this installation's node_modules, DuckDB's native bindings included, so the
  * engine must run containers of this machine's OS and architecture (Docker Desktop on a Mac runs

@@ -7,6 +7,7 @@ import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import {runProcess} from '../core/process.js'
+import {platformOverride} from '../core/test-knobs.js'
 
 export interface RunResult {
   /** Exit code; null when the program could not be started (see `notFound`) or was killed. */
@@ -34,16 +35,11 @@ export interface Platform {
   which(cmd: string): Promise<string | undefined>
 }
 
-/** The real machine. `DEZC_SPARK_PLATFORM=os-arch` (e.g. `win32-x64`) overrides OS and arch for tests. */
+/** The real machine (the DEZC_PLATFORM test knob acts as another). */
 export function nodePlatform(env: NodeJS.ProcessEnv = process.env): Platform {
-  let platformOs: NodeJS.Platform = process.platform
-  let arch: string = process.arch
-  const override = env.DEZC_SPARK_PLATFORM
-  if (override && /^[a-z0-9]+-[a-z0-9]+$/.test(override)) {
-    const [o, a] = override.split('-')
-    platformOs = o as NodeJS.Platform
-    arch = a
-  }
+  const override = platformOverride(env)
+  const platformOs = (override?.os ?? process.platform) as NodeJS.Platform
+  const arch: string = override?.arch ?? process.arch
   return {
     os: platformOs,
     arch,

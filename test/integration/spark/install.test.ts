@@ -281,7 +281,7 @@ describe('dezc spark install (loopback Apache mirror, generated archives)', () =
   })
 
   it('bad input: unsupported OS, malformed version, no --yes without a TTY; each exits non-zero with a fix and no stack', async () => {
-    const win = await install(std(), {DEZC_SPARK_PLATFORM: 'win32-x64'})
+    const win = await install(std(), {DEZC_PLATFORM: 'win32-x64'})
     expect(win.code).toBe(4)
     expect(win.stderr).toContain('[UNSUPPORTED_PLATFORM]')
     expect(win.stderr).toContain('WSL')

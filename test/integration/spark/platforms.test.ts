@@ -1,5 +1,5 @@
 // `dezc spark install` on the other platforms the issue names, run as the built CLI on this Linux box:
-// DEZC_SPARK_PLATFORM makes dezc take the macOS / arm64 decisions, and a STAND-IN `brew` (a bash
+// DEZC_PLATFORM makes dezc take the macOS / arm64 decisions, and a STAND-IN `brew` (a bash
 // script that logs its argv and creates a keg) plays Homebrew. Nothing here runs the real brew;
 // the Spark and JDK archives come from the loopback mirror like in install.test.ts.
 import fs from 'node:fs/promises'
@@ -47,10 +47,10 @@ esac
   return {keg, log}
 }
 
-describe('dezc spark install on macOS (DEZC_SPARK_PLATFORM, stand-in brew)', () => {
+describe('dezc spark install on macOS (DEZC_PLATFORM, stand-in brew)', () => {
   it('Apple Silicon with Homebrew: `brew install openjdk@11`, Spark from the Apache tarball, zsh block; a re-run changes nothing', async () => {
     const {keg, log} = await standInBrew()
-    const env = {DEZC_SPARK_PLATFORM: 'darwin-arm64', SHELL: '/bin/zsh'}
+    const env = {DEZC_PLATFORM: 'darwin-arm64', SHELL: '/bin/zsh'}
     const r = await install(['--json'], env)
     expect(r.code, r.stderr).toBe(0)
     const javaHome = path.join(keg, 'libexec', 'openjdk.jdk', 'Contents', 'Home')
@@ -74,7 +74,7 @@ describe('dezc spark install on macOS (DEZC_SPARK_PLATFORM, stand-in brew)', () 
 
   it('a failing `brew install` exits 1 with its message and a fix; nothing is extracted, no block is written', async () => {
     await standInBrew()
-    const r = await install(['--rc-file', path.join(t.h.home, '.zshrc')], {DEZC_SPARK_PLATFORM: 'darwin-arm64', BREW_FAIL: '1'})
+    const r = await install(['--rc-file', path.join(t.h.home, '.zshrc')], {DEZC_PLATFORM: 'darwin-arm64', BREW_FAIL: '1'})
     expect(r.code).toBe(1)
     expect(r.stderr).toContain('[BREW_FAILED]')
     expect(r.stderr).toContain('stand-in failure')
@@ -86,7 +86,7 @@ describe('dezc spark install on macOS (DEZC_SPARK_PLATFORM, stand-in brew)', () 
 
   it('Intel Mac without Homebrew: the osx-x64 JDK bundle, JAVA_HOME is its Contents/Home', async () => {
     const rc = path.join(t.h.home, '.bash_profile')
-    const r = await install(['--rc-file', rc, '--json'], {DEZC_SPARK_PLATFORM: 'darwin-x64'})
+    const r = await install(['--rc-file', rc, '--json'], {DEZC_PLATFORM: 'darwin-x64'})
     expect(r.code, r.stderr).toBe(0)
     const javaHome = path.join(prefix, 'jdk-11.0.2.jdk', 'Contents', 'Home')
     expect(r.json()).toMatchObject({javaHome, java: {source: 'download', major: 11, version: '11.0.2'}, shell: 'bash'})
@@ -96,14 +96,14 @@ describe('dezc spark install on macOS (DEZC_SPARK_PLATFORM, stand-in brew)', () 
   })
 
   it('Apple Silicon without Homebrew, and Linux arm64 without --java auto: no JDK 11 build, exit 4 with a fix, nothing fetched', async () => {
-    const mac = await install(['--rc-file', path.join(t.h.home, '.zshrc')], {DEZC_SPARK_PLATFORM: 'darwin-arm64'})
+    const mac = await install(['--rc-file', path.join(t.h.home, '.zshrc')], {DEZC_PLATFORM: 'darwin-arm64'})
     expect(mac.code).toBe(4)
     expect(mac.stderr).toContain('[JDK_UNAVAILABLE]')
     expect(mac.stderr).toContain('brew.sh')
-    const arm = await install(['--rc-file', path.join(t.h.home, '.bashrc')], {DEZC_SPARK_PLATFORM: 'linux-arm64'})
+    const arm = await install(['--rc-file', path.join(t.h.home, '.bashrc')], {DEZC_PLATFORM: 'linux-arm64'})
     expect(arm.code).toBe(4)
     expect(arm.stderr).toContain('--java auto')
-    const ppc = await install(['--rc-file', path.join(t.h.home, '.bashrc')], {DEZC_SPARK_PLATFORM: 'linux-ppc64'})
+    const ppc = await install(['--rc-file', path.join(t.h.home, '.bashrc')], {DEZC_PLATFORM: 'linux-ppc64'})
     expect(ppc.code).toBe(4)
     expect(ppc.stderr).toContain('[UNSUPPORTED_PLATFORM]')
     for (const x of [mac, arm, ppc]) expect(x.stderr).not.toMatch(/\n\s+at /)

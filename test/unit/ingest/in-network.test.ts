@@ -50,14 +50,14 @@ describe('--in-network engine platform', () => {
     return undefined
   }
 
-  it('names this machine as the engine does; DEZC_LOCAL_PLATFORM overrides it', () => {
-    expect(localPlatform({DEZC_LOCAL_PLATFORM: 'darwin-arm64'})).toEqual({os: 'darwin', arch: 'arm64'})
-    expect(localPlatform({DEZC_LOCAL_PLATFORM: 'win32-x64'})).toEqual({os: 'windows', arch: 'amd64'})
+  it('names this machine as the engine does; DEZC_PLATFORM overrides it', () => {
+    expect(localPlatform({DEZC_PLATFORM: 'darwin-arm64'})).toEqual({os: 'darwin', arch: 'arm64'})
+    expect(localPlatform({DEZC_PLATFORM: 'win32-x64'})).toEqual({os: 'windows', arch: 'amd64'})
     expect(localPlatform({})).toEqual({os: process.platform === 'win32' ? 'windows' : process.platform, arch: process.arch === 'x64' ? 'amd64' : process.arch})
   })
 
   it('refuses a linux engine from a Mac (Docker Desktop) before building: exit 4, naming both', () => {
-    const e = thrown(() => checkEnginePlatform({os: 'linux', arch: 'arm64'}, localPlatform({DEZC_LOCAL_PLATFORM: 'darwin-arm64'})))
+    const e = thrown(() => checkEnginePlatform({os: 'linux', arch: 'arm64'}, localPlatform({DEZC_PLATFORM: 'darwin-arm64'})))
     expect(e).toBeInstanceOf(DezcError)
     expect(e!.code).toBe('IN_NETWORK_OS_MISMATCH')
     expect(e!.exit).toBe(4)
