@@ -1,23 +1,14 @@
 import path from 'node:path'
-import {Flags} from '@oclif/core'
 import {DezcCommand} from '../core/base-command.js'
 import {NonInteractiveError} from '../core/errors.js'
-import {stackFlags, stackOverrideFlags} from '../env/flags.js'
-import type {WizardResult} from '../wizard/wizard.js'
+import {wizardFlags} from '../wizard/flags.js'
+import type {WizardResult} from '../wizard/service.js'
 
 export default class Wizard extends DezcCommand<typeof Wizard> {
   static summary = 'Walk through the course setup step by step: database stack, taxi data, GCP, terraform, Spark.'
   static description = 'Each step can be skipped; answers are saved to dezc.yaml so the next run starts from them; the end prints the commands that repeat what was done. Ctrl-C exits with 130 and keeps finished steps.'
   static examples = ['<%= config.bin %> wizard', '<%= config.bin %> wizard --host synology']
-  static flags = {
-    ...stackFlags,
-    'pg-port': stackOverrideFlags['pg-port'],
-    'pgadmin-port': stackOverrideFlags['pgadmin-port'],
-    'no-pgadmin': stackOverrideFlags['no-pgadmin'],
-    project: Flags.string({description: 'Google Cloud project ID for the GCP and terraform steps (default: the one `dezc gcp` finds, else asked).', helpGroup: 'GCP'}),
-    // Set by bin/run.js when `dezc` runs without arguments: offer the wizard, never force it.
-    offer: Flags.boolean({hidden: true}),
-  }
+  static flags = wizardFlags
 
   async run(): Promise<WizardResult | void> {
     if (this.flags.offer) {
@@ -40,7 +31,7 @@ export default class Wizard extends DezcCommand<typeof Wizard> {
     }
     const config = await this.loadDezcConfig()
     const answersFile = this.flags.config ? path.resolve(this.flags.config) : path.resolve('dezc.yaml')
-    const [{runWizard, renderSummary}, {WIZARD_STEPS}, {setConfigValue}] = await Promise.all([import('../wizard/wizard.js'), import('../wizard/steps/index.js'), import('../config/load.js')])
+    const [{runWizard}, {renderSummary}, {WIZARD_STEPS}, {setConfigValue}] = await Promise.all([import('../wizard/service.js'), import('../wizard/render.js'), import('../wizard/steps/index.js'), import('../config/load.js')])
     const result = await runWizard({
       config,
       ui: this.ui,

@@ -1,7 +1,6 @@
-import {Args, Flags} from '@oclif/core'
+import {Args} from '@oclif/core'
 import {DezcCommand} from '../../core/base-command.js'
-import {dryRunFlag} from '../../core/flags.js'
-import {stackFlags} from '../../env/flags.js'
+import {ingestFlags} from '../../ingest/flags.js'
 
 export default class Ingest extends DezcCommand<typeof Ingest> {
   static summary = 'Load NYC TLC trip data (yellow, green, fhv, fhvhv) or the taxi zones into Postgres, at the speed of COPY.'
@@ -23,26 +22,12 @@ The target is the env stack's Postgres (see dezc env) unless --db-url is given.`
     dataset: Args.string({description: 'yellow, green, fhv, fhvhv or zones', required: true}),
     periods: Args.string({description: 'Months to load: 2021-01, 2021-01..2021-06, 2021 (several allowed; none for zones)'}),
   }
-  static flags = {
-    ...stackFlags,
-    ...dryRunFlag,
-    'db-url': Flags.string({description: 'Target database (postgresql://user:pass@host:port/db); default: the env stack\'s Postgres.', env: 'DEZC_INGEST_DB_URL'}),
-    table: Flags.string({description: 'Target table (default: yellow_taxi_data, green_taxi_data, fhv_taxi_data, fhvhv_taxi_data, zones).'}),
-    'base-url': Flags.string({description: 'Where the trip files are (default: the TLC CDN https://d37ci6vzurychx.cloudfront.net/trip-data/).', env: 'DEZC_INGEST_BASE_URL'}),
-    source: Flags.string({description: 'tlc: the TLC parquet files; backup: the course\'s csv.gz releases.', options: ['tlc', 'backup']}),
-    file: Flags.string({description: 'Load this local file or URL instead of the month\'s standard file.'}),
-    force: Flags.boolean({description: 'Reload periods that are already loaded (replaces exactly their rows, atomically).'}),
-    strict: Flags.boolean({description: 'Fail when a file has a column the canonical schema does not know (default: add it with a warning).'}),
-    'no-cache': Flags.boolean({description: 'Download again even when the cached file is current.'}),
-    jobs: Flags.integer({description: 'Downloads in flight at once (loads run one at a time).', min: 1, max: 8}),
-    'in-network': Flags.boolean({description: 'Run the ingest in a container on the env stack\'s Docker network (built once from docker/ingest), so the data never crosses this machine\'s link.'}),
-    'image-base': Flags.string({description: 'Base image for the --in-network image (needs node >= 20.19 and glibc; default node:20-bookworm-slim).', env: 'DEZC_INGEST_IMAGE_BASE'}),
-  }
+  static flags = ingestFlags
 
-  async run(): Promise<import('../../ingest/dry-run.js').IngestDryRun | import('../../ingest/service.js').IngestSummary> {
+  async run(): Promise<import('../../ingest/plan.js').IngestDryRun | import('../../ingest/service.js').IngestSummary> {
     const [{ingest}, {ingestTarget}, {cacheDir}, path] = await Promise.all([
       import('../../ingest/service.js'),
-      import('../../ingest/target.js'),
+      import('../../ingest/settings.js'),
       import('../../config/paths.js'),
       import('node:path'),
     ])
@@ -63,10 +48,11 @@ The target is the env stack's Postgres (see dezc env) unless --db-url is given.`
       imageBase: f['image-base'],
     })
     this.ui.reporter.debug(`target ${settings.redactedDbUrl}; source ${settings.baseUrl}`)
+    const render = await import('../../ingest/render.js')
     if (f['dry-run']) {
-      const {planIngest, renderIngestDryRun} = await import('../../ingest/dry-run.js')
+      const {planIngest} = await import('../../ingest/plan.js')
       const plan = await planIngest({dataset, periods, file: f.file, baseUrl: settings.baseUrl, source: settings.source, table: settings.table, dbUrl: settings.dbUrl, force: f.force, signal: this.signal, ui: this.ui})
-      this.log(renderIngestDryRun(plan))
+      this.log(render.renderIngestDryRun(plan))
       return plan
     }
     const summary = f['in-network'] ? await this.inNetwork(dataset, periods, settings) : await ingest({
@@ -85,16 +71,12 @@ The target is the env stack's Postgres (see dezc env) unless --db-url is given.`
       ui: this.ui,
       signal: this.signal,
     })
-    for (const l of summary.loads) {
-      const what = `${l.dataset}${l.period === 'lookup' ? '' : ' ' + l.period}`
-      if (l.status === 'skipped') this.log(`${what}: already loaded in ${l.table} (${l.rows.toLocaleString('en-US')} rows, load ${l.loadId}); nothing to do. Use --force to reload it.`)
-      else this.log(`${what}: ${l.status} ${l.rows.toLocaleString('en-US')} rows into ${l.table} in ${l.seconds.toFixed(1)} s (load ${l.loadId}).`)
-    }
+    for (const line of render.renderIngestSummary(summary)) this.log(line)
     return summary
   }
 
   /** The same ingest, run by the dezc image inside the env stack's network. */
-  private async inNetwork(dataset: string, periods: string[], settings: import('../../ingest/target.js').IngestSettings) {
+  private async inNetwork(dataset: string, periods: string[], settings: import('../../ingest/settings.js').IngestSettings) {
     const [{ingestInNetwork, checkInNetworkFile}, {stackFromFlags}] = await Promise.all([import('../../ingest/in-network.js'), import('../../env/settings.js')])
     const f = this.flags
     checkInNetworkFile(f.file)

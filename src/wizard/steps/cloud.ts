@@ -1,6 +1,6 @@
 /** Wizard steps for the cloud half: `dezc gcp bootstrap`, then terraform for the bucket and dataset. */
 import {PolicyPrompter} from '../../core/ui.js'
-import type {WizardContext, WizardStep} from '../wizard.js'
+import type {WizardContext, WizardStep} from '../service.js'
 
 export interface GcpAnswers {
   project: string

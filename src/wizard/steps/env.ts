@@ -1,5 +1,5 @@
 /** Wizard step: start Postgres + pgAdmin (the same service as `dezc env up`). */
-import type {WizardStep} from '../wizard.js'
+import type {WizardStep} from '../service.js'
 
 export interface EnvAnswers {
   up: true

@@ -1,5 +1,5 @@
 /** The wizard's steps, in the course's order. */
-import type {WizardStep} from '../wizard.js'
+import type {WizardStep} from '../service.js'
 import {gcpStep, tfStep} from './cloud.js'
 import {envStep} from './env.js'
 import {ingestStep} from './ingest.js'

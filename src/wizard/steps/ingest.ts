@@ -1,5 +1,5 @@
 /** Wizard step: load a dataset's months into the stack's Postgres (the same service as `dezc ingest`). */
-import type {WizardStep} from '../wizard.js'
+import type {WizardStep} from '../service.js'
 
 export interface IngestAnswers {
   dataset: string
@@ -38,7 +38,7 @@ export const ingestStep: WizardStep<IngestAnswers> = {
   async run(ctx, a) {
     const [{ingest}, {ingestTarget}, {stackDatabase}, {cacheDir}, path] = await Promise.all([
       import('../../ingest/service.js'),
-      import('../../ingest/target.js'),
+      import('../../ingest/settings.js'),
       import('../../env/database.js'),
       import('../../config/paths.js'),
       import('node:path'),

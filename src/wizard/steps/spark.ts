@@ -1,5 +1,5 @@
 /** Wizard step: JDK + Spark with verified downloads and the shell block (the same service as `dezc spark install`). */
-import type {WizardStep} from '../wizard.js'
+import type {WizardStep} from '../service.js'
 
 export interface SparkAnswers {
   version: string

@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {DezcError} from '../../../src/core/errors.js'
-import {fail, ok, renderChecks, runChecks, warn, type Check} from '../../../src/doctor/check.js'
+import {fail, ok, runChecks, warn, type Check} from '../../../src/doctor/check.js'
+import {renderChecks} from '../../../src/doctor/render.js'
 import {versionAtLeast} from '../../../src/doctor/env-checks.js'
 
 const check = (id: string, run: Check<null>['run']): Check<null> => ({id, group: 'G', title: id, run})

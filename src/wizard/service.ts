@@ -8,6 +8,7 @@ import type {LoadedConfig} from '../config/load.js'
 import {InterruptedError} from '../core/errors.js'
 import type {Ui} from '../core/ui.js'
 import type {Stack, StackOverrides} from '../env/settings.js'
+import {renderSummary} from './render.js'
 
 export interface WizardContext {
   config: LoadedConfig
@@ -132,13 +133,4 @@ export async function runWizard(o: WizardOptions): Promise<WizardResult> {
     }
   }
   return result()
-}
-
-export function renderSummary(r: WizardResult, heading = 'Done'): string {
-  const lines = [`${heading}. Steps:`]
-  for (const s of r.steps) lines.push(`  ${s.status.padEnd(11)} ${s.title}${s.summary ? ` — ${s.summary}` : ''}`)
-  lines.push('', r.commands.length > 0 ? 'To repeat the finished steps without the wizard:' : 'No step finished, so there is nothing to repeat.')
-  for (const c of r.commands) lines.push(`  ${c}`)
-  lines.push('', `Answers saved in ${r.answersFile}; the next \`dezc wizard\` starts from them.`)
-  return lines.join('\n')
 }

@@ -4,7 +4,7 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {loadConfig} from '../../../src/config/load.js'
 import {DezcError} from '../../../src/core/errors.js'
-import {ingestTarget} from '../../../src/ingest/target.js'
+import {ingestTarget} from '../../../src/ingest/settings.js'
 
 async function config(yaml?: string) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-ingest-target-'))

@@ -77,11 +77,3 @@ export async function planIngest(o: Pick<IngestOptions, 'dataset' | 'periods' | 
   }
   return {dryRun: true, target, table, ledgerRead, steps, commands}
 }
-
-export function renderIngestDryRun(r: IngestDryRun): string {
-  const lines = [`Dry run: nothing is downloaded or written. Target ${r.target}, table ${r.table}.`, '', 'Plan:']
-  for (const s of r.steps) lines.push(`  ${s.action.padEnd(12)} ${s.period.padEnd(8)} ${s.action === 'skip' ? `already loaded (${s.rows?.toLocaleString('en-US')} rows)` : s.source}`)
-  lines.push('', r.commands.length > 0 ? 'Roughly the same by hand (psql asks for the password):' : 'Nothing to do.')
-  for (const c of r.commands) lines.push(`  ${c}`)
-  return lines.join('\n')
-}
