@@ -251,10 +251,17 @@ export async function uploadResumable(o: UploadOptions): Promise<UploadOutcome> 
             void writeState(stateFile, s).catch(() => {})
           }
         })
+        const from = s.offset
+        let furthest = from
         write.on('progress', (p: {bytesWritten?: number}) => {
-          if (typeof p.bytesWritten === 'number') o.onProgress?.(p.bytesWritten, o.digests.bytes)
+          if (typeof p.bytesWritten !== 'number') return
+          // Bytes handed to the connection in this attempt (re-sent bytes after a cut count again).
+          if (p.bytesWritten > furthest) {
+            sentBytes += p.bytesWritten - furthest
+            furthest = p.bytesWritten
+          }
+          o.onProgress?.(p.bytesWritten, o.digests.bytes)
         })
-        read.on('data', (c) => (sentBytes += (c as Buffer).length))
         read.on('error', (e) => write.destroy(e))
         write.on('error', (e) => {
           o.signal.removeEventListener('abort', onAbort)
