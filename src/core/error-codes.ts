@@ -159,6 +159,12 @@ export const ERROR_CODES = {
   ARCHIVE_LAYOUT: 'an archive is not the Spark/JDK distribution it should be',
   PREFIX_NOT_WRITABLE: 'the install prefix cannot be written',
   RC_NOT_WRITABLE: 'the shell rc file cannot be written',
+  // lake
+  LAKE_BUCKET_REQUIRED: 'no bucket given and none set up by dezc tf (--bucket, lake.bucket, terraform.tfvars)',
+  BUCKET_NOT_FOUND: 'the bucket does not exist at the storage endpoint, or the account cannot see it',
+  LAKE_DATASET_NOT_MONTHLY: 'the lake holds monthly trip datasets; zones is a lookup',
+  LAKE_OBJECT_CONFLICT: 'the month\'s object exists with other content (replace it with --force)',
+  LAKE_INTEGRITY_MISMATCH: 'the stored object does not match the uploaded file (crc32c/md5); it was deleted',
 } as const
 
 export type ErrorCode = keyof typeof ERROR_CODES

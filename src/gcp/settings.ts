@@ -77,7 +77,7 @@ export async function resolveGcpSettings(input: SettingsInput): Promise<GcpSetti
   return {target, projectSource: source, ...(apiRoot ? {apiRoot} : {})}
 }
 
-function validApiRoot(root: string | undefined): string | undefined {
+export function validApiRoot(root: string | undefined): string | undefined {
   if (!root) return undefined
   let ok = false
   try {

@@ -135,6 +135,7 @@ describe('dezc CLI', () => {
       'env:logs': 'env/errors.test.ts', 'env:psql': 'env/errors.test.ts', 'env:shell': 'env/errors.test.ts',
       'gcp:bootstrap': 'gcp/bootstrap.test.ts', 'gcp:status': 'gcp/bootstrap.test.ts', 'gcp:teardown': 'gcp/bootstrap.test.ts',
       'tf:plan': 'tf/run.test.ts', 'tf:apply': 'tf/run.test.ts', 'tf:destroy': 'tf/run.test.ts',
+      'lake:upload': 'lake/upload.test.ts', 'lake:ls': 'lake/upload.test.ts',
     }
     // The wizard asks questions: under --json it can only say so (NON_INTERACTIVE, exit 3).
     const errorOnly = ['wizard']
