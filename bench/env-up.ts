@@ -26,7 +26,14 @@ function freePort(): Promise<number> {
 }
 
 async function queryOk(port: number): Promise<boolean> {
-  const c = new pg.Client({host: '127.0.0.1', port, user: 'root', password: 'root', database: 'nytaxi', connectionTimeoutMillis: 500})
+  const c = new pg.Client({
+    host: '127.0.0.1',
+    port,
+    user: 'root',
+    password: 'root',
+    database: 'nytaxi',
+    connectionTimeoutMillis: 500,
+  })
   c.on('error', () => {})
   try {
     await c.connect()
@@ -63,16 +70,28 @@ async function untilReady(t0: number, pgPort: number, paPort: number, limitS = 1
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
 function dezc(args: string[]): void {
-  const r = spawnSync(process.execPath, [path.join(root, 'bin/run.js'), ...args], {encoding: 'utf8', env: {...process.env, CI: 'true'}})
+  const r = spawnSync(process.execPath, [path.join(root, 'bin/run.js'), ...args], {
+    encoding: 'utf8',
+    env: {...process.env, CI: 'true'},
+  })
   if (r.status !== 0) throw new Error(`dezc ${args.join(' ')} failed: ${r.stderr}`)
 }
 
 function compose(args: string[], ports: {pg: number; pa: number}): void {
-  execFileSync('docker-compose', ['-f', path.join(root, 'bench/course-compose.yaml'), '-p', composeProject, ...args], {stdio: 'ignore', env: {...process.env, BENCH_PG_PORT: String(ports.pg), BENCH_PGADMIN_PORT: String(ports.pa)}})
+  execFileSync('docker-compose', ['-f', path.join(root, 'bench/course-compose.yaml'), '-p', composeProject, ...args], {
+    stdio: 'ignore',
+    env: {...process.env, BENCH_PG_PORT: String(ports.pg), BENCH_PGADMIN_PORT: String(ports.pa)},
+  })
 }
 
 async function composeHealthy(t0: number): Promise<number> {
-  const id = execFileSync('docker-compose', ['-f', path.join(root, 'bench/course-compose.yaml'), '-p', composeProject, 'ps', '-q', 'pgdatabase'], {env: {...process.env, BENCH_PG_PORT: '1', BENCH_PGADMIN_PORT: '2'}}).toString().trim()
+  const id = execFileSync(
+    'docker-compose',
+    ['-f', path.join(root, 'bench/course-compose.yaml'), '-p', composeProject, 'ps', '-q', 'pgdatabase'],
+    {env: {...process.env, BENCH_PG_PORT: '1', BENCH_PGADMIN_PORT: '2'}},
+  )
+    .toString()
+    .trim()
   for (;;) {
     const h = execFileSync('docker', ['inspect', '-f', '{{.State.Health.Status}}', id]).toString().trim()
     if (h === 'healthy') return (performance.now() - t0) / 1000
@@ -84,7 +103,11 @@ async function main(): Promise<void> {
   const ports = {pg: await freePort(), pa: await freePort()}
   const cports = {pg: await freePort(), pa: await freePort()}
   const dezcArgs = ['--stack', project, '--pg-port', String(ports.pg), '--pgadmin-port', String(ports.pa)]
-  const results: Record<string, {dezc: number[]; compose: number[]; composeHealthy: number[]}> = {cold: {dezc: [], compose: [], composeHealthy: []}, warm: {dezc: [], compose: [], composeHealthy: []}, noop: {dezc: [], compose: [], composeHealthy: []}}
+  const results: Record<string, {dezc: number[]; compose: number[]; composeHealthy: number[]}> = {
+    cold: {dezc: [], compose: [], composeHealthy: []},
+    warm: {dezc: [], compose: [], composeHealthy: []},
+    noop: {dezc: [], compose: [], composeHealthy: []},
+  }
   try {
     for (let i = 0; i < runs; i++) {
       // dezc
@@ -118,19 +141,27 @@ async function main(): Promise<void> {
       process.stderr.write(`run ${i + 1}/${runs} done\n`)
     }
   } finally {
-    spawnSync(process.execPath, [path.join(root, 'bin/run.js'), 'env', 'down', '--stack', project, '--volumes', '--yes'], {stdio: 'ignore'})
+    spawnSync(
+      process.execPath,
+      [path.join(root, 'bin/run.js'), 'env', 'down', '--stack', project, '--volumes', '--yes'],
+      {stdio: 'ignore'},
+    )
     try {
       compose(['down', '-v'], cports)
     } catch {}
   }
   const targets: Record<string, number> = {cold: 2.5, warm: 1.2, noop: 0.6}
-  console.log(`bench/env-up: median of ${runs} runs, seconds from command start until Postgres answers a query and pgAdmin answers /misc/ping`)
+  console.log(
+    `bench/env-up: median of ${runs} runs, seconds from command start until Postgres answers a query and pgAdmin answers /misc/ping`,
+  )
   console.log('scenario  dezc    compose  ratio(dezc/compose)  compose-healthcheck-healthy  target(dezc)')
   for (const [name, r] of Object.entries(results)) {
     const d = median(r.dezc)
     const c = median(r.compose)
     const h = r.composeHealthy.length > 0 ? `${median(r.composeHealthy).toFixed(2)} s` : '-'
-    console.log(`${name.padEnd(8)}  ${d.toFixed(2).padStart(5)}  ${c.toFixed(2).padStart(7)}  ${(d / c).toFixed(2).padStart(19)}  ${h.padStart(27)}  <= ${targets[name]} s ${d <= targets[name] ? 'met' : 'MISSED'}`)
+    console.log(
+      `${name.padEnd(8)}  ${d.toFixed(2).padStart(5)}  ${c.toFixed(2).padStart(7)}  ${(d / c).toFixed(2).padStart(19)}  ${h.padStart(27)}  <= ${targets[name]} s ${d <= targets[name] ? 'met' : 'MISSED'}`,
+    )
   }
 }
 

@@ -25,7 +25,8 @@ import {fileURLToPath} from 'node:url'
 import {FakeGcp, type LoggedRequest} from '../test/helpers/fake-gcp.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const arg = (name: string, dflt: number) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : dflt)
+const arg = (name: string, dflt: number) =>
+  process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : dflt
 const runs = arg('--runs', 3)
 const latencies = process.argv.includes('--latency') ? [arg('--latency', 0)] : [0, 50]
 const PROJECT = 'bench-proj'
@@ -44,7 +45,11 @@ interface Sample {
 
 function counts(requests: LoggedRequest[]): {calls: number; writes: number; errors: number} {
   const api = requests.filter((r) => r.api !== 'oauth')
-  return {calls: api.length, writes: api.filter((r) => r.write).length, errors: api.filter((r) => (r.status ?? 0) >= 400).length}
+  return {
+    calls: api.length,
+    writes: api.filter((r) => r.write).length,
+    errors: api.filter((r) => (r.status ?? 0) >= 400).length,
+  }
 }
 
 async function newFake(latencyMs: number): Promise<FakeGcp> {
@@ -71,7 +76,21 @@ async function dezc(fake: FakeGcp, dir: string): Promise<Sample> {
     CI: 'true',
   }
   const t0 = process.hrtime.bigint()
-  const child = spawn(process.execPath, [path.join(root, 'bin/run.js'), 'gcp', 'bootstrap', '--project', PROJECT, '--key-dir', path.join(dir, 'gc'), '--yes', '--json'], {env, stdio: ['ignore', 'pipe', 'pipe']})
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(root, 'bin/run.js'),
+      'gcp',
+      'bootstrap',
+      '--project',
+      PROJECT,
+      '--key-dir',
+      path.join(dir, 'gc'),
+      '--yes',
+      '--json',
+    ],
+    {env, stdio: ['ignore', 'pipe', 'pipe']},
+  )
   let out = ''
   child.stdout.on('data', (d) => (out += d))
   child.stderr.on('data', (d) => (out += d))
@@ -85,7 +104,11 @@ async function dezc(fake: FakeGcp, dir: string): Promise<Sample> {
 async function gcloudReplay(fake: FakeGcp, dir: string): Promise<Sample> {
   fake.clearLog()
   const call = async (method: string, p: string, body?: unknown): Promise<{status: number; json: any}> => {
-    const res = await fetch(fake.url + p, {method, headers: {authorization: 'Bearer bench', 'content-type': 'application/json'}, body: body === undefined ? undefined : JSON.stringify(body)})
+    const res = await fetch(fake.url + p, {
+      method,
+      headers: {authorization: 'Bearer bench', 'content-type': 'application/json'},
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
     return {status: res.status, json: await res.json()}
   }
   const t0 = process.hrtime.bigint()
@@ -98,17 +121,25 @@ async function gcloudReplay(fake: FakeGcp, dir: string): Promise<Sample> {
     op = (await call('GET', `/v1/${op.name}`)).json
   }
   // gcloud iam service-accounts create dezc-sa (409 on a re-run: the script must tolerate it)
-  await call('POST', `/v1/projects/${PROJECT}/serviceAccounts`, {accountId: 'dezc-sa', serviceAccount: {displayName: 'dezc'}})
+  await call('POST', `/v1/projects/${PROJECT}/serviceAccounts`, {
+    accountId: 'dezc-sa',
+    serviceAccount: {displayName: 'dezc'},
+  })
   // 4 x gcloud projects add-iam-policy-binding (get + set each; gcloud retries the pair on 409)
   for (const role of ROLES) {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const policy = (await call('POST', `/v1/projects/${PROJECT}:getIamPolicy`, {options: {requestedPolicyVersion: 3}})).json
+      const policy = (
+        await call('POST', `/v1/projects/${PROJECT}:getIamPolicy`, {options: {requestedPolicyVersion: 3}})
+      ).json
       const bindings = policy.bindings ?? []
       const b = bindings.find((x: any) => x.role === role && !x.condition)
       if (b) {
         if (!b.members.includes(`serviceAccount:${SA}`)) b.members.push(`serviceAccount:${SA}`)
       } else bindings.push({role, members: [`serviceAccount:${SA}`]})
-      const set = await call('POST', `/v1/projects/${PROJECT}:setIamPolicy`, {policy: {...policy, bindings, version: 3}, updateMask: 'bindings,etag'})
+      const set = await call('POST', `/v1/projects/${PROJECT}:setIamPolicy`, {
+        policy: {...policy, bindings, version: 3},
+        updateMask: 'bindings,etag',
+      })
       if (set.status === 200) break
       // A new account unknown to IAM yet (400): gcloud does not retry this; a script would fail here.
       if (set.status !== 409) break
@@ -116,10 +147,14 @@ async function gcloudReplay(fake: FakeGcp, dir: string): Promise<Sample> {
   }
   // gcloud iam service-accounts keys create FILE --iam-account SA ; chmod 600 FILE
   // Right after the create the account may still be invisible: gcloud fails this step then.
-  const key = await call('POST', `/v1/projects/-/serviceAccounts/${SA}/keys`, {privateKeyType: 'TYPE_GOOGLE_CREDENTIALS_FILE'})
+  const key = await call('POST', `/v1/projects/-/serviceAccounts/${SA}/keys`, {
+    privateKeyType: 'TYPE_GOOGLE_CREDENTIALS_FILE',
+  })
   if (key.status === 200) {
     fs.mkdirSync(path.join(dir, 'gc-gcloud'), {recursive: true})
-    fs.writeFileSync(path.join(dir, 'gc-gcloud', 'key.json'), Buffer.from(key.json.privateKeyData, 'base64'), {mode: 0o600})
+    fs.writeFileSync(path.join(dir, 'gc-gcloud', 'key.json'), Buffer.from(key.json.privateKeyData, 'base64'), {
+      mode: 0o600,
+    })
   }
   const ms = Number(process.hrtime.bigint() - t0) / 1e6
   return {ms, ...counts(fake.requests), keys: fake.accounts.get(SA)?.keys.size ?? 0}
@@ -146,9 +181,13 @@ async function scenario(latency: number, who: 'dezc' | 'gcloud'): Promise<Sample
 
 function line(label: string, xs: Sample[]): string {
   const s = xs[0]
-  const same = xs.every((x) => x.calls === s.calls && x.writes === s.writes && x.errors === s.errors && x.keys === s.keys)
+  const same = xs.every(
+    (x) => x.calls === s.calls && x.writes === s.writes && x.errors === s.errors && x.keys === s.keys,
+  )
   const cols = [s.calls, s.writes, s.errors, s.keys].map((n) => String(n).padStart(6)).join('')
-  return `  ${label.padEnd(36)}${cols} ${median(xs.map((x) => x.ms)).toFixed(0).padStart(8)} ms${same ? '' : '  (counts varied between runs)'}`
+  return `  ${label.padEnd(36)}${cols} ${median(xs.map((x) => x.ms))
+    .toFixed(0)
+    .padStart(8)} ms${same ? '' : '  (counts varied between runs)'}`
 }
 
 // The CLI must be built (bench/gcp builds it when dist/ is missing).
@@ -168,7 +207,9 @@ function startMs(): number {
   return median(t)
 }
 
-console.log(`bench/gcp: ${runs} run(s) per row (fresh project each), median wall time. Fake: operations finish on the first poll, a new account is hidden for one read.`)
+console.log(
+  `bench/gcp: ${runs} run(s) per row (fresh project each), median wall time. Fake: operations finish on the first poll, a new account is hidden for one read.`,
+)
 console.log(`dezc --version (process start alone): ${startMs().toFixed(0)} ms`)
 for (const latency of latencies) {
   const d = await scenario(latency, 'dezc')
@@ -178,6 +219,10 @@ for (const latency of latencies) {
   d.forEach((xs, i) => console.log(line(`dezc gcp bootstrap, ${labels[i]}`, xs)))
   g.forEach((xs, i) => console.log(line(`gcloud sequence (replay), ${labels[i]}`, xs)))
   const ms = (xs: Sample[]) => median(xs.map((x) => x.ms))
-  console.log(`  cold: calls dezc/gcloud ${(d[0][0].calls / g[0][0].calls).toFixed(2)}, writes ${(d[0][0].writes / g[0][0].writes).toFixed(2)}, wall ${(ms(d[0]) / ms(g[0])).toFixed(2)} (dezc includes its process start; the replay leaves out 7 gcloud process starts)`)
-  console.log(`  re-run: writes dezc ${d[1][0].writes} vs gcloud ${g[1][0].writes}; keys on the account after three runs: dezc ${d[2][0].keys}, gcloud ${g[2][0].keys}`)
+  console.log(
+    `  cold: calls dezc/gcloud ${(d[0][0].calls / g[0][0].calls).toFixed(2)}, writes ${(d[0][0].writes / g[0][0].writes).toFixed(2)}, wall ${(ms(d[0]) / ms(g[0])).toFixed(2)} (dezc includes its process start; the replay leaves out 7 gcloud process starts)`,
+  )
+  console.log(
+    `  re-run: writes dezc ${d[1][0].writes} vs gcloud ${g[1][0].writes}; keys on the account after three runs: dezc ${d[2][0].keys}, gcloud ${g[2][0].keys}`,
+  )
 }

@@ -25,7 +25,8 @@ import {startPostgres} from '../test/helpers/postgres.js'
 import {writeTripParquet} from '../test/helpers/tlc-fixtures.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const arg = (name: string, def: number) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : def)
+const arg = (name: string, def: number) =>
+  process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : def
 const ROWS = arg('--rows', 1_369_769)
 const INSERT_ROWS = Math.min(arg('--insert-rows', 200_000), ROWS)
 const TRIPLE = !process.argv.includes('--no-3x')
@@ -43,25 +44,62 @@ interface Run {
   note?: string
 }
 
-function dezc(db: string, file: string, table: string): {seconds: number; loadSeconds: number; rows: number; rssMiB: number} {
+function dezc(
+  db: string,
+  file: string,
+  table: string,
+): {seconds: number; loadSeconds: number; rows: number; rssMiB: number} {
   const rssFile = path.join(dir, 'rss')
   const t0 = performance.now()
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', rssFile, process.execPath, path.join(root, 'bin', 'run.js'), 'ingest', 'yellow', '2021-01', '--file', file, '--table', table, '--db-url', db, '--json'], {
-    encoding: 'utf8',
-    env: {...process.env, NODE_ENV: 'production', DEZC_CACHE_DIR: path.join(dir, 'cache'), DEZC_CONFIG_DIR: path.join(dir, 'config'), DEZC_DATA_DIR: path.join(dir, 'data')},
-    maxBuffer: 1 << 26,
-  })
+  const r = spawnSync(
+    '/usr/bin/time',
+    [
+      '-f',
+      '%M',
+      '-o',
+      rssFile,
+      process.execPath,
+      path.join(root, 'bin', 'run.js'),
+      'ingest',
+      'yellow',
+      '2021-01',
+      '--file',
+      file,
+      '--table',
+      table,
+      '--db-url',
+      db,
+      '--json',
+    ],
+    {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        DEZC_CACHE_DIR: path.join(dir, 'cache'),
+        DEZC_CONFIG_DIR: path.join(dir, 'config'),
+        DEZC_DATA_DIR: path.join(dir, 'data'),
+      },
+      maxBuffer: 1 << 26,
+    },
+  )
   const seconds = (performance.now() - t0) / 1000
   if (r.status !== 0) throw new Error(`dezc failed (${r.status}): ${r.stdout}\n${r.stderr}`)
   const load = JSON.parse(r.stdout).loads[0]
-  return {seconds, loadSeconds: load.seconds, rows: load.rows, rssMiB: Number(fs.readFileSync(rssFile, 'utf8').trim().split('\n').pop()) / 1024}
+  return {
+    seconds,
+    loadSeconds: load.seconds,
+    rows: load.rows,
+    rssMiB: Number(fs.readFileSync(rssFile, 'utf8').trim().split('\n').pop()) / 1024,
+  }
 }
 
 /** uv (from PyPI) and a venv with the peers' packages, created once. */
 function pythonPeers(): string {
   const python = path.join(BENCH_CACHE, 'py', 'bin', 'python')
   const uv = path.join(BENCH_CACHE, 'uv-pkg', 'bin', 'uv')
-  const ok = spawnSync(python, ['-c', 'import pandas, pyarrow, sqlalchemy, psycopg2, dlt'], {encoding: 'utf8'}).status === 0
+  const ok =
+    spawnSync(python, ['-c', 'import pandas, pyarrow, sqlalchemy, psycopg2, dlt'], {encoding: 'utf8'}).status === 0
   if (ok) return python
   const t0 = performance.now()
   const step = (cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env) => {
@@ -69,14 +107,35 @@ function pythonPeers(): string {
     if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`)
   }
   fs.mkdirSync(BENCH_CACHE, {recursive: true})
-  step('python3', ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', '--target', path.join(BENCH_CACHE, 'uv-pkg'), 'uv'])
+  step('python3', [
+    '-m',
+    'pip',
+    'install',
+    '-q',
+    '--disable-pip-version-check',
+    '--target',
+    path.join(BENCH_CACHE, 'uv-pkg'),
+    'uv',
+  ])
   step(uv, ['venv', '-q', path.join(BENCH_CACHE, 'py')])
-  step(uv, ['pip', 'install', '-q', 'pandas', 'pyarrow', 'sqlalchemy', 'psycopg2-binary', 'dlt[postgres]'], {...process.env, VIRTUAL_ENV: path.join(BENCH_CACHE, 'py')})
-  console.log(`created the peers' Python environment with uv in ${((performance.now() - t0) / 1000).toFixed(1)} s (${BENCH_CACHE})`)
+  step(uv, ['pip', 'install', '-q', 'pandas', 'pyarrow', 'sqlalchemy', 'psycopg2-binary', 'dlt[postgres]'], {
+    ...process.env,
+    VIRTUAL_ENV: path.join(BENCH_CACHE, 'py'),
+  })
+  console.log(
+    `created the peers' Python environment with uv in ${((performance.now() - t0) / 1000).toFixed(1)} s (${BENCH_CACHE})`,
+  )
   return python
 }
 
-function peer(python: string, mode: 'course' | 'dlt', db: string, file: string, table: string, rows: number): {rows: number; seconds: number; loadSeconds: number} {
+function peer(
+  python: string,
+  mode: 'course' | 'dlt',
+  db: string,
+  file: string,
+  table: string,
+  rows: number,
+): {rows: number; seconds: number; loadSeconds: number} {
   const t0 = performance.now()
   const r = spawnSync(python, [path.join(root, 'bench', 'ingest_peers.py'), mode, file, db, table, String(rows)], {
     encoding: 'utf8',
@@ -104,17 +163,28 @@ async function main(): Promise<void> {
     const file = path.join(dir, 'yellow_tripdata_2021-01.parquet')
     let t0 = performance.now()
     await writeTripParquet(file, 'yellow', '2021-01', ROWS, {rowGroupSize: 1_048_576})
-    console.log(`generated ${fmt(ROWS)} rows, ${(fs.statSync(file).size / 2 ** 20).toFixed(1)} MiB parquet in ${((performance.now() - t0) / 1000).toFixed(1)} s (${dir})`)
+    console.log(
+      `generated ${fmt(ROWS)} rows, ${(fs.statSync(file).size / 2 ** 20).toFixed(1)} MiB parquet in ${((performance.now() - t0) / 1000).toFixed(1)} s (${dir})`,
+    )
 
     const runs: Run[] = []
     await c.query('CHECKPOINT')
     const a = dezc(server.url, file, 'bench_dezc')
     if (a.rows !== ROWS) throw new Error(`dezc loaded ${a.rows} rows, expected ${ROWS}`)
-    runs.push({name: '(a) dezc ingest --file (whole command)', rows: a.rows, seconds: a.seconds, note: `peak RSS ${a.rssMiB.toFixed(0)} MiB`})
+    runs.push({
+      name: '(a) dezc ingest --file (whole command)',
+      rows: a.rows,
+      seconds: a.seconds,
+      note: `peak RSS ${a.rssMiB.toFixed(0)} MiB`,
+    })
     runs.push({name: '    of which download check + load + commit', rows: a.rows, seconds: a.loadSeconds})
 
     // The same rows, pre-encoded by the server itself, for psql.
-    const cols = (await c.query(`SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position) AS c FROM information_schema.columns WHERE table_name = 'bench_dezc' AND column_name <> 'dezc_load_id'`)).rows[0].c as string
+    const cols = (
+      await c.query(
+        `SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position) AS c FROM information_schema.columns WHERE table_name = 'bench_dezc' AND column_name <> 'dezc_load_id'`,
+      )
+    ).rows[0].c as string
     const bin = path.join(dir, 'rows.bin')
     const csv = path.join(dir, 'rows.csv')
     psql(server.url, `\\copy (SELECT ${cols} FROM bench_dezc) TO '${bin}' (FORMAT binary)`)
@@ -133,25 +203,41 @@ async function main(): Promise<void> {
 
     // (d) multi-row INSERTs of 1,000 rows, as to_sql does (values come back from the loaded table).
     await c.query(`CREATE TABLE bench_insert (LIKE bench_dezc); ALTER TABLE bench_insert DROP COLUMN dezc_load_id`)
-    const rows = (await c.query({text: `SELECT ${cols} FROM bench_dezc LIMIT ${INSERT_ROWS}`, rowMode: 'array'})).rows as unknown[][]
+    const rows = (await c.query({text: `SELECT ${cols} FROM bench_dezc LIMIT ${INSERT_ROWS}`, rowMode: 'array'}))
+      .rows as unknown[][]
     const width = rows[0].length
     await c.query('CHECKPOINT')
     t0 = performance.now()
     for (let i = 0; i < rows.length; i += 1000) {
       const batch = rows.slice(i, i + 1000)
-      const values = batch.map((_, r) => `(${Array.from({length: width}, (_, k) => `$${r * width + k + 1}`).join(', ')})`).join(', ')
+      const values = batch
+        .map((_, r) => `(${Array.from({length: width}, (_, k) => `$${r * width + k + 1}`).join(', ')})`)
+        .join(', ')
       await c.query(`INSERT INTO bench_insert (${cols}) VALUES ${values}`, batch.flat())
     }
     const insertS = (performance.now() - t0) / 1000
-    runs.push({name: '(d) INSERT 1,000 rows/statement (to_sql-like)', rows: rows.length, seconds: insertS, note: `first ${fmt(rows.length)} rows only`})
+    runs.push({
+      name: '(d) INSERT 1,000 rows/statement (to_sql-like)',
+      rows: rows.length,
+      seconds: insertS,
+      note: `first ${fmt(rows.length)} rows only`,
+    })
 
     if (PEERS) {
       const python = pythonPeers()
-      for (const [mode, name, table] of [['course', "(e) the course's pandas to_sql (chunks of 100k)", 'bench_course'], ['dlt', "(f) dlt's postgres destination", 'bench_dlt']] as const) {
+      for (const [mode, name, table] of [
+        ['course', "(e) the course's pandas to_sql (chunks of 100k)", 'bench_course'],
+        ['dlt', "(f) dlt's postgres destination", 'bench_dlt'],
+      ] as const) {
         await c.query('CHECKPOINT')
         const r = peer(python, mode, server.url, file, table, PEER_ROWS)
         if (r.rows !== PEER_ROWS) throw new Error(`${name} loaded ${r.rows} rows, expected ${PEER_ROWS}`)
-        runs.push({name, rows: r.rows, seconds: r.seconds, note: `load ${r.loadSeconds.toFixed(1)} s after imports${PEER_ROWS < ROWS ? `; first ${fmt(PEER_ROWS)} rows` : ''}`})
+        runs.push({
+          name,
+          rows: r.rows,
+          seconds: r.seconds,
+          note: `load ${r.loadSeconds.toFixed(1)} s after imports${PEER_ROWS < ROWS ? `; first ${fmt(PEER_ROWS)} rows` : ''}`,
+        })
       }
     }
 
@@ -161,23 +247,39 @@ async function main(): Promise<void> {
       await writeTripParquet(big, 'yellow', '2021-01', ROWS * 3, {rowGroupSize: 1_048_576})
       await c.query('CHECKPOINT')
       triple = dezc(server.url, big, 'bench_dezc_3x')
-      runs.push({name: '(a) dezc ingest --file, 3x rows', rows: triple.rows, seconds: triple.seconds, note: `peak RSS ${triple.rssMiB.toFixed(0)} MiB`})
+      runs.push({
+        name: '(a) dezc ingest --file, 3x rows',
+        rows: triple.rows,
+        seconds: triple.seconds,
+        note: `peak RSS ${triple.rssMiB.toFixed(0)} MiB`,
+      })
     }
 
     const rate = (r: Run) => r.rows / r.seconds
     const dezcRate = rate(runs[0])
-    console.log(`\nPostgreSQL 15 (fsync on), ${os.cpus().length} cores, Node ${process.version}; yellow 2021-01 shape, ${fmt(ROWS)} rows`)
-    console.log(`${'method'.padEnd(48)} ${'rows'.padStart(11)} ${'seconds'.padStart(8)} ${'rows/s'.padStart(11)}  dezc is   notes`)
+    console.log(
+      `\nPostgreSQL 15 (fsync on), ${os.cpus().length} cores, Node ${process.version}; yellow 2021-01 shape, ${fmt(ROWS)} rows`,
+    )
+    console.log(
+      `${'method'.padEnd(48)} ${'rows'.padStart(11)} ${'seconds'.padStart(8)} ${'rows/s'.padStart(11)}  dezc is   notes`,
+    )
     for (const r of runs) {
       const ratio = dezcRate / rate(r)
-      console.log(`${r.name.padEnd(48)} ${fmt(r.rows).padStart(11)} ${r.seconds.toFixed(2).padStart(8)} ${fmt(rate(r)).padStart(11)}  ${(ratio >= 1 ? `${ratio.toFixed(2)}x` : `1/${(1 / ratio).toFixed(2)}`).padStart(7)}   ${r.note ?? ''}`)
+      console.log(
+        `${r.name.padEnd(48)} ${fmt(r.rows).padStart(11)} ${r.seconds.toFixed(2).padStart(8)} ${fmt(rate(r)).padStart(11)}  ${(ratio >= 1 ? `${ratio.toFixed(2)}x` : `1/${(1 / ratio).toFixed(2)}`).padStart(7)}   ${r.note ?? ''}`,
+      )
     }
     const [, inner, b, csvRun, d] = runs
-    console.log(`\ndezc (whole command) vs (b) binary \\copy: takes ${(runs[0].seconds / b.seconds).toFixed(2)}x as long (target <= 1.3x); load phase alone ${(inner.seconds / b.seconds).toFixed(2)}x`)
+    console.log(
+      `\ndezc (whole command) vs (b) binary \\copy: takes ${(runs[0].seconds / b.seconds).toFixed(2)}x as long (target <= 1.3x); load phase alone ${(inner.seconds / b.seconds).toFixed(2)}x`,
+    )
     console.log(`dezc vs (c) CSV \\copy: ${(dezcRate / rate(csvRun)).toFixed(2)}x the rows/s`)
     console.log(`dezc vs (d) 1,000-row INSERTs: ${(dezcRate / rate(d)).toFixed(1)}x the rows/s (target >= 50x)`)
-    for (const r of runs.filter((x) => x.name.startsWith('(e)') || x.name.startsWith('(f)'))) console.log(`dezc vs ${r.name}: ${(dezcRate / rate(r)).toFixed(1)}x the rows/s`)
-    console.log(`dezc peak RSS: ${a.rssMiB.toFixed(0)} MiB${triple ? `; ${triple.rssMiB.toFixed(0)} MiB for 3x the rows` : ''} (target <= 300 MiB, flat)`)
+    for (const r of runs.filter((x) => x.name.startsWith('(e)') || x.name.startsWith('(f)')))
+      console.log(`dezc vs ${r.name}: ${(dezcRate / rate(r)).toFixed(1)}x the rows/s`)
+    console.log(
+      `dezc peak RSS: ${a.rssMiB.toFixed(0)} MiB${triple ? `; ${triple.rssMiB.toFixed(0)} MiB for 3x the rows` : ''} (target <= 300 MiB, flat)`,
+    )
   } finally {
     await c.end().catch(() => {})
     await server.stop()

@@ -29,10 +29,17 @@ const rows = arg('--rows', 1_400_000)
 const jobs = arg('--jobs', 4)
 const months = Array.from({length: monthsN}, (_, i) => `2021-${String(i + 1).padStart(2, '0')}`)
 
-function run(args: string[], env: NodeJS.ProcessEnv): Promise<{code: number | null; ms: number; stdout: string; stderr: string}> {
+function run(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{code: number | null; ms: number; stdout: string; stderr: string}> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint()
-    const child = spawn(process.execPath, [path.join(root, 'bin/run.js'), ...args], {cwd: root, env: {...process.env, ...env}, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [path.join(root, 'bin/run.js'), ...args], {
+      cwd: root,
+      env: {...process.env, ...env},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d))
@@ -54,38 +61,67 @@ try {
     srv.set(`/trip-data/yellow_tripdata_${p}.parquet`, {file})
   }
   const srcBytes = months.reduce((a, p) => a + fs.statSync(path.join(dir, `yellow_tripdata_${p}.parquet`)).size, 0)
-  console.log(`generated ${monthsN} months x ${rows.toLocaleString('en-US')} rows (${(srcBytes / 1e6).toFixed(1)} MB) in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+  console.log(
+    `generated ${monthsN} months x ${rows.toLocaleString('en-US')} rows (${(srcBytes / 1e6).toFixed(1)} MB) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  )
   for (const b of ['bench-asis', 'bench-canonical', 'bench-sequential']) await gcs.createBucket(b)
-  const env = {GOOGLE_OAUTH_ACCESS_TOKEN: 'bench', DEZC_GCS_API_ROOT: proxy.url, DEZC_INGEST_BASE_URL: `${srv.url}trip-data/`, DEZC_CACHE_DIR: path.join(dir, 'cache'), CI: 'true', NODE_ENV: 'production'}
+  const env = {
+    GOOGLE_OAUTH_ACCESS_TOKEN: 'bench',
+    DEZC_GCS_API_ROOT: proxy.url,
+    DEZC_INGEST_BASE_URL: `${srv.url}trip-data/`,
+    DEZC_CACHE_DIR: path.join(dir, 'cache'),
+    CI: 'true',
+    NODE_ENV: 'production',
+  }
   const range = `${months[0]}..${months.at(-1)}`
   // Warm the download cache (not timed): both timed dezc runs then read the same cached TLC files.
-  const prime = await run(['lake', 'upload', 'yellow', range, '--as-is', '--bucket', 'bench-canonical', '--jobs', String(jobs)], env)
+  const prime = await run(
+    ['lake', 'upload', 'yellow', range, '--as-is', '--bucket', 'bench-canonical', '--jobs', String(jobs)],
+    env,
+  )
   if (prime.code !== 0) throw new Error(prime.stderr)
-  for (const o of await gcs.list('bench-canonical')) await fetch(`${gcs.url}/storage/v1/b/bench-canonical/o/${encodeURIComponent(o.name)}`, {method: 'DELETE'})
+  for (const o of await gcs.list('bench-canonical'))
+    await fetch(`${gcs.url}/storage/v1/b/bench-canonical/o/${encodeURIComponent(o.name)}`, {method: 'DELETE'})
 
   proxy.clear()
-  const asIs = await run(['lake', 'upload', 'yellow', range, '--as-is', '--bucket', 'bench-asis', '--jobs', String(jobs), '--json'], env)
+  const asIs = await run(
+    ['lake', 'upload', 'yellow', range, '--as-is', '--bucket', 'bench-asis', '--jobs', String(jobs), '--json'],
+    env,
+  )
   if (asIs.code !== 0) throw new Error(asIs.stderr)
   const calls = proxy.requests.length
   const asIsBytes = JSON.parse(asIs.stdout).result.totals.bytes as number
 
-  const canonical = await run(['lake', 'upload', 'yellow', range, '--bucket', 'bench-canonical', '--jobs', String(jobs), '--json'], env)
+  const canonical = await run(
+    ['lake', 'upload', 'yellow', range, '--bucket', 'bench-canonical', '--jobs', String(jobs), '--json'],
+    env,
+  )
   if (canonical.code !== 0) throw new Error(canonical.stderr)
   const canonicalBytes = JSON.parse(canonical.stdout).result.totals.bytes as number
 
   const {Storage} = await import('@google-cloud/storage')
   const storage = new Storage({apiEndpoint: gcs.url, projectId: 'bench'})
   const ts = process.hrtime.bigint()
-  for (const p of months) await storage.bucket('bench-sequential').upload(path.join(dir, `yellow_tripdata_${p}.parquet`), {destination: `yellow/yellow_tripdata_${p}.parquet`, resumable: true})
+  for (const p of months)
+    await storage.bucket('bench-sequential').upload(path.join(dir, `yellow_tripdata_${p}.parquet`), {
+      destination: `yellow/yellow_tripdata_${p}.parquet`,
+      resumable: true,
+    })
   const seqMs = Number(process.hrtime.bigint() - ts) / 1e6
 
   const rate = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000)
   const seqRate = rate(srcBytes, seqMs)
   const asIsRate = rate(asIsBytes, asIs.ms)
   const canRate = rate(canonicalBytes, canonical.ms)
-  console.log(`sequential single-stream (same client): ${(srcBytes / 1e6).toFixed(1)} MB in ${(seqMs / 1000).toFixed(2)} s = ${seqRate.toFixed(1)} MB/s`)
-  console.log(`dezc lake upload --as-is --jobs ${jobs}: ${(asIsBytes / 1e6).toFixed(1)} MB in ${(asIs.ms / 1000).toFixed(2)} s (whole command) = ${asIsRate.toFixed(1)} MB/s, ${(asIsRate / seqRate).toFixed(2)}x sequential; ${(calls / monthsN).toFixed(1)} storage API calls per month`)
-  console.log(`dezc lake upload (canonical, cold normalisation) --jobs ${jobs}: ${(canonicalBytes / 1e6).toFixed(1)} MB in ${(canonical.ms / 1000).toFixed(2)} s = ${canRate.toFixed(1)} MB/s; normalisation adds ${(((canonical.ms - asIs.ms) / asIs.ms) * 100).toFixed(0)} % to the --as-is time`)
+  console.log(
+    `sequential single-stream (same client): ${(srcBytes / 1e6).toFixed(1)} MB in ${(seqMs / 1000).toFixed(2)} s = ${seqRate.toFixed(1)} MB/s`,
+  )
+  console.log(
+    `dezc lake upload --as-is --jobs ${jobs}: ${(asIsBytes / 1e6).toFixed(1)} MB in ${(asIs.ms / 1000).toFixed(2)} s (whole command) = ${asIsRate.toFixed(1)} MB/s, ${(asIsRate / seqRate).toFixed(2)}x sequential; ${(calls / monthsN).toFixed(1)} storage API calls per month`,
+  )
+  console.log(
+    `dezc lake upload (canonical, cold normalisation) --jobs ${jobs}: ${(canonicalBytes / 1e6).toFixed(1)} MB in ${(canonical.ms / 1000).toFixed(2)} s = ${canRate.toFixed(1)} MB/s; normalisation adds ${(((canonical.ms - asIs.ms) / asIs.ms) * 100).toFixed(0)} % to the --as-is time`,
+  )
 } finally {
   await proxy.close()
   await gcs.stop()

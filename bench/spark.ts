@@ -32,7 +32,12 @@ const SPARK = '/dist/spark/spark-3.3.2/spark-3.3.2-bin-hadoop3.tgz'
 const JDK = '/java/GA/jdk11/9/GPL/openjdk-11.0.2_linux-x64_bin.tar.gz'
 
 /** Run a program without blocking the event loop (the mirror lives in this process). */
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd = root): Promise<{code: number | null; ms: number; stderr: string}> {
+function run(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  cwd = root,
+): Promise<{code: number | null; ms: number; stderr: string}> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint()
     const child = spawn(cmd, args, {cwd, env: {...process.env, ...env}, stdio: ['ignore', 'ignore', 'pipe']})
@@ -45,12 +50,38 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, cwd = roo
 
 async function freshHome(): Promise<{home: string; env: NodeJS.ProcessEnv; done(): Promise<void>}> {
   const home = await fs.mkdtemp(path.join(os.tmpdir(), 'dezc-bench-spark-'))
-  const env = {HOME: home, DEZC_CONFIG_DIR: `${home}/.config/dezc`, DEZC_CACHE_DIR: `${home}/.cache/dezc`, DEZC_DATA_DIR: `${home}/.local/share/dezc`, CI: 'true', NODE_ENV: 'production', JAVA_HOME: '', SHELL: '/bin/bash'}
+  const env = {
+    HOME: home,
+    DEZC_CONFIG_DIR: `${home}/.config/dezc`,
+    DEZC_CACHE_DIR: `${home}/.cache/dezc`,
+    DEZC_DATA_DIR: `${home}/.local/share/dezc`,
+    CI: 'true',
+    NODE_ENV: 'production',
+    JAVA_HOME: '',
+    SHELL: '/bin/bash',
+  }
   return {home, env, done: () => fs.rm(home, {recursive: true, force: true})}
 }
 
 function dezc(m: FileServer, home: string, env: NodeJS.ProcessEnv, prefix = `${home}/spark`) {
-  return run(process.execPath, [path.join(root, 'bin/run.js'), 'spark', 'install', '--mirror', `${m.url}/dist`, '--jdk-mirror', `${m.url}/java/GA/jdk11/9/GPL`, '--prefix', prefix, '--rc-file', `${home}/.bashrc`, '--yes'], env)
+  return run(
+    process.execPath,
+    [
+      path.join(root, 'bin/run.js'),
+      'spark',
+      'install',
+      '--mirror',
+      `${m.url}/dist`,
+      '--jdk-mirror',
+      `${m.url}/java/GA/jdk11/9/GPL`,
+      '--prefix',
+      prefix,
+      '--rc-file',
+      `${home}/.bashrc`,
+      '--yes',
+    ],
+    env,
+  )
 }
 
 const BLOCK = `cat >> ~/.bashrc <<'EOF'
@@ -113,9 +144,23 @@ async function main(): Promise<void> {
   const jdk = await buildJdkArchive(work, 'linux', jdkMiB * MiB)
   await fs.rm(work, {recursive: true, force: true})
   console.log(`done: ${(spark.data.length / MiB).toFixed(1)} MiB + ${(jdk.data.length / MiB).toFixed(1)} MiB`)
-  const m = await startFileServer({files: {[SPARK]: spark.data, [`${SPARK}.sha512`]: gpgFormat(spark), [JDK]: jdk.data, [`${JDK}.sha256`]: jdk.sha256}})
-  const sizes = new Map([[SPARK, spark.data.length], [JDK, jdk.data.length]])
-  const t: Record<string, number[]> = {dezcCold: [], course: [], verified: [], dezcWarm: [], tarOnly: [], noop: [], dezcResume: [], wgetResume: []}
+  const m = await startFileServer({
+    files: {[SPARK]: spark.data, [`${SPARK}.sha512`]: gpgFormat(spark), [JDK]: jdk.data, [`${JDK}.sha256`]: jdk.sha256},
+  })
+  const sizes = new Map([
+    [SPARK, spark.data.length],
+    [JDK, jdk.data.length],
+  ])
+  const t: Record<string, number[]> = {
+    dezcCold: [],
+    course: [],
+    verified: [],
+    dezcWarm: [],
+    tarOnly: [],
+    noop: [],
+    dezcResume: [],
+    wgetResume: [],
+  }
   const resumeBytes = {dezc: 0, wget: 0}
   try {
     for (let i = 0; i < runs; i++) {
@@ -134,7 +179,14 @@ async function main(): Promise<void> {
           const w = await dezc(m, h.home, h.env, `${h.home}/spark2`)
           must(w, 'dezc warm')
           t.dezcWarm.push(w.ms)
-          const tar = await run('bash', ['-c', `set -e; mkdir -p ~/spark3 && cd ~/spark3 && tar xzf ~/.cache/dezc/jdk/${path.basename(JDK)} && tar xzf ~/.cache/dezc/spark/${path.basename(SPARK)}`], h.env)
+          const tar = await run(
+            'bash',
+            [
+              '-c',
+              `set -e; mkdir -p ~/spark3 && cd ~/spark3 && tar xzf ~/.cache/dezc/jdk/${path.basename(JDK)} && tar xzf ~/.cache/dezc/spark/${path.basename(SPARK)}`,
+            ],
+            h.env,
+          )
           must(tar, 'tar only')
           t.tarOnly.push(tar.ms)
           const n = await dezc(m, h.home, h.env, `${h.home}/spark2`)
@@ -163,7 +215,11 @@ async function main(): Promise<void> {
         // wget retries by itself (with Range); --tries=1 makes the cut stick like a dropped connection would for a user who gives up.
         await run('wget', ['-q', '--tries=1', `${m.url}${SPARK}`], h.env, `${h.home}/spark`)
         const from = m.requests.length
-        const again = await run('bash', ['-c', `set -e; cd ~/spark && wget -q ${m.url}${SPARK} && tar xzf spark-3.3.2-bin-hadoop3.tgz.1`], h.env)
+        const again = await run(
+          'bash',
+          ['-c', `set -e; cd ~/spark && wget -q ${m.url}${SPARK} && tar xzf spark-3.3.2-bin-hadoop3.tgz.1`],
+          h.env,
+        )
         must(again, 'wget re-run')
         t.wgetResume.push(again.ms)
         resumeBytes.wget = bytesServed(m, from, sizes)
@@ -176,15 +232,31 @@ async function main(): Promise<void> {
 
   const s = (k: string) => (median(t[k]) / 1000).toFixed(2)
   const ratio = (a: string, b: string) => (median(t[a]) / median(t[b])).toFixed(2)
-  console.log(`\nbench/spark: median of ${runs} run(s), loopback mirror, ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)}`)
-  console.log(`cold   dezc spark install                 ${s('dezcCold')} s   (JDK + Spark downloaded, verified, extracted, rc block)`)
-  console.log(`cold   course notes: wget && tar          ${s('course')} s   dezc/course = ${ratio('dezcCold', 'course')}`)
-  console.log(`cold   wget + checksum compare + tar      ${s('verified')} s   dezc/verified = ${ratio('dezcCold', 'verified')}`)
-  console.log(`warm   dezc, archives cached, new prefix  ${s('dezcWarm')} s   (re-hashes the cache instead of downloading)`)
-  console.log(`warm   tar of the two archives only       ${s('tarOnly')} s   dezc/tar = ${ratio('dezcWarm', 'tarOnly')}`)
+  console.log(
+    `\nbench/spark: median of ${runs} run(s), loopback mirror, ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)}`,
+  )
+  console.log(
+    `cold   dezc spark install                 ${s('dezcCold')} s   (JDK + Spark downloaded, verified, extracted, rc block)`,
+  )
+  console.log(
+    `cold   course notes: wget && tar          ${s('course')} s   dezc/course = ${ratio('dezcCold', 'course')}`,
+  )
+  console.log(
+    `cold   wget + checksum compare + tar      ${s('verified')} s   dezc/verified = ${ratio('dezcCold', 'verified')}`,
+  )
+  console.log(
+    `warm   dezc, archives cached, new prefix  ${s('dezcWarm')} s   (re-hashes the cache instead of downloading)`,
+  )
+  console.log(
+    `warm   tar of the two archives only       ${s('tarOnly')} s   dezc/tar = ${ratio('dezcWarm', 'tarOnly')}`,
+  )
   console.log(`no-op  dezc, everything in place          ${s('noop')} s`)
-  console.log(`resume dezc re-run after a cut at 50%     ${s('dezcResume')} s, ${(resumeBytes.dezc / MiB).toFixed(1)} MiB fetched again`)
-  console.log(`resume course wget re-run                 ${s('wgetResume')} s, ${(resumeBytes.wget / MiB).toFixed(1)} MiB fetched again (saved as .tgz.1)`)
+  console.log(
+    `resume dezc re-run after a cut at 50%     ${s('dezcResume')} s, ${(resumeBytes.dezc / MiB).toFixed(1)} MiB fetched again`,
+  )
+  console.log(
+    `resume course wget re-run                 ${s('wgetResume')} s, ${(resumeBytes.wget / MiB).toFixed(1)} MiB fetched again (saved as .tgz.1)`,
+  )
 }
 
 main().catch((error) => {

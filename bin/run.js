@@ -55,9 +55,22 @@ async function helpCache(argv) {
       return `${s.size}:${s.mtimeMs}`
     }
     const env = process.env
-    const columns = Number.parseInt(env.OCLIF_COLUMNS, 10) || (process.stdout.isTTY ? process.stdout.getWindowSize()[0] : 80)
+    const columns =
+      Number.parseInt(env.OCLIF_COLUMNS, 10) || (process.stdout.isTTY ? process.stdout.getWindowSize()[0] : 80)
     const key = createHash('sha256')
-      .update(JSON.stringify([argv, stamp(fileURLToPath(pkgFile)), stamp(manifestFile), process.version, process.platform, process.arch, columns, Boolean(process.stdout.isTTY), colourEnv(env)]))
+      .update(
+        JSON.stringify([
+          argv,
+          stamp(fileURLToPath(pkgFile)),
+          stamp(manifestFile),
+          process.version,
+          process.platform,
+          process.arch,
+          columns,
+          Boolean(process.stdout.isTTY),
+          colourEnv(env),
+        ]),
+      )
       .digest('hex')
       .slice(0, 32)
     // The same cache dir as every other command (a small module: no framework loaded).
@@ -84,7 +97,11 @@ async function helpCache(argv) {
           if (process.exitCode || chunks.length === 0) return
           // Only topics that are not also commands (`ingest --help` shows a command's flags).
           const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'))
-          if (topic !== '' && (manifest.commands[topic] || !Object.keys(manifest.commands).some((id) => id.startsWith(`${topic}:`)))) return
+          if (
+            topic !== '' &&
+            (manifest.commands[topic] || !Object.keys(manifest.commands).some((id) => id.startsWith(`${topic}:`)))
+          )
+            return
           try {
             mkdirSync(dir, {recursive: true})
             const tmp = `${file}.${process.pid}.tmp`
@@ -103,6 +120,21 @@ async function helpCache(argv) {
 
 /** What oclif's colour library (ansis) looks at besides the TTY: the same answers, the same colours. */
 function colourEnv(env) {
-  const vars = ['FORCE_COLOR', 'NO_COLOR', 'TERM', 'COLORTERM', 'CI', 'TF_BUILD', 'PM2_HOME', 'pm_id', 'NEXT_RUNTIME'].map((k) => env[k] ?? null)
-  return [...vars, Object.keys(env).filter((k) => /GIT(HUB|EA)|TEAMCI/.test(k)).sort()]
+  const vars = [
+    'FORCE_COLOR',
+    'NO_COLOR',
+    'TERM',
+    'COLORTERM',
+    'CI',
+    'TF_BUILD',
+    'PM2_HOME',
+    'pm_id',
+    'NEXT_RUNTIME',
+  ].map((k) => env[k] ?? null)
+  return [
+    ...vars,
+    Object.keys(env)
+      .filter((k) => /GIT(HUB|EA)|TEAMCI/.test(k))
+      .sort(),
+  ]
 }

@@ -8,6 +8,8 @@ t0=$SECONDS
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# Typecheck, lint, format and unit tests first (no root, no Docker; under a minute): fail fast.
+npm run -s check
 bash scripts/ensure-system-deps.sh
 bash scripts/ensure-docker.sh
 bash scripts/build-test-images.sh

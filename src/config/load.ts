@@ -88,7 +88,12 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   if (explicit) {
     const p = path.resolve(cwd, explicit)
     const f = await readConfigFile(p, 'explicit')
-    if (!f) throw usageError('CONFIG_NOT_FOUND', `Config file ${p} does not exist.`, 'Check the path given with --config or DEZC_CONFIG.')
+    if (!f)
+      throw usageError(
+        'CONFIG_NOT_FOUND',
+        `Config file ${p} does not exist.`,
+        'Check the path given with --config or DEZC_CONFIG.',
+      )
     files.push(f)
   } else {
     const user = await readConfigFile(userConfigFile(env), 'user')
@@ -100,7 +105,10 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     const parsed = fileSchema.safeParse(f.data)
     if (!parsed.success) throw configIssueError(f, [], parsed.error)
     for (const key of Object.keys(f.data)) {
-      if (!KNOWN_SECTIONS.has(key)) options.onWarning?.(`${f.path}:${lineOf(f, [key])}: unknown setting "${key}" is ignored (known: ${[...KNOWN_SECTIONS].join(', ')}).`)
+      if (!KNOWN_SECTIONS.has(key))
+        options.onWarning?.(
+          `${f.path}:${lineOf(f, [key])}: unknown setting "${key}" is ignored (known: ${[...KNOWN_SECTIONS].join(', ')}).`,
+        )
     }
   }
   const secretsFile = explicit ? path.resolve(cwd, explicit) : userConfigFile(env)
@@ -114,8 +122,14 @@ async function readConfigFile(p: string, kind: ConfigFile['kind']): Promise<Conf
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT') return undefined
-    if (code === 'EISDIR') throw usageError('CONFIG_INVALID', `${p} is a directory, not a config file.`, 'Point --config at a YAML file.')
-    throw new DezcError({code: 'CONFIG_UNREADABLE', message: `Cannot read ${p}: ${(error as Error).message}`, suggestion: `Check the file's permissions (ls -l ${p}).`, exit: ExitCode.USAGE})
+    if (code === 'EISDIR')
+      throw usageError('CONFIG_INVALID', `${p} is a directory, not a config file.`, 'Point --config at a YAML file.')
+    throw new DezcError({
+      code: 'CONFIG_UNREADABLE',
+      message: `Cannot read ${p}: ${(error as Error).message}`,
+      suggestion: `Check the file's permissions (ls -l ${p}).`,
+      exit: ExitCode.USAGE,
+    })
   }
   const lines = new LineCounter()
   const doc = parseDocument(text, {lineCounter: lines, prettyErrors: false})
@@ -123,11 +137,19 @@ async function readConfigFile(p: string, kind: ConfigFile['kind']): Promise<Conf
     const e = doc.errors[0]
     // An unterminated construct is reported at end of input: point at the last line with content instead.
     const pos = lines.linePos(Math.min(e.pos[0], Math.max(0, text.trimEnd().length - 1)))
-    throw usageError('CONFIG_INVALID', `${p}:${pos.line}:${pos.col}: invalid YAML: ${firstLine(e.message)}`, `Fix the YAML syntax at line ${pos.line} of ${p}.`)
+    throw usageError(
+      'CONFIG_INVALID',
+      `${p}:${pos.line}:${pos.col}: invalid YAML: ${firstLine(e.message)}`,
+      `Fix the YAML syntax at line ${pos.line} of ${p}.`,
+    )
   }
   const data = doc.toJS() ?? {}
   if (typeof data !== 'object' || Array.isArray(data)) {
-    throw usageError('CONFIG_INVALID', `${p}:1: the config file must be a mapping of settings (e.g. "profiles:"), not a ${Array.isArray(data) ? 'list' : typeof data}.`, 'See the README section "Configuration".')
+    throw usageError(
+      'CONFIG_INVALID',
+      `${p}:1: the config file must be a mapping of settings (e.g. "profiles:"), not a ${Array.isArray(data) ? 'list' : typeof data}.`,
+      'See the README section "Configuration".',
+    )
   }
   return {path: p, kind, doc, lines, data: data as Record<string, unknown>}
 }
@@ -143,7 +165,8 @@ function lineOf(f: ConfigFile, keyPath: (string | number)[]): number {
     // keys of a map: find the Pair's key node
     if (n > 0) {
       const parent = n === 1 ? f.doc.contents : (f.doc.getIn(keyPath.slice(0, n - 1), true) as unknown)
-      const items = (parent as {items?: Array<{key?: {value?: unknown; range?: [number, number, number]}}>} | undefined)?.items
+      const items = (parent as {items?: Array<{key?: {value?: unknown; range?: [number, number, number]}}>} | undefined)
+        ?.items
       const key = items?.find((i) => i.key?.value === keyPath[n - 1])?.key
       if (key?.range) return f.lines.linePos(key.range[0]).line
     }
@@ -156,7 +179,11 @@ function configIssueError(f: ConfigFile, prefix: (string | number)[], error: z.Z
   const keyPath = [...prefix, ...(issue.path as (string | number)[])]
   const line = lineOf(f, keyPath)
   const where = keyPath.length > 0 ? keyPath.join('.') : '(top level)'
-  return usageError('CONFIG_INVALID', `${f.path}:${line}: ${where}: ${issue.message}`, `Fix line ${line} of ${f.path}; the README section "Configuration" lists every setting.`)
+  return usageError(
+    'CONFIG_INVALID',
+    `${f.path}:${line}: ${where}: ${issue.message}`,
+    `Fix line ${line} of ${f.path}; the README section "Configuration" lists every setting.`,
+  )
 }
 
 export function deepMerge(base: unknown, over: unknown): unknown {
@@ -185,7 +212,8 @@ export async function setConfigValue(file: string, keyPath: string[], value: unk
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
   }
   const doc = parseDocument(text || '{}')
-  if (doc.errors.length > 0) throw usageError('CONFIG_INVALID', `${file}: cannot update: the file is not valid YAML.`, `Fix ${file} first.`)
+  if (doc.errors.length > 0)
+    throw usageError('CONFIG_INVALID', `${file}: cannot update: the file is not valid YAML.`, `Fix ${file} first.`)
   if (!text) doc.contents = doc.createNode({}) as never
   doc.setIn(keyPath, value)
   await fs.mkdir(path.dirname(file), {recursive: true, mode: 0o700})

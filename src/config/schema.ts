@@ -11,7 +11,12 @@ import {z} from 'zod'
 const port = z.number().int().min(1).max(65535)
 const restartPolicy = z.enum(['no', 'always', 'unless-stopped', 'on-failure'])
 /** A Docker object name: what the engine accepts for containers, networks and volumes. */
-export const dockerName = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'must start with a letter or digit and contain only letters, digits, "_", "." or "-"')
+export const dockerName = z
+  .string()
+  .regex(
+    /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/,
+    'must start with a letter or digit and contain only letters, digits, "_", "." or "-"',
+  )
 
 const postgresService = z.strictObject({
   image: z.string().min(1).optional(),
@@ -72,5 +77,10 @@ export const KNOWN_SECTIONS = new Set(['defaultProfile', 'profiles', 'ingest', '
 
 export const fileSchema = z.looseObject({
   defaultProfile: z.string().optional(),
-  profiles: z.record(z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_-]*$/, 'profile names use letters, digits, "_" and "-"'), profileSchema.nullable()).optional(),
+  profiles: z
+    .record(
+      z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_-]*$/, 'profile names use letters, digits, "_" and "-"'),
+      profileSchema.nullable(),
+    )
+    .optional(),
 })

@@ -14,16 +14,29 @@ import {closest} from './text.js'
 import {redactSecrets} from './urls.js'
 import type {LoadedConfig} from '../config/load.js'
 
-export type DezcFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof DezcCommand)['baseFlags'] & T['flags']>
+export type DezcFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof DezcCommand)['baseFlags'] & T['flags']
+>
 export type DezcArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
 
 export abstract class DezcCommand<T extends typeof Command> extends Command {
   static enableJsonFlag = true
 
   static baseFlags = {
-    verbose: Flags.boolean({description: 'Show detailed progress and debugging output on stderr.', helpGroup: 'GLOBAL'}),
-    yes: Flags.boolean({char: 'y', description: 'Answer yes to confirmations (needed for destructive steps without a TTY).', helpGroup: 'GLOBAL'}),
-    config: Flags.string({description: 'Config file to use instead of ./dezc.yaml and the user config.', env: 'DEZC_CONFIG', helpGroup: 'GLOBAL'}),
+    verbose: Flags.boolean({
+      description: 'Show detailed progress and debugging output on stderr.',
+      helpGroup: 'GLOBAL',
+    }),
+    yes: Flags.boolean({
+      char: 'y',
+      description: 'Answer yes to confirmations (needed for destructive steps without a TTY).',
+      helpGroup: 'GLOBAL',
+    }),
+    config: Flags.string({
+      description: 'Config file to use instead of ./dezc.yaml and the user config.',
+      env: 'DEZC_CONFIG',
+      helpGroup: 'GLOBAL',
+    }),
   }
 
   protected flags!: DezcFlags<T>
@@ -92,7 +105,8 @@ export abstract class DezcCommand<T extends typeof Command> extends Command {
   public async catch(err: Error & {exitCode?: number}): Promise<unknown> {
     const error = toDezcError(err, this.abortController.signal.aborted)
     const unknownFlags = (err as {flags?: unknown}).flags
-    if (Array.isArray(unknownFlags) && err.message.startsWith('Nonexistent flag')) error.suggestions.unshift(...this.flagHints(unknownFlags as string[]))
+    if (Array.isArray(unknownFlags) && err.message.startsWith('Nonexistent flag'))
+      error.suggestions.unshift(...this.flagHints(unknownFlags as string[]))
     // oclif reads process.exitCode (not err.oclif.exit) in JSON mode (oclif/core#1423): set it ourselves.
     process.exitCode = error.exit
     if (this.jsonEnabled()) {
@@ -111,7 +125,10 @@ export abstract class DezcCommand<T extends typeof Command> extends Command {
     const known = Object.keys({...(this.ctor as typeof DezcCommand).baseFlags, ...this.ctor.flags, json: true})
     return unknown.flatMap((typed) => {
       const name = typed.replace(/^-+/, '').split('=')[0]
-      if (name === 'project' && known.includes('stack')) return ['--project is the Google Cloud project id; this command names the stack with --stack NAME (it was --project before).']
+      if (name === 'project' && known.includes('stack'))
+        return [
+          '--project is the Google Cloud project id; this command names the stack with --stack NAME (it was --project before).',
+        ]
       const guess = closest(name, known)
       return guess ? [`Did you mean --${guess}?`] : []
     })

@@ -96,7 +96,9 @@ export class ChecksumMismatchError extends DezcError {
     super({
       code: 'CHECKSUM_MISMATCH',
       message: `The ${algorithm} checksum of ${url} does not match the published one (expected ${expected.slice(0, 16)}..., got ${actual.slice(0, 16)}...). The file was deleted; nothing was installed.`,
-      suggestion: ['Re-run to download it again; if it keeps failing the mirror serves a corrupt or tampered file: use another --mirror.'],
+      suggestion: [
+        'Re-run to download it again; if it keeps failing the mirror serves a corrupt or tampered file: use another --mirror.',
+      ],
       exit: ExitCode.FAILURE,
       details: {url, expected, actual, algorithm},
     })
@@ -137,7 +139,13 @@ class Retry extends Error {
 export async function download(options: DownloadOptions): Promise<DownloadResult> {
   // User info in the URL becomes an Authorization header; messages, paths and results see the clean URL.
   const auth = takeCredentials(options.url)
-  const o: Resolved = {...options, url: auth.url, label: options.label ?? auth.url, headers: {...auth.headers, ...options.headers}, algorithm: options.checksum?.algorithm ?? 'sha256'}
+  const o: Resolved = {
+    ...options,
+    url: auth.url,
+    label: options.label ?? auth.url,
+    headers: {...auth.headers, ...options.headers},
+    algorithm: options.checksum?.algorithm ?? 'sha256',
+  }
   return withFileLock(o.dest, () => downloadLocked(o), {signal: o.signal, onWait: o.onWait})
 }
 
@@ -159,7 +167,9 @@ async function downloadLocked(o: Resolved): Promise<DownloadResult> {
         throw error.error
       }
       const delay = Math.min(base * 2 ** attempt, 15_000)
-      o.onWarning?.(`${error.reason}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2} of ${retries + 1}).`)
+      o.onWarning?.(
+        `${error.reason}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2} of ${retries + 1}).`,
+      )
       await sleep(delay, o.signal)
     }
   }
@@ -182,7 +192,12 @@ async function fromCache(o: Resolved): Promise<DownloadResult | undefined> {
   if (!meta || meta.url !== o.url || (await sizeOf(dest)) !== meta.bytes) return undefined
   let res: Response | undefined
   try {
-    res = await fetch(o.url, {method: 'HEAD', headers: {'user-agent': 'dezc', ...o.headers}, signal: o.signal, redirect: 'follow'})
+    res = await fetch(o.url, {
+      method: 'HEAD',
+      headers: {'user-agent': 'dezc', ...o.headers},
+      signal: o.signal,
+      redirect: 'follow',
+    })
   } catch (error) {
     if (o.signal?.aborted) throw abortError(o.signal)
     o.onWarning?.(`cannot reach ${o.url} (${errorMessage(error)}); using the cached copy from ${dest}.`)
@@ -201,7 +216,16 @@ async function fromCache(o: Resolved): Promise<DownloadResult | undefined> {
   await o.verify?.(dest)
   o.onProgress?.({received: meta.bytes, total: meta.bytes, resumedFrom: 0})
   const digest = meta[o.algorithm] ?? (await fileDigest(dest, o.algorithm))
-  return {path: dest, url: o.url, bytes: meta.bytes, fromCache: true, resumedFrom: 0, digest, etag: meta.etag, lastModified: meta.lastModified}
+  return {
+    path: dest,
+    url: o.url,
+    bytes: meta.bytes,
+    fromCache: true,
+    resumedFrom: 0,
+    digest,
+    etag: meta.etag,
+    lastModified: meta.lastModified,
+  }
 }
 
 async function attemptDownload(o: Resolved, part: string): Promise<DownloadResult> {
@@ -225,7 +249,10 @@ async function attemptDownload(o: Resolved, part: string): Promise<DownloadResul
   } catch (error) {
     if (signal?.aborted) throw abortError(signal)
     const cause = (error as {cause?: {code?: string; message?: string}}).cause
-    throw new Retry(`cannot connect (${cause?.code ?? cause?.message ?? errorMessage(error)})`, networkError(url, error, o.hint))
+    throw new Retry(
+      `cannot connect (${cause?.code ?? cause?.message ?? errorMessage(error)})`,
+      networkError(url, error, o.hint),
+    )
   }
 
   let resumedFrom = 0
@@ -255,11 +282,17 @@ async function attemptDownload(o: Resolved, part: string): Promise<DownloadResul
     const mapped = o.httpError?.(response.status, response.statusText)
     if (mapped) throw mapped
     const error = httpError(url, response.status, o.hint)
-    if (RETRYABLE.has(response.status)) throw new Retry(`the server answered ${response.status} ${response.statusText}`.trim(), error)
+    if (RETRYABLE.has(response.status))
+      throw new Retry(`the server answered ${response.status} ${response.statusText}`.trim(), error)
     throw error
   }
   total ??= o.expectedSize
-  const meta: Meta = {url, bytes: total ?? 0, etag: response.headers.get('etag') ?? undefined, lastModified: response.headers.get('last-modified') ?? undefined}
+  const meta: Meta = {
+    url,
+    bytes: total ?? 0,
+    etag: response.headers.get('etag') ?? undefined,
+    lastModified: response.headers.get('last-modified') ?? undefined,
+  }
   await fsp.mkdir(path.dirname(part), {recursive: true})
   await fsp.writeFile(partMetaFile, JSON.stringify(meta))
   if (total !== undefined) await checkFreeSpace(o, path.dirname(part), total - resumedFrom, response)
@@ -267,7 +300,8 @@ async function attemptDownload(o: Resolved, part: string): Promise<DownloadResul
   // The digest covers the bytes kept from an earlier attempt, then the new ones as they arrive, so
   // a finished download is not read back from disk to be verified.
   const hash = createHash(o.algorithm)
-  if (resumedFrom > 0) for await (const chunk of fs.createReadStream(part, {end: resumedFrom - 1})) hash.update(chunk as Buffer)
+  if (resumedFrom > 0)
+    for await (const chunk of fs.createReadStream(part, {end: resumedFrom - 1})) hash.update(chunk as Buffer)
   const out = fs.createWriteStream(part, {flags: resumedFrom > 0 ? 'a' : 'w'})
   const writeFailed = new Promise<never>((_resolve, reject) => out.on('error', reject))
   writeFailed.catch(() => {})
@@ -278,7 +312,8 @@ async function attemptDownload(o: Resolved, part: string): Promise<DownloadResul
     if (!response.body) throw new Error('empty response body')
     const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>)
     for await (const chunk of body) {
-      if (!out.write(chunk)) await Promise.race([new Promise<void>((resolve) => out.once('drain', resolve)), writeFailed])
+      if (!out.write(chunk))
+        await Promise.race([new Promise<void>((resolve) => out.once('drain', resolve)), writeFailed])
       hash.update(chunk as Buffer)
       received += (chunk as Buffer).length
       const now = Date.now()
@@ -292,19 +327,37 @@ async function attemptDownload(o: Resolved, part: string): Promise<DownloadResul
     await response.body?.cancel().catch(() => {})
     await closeStream(out)
     if (signal?.aborted) throw abortError(signal)
-    throw await writeError(o, part, error) ?? new Retry(
-      `the connection broke after ${formatBytes(received)}${total ? ` of ${formatBytes(total)}` : ''} (${errorMessage(error)})`,
-      interruptedError(url, `was interrupted after ${formatBytes(received)}${total ? ` of ${formatBytes(total)}` : ''} (${errorMessage(error)})`, received, total),
+    throw (
+      (await writeError(o, part, error)) ??
+      new Retry(
+        `the connection broke after ${formatBytes(received)}${total ? ` of ${formatBytes(total)}` : ''} (${errorMessage(error)})`,
+        interruptedError(
+          url,
+          `was interrupted after ${formatBytes(received)}${total ? ` of ${formatBytes(total)}` : ''} (${errorMessage(error)})`,
+          received,
+          total,
+        ),
+      )
     )
   }
   o.onProgress?.({received, total, resumedFrom})
   if (total !== undefined && received < total) {
-    throw new Retry(`the server sent ${received} of ${total} bytes`, interruptedError(url, `stopped after ${formatBytes(received)} of ${formatBytes(total)}`, received, total))
+    throw new Retry(
+      `the server sent ${received} of ${total} bytes`,
+      interruptedError(url, `stopped after ${formatBytes(received)} of ${formatBytes(total)}`, received, total),
+    )
   }
   return finish(o, part, received, resumedFrom, meta, hash.digest('hex'))
 }
 
-async function finish(o: Resolved, part: string, bytes: number, resumedFrom: number, meta: Meta, streamed?: string): Promise<DownloadResult> {
+async function finish(
+  o: Resolved,
+  part: string,
+  bytes: number,
+  resumedFrom: number,
+  meta: Meta,
+  streamed?: string,
+): Promise<DownloadResult> {
   const {checksum, dest, url} = o
   if (o.expectedSize !== undefined && bytes !== o.expectedSize) {
     await removePart(part)
@@ -331,7 +384,16 @@ async function finish(o: Resolved, part: string, bytes: number, resumedFrom: num
   await fsp.rm(`${part}.meta.json`, {force: true})
   const done: Meta = {url, bytes, [o.algorithm]: digest, etag: meta.etag, lastModified: meta.lastModified}
   await fsp.writeFile(`${dest}.meta.json`, JSON.stringify(done, null, 2))
-  return {path: dest, url, bytes, fromCache: false, resumedFrom, digest, etag: meta.etag, lastModified: meta.lastModified}
+  return {
+    path: dest,
+    url,
+    bytes,
+    fromCache: false,
+    resumedFrom,
+    digest,
+    etag: meta.etag,
+    lastModified: meta.lastModified,
+  }
 }
 
 /** Fetch a small text resource (checksum files, directory indexes). 404 gives `undefined`. */
@@ -377,13 +439,20 @@ async function writeError(o: Resolved, part: string, error: unknown): Promise<De
     return diskFullError(o.label, path.dirname(part), error)
   }
   if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM') {
-    return new DezcError({code: 'CACHE_NOT_WRITABLE', message: `Cannot write the download of ${o.label} to ${part} (${code}).`, suggestion: 'Fix the permissions of the cache dir, or point DEZC_CACHE_DIR elsewhere.', exit: ExitCode.FAILURE, cause: error})
+    return new DezcError({
+      code: 'CACHE_NOT_WRITABLE',
+      message: `Cannot write the download of ${o.label} to ${part} (${code}).`,
+      suggestion: 'Fix the permissions of the cache dir, or point DEZC_CACHE_DIR elsewhere.',
+      exit: ExitCode.FAILURE,
+      cause: error,
+    })
   }
   return undefined
 }
 
 function diskFullError(label: string, dir: string, cause?: unknown, need?: number, free?: number): DezcError {
-  const sizes = need !== undefined && free !== undefined ? ` (needs ${formatBytes(need)}, ${formatBytes(free)} free)` : ''
+  const sizes =
+    need !== undefined && free !== undefined ? ` (needs ${formatBytes(need)}, ${formatBytes(free)} free)` : ''
   return new DezcError({
     code: 'DISK_FULL',
     message: `No space left to download ${label} into ${dir}${sizes}.`,
@@ -429,7 +498,10 @@ function httpError(url: string, status: number, hint?: string): DezcError {
   return new DezcError({
     code: 'DOWNLOAD_FAILED',
     message: `${url} answered HTTP ${status}.`,
-    suggestion: [status === 404 ? 'The file is not on that server: check the URL.' : 'Try again later or use another server.', ...(hint ? [hint] : [])],
+    suggestion: [
+      status === 404 ? 'The file is not on that server: check the URL.' : 'Try again later or use another server.',
+      ...(hint ? [hint] : []),
+    ],
     details: {url, status},
   })
 }

@@ -11,7 +11,8 @@ export const ERROR_CODES = {
   CONFIG_INVALID: 'a config file is not valid YAML or breaks the schema (file and line named)',
   CONFIG_NOT_FOUND: '--config names a file that does not exist',
   CONFIG_UNREADABLE: 'a config file cannot be read (permissions)',
-  NON_INTERACTIVE: 'a question had to be asked but the session cannot prompt (no TTY, CI, --json): pass the flag or --yes',
+  NON_INTERACTIVE:
+    'a question had to be asked but the session cannot prompt (no TTY, CI, --json): pass the flag or --yes',
   DECLINED: 'a confirmation was answered no; nothing was changed',
   INTERRUPTED: 'stopped by Ctrl-C at a safe point',
   UNEXPECTED: 'a bug: re-run with --verbose and report it',
@@ -87,7 +88,8 @@ export const ERROR_CODES = {
   UNSUPPORTED_TABLE_TYPE: 'the target name exists and is not a table (a view, ...)',
   IN_NETWORK_UNAVAILABLE: '--in-network needs a Docker engine dezc can build on',
   IN_NETWORK_ARCH_MISMATCH: "the engine's CPU architecture differs from this machine's",
-  IN_NETWORK_OS_MISMATCH: "the engine's OS differs from this machine's (Docker Desktop on a Mac): run without --in-network",
+  IN_NETWORK_OS_MISMATCH:
+    "the engine's OS differs from this machine's (Docker Desktop on a Mac): run without --in-network",
   IN_NETWORK_LOCAL_FILE: '--in-network cannot read a local --file',
   IN_NETWORK_FAILED: 'the in-network ingest container failed',
   // gcp
@@ -141,7 +143,7 @@ export const ERROR_CODES = {
   TF_PLATFORM_UNSUPPORTED: 'no terraform build for this OS/CPU',
   TF_MIRROR_INVALID: 'the terraform mirror URL is not http(s)',
   TF_MIRROR_UNREACHABLE: 'the terraform mirror cannot be reached',
-  TF_REGISTRY_UNREACHABLE: "terraform cannot reach the provider registry",
+  TF_REGISTRY_UNREACHABLE: 'terraform cannot reach the provider registry',
   TF_DOWNLOAD_FAILED: 'downloading terraform failed',
   TF_CHECKSUM_MISMATCH: 'the terraform zip does not match SHA256SUMS',
   TF_ARCHIVE_INVALID: 'the terraform zip holds no terraform binary',
@@ -163,7 +165,7 @@ export const ERROR_CODES = {
   LAKE_BUCKET_REQUIRED: 'no bucket given and none set up by dezc tf (--bucket, lake.bucket, terraform.tfvars)',
   BUCKET_NOT_FOUND: 'the bucket does not exist at the storage endpoint, or the account cannot see it',
   LAKE_DATASET_NOT_MONTHLY: 'the lake holds monthly trip datasets; zones is a lookup',
-  LAKE_OBJECT_CONFLICT: 'the month\'s object exists with other content (replace it with --force)',
+  LAKE_OBJECT_CONFLICT: "the month's object exists with other content (replace it with --force)",
   LAKE_INTEGRITY_MISMATCH: 'the stored object does not match the uploaded file (crc32c/md5); it was deleted',
 } as const
 

@@ -80,7 +80,12 @@ export function usageError(code: ErrorCode, message: string, suggestion?: string
 /** Raised when a prompt would be needed but the session cannot prompt. */
 export class NonInteractiveError extends DezcError {
   constructor(what: string, suggestion: string | string[]) {
-    super({code: 'NON_INTERACTIVE', message: `${what.replace(/[.!?:;,]+$/, '')}, but this session cannot prompt (no TTY, CI is set, or --json).`, suggestion, exit: ExitCode.DECLINED})
+    super({
+      code: 'NON_INTERACTIVE',
+      message: `${what.replace(/[.!?:;,]+$/, '')}, but this session cannot prompt (no TTY, CI is set, or --json).`,
+      suggestion,
+      exit: ExitCode.DECLINED,
+    })
   }
 }
 
@@ -120,7 +125,14 @@ export function toDezcError(err: unknown, interrupted = false): DezcError {
   // oclif parse errors (unknown flag, missing arg, invalid option) are CLIErrors with exit 2.
   if (e?.oclif?.exit !== undefined) {
     const [first, ...rest] = String(e.message).split('\n')
-    return new DezcError({code: 'USAGE', message: first, suggestion: rest.filter(Boolean).length > 0 ? rest.filter(Boolean) : 'See --help for the accepted flags and arguments.', exit: (e.oclif.exit as ExitCodeValue) ?? ExitCode.USAGE, cause: err})
+    return new DezcError({
+      code: 'USAGE',
+      message: first,
+      suggestion:
+        rest.filter(Boolean).length > 0 ? rest.filter(Boolean) : 'See --help for the accepted flags and arguments.',
+      exit: (e.oclif.exit as ExitCodeValue) ?? ExitCode.USAGE,
+      cause: err,
+    })
   }
   return new DezcError({
     code: 'UNEXPECTED',

@@ -3,5 +3,7 @@ import {Flags} from '@oclif/core'
 
 /** --dry-run for commands that change something. */
 export const dryRunFlag = {
-  'dry-run': Flags.boolean({description: 'Show what would be done, and the equivalent manual commands, without changing anything.'}),
+  'dry-run': Flags.boolean({
+    description: 'Show what would be done, and the equivalent manual commands, without changing anything.',
+  }),
 }

@@ -67,6 +67,8 @@ export async function runProcess(file: string, args: string[], o: ProcessOptions
     stdout: typeof r.stdout === 'string' ? r.stdout : '',
     stderr: typeof r.stderr === 'string' ? r.stderr : '',
     timedOut,
-    spawnError: started ? undefined : ((r.cause as NodeJS.ErrnoException | undefined) ?? Object.assign(new Error(r.shortMessage), {code: r.code})),
+    spawnError: started
+      ? undefined
+      : ((r.cause as NodeJS.ErrnoException | undefined) ?? Object.assign(new Error(r.shortMessage), {code: r.code})),
   }
 }

@@ -15,7 +15,12 @@ export interface RunTasksOptions {
   exitOnError?: boolean
 }
 
-export async function runTasks<Ctx extends object>(ui: Ui, tasks: Task<Ctx>[], ctx: Ctx, options: RunTasksOptions = {}): Promise<Ctx> {
+export async function runTasks<Ctx extends object>(
+  ui: Ui,
+  tasks: Task<Ctx>[],
+  ctx: Ctx,
+  options: RunTasksOptions = {},
+): Promise<Ctx> {
   const {Listr, ListrLogger, ProcessOutput} = await import('listr2')
   const stderr = redactingStream(process.stderr as NodeJS.WriteStream)
   const logger = new ListrLogger({processOutput: new ProcessOutput(stderr, stderr)})
@@ -38,7 +43,9 @@ function redactingStream(stream: NodeJS.WriteStream): NodeJS.WriteStream {
   const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean
   return new Proxy(stream, {
     get(target, prop, receiver) {
-      if (prop === 'write') return (chunk: unknown, ...rest: unknown[]) => write(typeof chunk === 'string' ? redactSecrets(chunk) : chunk, ...rest)
+      if (prop === 'write')
+        return (chunk: unknown, ...rest: unknown[]) =>
+          write(typeof chunk === 'string' ? redactSecrets(chunk) : chunk, ...rest)
       const value = Reflect.get(target, prop, receiver)
       return typeof value === 'function' ? value.bind(target) : value
     },

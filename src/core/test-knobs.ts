@@ -3,9 +3,12 @@
  * if on another machine. Not for users (not in --help); every one is listed and read here.
  */
 export const TEST_KNOBS = {
-  DEZC_PLATFORM: 'os-arch in Node names (darwin-arm64, win32-x64): act as if running there (spark install layout, --in-network platform check)',
-  DEZC_SSH_COMMAND: 'the program run instead of ssh for ssh:// Docker endpoints (the tests pass their own key and known_hosts)',
-  DEZC_GCP_TIME_SCALE: 'factor applied to every GCP retry and poll delay (0.01 turns minutes into seconds against the loopback fake)',
+  DEZC_PLATFORM:
+    'os-arch in Node names (darwin-arm64, win32-x64): act as if running there (spark install layout, --in-network platform check)',
+  DEZC_SSH_COMMAND:
+    'the program run instead of ssh for ssh:// Docker endpoints (the tests pass their own key and known_hosts)',
+  DEZC_GCP_TIME_SCALE:
+    'factor applied to every GCP retry and poll delay (0.01 turns minutes into seconds against the loopback fake)',
   DEZC_DOWNLOAD_RETRY_BASE_MS: "the downloader's first backoff delay (default 500 ms)",
 } as const
 

@@ -70,7 +70,9 @@ export interface UiOptions {
 }
 
 /** Interactive means a person can answer: stdin and stderr are terminals, CI is not set, TERM is not dumb. */
-export function isInteractiveSession(opts: {env?: NodeJS.ProcessEnv; stdinIsTTY?: boolean; stderrIsTTY?: boolean} = {}): boolean {
+export function isInteractiveSession(
+  opts: {env?: NodeJS.ProcessEnv; stdinIsTTY?: boolean; stderrIsTTY?: boolean} = {},
+): boolean {
   const env = opts.env ?? process.env
   const ci = env.CI !== undefined && env.CI !== '' && env.CI !== '0' && env.CI.toLowerCase() !== 'false'
   if (ci) return false
@@ -121,7 +123,11 @@ export class PolicyPrompter implements Prompter {
 
   async confirm(o: ConfirmOptions): Promise<boolean> {
     if (this.assumeYes) return o.yesAnswer ?? true
-    if (!this.canPrompt) throw new NonInteractiveError(`Confirmation needed: ${o.message}`, `Re-run with ${o.flagHint ?? '--yes'} to confirm.`)
+    if (!this.canPrompt)
+      throw new NonInteractiveError(
+        `Confirmation needed: ${o.message}`,
+        `Re-run with ${o.flagHint ?? '--yes'} to confirm.`,
+      )
     const {confirm} = await import('@inquirer/prompts')
     return withAbort(() => confirm({message: o.message, default: o.default ?? false}, {output: process.stderr}))
   }
@@ -130,14 +136,18 @@ export class PolicyPrompter implements Prompter {
     if (this.assumeYes && o.default !== undefined) return o.default
     if (!this.canPrompt) throw new NonInteractiveError(`A value is needed: ${o.message}`, `Pass ${o.flagHint}.`)
     const {input} = await import('@inquirer/prompts')
-    return withAbort(() => input({message: o.message, default: o.default, validate: o.validate}, {output: process.stderr}))
+    return withAbort(() =>
+      input({message: o.message, default: o.default, validate: o.validate}, {output: process.stderr}),
+    )
   }
 
   async select<T>(o: SelectOptions<T>): Promise<T> {
     if (this.assumeYes && o.default !== undefined) return o.default
     if (!this.canPrompt) throw new NonInteractiveError(`A choice is needed: ${o.message}`, `Pass ${o.flagHint}.`)
     const {select} = await import('@inquirer/prompts')
-    return withAbort(() => select<T>({message: o.message, choices: o.choices, default: o.default}, {output: process.stderr}))
+    return withAbort(() =>
+      select<T>({message: o.message, choices: o.choices, default: o.default}, {output: process.stderr}),
+    )
   }
 }
 
@@ -146,7 +156,8 @@ async function withAbort<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn()
   } catch (error) {
-    if (error instanceof Error && error.name === 'ExitPromptError') throw new InterruptedError('Interrupted at the prompt (Ctrl-C).')
+    if (error instanceof Error && error.name === 'ExitPromptError')
+      throw new InterruptedError('Interrupted at the prompt (Ctrl-C).')
     throw error
   }
 }
@@ -154,5 +165,13 @@ async function withAbort<T>(fn: () => Promise<T>): Promise<T> {
 /** A silent Ui for unit tests and for services called from other services. */
 export function silentUi(overrides: Partial<Ui> = {}): Ui {
   const reporter: Reporter = {info() {}, warn() {}, debug() {}}
-  return {reporter, warnings: [], prompter: new PolicyPrompter(false, false), renderer: 'silent', json: true, verbose: false, ...overrides}
+  return {
+    reporter,
+    warnings: [],
+    prompter: new PolicyPrompter(false, false),
+    renderer: 'silent',
+    json: true,
+    verbose: false,
+    ...overrides,
+  }
 }

@@ -43,7 +43,11 @@ export function failFromError(error: unknown, fallbackFix: string): CheckOutcome
 }
 
 /** Run every check at once; a check that outlives its timeout reports that instead of its answer. */
-export async function runChecks<C>(checks: Array<Check<C>>, ctx: C, options: {timeoutMs: number; signal?: AbortSignal}): Promise<CheckResult[]> {
+export async function runChecks<C>(
+  checks: Array<Check<C>>,
+  ctx: C,
+  options: {timeoutMs: number; signal?: AbortSignal},
+): Promise<CheckResult[]> {
   // One abort listener per check is expected, not a leak.
   if (options.signal) setMaxListeners(checks.length + 10, options.signal)
   return Promise.all(
@@ -56,7 +60,12 @@ export async function runChecks<C>(checks: Array<Check<C>>, ctx: C, options: {ti
       const timedOut = new Promise<CheckOutcome>((resolve) => {
         timer = setTimeout(() => {
           controller.abort()
-          resolve(fail(`No answer within ${options.timeoutMs / 1000} s.`, 'Something is slow or hanging here; run the matching command with --verbose to see where.'))
+          resolve(
+            fail(
+              `No answer within ${options.timeoutMs / 1000} s.`,
+              'Something is slow or hanging here; run the matching command with --verbose to see where.',
+            ),
+          )
         }, options.timeoutMs)
       })
       let outcome: CheckOutcome

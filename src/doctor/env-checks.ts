@@ -53,7 +53,9 @@ function gib(n: number): string {
 }
 
 /** Engine-dependent checks run only when the engine answers; otherwise they are skipped (the engine check says why). */
-function withEngine(run: (engine: StackEngine, ctx: DoctorContext) => Promise<CheckOutcome>): (ctx: DoctorContext) => Promise<CheckOutcome> {
+function withEngine(
+  run: (engine: StackEngine, ctx: DoctorContext) => Promise<CheckOutcome>,
+): (ctx: DoctorContext) => Promise<CheckOutcome> {
   return async (ctx) => {
     let engine: StackEngine
     try {
@@ -72,7 +74,12 @@ export const envChecks: Array<Check<DoctorContext>> = [
     title: 'Node.js',
     async run() {
       const v = process.versions.node
-      return versionAtLeast(v, MIN_NODE) ? ok(`Node ${v}`) : fail(`Node ${v} is older than ${MIN_NODE}.`, `Install Node ${MIN_NODE} or newer (nvm install 22, or your package manager).`)
+      return versionAtLeast(v, MIN_NODE)
+        ? ok(`Node ${v}`)
+        : fail(
+            `Node ${v} is older than ${MIN_NODE}.`,
+            `Install Node ${MIN_NODE} or newer (nvm install 22, or your package manager).`,
+          )
     },
   },
   {
@@ -80,7 +87,10 @@ export const envChecks: Array<Check<DoctorContext>> = [
     group: 'Machine',
     title: 'Disk space',
     async run(ctx) {
-      const dirs = [{what: 'downloads', dir: cacheDir(ctx.env)}, {what: 'data', dir: dataDir(ctx.env)}]
+      const dirs = [
+        {what: 'downloads', dir: cacheDir(ctx.env)},
+        {what: 'data', dir: dataDir(ctx.env)},
+      ]
       const engine = await ctx.engine().catch(() => undefined)
       if (engine && engine.endpoint.kind === 'unix') {
         const {dockerRootDir} = await engine.client.info().catch(() => ({dockerRootDir: undefined}))
@@ -94,12 +104,24 @@ export const envChecks: Array<Check<DoctorContext>> = [
         entry.what.push(d.what)
         seen.set(f.path, entry)
       }
-      if (seen.size === 0) return warn('Could not read free space for the cache and data folders.', 'Check that the folders in DEZC_CACHE_DIR / DEZC_DATA_DIR are valid.')
+      if (seen.size === 0)
+        return warn(
+          'Could not read free space for the cache and data folders.',
+          'Check that the folders in DEZC_CACHE_DIR / DEZC_DATA_DIR are valid.',
+        )
       const parts = [...seen.entries()].map(([p, e]) => `${gib(e.free)} free for ${e.what.join(', ')} (${p})`)
       const least = Math.min(...[...seen.values()].map((e) => e.free))
       // A year of yellow taxi data: ~0.6 GB of parquet, ~10 GB once loaded into Postgres.
-      if (least < 1 * GiB) return fail(parts.join('; '), 'Free some space: downloads need ~50-500 MB a month and Postgres roughly 10x that once loaded (dezc ingest prunes nothing by itself).')
-      if (least < 5 * GiB) return warn(parts.join('; '), 'Less than 5 GiB free: enough for a few months of trip data, not for whole years.')
+      if (least < 1 * GiB)
+        return fail(
+          parts.join('; '),
+          'Free some space: downloads need ~50-500 MB a month and Postgres roughly 10x that once loaded (dezc ingest prunes nothing by itself).',
+        )
+      if (least < 5 * GiB)
+        return warn(
+          parts.join('; '),
+          'Less than 5 GiB free: enough for a few months of trip data, not for whole years.',
+        )
       return ok(parts.join('; '))
     },
   },
@@ -130,21 +152,35 @@ export const envChecks: Array<Check<DoctorContext>> = [
       const fixes: string[] = []
       for (const w of wanted) {
         const holder = containers.find((c) => c.state === 'running' && c.ports.some((p) => p.publicPort === w.port))
-        if (holder && holder.labels[LABEL.managed] === 'true' && holder.labels[LABEL.stack] === stack.label && holder.labels[LABEL.service] === w.service) {
+        if (
+          holder &&
+          holder.labels[LABEL.managed] === 'true' &&
+          holder.labels[LABEL.stack] === stack.label &&
+          holder.labels[LABEL.service] === w.service
+        ) {
           found.push(`${w.port} held by our ${w.service}`)
           continue
         }
         if (holder) {
           problems.push(`${w.port} (${w.service}) is held by container "${holder.name}"`)
-          fixes.push(holder.labels[LABEL.managed] === 'true' ? `dezc env down --stack ${holder.labels[LABEL.stack]}` : `docker stop ${holder.name}`)
+          fixes.push(
+            holder.labels[LABEL.managed] === 'true'
+              ? `dezc env down --stack ${holder.labels[LABEL.stack]}`
+              : `docker stop ${holder.name}`,
+          )
           continue
         }
-        const probeHost = isLoopback(stack.publish) || stack.publish === '0.0.0.0' || stack.publish === '::' ? engine.host : stack.publish
+        const probeHost =
+          isLoopback(stack.publish) || stack.publish === '0.0.0.0' || stack.publish === '::'
+            ? engine.host
+            : stack.publish
         if (!(engine.endpoint.remote && isLoopback(stack.publish))) {
           const {tcpOpen} = await import('../env/probe.js')
           if (await tcpOpen(probeHost, w.port, 400)) {
             problems.push(`${w.port} (${w.service}) is held by a process that is not a container`)
-            fixes.push(`stop it (a local PostgreSQL? check: ss -ltnp "sport = :${w.port}") or use ${w.flag} ${w.port + 10000 > 65535 ? w.port + 1 : w.port + 10000}`)
+            fixes.push(
+              `stop it (a local PostgreSQL? check: ss -ltnp "sport = :${w.port}") or use ${w.flag} ${w.port + 10000 > 65535 ? w.port + 1 : w.port + 10000}`,
+            )
             continue
           }
         }
@@ -163,7 +199,10 @@ export const envChecks: Array<Check<DoctorContext>> = [
       const present = await Promise.all(images.map((i) => engine.client.imageExists(i)))
       const missing = images.filter((_, i) => !present[i])
       if (missing.length === 0) return ok(`${images.join(', ')} present`)
-      return warn(`${missing.join(', ')} not present on the engine`, `\`dezc env up\` pulls ${missing.length === 1 ? 'it' : 'them'} (needs registry access), or: docker pull ${missing.join(' && docker pull ')}`)
+      return warn(
+        `${missing.join(', ')} not present on the engine`,
+        `\`dezc env up\` pulls ${missing.length === 1 ? 'it' : 'them'} (needs registry access), or: docker pull ${missing.join(' && docker pull ')}`,
+      )
     }),
   },
   {
@@ -177,8 +216,10 @@ export const envChecks: Array<Check<DoctorContext>> = [
       const info = await findServiceContainer(engine.client, stack, 'postgres')
       const up = envUpCommand(stack)
       if (!info) return warn(`Container ${pg.container} does not exist.`, `Start the stack: ${up}`)
-      if (!info.State?.Running) return warn(`Container ${pg.container} is ${info.State?.Status ?? 'not running'}.`, `Start it: ${up}`)
-      if (pg.password === undefined) return warn('No password is stored for this profile yet.', `${up} generates one; then: dezc env credentials`)
+      if (!info.State?.Running)
+        return warn(`Container ${pg.container} is ${info.State?.Status ?? 'not running'}.`, `Start it: ${up}`)
+      if (pg.password === undefined)
+        return warn('No password is stored for this profile yet.', `${up} generates one; then: dezc env credentials`)
       const {publishedPort} = await import('../env/status.js')
       const port = publishedPort(info, 5432) ?? pg.port
       return postgresLogin({host: engine.host, port, user: pg.user, password: pg.password, database: pg.db})
@@ -187,7 +228,13 @@ export const envChecks: Array<Check<DoctorContext>> = [
 ]
 
 /** Log in with the configured credentials and translate the server's answer into a fix. */
-export async function postgresLogin(o: {host: string; port: number; user: string; password: string; database: string}): Promise<CheckOutcome> {
+export async function postgresLogin(o: {
+  host: string
+  port: number
+  user: string
+  password: string
+  database: string
+}): Promise<CheckOutcome> {
   const {default: pg} = await import('pg')
   const client = new pg.Client({...o, connectionTimeoutMillis: 1500})
   client.on('error', () => {})
@@ -199,10 +246,20 @@ export async function postgresLogin(o: {host: string; port: number; user: string
   } catch (error) {
     const e = error as {code?: string; message?: string}
     if (e.code === '28P01' || e.code === '28000') {
-      return fail(`${where}: ${e.message}`, 'Postgres keeps the credentials it was first initialised with: use those in dezc.yaml, or change them inside (dezc env psql: ALTER USER ...).')
+      return fail(
+        `${where}: ${e.message}`,
+        'Postgres keeps the credentials it was first initialised with: use those in dezc.yaml, or change them inside (dezc env psql: ALTER USER ...).',
+      )
     }
-    if (e.code === '3D000') return fail(`${where}: ${e.message}`, `Create it (dezc env psql -c 'create database ${o.database}'), or fix postgres.db in dezc.yaml.`)
-    return fail(`${where}: ${e.message ?? e.code ?? String(error)}`, 'Check the stack with `dezc env status` and its logs with `dezc env logs postgres`.')
+    if (e.code === '3D000')
+      return fail(
+        `${where}: ${e.message}`,
+        `Create it (dezc env psql -c 'create database ${o.database}'), or fix postgres.db in dezc.yaml.`,
+      )
+    return fail(
+      `${where}: ${e.message ?? e.code ?? String(error)}`,
+      'Check the stack with `dezc env status` and its logs with `dezc env logs postgres`.',
+    )
   } finally {
     client.end().catch(() => {})
   }

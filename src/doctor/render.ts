@@ -18,6 +18,9 @@ export function renderChecks(results: CheckResult[]): string {
     if (r.fix && r.status !== 'ok') lines.push(`  ${' '.repeat(4)}  ${' '.repeat(width)}  -> ${r.fix}`)
   }
   const c = summarize(results)
-  lines.push('', `${c.ok} ok, ${c.warn} warning${c.warn === 1 ? '' : 's'}, ${c.fail} failed${c.skip ? `, ${c.skip} skipped` : ''}.`)
+  lines.push(
+    '',
+    `${c.ok} ok, ${c.warn} warning${c.warn === 1 ? '' : 's'}, ${c.fail} failed${c.skip ? `, ${c.skip} skipped` : ''}.`,
+  )
   return lines.join('\n')
 }

@@ -16,7 +16,14 @@ export interface DoctorResult {
 
 export const ALL_CHECKS: Array<Check<DoctorContext>> = [...envChecks, ...cloudChecks, ...sparkChecks]
 
-export async function runDoctor(o: {stack: Stack; config: LoadedConfig; env?: NodeJS.ProcessEnv; timeoutMs?: number; only?: string[]; signal?: AbortSignal}): Promise<DoctorResult> {
+export async function runDoctor(o: {
+  stack: Stack
+  config: LoadedConfig
+  env?: NodeJS.ProcessEnv
+  timeoutMs?: number
+  only?: string[]
+  signal?: AbortSignal
+}): Promise<DoctorResult> {
   const t0 = performance.now()
   let connecting: Promise<StackEngine> | undefined
   const timeoutMs = o.timeoutMs ?? 3000
@@ -26,7 +33,10 @@ export async function runDoctor(o: {stack: Stack; config: LoadedConfig; env?: No
     env: o.env ?? process.env,
     engine: () => (connecting ??= connectStack(o.stack, {pingTimeoutMs: Math.max(500, timeoutMs - 500)})),
   }
-  const checks = o.only && o.only.length > 0 ? ALL_CHECKS.filter((c) => o.only!.some((p) => c.id === p || c.id.startsWith(`${p}.`))) : ALL_CHECKS
+  const checks =
+    o.only && o.only.length > 0
+      ? ALL_CHECKS.filter((c) => o.only!.some((p) => c.id === p || c.id.startsWith(`${p}.`)))
+      : ALL_CHECKS
   try {
     const results = await runChecks(checks, ctx, {timeoutMs, signal: o.signal})
     const summary = summarize(results)

@@ -11,7 +11,9 @@ const runs = new WeakMap<DoctorContext, Promise<SparkDoctorResult>>()
 function sparkReport(ctx: DoctorContext): Promise<SparkDoctorResult> {
   let r = runs.get(ctx)
   if (!r) {
-    r = Promise.all([import('../spark/doctor.js'), import('../spark/platform.js')]).then(([{sparkDoctor}, {nodePlatform}]) => sparkDoctor({platform: nodePlatform(ctx.env), skipSubmit: true}))
+    r = Promise.all([import('../spark/doctor.js'), import('../spark/platform.js')]).then(
+      ([{sparkDoctor}, {nodePlatform}]) => sparkDoctor({platform: nodePlatform(ctx.env), skipSubmit: true}),
+    )
     runs.set(ctx, r)
   }
   return r

@@ -52,7 +52,9 @@ export function composeFiles(stack: Stack): ComposeFiles {
     }
     // dezc's labels without the config hash: `dezc env status` sees the stack as its own, and a later
     // `dezc env up` recreates the containers in its own form (volumes kept).
-    const labels = Object.fromEntries(Object.entries(b.Labels as Record<string, string>).filter(([k]) => k !== LABEL.configHash))
+    const labels = Object.fromEntries(
+      Object.entries(b.Labels as Record<string, string>).filter(([k]) => k !== LABEL.configHash),
+    )
     const hc = b.Healthcheck
     const bindings = b.HostConfig.PortBindings as Record<string, Array<{HostIp: string; HostPort: string}>>
     const mounts = b.HostConfig.Mounts as Array<{Type: string; Source: string; Target: string}>
@@ -63,7 +65,9 @@ export function composeFiles(stack: Stack): ComposeFiles {
       container_name: spec.name,
       environment,
       labels,
-      ports: Object.entries(bindings).map(([cport, binds]) => `${binds[0].HostIp}:${binds[0].HostPort}:${cport.replace('/tcp', '')}`),
+      ports: Object.entries(bindings).map(
+        ([cport, binds]) => `${binds[0].HostIp}:${binds[0].HostPort}:${cport.replace('/tcp', '')}`,
+      ),
       volumes,
       healthcheck: {
         // Compose interpolates $VAR from the host's environment; $$ passes a literal $ to the container.
@@ -81,14 +85,28 @@ export function composeFiles(stack: Stack): ComposeFiles {
   const volumes: Record<string, unknown> = {}
   for (const spec of specs) {
     for (const m of spec.body.HostConfig.Mounts as Array<{Type: string; Source: string}>) {
-      if (m.Type === 'volume') volumes[m.Source] = {name: m.Source, labels: {[LABEL.managed]: 'true', [LABEL.stack]: stack.label, [LABEL.profile]: stack.profile, [LABEL.service]: spec.service}}
+      if (m.Type === 'volume')
+        volumes[m.Source] = {
+          name: m.Source,
+          labels: {
+            [LABEL.managed]: 'true',
+            [LABEL.stack]: stack.label,
+            [LABEL.profile]: stack.profile,
+            [LABEL.service]: spec.service,
+          },
+        }
     }
   }
   const doc: Record<string, unknown> = {
     // 3.8: the newest schema docker-compose 1.29 validates against; Compose v2 reads it too.
     version: '3.8',
     services,
-    networks: {[stack.network]: {name: stack.network, labels: {[LABEL.managed]: 'true', [LABEL.stack]: stack.label, [LABEL.profile]: stack.profile}}},
+    networks: {
+      [stack.network]: {
+        name: stack.network,
+        labels: {[LABEL.managed]: 'true', [LABEL.stack]: stack.label, [LABEL.profile]: stack.profile},
+      },
+    },
     ...(Object.keys(volumes).length > 0 ? {volumes} : {}),
   }
   const command = `docker-compose -p ${projectName} up -d`
@@ -111,8 +129,13 @@ export function composeFiles(stack: Stack): ComposeFiles {
 
 /** `.env` for Compose: one VAR=value per line; single quotes (no interpolation) unless the value has one. */
 export function dotEnv(secrets: Record<string, string>): string {
-  const quote = (v: string) => (/^[A-Za-z0-9_@%+=:,./-]*$/.test(v) ? v : v.includes("'") ? `"${v.replace(/[\\"$]/g, (c) => `\\${c}`)}"` : `'${v}'`)
-  return Object.entries(secrets).map(([k, v]) => `${k}=${quote(v)}`).join('\n') + '\n'
+  const quote = (v: string) =>
+    /^[A-Za-z0-9_@%+=:,./-]*$/.test(v) ? v : v.includes("'") ? `"${v.replace(/[\\"$]/g, (c) => `\\${c}`)}"` : `'${v}'`
+  return (
+    Object.entries(secrets)
+      .map(([k, v]) => `${k}=${quote(v)}`)
+      .join('\n') + '\n'
+  )
 }
 
 export interface ComposeResult {
@@ -131,7 +154,11 @@ export interface ComposeResult {
 /** `env compose`: the files as text, or written into `outDir` (docker-compose.yaml, servers.json, .env 0600). */
 export async function envCompose(stack: Stack, outDir?: string): Promise<ComposeResult> {
   const files = composeFiles(stack)
-  const result: ComposeResult = {projectName: files.projectName, command: files.command, variables: Object.keys(files.secrets)}
+  const result: ComposeResult = {
+    projectName: files.projectName,
+    command: files.command,
+    variables: Object.keys(files.secrets),
+  }
   if (!outDir) return {...result, compose: files.compose, serversJson: files.serversJson ?? null}
   const [fs, path] = await Promise.all([import('node:fs/promises'), import('node:path')])
   const dir = path.resolve(outDir)

@@ -14,7 +14,15 @@ export interface StackCredentials {
   /** running: read from the engine; profile: the stack is not running (or the engine cannot be reached). */
   source: 'running' | 'profile'
   note?: string
-  postgres: {host: string; port: number; database: string; user: string; password?: string; passwordFrom: string; url?: string}
+  postgres: {
+    host: string
+    port: number
+    database: string
+    user: string
+    password?: string
+    passwordFrom: string
+    url?: string
+  }
   pgadmin: {url: string; email: string; password?: string; passwordFrom: string} | null
 }
 
@@ -24,10 +32,20 @@ function envOf(info: {Config?: {Env?: string[]}} | undefined, key: string): stri
 }
 
 export async function stackCredentials(config: LoadedConfig, stack: Stack): Promise<StackCredentials> {
-  const [{connectStack, findServiceContainer, stackEndpoint}, {servicesHost}, {publishedPort}] = await Promise.all([import('./engine.js'), import('../docker/endpoint.js'), import('./status.js')])
+  const [{connectStack, findServiceContainer, stackEndpoint}, {servicesHost}, {publishedPort}] = await Promise.all([
+    import('./engine.js'),
+    import('../docker/endpoint.js'),
+    import('./status.js'),
+  ])
   let host = servicesHost(stackEndpoint(stack), stack.servicesHostOverride)
-  let pg: {port: number; database: string; user: string} = {port: stack.postgres.port, database: stack.postgres.db, user: stack.postgres.user}
-  let pa: {port: number; email: string} | null = stack.pgadmin.enabled ? {port: stack.pgadmin.port, email: stack.pgadmin.email} : null
+  let pg: {port: number; database: string; user: string} = {
+    port: stack.postgres.port,
+    database: stack.postgres.db,
+    user: stack.postgres.user,
+  }
+  let pa: {port: number; email: string} | null = stack.pgadmin.enabled
+    ? {port: stack.pgadmin.port, email: stack.pgadmin.email}
+    : null
   let source: StackCredentials['source'] = 'profile'
   let note: string | undefined
   try {
@@ -38,13 +56,24 @@ export async function stackCredentials(config: LoadedConfig, stack: Stack): Prom
       const find = async (service: 'postgres' | 'pgadmin') => {
         const info = await findServiceContainer(engine.client, stack, service)
         const labels = info?.Config?.Labels ?? {}
-        return info?.State?.Running && labels[LABEL.managed] === 'true' && labels[LABEL.stack] === stack.label ? info : undefined
+        return info?.State?.Running && labels[LABEL.managed] === 'true' && labels[LABEL.stack] === stack.label
+          ? info
+          : undefined
       }
       const [pgInfo, paInfo] = await Promise.all([find('postgres'), find('pgadmin')])
       if (pgInfo) {
         source = 'running'
-        pg = {port: publishedPort(pgInfo, 5432) ?? pg.port, database: envOf(pgInfo, 'POSTGRES_DB') ?? pg.database, user: envOf(pgInfo, 'POSTGRES_USER') ?? pg.user}
-        pa = paInfo ? {port: publishedPort(paInfo, 80) ?? stack.pgadmin.port, email: envOf(paInfo, 'PGADMIN_DEFAULT_EMAIL') ?? stack.pgadmin.email} : null
+        pg = {
+          port: publishedPort(pgInfo, 5432) ?? pg.port,
+          database: envOf(pgInfo, 'POSTGRES_DB') ?? pg.database,
+          user: envOf(pgInfo, 'POSTGRES_USER') ?? pg.user,
+        }
+        pa = paInfo
+          ? {
+              port: publishedPort(paInfo, 80) ?? stack.pgadmin.port,
+              email: envOf(paInfo, 'PGADMIN_DEFAULT_EMAIL') ?? stack.pgadmin.email,
+            }
+          : null
       } else {
         note = `The stack is not running; these are the settings \`${envUpCommand(stack)}\` will use.`
       }
@@ -54,8 +83,12 @@ export async function stackCredentials(config: LoadedConfig, stack: Stack): Prom
   } catch (error) {
     note = `The Docker engine could not be asked (${(error as DezcError).message}); these are the profile's settings, the running stack may differ.`
   }
-  const pgPasswordFrom = stack.postgres.password === undefined ? 'not generated yet' : passwordOrigin(config, stack.profile, 'postgres')
-  const pgUrl = stack.postgres.password === undefined ? undefined : postgresUrl({...stack, postgres: {...stack.postgres, user: pg.user, db: pg.database}}, host, pg.port)
+  const pgPasswordFrom =
+    stack.postgres.password === undefined ? 'not generated yet' : passwordOrigin(config, stack.profile, 'postgres')
+  const pgUrl =
+    stack.postgres.password === undefined
+      ? undefined
+      : postgresUrl({...stack, postgres: {...stack.postgres, user: pg.user, db: pg.database}}, host, pg.port)
   return {
     source,
     note,
@@ -64,7 +97,8 @@ export async function stackCredentials(config: LoadedConfig, stack: Stack): Prom
       url: `http://${hostPort(host, pa.port)}`,
       email: pa.email,
       password: stack.pgadmin.password,
-      passwordFrom: stack.pgadmin.password === undefined ? 'not generated yet' : passwordOrigin(config, stack.profile, 'pgadmin'),
+      passwordFrom:
+        stack.pgadmin.password === undefined ? 'not generated yet' : passwordOrigin(config, stack.profile, 'pgadmin'),
     },
   }
 }
@@ -73,8 +107,8 @@ export async function stackCredentials(config: LoadedConfig, stack: Stack): Prom
 export interface CredentialsResult {
   source: StackCredentials['source']
   note?: string
-  postgres: {host: string; port: number; database: string; user: string; url?: string; passwordSet: boolean; passwordFrom: string}
-  pgadmin: {url: string; email: string; passwordSet: boolean; passwordFrom: string} | null
+  postgres: Omit<StackCredentials['postgres'], 'password'> & {passwordSet: boolean}
+  pgadmin: (Omit<NonNullable<StackCredentials['pgadmin']>, 'password'> & {passwordSet: boolean}) | null
 }
 
 export function credentialsResult(c: StackCredentials): CredentialsResult {
@@ -82,7 +116,22 @@ export function credentialsResult(c: StackCredentials): CredentialsResult {
   return {
     source: c.source,
     ...(c.note ? {note: c.note} : {}),
-    postgres: {host: pg.host, port: pg.port, database: pg.database, user: pg.user, url: pg.url && redactUrl(pg.url), passwordSet: pg.password !== undefined, passwordFrom: pg.passwordFrom},
-    pgadmin: c.pgadmin ? {url: c.pgadmin.url, email: c.pgadmin.email, passwordSet: c.pgadmin.password !== undefined, passwordFrom: c.pgadmin.passwordFrom} : null,
+    postgres: {
+      host: pg.host,
+      port: pg.port,
+      database: pg.database,
+      user: pg.user,
+      url: pg.url && redactUrl(pg.url),
+      passwordSet: pg.password !== undefined,
+      passwordFrom: pg.passwordFrom,
+    },
+    pgadmin: c.pgadmin
+      ? {
+          url: c.pgadmin.url,
+          email: c.pgadmin.email,
+          passwordSet: c.pgadmin.password !== undefined,
+          passwordFrom: c.pgadmin.passwordFrom,
+        }
+      : null,
   }
 }

@@ -25,7 +25,10 @@ export function requireStoredPassword(stack: Stack): string {
   throw new DezcError({
     code: 'NO_DB_PASSWORD',
     message: `Profile "${stack.profile}" has no Postgres password yet (dezc generates one when it first starts the stack).`,
-    suggestion: [`Start the stack first: ${envUpCommand(stack)}`, 'Or pass --db-url postgresql://USER:PASSWORD@HOST:PORT/DB.'],
+    suggestion: [
+      `Start the stack first: ${envUpCommand(stack)}`,
+      'Or pass --db-url postgresql://USER:PASSWORD@HOST:PORT/DB.',
+    ],
     exit: ExitCode.PREREQUISITE,
   })
 }
@@ -40,13 +43,23 @@ export const locateOnEngine: LocateStackDatabase = async (stack) => {
   try {
     const stackName = stack.name ? `stack "${stack.name}"` : 'the default stack'
     const where = `${stackName}${stack.profile === 'local' ? '' : ` (profile ${stack.profile})`} on ${engine.endpoint.url}`
-    const found = await engine.client.listContainers({[LABEL.managed]: 'true', [LABEL.stack]: stack.label, [LABEL.service]: 'postgres'})
+    const found = await engine.client.listContainers({
+      [LABEL.managed]: 'true',
+      [LABEL.stack]: stack.label,
+      [LABEL.service]: 'postgres',
+    })
     const running = found.find((c) => c.state === 'running')
     if (!running) {
       throw new DezcError({
         code: 'STACK_NOT_RUNNING',
-        message: found.length === 0 ? `There is no Postgres of ${where}.` : `The Postgres of ${where} (${found[0].name}) is ${found[0].state}, not running.`,
-        suggestion: [`Start it: ${envUpCommand(stack)}`, 'Or give the target explicitly: --db-url postgresql://USER:PASSWORD@HOST:PORT/DB (or ingest.dbUrl in dezc.yaml).'],
+        message:
+          found.length === 0
+            ? `There is no Postgres of ${where}.`
+            : `The Postgres of ${where} (${found[0].name}) is ${found[0].state}, not running.`,
+        suggestion: [
+          `Start it: ${envUpCommand(stack)}`,
+          'Or give the target explicitly: --db-url postgresql://USER:PASSWORD@HOST:PORT/DB (or ingest.dbUrl in dezc.yaml).',
+        ],
         exit: ExitCode.UNHEALTHY,
         details: {stack: stack.name ?? null, profile: stack.profile, engine: engine.endpoint.url},
       })
@@ -57,7 +70,10 @@ export const locateOnEngine: LocateStackDatabase = async (stack) => {
       throw new DezcError({
         code: 'STACK_NOT_PUBLISHED',
         message: `The Postgres of ${where} (${running.name}) publishes no host port, so it cannot be reached from here.`,
-        suggestion: [`Recreate it with a published port: ${envUpCommand(stack)} --pg-port ${stack.postgres.port}`, 'Or run the ingest inside the stack\'s network: --in-network.'],
+        suggestion: [
+          `Recreate it with a published port: ${envUpCommand(stack)} --pg-port ${stack.postgres.port}`,
+          "Or run the ingest inside the stack's network: --in-network.",
+        ],
         exit: ExitCode.UNHEALTHY,
       })
     }
@@ -67,7 +83,10 @@ export const locateOnEngine: LocateStackDatabase = async (stack) => {
   }
 }
 
-export async function stackDatabase(stack: Stack, locate: LocateStackDatabase = locateOnEngine): Promise<StackDatabase> {
+export async function stackDatabase(
+  stack: Stack,
+  locate: LocateStackDatabase = locateOnEngine,
+): Promise<StackDatabase> {
   requireStoredPassword(stack)
   const at = await locate(stack)
   return {url: postgresUrl(stack, at.host, at.port), ...at}

@@ -30,7 +30,14 @@ export async function stackVolumes(engine: StackEngine, stack: Stack): Promise<s
 
 export async function envDown(stack: Stack, options: {volumes: boolean}, ui: Ui): Promise<EnvDownResult> {
   const engine = await connectStack(stack)
-  const result: EnvDownResult = {profile: stack.profile, stack: stack.name ?? null, containersRemoved: [], networkRemoved: null, volumesRemoved: [], dataKept: []}
+  const result: EnvDownResult = {
+    profile: stack.profile,
+    stack: stack.name ?? null,
+    containersRemoved: [],
+    networkRemoved: null,
+    volumesRemoved: [],
+    dataKept: [],
+  }
   try {
     const volumes = await stackVolumes(engine, stack)
     // Ask before touching anything, so a "no" leaves the stack exactly as it was.
@@ -46,7 +53,8 @@ export async function envDown(stack: Stack, options: {volumes: boolean}, ui: Ui)
               if (await engine.client.removeContainer(c.name, true)) result.containersRemoved.push(c.name)
             }),
           )
-          task.title = containers.length > 0 ? `Removed ${containers.map((c) => c.name).join(', ')}` : 'No containers to remove'
+          task.title =
+            containers.length > 0 ? `Removed ${containers.map((c) => c.name).join(', ')}` : 'No containers to remove'
         },
       },
       {
@@ -74,7 +82,10 @@ export async function envDown(stack: Stack, options: {volumes: boolean}, ui: Ui)
 }
 
 async function confirmDeleteVolumes(ui: Ui, names: string[]): Promise<true> {
-  const ok = await ui.prompter.confirm({message: `Delete the data volumes ${names.join(', ')}? Every table in them is lost.`, flagHint: '--yes'})
+  const ok = await ui.prompter.confirm({
+    message: `Delete the data volumes ${names.join(', ')}? Every table in them is lost.`,
+    flagHint: '--yes',
+  })
   if (!ok) throw new UserAbortError('Kept everything: nothing was stopped or deleted.')
   return true
 }

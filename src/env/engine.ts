@@ -15,12 +15,18 @@ export interface StackEngine {
 
 export function stackEndpoint(stack: Stack): DockerEndpoint {
   // --docker-host is folded into stack.docker.host by resolveStack: it beats DOCKER_HOST either way.
-  const endpoint = resolveEndpoint(stack.docker.hostFromFlag ? {flagHost: stack.docker.host} : {profileHost: stack.docker.host, profileContext: stack.docker.context})
+  const endpoint = resolveEndpoint(
+    stack.docker.hostFromFlag
+      ? {flagHost: stack.docker.host}
+      : {profileHost: stack.docker.host, profileContext: stack.docker.context},
+  )
   if (stack.remoteRequired && !endpoint.remote && endpoint.source === 'default') {
     throw new DezcError({
       code: 'DOCKER_HOST_REQUIRED',
       message: `Profile "${stack.profile}" runs on a remote engine (a NAS), but no Docker endpoint is set, so dezc would use this machine's engine.`,
-      suggestion: [`Set DOCKER_HOST=ssh://USER@NAS (or tcp://NAS:2376), pass --docker-host, or add "profiles: {${stack.profile}: {docker: {host: ssh://USER@NAS}}}" to dezc.yaml.`],
+      suggestion: [
+        `Set DOCKER_HOST=ssh://USER@NAS (or tcp://NAS:2376), pass --docker-host, or add "profiles: {${stack.profile}: {docker: {host: ssh://USER@NAS}}}" to dezc.yaml.`,
+      ],
       exit: ExitCode.USAGE,
     })
   }
@@ -45,10 +51,20 @@ export async function connectStack(stack: Stack, options: {pingTimeoutMs?: numbe
  * container is still found; a running one first), else whatever has the profile's name (which may
  * be someone else's: callers check the labels). Undefined when neither exists.
  */
-export async function findServiceContainer(client: DockerClient, stack: Stack, service: 'postgres' | 'pgadmin'): Promise<import('dockerode').ContainerInspectInfo | undefined> {
-  const ours = await client.listContainers({[LABEL.managed]: 'true', [LABEL.stack]: stack.label, [LABEL.service]: service})
+export async function findServiceContainer(
+  client: DockerClient,
+  stack: Stack,
+  service: 'postgres' | 'pgadmin',
+): Promise<import('dockerode').ContainerInspectInfo | undefined> {
+  const ours = await client.listContainers({
+    [LABEL.managed]: 'true',
+    [LABEL.stack]: stack.label,
+    [LABEL.service]: service,
+  })
   const pick = ours.find((c) => c.state === 'running') ?? ours[0]
-  return client.inspectContainer(pick?.name ?? (service === 'postgres' ? stack.postgres.container : stack.pgadmin.container))
+  return client.inspectContainer(
+    pick?.name ?? (service === 'postgres' ? stack.postgres.container : stack.pgadmin.container),
+  )
 }
 
 /** A container's name as the API's inspect gives it ("/name"), without the slash. */

@@ -3,14 +3,35 @@ import {Flags} from '@oclif/core'
 
 /** Which env stack: host profile and --stack name (env, ingest, doctor). */
 export const stackFlags = {
-  host: Flags.string({description: 'Host profile to use (built in: local, synology; more in dezc.yaml).', env: 'DEZC_HOST', helpGroup: 'STACK'}),
-  stack: Flags.string({description: 'Name of the stack: a namespace for everything dezc creates (containers, network, volumes), so stacks never collide.', env: 'DEZC_STACK', helpGroup: 'STACK'}),
-  'docker-host': Flags.string({description: 'Docker endpoint (unix://, tcp://, ssh://); overrides the profile and DOCKER_HOST.', helpGroup: 'STACK'}),
+  host: Flags.string({
+    description: 'Host profile to use (built in: local, synology; more in dezc.yaml).',
+    env: 'DEZC_HOST',
+    helpGroup: 'STACK',
+  }),
+  stack: Flags.string({
+    description:
+      'Name of the stack: a namespace for everything dezc creates (containers, network, volumes), so stacks never collide.',
+    env: 'DEZC_STACK',
+    helpGroup: 'STACK',
+  }),
+  'docker-host': Flags.string({
+    description: 'Docker endpoint (unix://, tcp://, ssh://); overrides the profile and DOCKER_HOST.',
+    helpGroup: 'STACK',
+  }),
 }
 
 export const stackOverrideFlags = {
-  'pg-port': Flags.integer({description: 'Publish Postgres on this host port instead of the profile\'s.', helpGroup: 'STACK'}),
-  'pgadmin-port': Flags.integer({description: 'Publish pgAdmin on this host port instead of the profile\'s.', helpGroup: 'STACK'}),
+  'pg-port': Flags.integer({
+    description: "Publish Postgres on this host port instead of the profile's.",
+    helpGroup: 'STACK',
+  }),
+  'pgadmin-port': Flags.integer({
+    description: "Publish pgAdmin on this host port instead of the profile's.",
+    helpGroup: 'STACK',
+  }),
   'no-pgadmin': Flags.boolean({description: 'Do not run pgAdmin.', helpGroup: 'STACK'}),
-  'wait-timeout': Flags.integer({description: 'Seconds to wait for the services to become healthy.', helpGroup: 'STACK'}),
+  'wait-timeout': Flags.integer({
+    description: 'Seconds to wait for the services to become healthy.',
+    helpGroup: 'STACK',
+  }),
 }

@@ -9,7 +9,12 @@ export const SERVICES: ServiceName[] = ['postgres', 'pgadmin']
 
 export function serviceContainer(stack: Stack, service: ServiceName): string {
   if (service === 'pgadmin' && !stack.pgadmin.enabled) {
-    throw new DezcError({code: 'SERVICE_DISABLED', message: 'pgAdmin is disabled in this profile.', suggestion: 'Use the postgres service, or enable pgadmin in the profile.', exit: ExitCode.USAGE})
+    throw new DezcError({
+      code: 'SERVICE_DISABLED',
+      message: 'pgAdmin is disabled in this profile.',
+      suggestion: 'Use the postgres service, or enable pgadmin in the profile.',
+      exit: ExitCode.USAGE,
+    })
   }
   return service === 'postgres' ? stack.postgres.container : stack.pgadmin.container
 }
@@ -47,8 +52,20 @@ export function linePrefixer(prefix: string, out: NodeJS.WritableStream): Writab
  * Stream the services' logs: prefixed like docker compose on stdout, or, with `onLine`, one
  * structured line at a time (the --json form).
  */
-export async function envLogs(stack: Stack, options: {service?: ServiceName; follow: boolean; tail?: number; timestamps?: boolean; signal: AbortSignal; onLine?: (l: LogLine) => void}): Promise<void> {
-  const services = options.service ? [options.service] : SERVICES.filter((s) => s === 'postgres' || stack.pgadmin.enabled)
+export async function envLogs(
+  stack: Stack,
+  options: {
+    service?: ServiceName
+    follow: boolean
+    tail?: number
+    timestamps?: boolean
+    signal: AbortSignal
+    onLine?: (l: LogLine) => void
+  },
+): Promise<void> {
+  const services = options.service
+    ? [options.service]
+    : SERVICES.filter((s) => s === 'postgres' || stack.pgadmin.enabled)
   const engine = await connectStack(stack)
   try {
     const width = Math.max(...services.map((s) => s.length))
@@ -57,14 +74,28 @@ export async function envLogs(stack: Stack, options: {service?: ServiceName; fol
         const named = serviceContainer(stack, service)
         const info = await findServiceContainer(engine.client, stack, service)
         if (!info) {
-          throw new DezcError({code: 'SERVICE_MISSING', message: `${service} (${named}) is not running or does not exist.`, suggestion: `Start the stack with: ${envUpCommand(stack)}`, exit: ExitCode.UNHEALTHY})
+          throw new DezcError({
+            code: 'SERVICE_MISSING',
+            message: `${service} (${named}) is not running or does not exist.`,
+            suggestion: `Start the stack with: ${envUpCommand(stack)}`,
+            exit: ExitCode.UNHEALTHY,
+          })
         }
         const container = containerName(info, named)
         const prefix = `${service.padEnd(width)} | `
         const onLine = options.onLine
-        const out = onLine ? lineSink((line) => onLine({service, stream: 'stdout', line})) : linePrefixer(prefix, process.stdout)
-        const err = onLine ? lineSink((line) => onLine({service, stream: 'stderr', line})) : linePrefixer(prefix, process.stdout)
-        await engine.client.streamLogs(container, {follow: options.follow, tail: options.tail, timestamps: options.timestamps, signal: options.signal}, out, err)
+        const out = onLine
+          ? lineSink((line) => onLine({service, stream: 'stdout', line}))
+          : linePrefixer(prefix, process.stdout)
+        const err = onLine
+          ? lineSink((line) => onLine({service, stream: 'stderr', line}))
+          : linePrefixer(prefix, process.stdout)
+        await engine.client.streamLogs(
+          container,
+          {follow: options.follow, tail: options.tail, timestamps: options.timestamps, signal: options.signal},
+          out,
+          err,
+        )
         out.end()
         err.end()
       }),

@@ -42,7 +42,6 @@ export interface DryRunResult {
   commands: string[]
 }
 
-
 /** No password is ever printed, whatever its source (built-in, config file, generated): the command refers to a variable. */
 function envArg(entry: string): string {
   const [key, ...rest] = entry.split('=')
@@ -57,19 +56,43 @@ export function dockerRunCommands(stack: Stack, spec: ContainerSpec): string[] {
   const b = spec.body
   const hc = b.Healthcheck
   const args = [
-    'docker', 'create', '--name', spec.name,
-    '--network', stack.network, '--network-alias', b.NetworkingConfig.EndpointsConfig[stack.network].Aliases[0],
+    'docker',
+    'create',
+    '--name',
+    spec.name,
+    '--network',
+    stack.network,
+    '--network-alias',
+    b.NetworkingConfig.EndpointsConfig[stack.network].Aliases[0],
     ...Object.entries(b.Labels as Record<string, string>).flatMap(([k, v]) => ['--label', shellQuote(`${k}=${v}`)]),
     ...(b.Env as string[]).map((e) => envArg(e)),
-    ...Object.entries(b.HostConfig.PortBindings as Record<string, Array<{HostIp: string; HostPort: string}>>).flatMap(([cport, binds]) => ['-p', `${binds[0].HostIp}:${binds[0].HostPort}:${cport.replace('/tcp', '')}`]),
-    ...(b.HostConfig.Mounts as Array<{Type: string; Source: string; Target: string}>).flatMap((m) => ['--mount', `type=${m.Type},source=${m.Source},target=${m.Target}`]),
-    '--restart', stack.restart,
-    '--health-cmd', shellQuote(hc.Test[1]), '--health-interval', seconds(hc.Interval), '--health-timeout', seconds(hc.Timeout), '--health-retries', String(hc.Retries), '--health-start-period', seconds(hc.StartPeriod),
+    ...Object.entries(b.HostConfig.PortBindings as Record<string, Array<{HostIp: string; HostPort: string}>>).flatMap(
+      ([cport, binds]) => ['-p', `${binds[0].HostIp}:${binds[0].HostPort}:${cport.replace('/tcp', '')}`],
+    ),
+    ...(b.HostConfig.Mounts as Array<{Type: string; Source: string; Target: string}>).flatMap((m) => [
+      '--mount',
+      `type=${m.Type},source=${m.Source},target=${m.Target}`,
+    ]),
+    '--restart',
+    stack.restart,
+    '--health-cmd',
+    shellQuote(hc.Test[1]),
+    '--health-interval',
+    seconds(hc.Interval),
+    '--health-timeout',
+    seconds(hc.Timeout),
+    '--health-retries',
+    String(hc.Retries),
+    '--health-start-period',
+    seconds(hc.StartPeriod),
     ...(b.HostConfig.LogConfig ? ['--log-driver', 'json-file'] : []),
     spec.image,
   ]
   const cmds = [args.join(' ')]
-  for (const f of spec.files) cmds.push(`docker cp ${shellQuote(f.path.split('/').pop()!)} ${spec.name}:${f.path}   # file content: dezc env compose shows it`)
+  for (const f of spec.files)
+    cmds.push(
+      `docker cp ${shellQuote(f.path.split('/').pop()!)} ${spec.name}:${f.path}   # file content: dezc env compose shows it`,
+    )
   cmds.push(`docker start ${spec.name}`)
   return cmds
 }
@@ -80,7 +103,9 @@ export async function planUp(stack: Stack, ui: Ui): Promise<DryRunResult> {
     const specs = containerSpecs(stack, {apiVersion: engine?.info.apiVersion ?? '1.41'})
     const steps: PlannedStep[] = []
     const commands: string[] = []
-    const labels = Object.entries(baseLabels(stack)).map(([k, v]) => `--label ${k}=${v}`).join(' ')
+    const labels = Object.entries(baseLabels(stack))
+      .map(([k, v]) => `--label ${k}=${v}`)
+      .join(' ')
     if (!engine || !(await engine.client.networkExists(stack.network))) {
       steps.push({action: 'create', kind: 'network', name: stack.network})
       commands.push(`docker network create ${labels} ${stack.network}`)
@@ -95,7 +120,9 @@ export async function planUp(stack: Stack, ui: Ui): Promise<DryRunResult> {
       } else steps.push({action: 'keep', kind: 'volume', name: m.name})
     }
     // The plan `env up` itself follows (containers found by dezc's labels), computed without changing anything.
-    const plan: ContainerPlan = engine ? await planContainers(engine.client, stack, specs) : {services: new Map(specs.map((spec) => [spec.service, {spec, action: 'created'}])), orphans: []}
+    const plan: ContainerPlan = engine
+      ? await planContainers(engine.client, stack, specs)
+      : {services: new Map(specs.map((spec) => [spec.service, {spec, action: 'created'}])), orphans: []}
     for (const {spec, existing, action} of plan.services.values()) {
       if (action === 'unchanged') {
         steps.push({action: 'keep', kind: 'container', name: spec.name})
@@ -107,7 +134,11 @@ export async function planUp(stack: Stack, ui: Ui): Promise<DryRunResult> {
         continue
       }
       if (action === 'recreated' && existing) {
-        steps.push({action: 'recreate', kind: 'container', name: existing.name === spec.name ? spec.name : `${existing.name} -> ${spec.name}`})
+        steps.push({
+          action: 'recreate',
+          kind: 'container',
+          name: existing.name === spec.name ? spec.name : `${existing.name} -> ${spec.name}`,
+        })
         commands.push(`docker rm -f ${existing.name}   # data volumes are kept`)
       } else steps.push({action: 'create', kind: 'container', name: spec.name})
       if (!engine || !(await engine.client.imageExists(spec.image))) commands.push(`docker pull ${spec.image}`)
@@ -117,9 +148,25 @@ export async function planUp(stack: Stack, ui: Ui): Promise<DryRunResult> {
       steps.push({action: 'remove', kind: 'container', name: orphan.name})
       commands.push(`docker rm -f ${orphan.name}`)
     }
-    return {dryRun: true, profile: stack.profile, stack: stack.name ?? null, engine: engine?.endpoint.url ?? null, steps, commands}
+    return dryRunResult(stack, engine, steps, commands)
   } finally {
     engine?.client.close()
+  }
+}
+
+function dryRunResult(
+  stack: Stack,
+  engine: StackEngine | undefined,
+  steps: PlannedStep[],
+  commands: string[],
+): DryRunResult {
+  return {
+    dryRun: true,
+    profile: stack.profile,
+    stack: stack.name ?? null,
+    engine: engine?.endpoint.url ?? null,
+    steps,
+    commands,
   }
 }
 
@@ -128,7 +175,9 @@ export async function planDown(stack: Stack, volumes: boolean, ui: Ui): Promise<
   try {
     const steps: PlannedStep[] = []
     const commands: string[] = []
-    const containers = engine ? await engine.client.listContainers({[LABEL.stack]: stack.label, [LABEL.managed]: 'true'}) : []
+    const containers = engine
+      ? await engine.client.listContainers({[LABEL.stack]: stack.label, [LABEL.managed]: 'true'})
+      : []
     for (const c of containers) {
       steps.push({action: 'remove', kind: 'container', name: c.name})
       commands.push(`docker stop -t 10 ${c.name} && docker rm ${c.name}`)
@@ -144,7 +193,7 @@ export async function planDown(stack: Stack, volumes: boolean, ui: Ui): Promise<
         commands.push(`docker volume rm ${m.name}   # deletes the data`)
       } else steps.push({action: 'keep', kind: 'volume', name: m.name})
     }
-    return {dryRun: true, profile: stack.profile, stack: stack.name ?? null, engine: engine?.endpoint.url ?? null, steps, commands}
+    return dryRunResult(stack, engine, steps, commands)
   } finally {
     engine?.client.close()
   }
@@ -154,7 +203,9 @@ async function tryConnect(stack: Stack, ui: Ui): Promise<StackEngine | undefined
   try {
     return await connectStack(stack)
   } catch (error) {
-    ui.reporter.warn(`Cannot read the engine's current state (${(error as Error).message.split('\n')[0]}); showing the plan for an empty engine.`)
+    ui.reporter.warn(
+      `Cannot read the engine's current state (${(error as Error).message.split('\n')[0]}); showing the plan for an empty engine.`,
+    )
     return undefined
   }
 }
@@ -166,14 +217,19 @@ export interface ObservedContainers {
   foreign: Map<string, {status?: string; image?: string; labels: Record<string, string>}>
 }
 
-export async function observeContainers(client: DockerClient, stack: Stack, specs: ContainerSpec[]): Promise<ObservedContainers> {
+export async function observeContainers(
+  client: DockerClient,
+  stack: Stack,
+  specs: ContainerSpec[],
+): Promise<ObservedContainers> {
   const ours = await client.listContainers({[LABEL.stack]: stack.label, [LABEL.managed]: 'true'})
   const foreign: ObservedContainers['foreign'] = new Map()
   for (const spec of specs) {
     const existing = ours.find((c) => c.labels[LABEL.service] === spec.service)
     if (existing && existing.name === spec.name) continue
     const info = await client.inspectContainer(spec.name)
-    if (info) foreign.set(spec.name, {status: info.State?.Status, image: info.Config?.Image, labels: info.Config?.Labels ?? {}})
+    if (info)
+      foreign.set(spec.name, {status: info.State?.Status, image: info.Config?.Image, labels: info.Config?.Labels ?? {}})
   }
   return {ours, foreign}
 }
@@ -192,11 +248,15 @@ export function decideContainers(specs: ContainerSpec[], observed: ObservedConta
     if (!existing || existing.name !== spec.name) {
       const foreign = observed.foreign.get(spec.name)
       if (foreign) {
-        const owner = foreign.labels[LABEL.managed] === 'true' ? `dezc stack "${foreign.labels[LABEL.stack]}"` : 'not dezc'
+        const owner =
+          foreign.labels[LABEL.managed] === 'true' ? `dezc stack "${foreign.labels[LABEL.stack]}"` : 'not dezc'
         throw new DezcError({
           code: 'NAME_IN_USE',
           message: `A container named "${spec.name}" already exists (${foreign.status ?? 'unknown state'}, image ${foreign.image}), created by ${owner}.`,
-          suggestion: [`Remove it if it is an old manual setup: docker rm -f ${spec.name} (its volumes are kept),`, `or run this stack under another name with --stack NAME.`],
+          suggestion: [
+            `Remove it if it is an old manual setup: docker rm -f ${spec.name} (its volumes are kept),`,
+            `or run this stack under another name with --stack NAME.`,
+          ],
           exit: ExitCode.FAILURE,
         })
       }
@@ -205,13 +265,18 @@ export function decideContainers(specs: ContainerSpec[], observed: ObservedConta
     }
     const sameConfig = existing.labels[LABEL.configHash] === spec.hash
     if (sameConfig && existing.state === 'running') services.set(spec.service, {spec, existing, action: 'unchanged'})
-    else if (sameConfig && (existing.state === 'exited' || existing.state === 'created' || existing.state === 'paused')) services.set(spec.service, {spec, existing, action: 'started'})
+    else if (sameConfig && (existing.state === 'exited' || existing.state === 'created' || existing.state === 'paused'))
+      services.set(spec.service, {spec, existing, action: 'started'})
     else services.set(spec.service, {spec, existing, action: 'recreated'})
   }
   return {services, orphans}
 }
 
 /** Observe, then decide: what `env up` and its dry run both start from. */
-export async function planContainers(client: DockerClient, stack: Stack, specs: ContainerSpec[]): Promise<ContainerPlan> {
+export async function planContainers(
+  client: DockerClient,
+  stack: Stack,
+  specs: ContainerSpec[],
+): Promise<ContainerPlan> {
   return decideContainers(specs, await observeContainers(client, stack, specs))
 }

@@ -19,9 +19,23 @@ export function tcpOpen(host: string, port: number, timeoutMs = 500): Promise<bo
 }
 
 /** Runs `select 1` with the stack's credentials; resolves true when Postgres accepts a query. */
-export async function postgresAnswers(opts: {host: string; port: number; user: string; password: string; database: string; timeoutMs?: number}): Promise<boolean> {
+export async function postgresAnswers(opts: {
+  host: string
+  port: number
+  user: string
+  password: string
+  database: string
+  timeoutMs?: number
+}): Promise<boolean> {
   const {default: pg} = await import('pg')
-  const client = new pg.Client({host: opts.host, port: opts.port, user: opts.user, password: opts.password, database: opts.database, connectionTimeoutMillis: opts.timeoutMs ?? 1000})
+  const client = new pg.Client({
+    host: opts.host,
+    port: opts.port,
+    user: opts.user,
+    password: opts.password,
+    database: opts.database,
+    connectionTimeoutMillis: opts.timeoutMs ?? 1000,
+  })
   client.on('error', () => {})
   try {
     await client.connect()
@@ -62,12 +76,26 @@ export function hostPort(host: string, port: number): string {
  * called healthy is never reported as still starting while Docker's next healthcheck tick is due.
  * False when the port cannot be reached from here (published on loopback of a remote engine).
  */
-export async function serviceAnswers(o: {service: ServiceName; stack: Stack; host: string; port: number; remote: boolean; timeoutMs?: number}): Promise<boolean> {
+export async function serviceAnswers(o: {
+  service: ServiceName
+  stack: Stack
+  host: string
+  port: number
+  remote: boolean
+  timeoutMs?: number
+}): Promise<boolean> {
   if (o.remote && isLoopback(o.stack.publish)) return false
   const timeoutMs = o.timeoutMs ?? 800
   if (o.service === 'postgres') {
     const pg = o.stack.postgres
-    return postgresAnswers({host: o.host, port: o.port, user: pg.user, password: pg.password ?? '', database: pg.db, timeoutMs})
+    return postgresAnswers({
+      host: o.host,
+      port: o.port,
+      user: pg.user,
+      password: pg.password ?? '',
+      database: pg.db,
+      timeoutMs,
+    })
   }
   return (await httpStatus(`http://${hostPort(o.host, o.port)}/misc/ping`, timeoutMs)).status === 200
 }

@@ -8,6 +8,17 @@ import {deepMerge, type LoadedConfig} from '../config/load.js'
 import {z} from 'zod'
 import {profileSchema, type ProfileInput} from '../config/schema.js'
 
+// The course notes' services, the same on every built-in profile; the profiles differ in ports, mounts and passwords.
+const COURSE_POSTGRES = {image: 'postgres:13', container: 'pgsql-dev', alias: 'pgdatabase', db: 'nytaxi', user: 'root'}
+const COURSE_PGADMIN = {
+  enabled: true,
+  image: 'dpage/pgadmin4:4.8',
+  container: 'pgadmin-dev',
+  alias: 'pgadmin',
+  port: 8080,
+  email: 'admin@admin.com',
+}
+
 export const BUILTIN_PROFILES: Record<string, ProfileInput> = {
   local: {
     description: 'Docker on this machine; ports on 127.0.0.1 only; named volumes.',
@@ -15,26 +26,36 @@ export const BUILTIN_PROFILES: Record<string, ProfileInput> = {
     publish: '127.0.0.1',
     restart: 'unless-stopped',
     waitTimeout: 120,
-    postgres: {image: 'postgres:13', container: 'pgsql-dev', alias: 'pgdatabase', port: 5432, db: 'nytaxi', user: 'root', password: 'root', volume: 'pgsql-dev-data'},
-    pgadmin: {enabled: true, image: 'dpage/pgadmin4:4.8', container: 'pgadmin-dev', alias: 'pgadmin', port: 8080, email: 'admin@admin.com', password: 'root', volume: 'pgadmin-dev-data'},
+    postgres: {...COURSE_POSTGRES, port: 5432, password: 'root', volume: 'pgsql-dev-data'},
+    pgadmin: {...COURSE_PGADMIN, password: 'root', volume: 'pgadmin-dev-data'},
   },
   synology: {
-    description: 'A Synology NAS reached over ssh:// or tcp:// (DOCKER_HOST or docker.host); bind mounts under /volume1/docker; ports on the LAN.',
+    description:
+      'A Synology NAS reached over ssh:// or tcp:// (DOCKER_HOST or docker.host); bind mounts under /volume1/docker; ports on the LAN.',
     remote: true,
     network: 'pg-network',
     publish: '0.0.0.0',
     restart: 'always',
     waitTimeout: 300,
     // No passwords here on purpose: a LAN-published stack gets generated ones (see resolveStack).
-    postgres: {image: 'postgres:13', container: 'pgsql-dev', alias: 'pgdatabase', port: 5433, db: 'nytaxi', user: 'root', bind: '/volume1/docker/data'},
-    pgadmin: {enabled: true, image: 'dpage/pgadmin4:4.8', container: 'pgadmin-dev', alias: 'pgadmin', port: 8080, email: 'admin@admin.com', bind: '/volume1/docker/pgadmin'},
+    postgres: {...COURSE_POSTGRES, port: 5433, bind: '/volume1/docker/data'},
+    pgadmin: {...COURSE_PGADMIN, bind: '/volume1/docker/pgadmin'},
   },
 }
 
 export const DEFAULT_PROFILE = 'local'
 
 /** Passwords anyone would try first; never allowed on a stack published beyond loopback. */
-const WELL_KNOWN_PASSWORDS = new Set(['root', 'postgres', 'password', 'admin', 'pgadmin', 'secret', '123456', 'changeme'])
+const WELL_KNOWN_PASSWORDS = new Set([
+  'root',
+  'postgres',
+  'password',
+  'admin',
+  'pgadmin',
+  'secret',
+  '123456',
+  'changeme',
+])
 
 export type Mount = {type: 'volume'; name: string} | {type: 'bind'; path: string}
 
@@ -100,19 +121,41 @@ export function profileNames(config: LoadedConfig): string[] {
 }
 
 /** A profile after `extends` and layering, plus whether a config file set each password. */
-function mergedProfile(config: LoadedConfig, name: string, seen: string[] = []): {profile: ProfileInput; userSet: {postgres: boolean; pgadmin: boolean}} {
-  if (seen.includes(name)) throw usageError('CONFIG_INVALID', `Profile "${name}" extends itself (${[...seen, name].join(' -> ')}).`, 'Remove the cycle from the "extends" settings.')
+function mergedProfile(
+  config: LoadedConfig,
+  name: string,
+  seen: string[] = [],
+): {profile: ProfileInput; userSet: {postgres: boolean; pgadmin: boolean}} {
+  if (seen.includes(name))
+    throw usageError(
+      'CONFIG_INVALID',
+      `Profile "${name}" extends itself (${[...seen, name].join(' -> ')}).`,
+      'Remove the cycle from the "extends" settings.',
+    )
   const fromFiles = (config.section('profiles', profilesRecord) ?? {})[name] ?? undefined
   const builtin = BUILTIN_PROFILES[name]
   if (!builtin && !fromFiles) {
-    throw usageError('UNKNOWN_PROFILE', `Unknown host profile "${name}".`, `Use one of: ${profileNames(config).join(', ')} — or add "profiles: {${name}: {...}}" to dezc.yaml.`)
+    throw usageError(
+      'UNKNOWN_PROFILE',
+      `Unknown host profile "${name}".`,
+      `Use one of: ${profileNames(config).join(', ')} — or add "profiles: {${name}: {...}}" to dezc.yaml.`,
+    )
   }
   let base: ProfileInput = builtin ?? {}
   let userSet = {postgres: false, pgadmin: false}
   const parentName = fromFiles?.extends ?? builtin?.extends
-  if (parentName && fromFiles?.extends && !BUILTIN_PROFILES[parentName] && !(config.section('profiles', profilesRecord) ?? {})[parentName]) {
+  if (
+    parentName &&
+    fromFiles?.extends &&
+    !BUILTIN_PROFILES[parentName] &&
+    !(config.section('profiles', profilesRecord) ?? {})[parentName]
+  ) {
     const at = config.where(['profiles', name, 'extends'])
-    throw usageError('CONFIG_INVALID', `${at ? `${at}: ` : ''}profile "${name}" extends "${parentName}", which is not a profile.`, `Use one of: ${profileNames(config).join(', ')} — or define "${parentName}" under profiles:.`)
+    throw usageError(
+      'CONFIG_INVALID',
+      `${at ? `${at}: ` : ''}profile "${name}" extends "${parentName}", which is not a profile.`,
+      `Use one of: ${profileNames(config).join(', ')} — or define "${parentName}" under profiles:.`,
+    )
   }
   if (parentName) {
     const parent = mergedProfile(config, parentName, [...seen, name])
@@ -129,7 +172,10 @@ function mergedProfile(config: LoadedConfig, name: string, seen: string[] = []):
   }
 }
 
-const profilesRecord = z.record(z.string(), profileSchema.nullable().transform((v) => v ?? {}))
+const profilesRecord = z.record(
+  z.string(),
+  profileSchema.nullable().transform((v) => v ?? {}),
+)
 
 export const STACK_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,39}$/
 
@@ -143,13 +189,22 @@ export function resolveStack(config: LoadedConfig, overrides: StackOverrides = {
   const {profile, userSet} = mergedProfile(config, profileName)
   const name = overrides.stack
   if (name !== undefined && !STACK_NAME_PATTERN.test(name)) {
-    throw usageError('INVALID_STACK', `Invalid --stack "${name}".`, 'Use 1-40 lowercase letters, digits, "-" or "_", starting with a letter or digit (e.g. --stack demo).')
+    throw usageError(
+      'INVALID_STACK',
+      `Invalid --stack "${name}".`,
+      'Use 1-40 lowercase letters, digits, "-" or "_", starting with a letter or digit (e.g. --stack demo).',
+    )
   }
   const ns = (n: string) => (name ? `${name}-${n}` : n)
   const pg = profile.postgres ?? {}
   const pa = profile.pgadmin ?? {}
   const need = <V>(value: V | undefined, key: string): V => {
-    if (value === undefined) throw usageError('CONFIG_INVALID', `Profile "${profileName}" does not set ${key}.`, `Add ${key} to the profile in dezc.yaml.`)
+    if (value === undefined)
+      throw usageError(
+        'CONFIG_INVALID',
+        `Profile "${profileName}" does not set ${key}.`,
+        `Add ${key} to the profile in dezc.yaml.`,
+      )
     return value
   }
   const mount = (svc: {volume?: string; bind?: string}, key: string): Mount => {
@@ -163,7 +218,11 @@ export function resolveStack(config: LoadedConfig, overrides: StackOverrides = {
   checkPort(pgadminPort, '--pgadmin-port')
   const pgadminEnabled = overrides.noPgadmin ? false : pa.enabled !== false
   if (pgadminEnabled && pgPort === pgadminPort) {
-    throw usageError('PORT_CONFLICT', `Postgres and pgAdmin are both set to port ${pgPort}.`, 'Give them different ports with --pg-port / --pgadmin-port.')
+    throw usageError(
+      'PORT_CONFLICT',
+      `Postgres and pgAdmin are both set to port ${pgPort}.`,
+      'Give them different ports with --pg-port / --pgadmin-port.',
+    )
   }
 
   const missingSecrets: Stack['missingSecrets'] = []
@@ -176,7 +235,10 @@ export function resolveStack(config: LoadedConfig, overrides: StackOverrides = {
         throw new DezcError({
           code: 'WEAK_PASSWORD',
           message: `Profile "${profileName}" publishes ${svc} on ${publish} (reachable from the network) with the well-known password "${pw}".`,
-          suggestion: [`Remove profiles.${profileName}.${svc}.password from your config to have dezc generate a strong one,`, `or set publish: 127.0.0.1 in the profile to keep the stack on the engine host only.`],
+          suggestion: [
+            `Remove profiles.${profileName}.${svc}.password from your config to have dezc generate a strong one,`,
+            `or set publish: 127.0.0.1 in the profile to keep the stack on the engine host only.`,
+          ],
           exit: ExitCode.USAGE,
         })
       }
@@ -190,13 +252,22 @@ export function resolveStack(config: LoadedConfig, overrides: StackOverrides = {
     if (pgadminEnabled) paPassword = need(paPassword, 'pgadmin.password')
   }
   const waitTimeout = overrides.waitTimeout ?? profile.waitTimeout ?? 120
-  if (!(waitTimeout > 0)) throw usageError('INVALID_FLAG', `--wait-timeout must be a positive number of seconds (got ${waitTimeout}).`, 'For example --wait-timeout 120.')
+  if (!(waitTimeout > 0))
+    throw usageError(
+      'INVALID_FLAG',
+      `--wait-timeout must be a positive number of seconds (got ${waitTimeout}).`,
+      'For example --wait-timeout 120.',
+    )
 
   return {
     profile: profileName,
     name,
     label: name ?? 'default',
-    docker: {host: overrides.dockerHost ?? profile.docker?.host, context: profile.docker?.context, hostFromFlag: overrides.dockerHost !== undefined},
+    docker: {
+      host: overrides.dockerHost ?? profile.docker?.host,
+      context: profile.docker?.context,
+      hostFromFlag: overrides.dockerHost !== undefined,
+    },
     remoteRequired: profile.remote ?? false,
     network: ns(need(profile.network, 'network')),
     publish,
@@ -228,7 +299,12 @@ export function resolveStack(config: LoadedConfig, overrides: StackOverrides = {
 }
 
 function checkPort(port: number, flag: string): void {
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw usageError('INVALID_FLAG', `${flag} must be a TCP port between 1 and 65535 (got ${port}).`, `For example ${flag} 15432.`)
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw usageError(
+      'INVALID_FLAG',
+      `${flag} must be a TCP port between 1 and 65535 (got ${port}).`,
+      `For example ${flag} 15432.`,
+    )
 }
 
 /** The command that starts (or repairs) this stack: the one to suggest when it is not running. */
@@ -254,9 +330,16 @@ export function redactUrl(url: string): string {
  * following `extends`), or the profile's built-in default. Generated passwords live in the
  * secrets file, which is one of the files read.
  */
-export function passwordOrigin(config: LoadedConfig, profileName: string, service: 'postgres' | 'pgadmin', seen: string[] = []): string {
+export function passwordOrigin(
+  config: LoadedConfig,
+  profileName: string,
+  service: 'postgres' | 'pgadmin',
+  seen: string[] = [],
+): string {
   for (const f of [...config.files].reverse()) {
-    const own = ((f.data.profiles as Record<string, any> | undefined)?.[profileName] as Record<string, any> | undefined)?.[service]
+    const own = (
+      (f.data.profiles as Record<string, any> | undefined)?.[profileName] as Record<string, any> | undefined
+    )?.[service]
     if (own && typeof own === 'object' && own.password !== undefined) return f.path
   }
   if (seen.includes(profileName)) return `the built-in default of profile "${profileName}"`

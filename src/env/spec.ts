@@ -36,15 +36,25 @@ export interface HealthcheckSpec {
  */
 export function healthchecks(apiVersion = '1.41'): Record<ServiceName, HealthcheckSpec> {
   const startInterval = apiAtLeast(apiVersion, '1.44')
-  const timing = startInterval
-    ? {Interval: 5 * SECOND, StartInterval: SECOND / 4}
-    : {Interval: 1 * SECOND}
+  const timing = startInterval ? {Interval: 5 * SECOND, StartInterval: SECOND / 4} : {Interval: 1 * SECOND}
   return {
     // Over TCP: the image's init phase runs a socket-only server, so a socket check could pass
     // during initdb and then fail when the real server restarts.
-    postgres: {Test: ['CMD-SHELL', 'pg_isready -q -h 127.0.0.1 -p 5432 -U "$POSTGRES_USER" -d "$POSTGRES_DB"'], Timeout: 2 * SECOND, Retries: 30, StartPeriod: 60 * SECOND, ...timing},
+    postgres: {
+      Test: ['CMD-SHELL', 'pg_isready -q -h 127.0.0.1 -p 5432 -U "$POSTGRES_USER" -d "$POSTGRES_DB"'],
+      Timeout: 2 * SECOND,
+      Retries: 30,
+      StartPeriod: 60 * SECOND,
+      ...timing,
+    },
     // /misc/ping, not /login: each /login probe creates a session file in pgAdmin's data dir.
-    pgadmin: {Test: ['CMD-SHELL', 'wget -q -O /dev/null http://127.0.0.1:${PGADMIN_LISTEN_PORT:-80}/misc/ping || exit 1'], Timeout: 2 * SECOND, Retries: 30, StartPeriod: 120 * SECOND, ...timing},
+    pgadmin: {
+      Test: ['CMD-SHELL', 'wget -q -O /dev/null http://127.0.0.1:${PGADMIN_LISTEN_PORT:-80}/misc/ping || exit 1'],
+      Timeout: 2 * SECOND,
+      Retries: 30,
+      StartPeriod: 120 * SECOND,
+      ...timing,
+    },
   }
 }
 
@@ -124,7 +134,9 @@ export function containerSpecs(stack: Stack, options: SpecOptions): ContainerSpe
     PortBindings: {[`${containerPort}/tcp`]: [{HostIp: stack.publish, HostPort: String(hostPort)}]},
     Mounts: mounts,
     RestartPolicy: {Name: stack.restart, ...(stack.restart === 'on-failure' ? {MaximumRetryCount: 5} : {})},
-    ...(options.forceJsonFileLogs ? {LogConfig: {Type: 'json-file', Config: {'max-size': '10m', 'max-file': '3'}}} : {}),
+    ...(options.forceJsonFileLogs
+      ? {LogConfig: {Type: 'json-file', Config: {'max-size': '10m', 'max-file': '3'}}}
+      : {}),
   })
   const networking = (alias: string) => ({EndpointsConfig: {[stack.network]: {Aliases: [alias]}}})
   const pg = stack.postgres
@@ -153,7 +165,12 @@ export function containerSpecs(stack: Stack, options: SpecOptions): ContainerSpe
       image: pa.image,
       body: {
         Image: pa.image,
-        Env: [`PGADMIN_DEFAULT_EMAIL=${pa.email}`, `PGADMIN_DEFAULT_PASSWORD=${pa.password ?? ''}`, 'PGADMIN_LISTEN_PORT=80', `PGADMIN_SERVER_JSON_FILE=${PGADMIN_SERVERS_JSON_PATH}`],
+        Env: [
+          `PGADMIN_DEFAULT_EMAIL=${pa.email}`,
+          `PGADMIN_DEFAULT_PASSWORD=${pa.password ?? ''}`,
+          'PGADMIN_LISTEN_PORT=80',
+          `PGADMIN_SERVER_JSON_FILE=${PGADMIN_SERVERS_JSON_PATH}`,
+        ],
         Labels: {...labels, [LABEL.service]: 'pgadmin'},
         ExposedPorts: {'80/tcp': {}},
         Healthcheck: hc.pgadmin,

@@ -34,10 +34,16 @@ export interface EnvStatusResult {
 export async function envStatus(stack: Stack): Promise<EnvStatusResult> {
   const engine = await connectStack(stack)
   try {
-    const expected: Array<{service: ServiceName; name: string; port: number}> = [{service: 'postgres', name: stack.postgres.container, port: stack.postgres.port}]
-    if (stack.pgadmin.enabled) expected.push({service: 'pgadmin', name: stack.pgadmin.container, port: stack.pgadmin.port})
+    const expected: Array<{service: ServiceName; name: string; port: number}> = [
+      {service: 'postgres', name: stack.postgres.container, port: stack.postgres.port},
+    ]
+    if (stack.pgadmin.enabled)
+      expected.push({service: 'pgadmin', name: stack.pgadmin.container, port: stack.pgadmin.port})
     // Found by dezc's labels (as env up finds them), so a renamed container is still this stack's.
-    const [networkExists, ...infos] = await Promise.all([engine.client.networkExists(stack.network), ...expected.map((e) => findServiceContainer(engine.client, stack, e.service))])
+    const [networkExists, ...infos] = await Promise.all([
+      engine.client.networkExists(stack.network),
+      ...expected.map((e) => findServiceContainer(engine.client, stack, e.service)),
+    ])
     infos.forEach((info, i) => {
       if (info) expected[i].name = containerName(info, expected[i].name)
     })
@@ -49,7 +55,15 @@ export async function envStatus(stack: Stack): Promise<EnvStatusResult> {
     await Promise.all(
       services.map(async (s, i) => {
         if (s.state !== 'running' || s.health !== 'starting') return
-        if (await serviceAnswers({service: s.service, stack, host: engine.host, port: ports[i], remote: engine.endpoint.remote})) {
+        if (
+          await serviceAnswers({
+            service: s.service,
+            stack,
+            host: engine.host,
+            port: ports[i],
+            remote: engine.endpoint.remote,
+          })
+        ) {
           s.health = 'healthy'
           s.lastProbe = `ok: answered dezc's ${s.service === 'postgres' ? 'query' : '/misc/ping'} (Docker's healthcheck has not passed yet)`
           s.ok = true
@@ -72,23 +86,48 @@ export async function envStatus(stack: Stack): Promise<EnvStatusResult> {
 }
 
 /** The host port the container really publishes (it may differ from the profile: --pg-port at up time). */
-export function publishedPort(info: Dockerode.ContainerInspectInfo | undefined, containerPort: number): number | undefined {
+export function publishedPort(
+  info: Dockerode.ContainerInspectInfo | undefined,
+  containerPort: number,
+): number | undefined {
   const bindings = info?.HostConfig?.PortBindings as Record<string, Array<{HostPort?: string}>> | undefined
   const port = Number(bindings?.[`${containerPort}/tcp`]?.[0]?.HostPort)
   return Number.isInteger(port) && port > 0 ? port : undefined
 }
 
-function toStatus(e: {service: ServiceName; name: string}, info: Dockerode.ContainerInspectInfo | undefined, port: number, host: string, stack: Stack): ServiceStatus {
+function toStatus(
+  e: {service: ServiceName; name: string},
+  info: Dockerode.ContainerInspectInfo | undefined,
+  port: number,
+  host: string,
+  stack: Stack,
+): ServiceStatus {
   const address = e.service === 'postgres' ? hostPort(host, port) : `http://${hostPort(host, port)}`
-  const ours = info && info.Config?.Labels?.[LABEL.managed] === 'true' && info.Config.Labels[LABEL.stack] === stack.label
+  const ours =
+    info && info.Config?.Labels?.[LABEL.managed] === 'true' && info.Config.Labels[LABEL.stack] === stack.label
   if (!info || !ours) {
-    return {service: e.service, container: e.name, state: info ? 'not managed by dezc' : 'missing', health: 'missing', lastProbe: null, address, image: info?.Config?.Image ?? null, uptimeSeconds: null, restarts: 0, ok: false}
+    return {
+      service: e.service,
+      container: e.name,
+      state: info ? 'not managed by dezc' : 'missing',
+      health: 'missing',
+      lastProbe: null,
+      address,
+      image: info?.Config?.Image ?? null,
+      uptimeSeconds: null,
+      restarts: 0,
+      ok: false,
+    }
   }
-  const state = info.State as Dockerode.ContainerInspectInfo['State'] & {Health?: {Status: string; Log?: Array<{Output?: string; ExitCode?: number}>}}
+  const state = info.State as Dockerode.ContainerInspectInfo['State'] & {
+    Health?: {Status: string; Log?: Array<{Output?: string; ExitCode?: number}>}
+  }
   const health = state.Health?.Status ?? 'none'
   const log = state.Health?.Log ?? []
   const last = log.at(-1)
-  const lastProbe = last ? `${last.ExitCode === 0 ? 'ok' : `exit ${last.ExitCode}`}${last.Output?.trim() ? `: ${last.Output.trim().split('\n').at(-1)}` : ''}` : null
+  const lastProbe = last
+    ? `${last.ExitCode === 0 ? 'ok' : `exit ${last.ExitCode}`}${last.Output?.trim() ? `: ${last.Output.trim().split('\n').at(-1)}` : ''}`
+    : null
   const started = state.Running && state.StartedAt ? Date.parse(state.StartedAt) : NaN
   return {
     service: e.service,

@@ -67,7 +67,9 @@ export async function envUp(stack: Stack, ui: Ui, signal: AbortSignal): Promise<
         task.title = `Docker ${e.info.version} (API ${e.info.apiVersion}) at ${describeEndpoint(e.endpoint)}`
         c.result.engine = {endpoint: e.endpoint.url, version: e.info.version, apiVersion: e.info.apiVersion}
         if (e.endpoint.remote && isLoopback(stack.publish)) {
-          ui.reporter.warn(`The engine is remote but profile "${stack.profile}" publishes on ${stack.publish}: the ports are only reachable on the engine host (use an SSH tunnel, or set publish: 0.0.0.0).`)
+          ui.reporter.warn(
+            `The engine is remote but profile "${stack.profile}" publishes on ${stack.publish}: the ports are only reachable on the engine host (use an SSH tunnel, or set publish: 0.0.0.0).`,
+          )
         }
       },
     },
@@ -77,11 +79,17 @@ export async function envUp(stack: Stack, ui: Ui, signal: AbortSignal): Promise<
         const {client, info} = c.engine!
         const {loggingDriver: driver} = await client.info().catch(() => ({loggingDriver: undefined}))
         // Synology's default "db" log driver cannot be read back through the API: use json-file.
-        c.specs = containerSpecs(stack, {apiVersion: info.apiVersion, forceJsonFileLogs: driver !== undefined && !['json-file', 'local', 'journald'].includes(driver)})
+        c.specs = containerSpecs(stack, {
+          apiVersion: info.apiVersion,
+          forceJsonFileLogs: driver !== undefined && !['json-file', 'local', 'journald'].includes(driver),
+        })
         const plan = await planContainers(client, stack, c.specs)
         c.plan = plan.services
         c.orphans = plan.orphans
-        const actions = [...c.plan.values()].map((p) => `${p.spec.service}: ${p.action === 'unchanged' ? 'up to date' : p.action === 'started' ? 'start' : p.action === 'recreated' ? 'recreate' : 'create'}`)
+        const actions = [...c.plan.values()].map(
+          (p) =>
+            `${p.spec.service}: ${p.action === 'unchanged' ? 'up to date' : p.action === 'started' ? 'start' : p.action === 'recreated' ? 'recreate' : 'create'}`,
+        )
         task.title = `Plan: ${actions.join(', ')}${c.orphans.length > 0 ? `; remove ${c.orphans.map((o) => o.name).join(', ')}` : ''}`
       },
     },
@@ -122,7 +130,13 @@ export async function envUp(stack: Stack, ui: Ui, signal: AbortSignal): Promise<
     {
       title: 'Wait until healthy',
       task: async (c, task) => {
-        await waitHealthy(c.engine!, stack, [...c.plan!.values()].map((p) => p.spec), signal, (msg) => (task.output = msg))
+        await waitHealthy(
+          c.engine!,
+          stack,
+          [...c.plan!.values()].map((p) => p.spec),
+          signal,
+          (msg) => (task.output = msg),
+        )
         task.title = 'All services healthy'
       },
     },
@@ -142,7 +156,10 @@ export async function envUp(stack: Stack, ui: Ui, signal: AbortSignal): Promise<
     image: p.spec.image,
     action: p.action,
     health: 'healthy',
-    url: p.spec.service === 'postgres' ? redactUrl(postgresUrl(stack, e.host)) : `http://${hostPort(e.host, stack.pgadmin.port)}`,
+    url:
+      p.spec.service === 'postgres'
+        ? redactUrl(postgresUrl(stack, e.host))
+        : `http://${hostPort(e.host, stack.pgadmin.port)}`,
   }))
   return {
     profile: stack.profile,
@@ -151,8 +168,21 @@ export async function envUp(stack: Stack, ui: Ui, signal: AbortSignal): Promise<
     network: ctx.result.network,
     volumes: ctx.result.volumes ?? [],
     services,
-    postgres: {host: e.host, port: pg.port, database: pg.db, user: pg.user, url: redactUrl(postgresUrl(stack, e.host)), networkAlias: pg.alias},
-    pgadmin: stack.pgadmin.enabled ? {url: `http://${hostPort(e.host, stack.pgadmin.port)}`, email: stack.pgadmin.email, serverRegisteredAs: `${pg.alias}:5432`} : null,
+    postgres: {
+      host: e.host,
+      port: pg.port,
+      database: pg.db,
+      user: pg.user,
+      url: redactUrl(postgresUrl(stack, e.host)),
+      networkAlias: pg.alias,
+    },
+    pgadmin: stack.pgadmin.enabled
+      ? {
+          url: `http://${hostPort(e.host, stack.pgadmin.port)}`,
+          email: stack.pgadmin.email,
+          serverRegisteredAs: `${pg.alias}:5432`,
+        }
+      : null,
     changed: services.some((s) => s.action !== 'unchanged') || ctx.result.network.action === 'created',
     seconds: Math.round(performance.now() - t0) / 1000,
   }
@@ -175,27 +205,40 @@ async function undoCreated(client: DockerClient, created: UpContext['created'], 
   for (const name of created.containers) await remove(`container ${name}`, () => client.removeContainer(name, true))
   for (const name of created.volumes) await remove(`volume ${name}`, () => client.removeVolume(name))
   if (created.network) await remove(`network ${created.network}`, () => client.removeNetwork(created.network!))
-  if (left.length > 0) ui.reporter.warn(`Could not remove what this run created: ${left.join(', ')}; \`dezc env down\` removes it.`)
+  if (left.length > 0)
+    ui.reporter.warn(`Could not remove what this run created: ${left.join(', ')}; \`dezc env down\` removes it.`)
 }
 
-async function ensureImages(client: DockerClient, specs: ContainerSpec[], task: {output: string}, signal: AbortSignal): Promise<void> {
+async function ensureImages(
+  client: DockerClient,
+  specs: ContainerSpec[],
+  task: {output: string},
+  signal: AbortSignal,
+): Promise<void> {
   const images = [...new Set(specs.map((s) => s.image))]
   for (const image of images) {
     if (await client.imageExists(image)) continue
     task.output = `Pulling ${image}...`
-    await client.pullImage(image, (p) => {
-      // Only when the line changes: without a TTY every update is a new line.
-      const line = p.total > 0 ? `Pulling ${image}: ${mb(p.current)} / ${mb(p.total)}` : `Pulling ${image}: ${p.status}`
-      if (line !== task.output) task.output = line
-    }, signal)
+    await client.pullImage(
+      image,
+      (p) => {
+        // Only when the line changes: without a TTY every update is a new line.
+        const line =
+          p.total > 0 ? `Pulling ${image}: ${mb(p.current)} / ${mb(p.total)}` : `Pulling ${image}: ${p.status}`
+        if (line !== task.output) task.output = line
+      },
+      signal,
+    )
   }
 }
-
 
 /** Credentials fingerprint stored on the data volume: the values Postgres was initialised with. */
 function credentialsFingerprint(stack: Stack): string {
   const pg = stack.postgres
-  return createHash('sha256').update(`${pg.user}\0${pg.password ?? ''}\0${pg.db}`).digest('hex').slice(0, 16)
+  return createHash('sha256')
+    .update(`${pg.user}\0${pg.password ?? ''}\0${pg.db}`)
+    .digest('hex')
+    .slice(0, 16)
 }
 
 function stackMounts(stack: Stack): Array<{service: ServiceName; mount: Mount}> {
@@ -219,7 +262,10 @@ async function checkMounts(client: DockerClient, stack: Stack, ui: Ui): Promise<
       throw new DezcError({
         code: 'POSTGRES_MAJOR_MISMATCH',
         message: `Volume ${mount.name} holds PostgreSQL ${dataMajor} data, but the profile's image is ${stack.postgres.image} (PostgreSQL ${imageMajor}); PostgreSQL cannot open data from another major version.`,
-        suggestion: [`Keep the old image (set postgres.image to postgres:${dataMajor}),`, `or dump the data (dezc env psql, pg_dumpall) and start fresh with another --stack or after \`dezc env down --volumes\`.`],
+        suggestion: [
+          `Keep the old image (set postgres.image to postgres:${dataMajor}),`,
+          `or dump the data (dezc env psql, pg_dumpall) and start fresh with another --stack or after \`dezc env down --volumes\`.`,
+        ],
         exit: ExitCode.USAGE,
       })
     }
@@ -260,9 +306,17 @@ async function createVolumes(client: DockerClient, stack: Stack, c: UpContext): 
 async function checkBindPath(client: DockerClient, stack: Stack, service: ServiceName, path: string): Promise<void> {
   const probe = `dezc-bindcheck-${stack.label}-${service}-${process.pid}`
   try {
-    await client.createContainer(probe, {Image: stack.postgres.image, Cmd: ['true'], Labels: baseLabels(stack), HostConfig: {Mounts: [{Type: 'bind', Source: path, Target: '/mnt/check'}]}})
+    await client.createContainer(probe, {
+      Image: stack.postgres.image,
+      Cmd: ['true'],
+      Labels: baseLabels(stack),
+      HostConfig: {Mounts: [{Type: 'bind', Source: path, Target: '/mnt/check'}]},
+    })
   } catch (error) {
-    if (error instanceof DezcError && /bind source path does not exist|no such file or directory|not a directory/i.test(error.message)) {
+    if (
+      error instanceof DezcError &&
+      /bind source path does not exist|no such file or directory|not a directory/i.test(error.message)
+    ) {
       throw new DezcError({
         code: 'BIND_PATH_MISSING',
         message: `The ${service} data folder ${path} does not exist on the Docker host${client.endpoint.remote ? ` (${client.endpoint.ssh?.host ?? client.endpoint.host})` : ''}.`,
@@ -292,29 +346,49 @@ async function checkPorts(engine: StackEngine, stack: Stack, plan: ContainerPlan
   const all = await engine.client.listAllContainers()
   for (const {service, port, flag} of ports) {
     const holder = all.find((c) => c.state === 'running' && c.ports.some((p) => p.publicPort === port))
-    const ownSame = holder && holder.labels[LABEL.stack] === stack.label && holder.labels[LABEL.service] === service && holder.labels[LABEL.managed] === 'true'
+    const ownSame =
+      holder &&
+      holder.labels[LABEL.stack] === stack.label &&
+      holder.labels[LABEL.service] === service &&
+      holder.labels[LABEL.managed] === 'true'
     if (ownSame) continue // it is the container we are about to recreate
     if (holder) throw portInUse(stack, service, port, flag, describeHolder(holder))
     // Not a container of this engine; something else may listen (a local Postgres, an ssh -L tunnel).
-    const probeHost = isLoopback(stack.publish) || stack.publish === '0.0.0.0' || stack.publish === '::' ? engine.host : stack.publish
+    const probeHost =
+      isLoopback(stack.publish) || stack.publish === '0.0.0.0' || stack.publish === '::' ? engine.host : stack.publish
     if (!engine.endpoint.remote || !isLoopback(stack.publish)) {
-      if (await tcpOpen(probeHost, port, 400)) throw portInUse(stack, service, port, flag, `a process on ${engine.endpoint.remote ? probeHost : 'this machine'} that is not a container (a local PostgreSQL server? an ssh tunnel?)`)
+      if (await tcpOpen(probeHost, port, 400))
+        throw portInUse(
+          stack,
+          service,
+          port,
+          flag,
+          `a process on ${engine.endpoint.remote ? probeHost : 'this machine'} that is not a container (a local PostgreSQL server? an ssh tunnel?)`,
+        )
     }
   }
 }
 
 function describeHolder(c: ContainerSummary): string {
-  if (c.labels[LABEL.managed] === 'true') return `container "${c.name}" of dezc stack "${c.labels[LABEL.stack]}" (stop it with: dezc env down${c.labels[LABEL.stack] === 'default' ? '' : ` --stack ${c.labels[LABEL.stack]}`})`
+  if (c.labels[LABEL.managed] === 'true')
+    return `container "${c.name}" of dezc stack "${c.labels[LABEL.stack]}" (stop it with: dezc env down${c.labels[LABEL.stack] === 'default' ? '' : ` --stack ${c.labels[LABEL.stack]}`})`
   const compose = c.labels['com.docker.compose.project']
   return `container "${c.name}" (image ${c.image}${compose ? `, compose project ${compose}` : ''}; stop it with: docker stop ${c.name})`
 }
 
 function portInUse(stack: Stack, service: ServiceName, port: number, flag: string, holder: string): DezcError {
-  const hint = stack.name ? `dezc env up --stack ${stack.name} ${flag} ${port + 10000 > 65535 ? port + 1 : port + 10000}` : `dezc env up ${flag} ${port + 10000 > 65535 ? port + 1 : port + 10000}`
+  const hint = stack.name
+    ? `dezc env up --stack ${stack.name} ${flag} ${port + 10000 > 65535 ? port + 1 : port + 10000}`
+    : `dezc env up ${flag} ${port + 10000 > 65535 ? port + 1 : port + 10000}`
   return new DezcError({
     code: 'PORT_IN_USE',
     message: `Port ${port} (for ${service}) is already in use by ${holder}.`,
-    suggestion: [`Stop whatever holds it, or use another port: ${hint}`, ...(service === 'postgres' && port === 5432 ? ['A local PostgreSQL server often holds 5432; on Linux check with: sudo ss -ltnp "sport = :5432"'] : [])],
+    suggestion: [
+      `Stop whatever holds it, or use another port: ${hint}`,
+      ...(service === 'postgres' && port === 5432
+        ? ['A local PostgreSQL server often holds 5432; on Linux check with: sudo ss -ltnp "sport = :5432"']
+        : []),
+    ],
     exit: ExitCode.FAILURE,
     details: {port, service},
   })
@@ -338,7 +412,12 @@ async function applyPlan(client: DockerClient, stack: Stack, p: ServicePlan, cre
 }
 
 /** Start; on a port clash remove what we just created (so the next run is not blocked by its name). */
-async function startOrExplain(client: DockerClient, stack: Stack, spec: ContainerSpec, justCreated: boolean): Promise<void> {
+async function startOrExplain(
+  client: DockerClient,
+  stack: Stack,
+  spec: ContainerSpec,
+  justCreated: boolean,
+): Promise<void> {
   try {
     await client.startContainer(spec.name)
   } catch (error) {
@@ -346,7 +425,13 @@ async function startOrExplain(client: DockerClient, stack: Stack, spec: Containe
     const msg = error instanceof Error ? error.message : String(error)
     if (/port is already allocated|address already in use|Ports are not available/i.test(msg)) {
       const port = spec.service === 'postgres' ? stack.postgres.port : stack.pgadmin.port
-      throw portInUse(stack, spec.service, port, spec.service === 'postgres' ? '--pg-port' : '--pgadmin-port', /already allocated/.test(msg) ? 'another container' : 'another process on the engine host')
+      throw portInUse(
+        stack,
+        spec.service,
+        port,
+        spec.service === 'postgres' ? '--pg-port' : '--pgadmin-port',
+        /already allocated/.test(msg) ? 'another container' : 'another process on the engine host',
+      )
     }
     throw error
   }
@@ -357,20 +442,38 @@ async function startOrExplain(client: DockerClient, stack: Stack, spec: Containe
  * answers /misc/ping) counts as ready too: it is the readiness users care about, and it can come
  * before Docker's next healthcheck tick.
  */
-export async function waitHealthy(engine: StackEngine, stack: Stack, specs: ContainerSpec[], signal: AbortSignal, onStatus: (s: string) => void): Promise<void> {
+export async function waitHealthy(
+  engine: StackEngine,
+  stack: Stack,
+  specs: ContainerSpec[],
+  signal: AbortSignal,
+  onStatus: (s: string) => void,
+): Promise<void> {
   const deadline = Date.now() + stack.waitTimeoutMs
   const pollMs = engine.endpoint.kind === 'ssh' ? 1000 : 150
   const pending = new Map(specs.map((s) => [s.service, s]))
   const restarts = new Map<ServiceName, number>()
   let lastStatus = ''
   const clientProbe = (service: ServiceName): Promise<boolean> =>
-    serviceAnswers({service, stack, host: engine.host, port: service === 'postgres' ? stack.postgres.port : stack.pgadmin.port, remote: engine.endpoint.remote})
+    serviceAnswers({
+      service,
+      stack,
+      host: engine.host,
+      port: service === 'postgres' ? stack.postgres.port : stack.pgadmin.port,
+      remote: engine.endpoint.remote,
+    })
   while (pending.size > 0) {
     if (signal.aborted) throw signal.reason
     await Promise.all(
       [...pending.values()].map(async (spec) => {
         const info = await engine.client.inspectContainer(spec.name)
-        if (!info) throw new DezcError({code: 'SERVICE_GONE', message: `Container ${spec.name} disappeared while starting.`, suggestion: 'Check whether something removed it (another dezc run?), then run `dezc env up` again.', exit: ExitCode.UNHEALTHY})
+        if (!info)
+          throw new DezcError({
+            code: 'SERVICE_GONE',
+            message: `Container ${spec.name} disappeared while starting.`,
+            suggestion: 'Check whether something removed it (another dezc run?), then run `dezc env up` again.',
+            exit: ExitCode.UNHEALTHY,
+          })
         const state = info.State as Dockerode.ContainerInspectInfo['State'] & {Health?: {Status: string}}
         const health = state.Health?.Status
         const restartCount = (info as {RestartCount?: number}).RestartCount ?? 0
@@ -393,7 +496,12 @@ export async function waitHealthy(engine: StackEngine, stack: Stack, specs: Cont
     if (pending.size === 0) break
     if (Date.now() > deadline) {
       const spec = [...pending.values()][0]
-      throw await serviceFailed(engine.client, spec, `did not become healthy within ${stack.waitTimeoutMs / 1000} s`, true)
+      throw await serviceFailed(
+        engine.client,
+        spec,
+        `did not become healthy within ${stack.waitTimeoutMs / 1000} s`,
+        true,
+      )
     }
     const status = `waiting for ${[...pending.keys()].join(', ')}...`
     if (status !== lastStatus) onStatus((lastStatus = status))
@@ -401,7 +509,12 @@ export async function waitHealthy(engine: StackEngine, stack: Stack, specs: Cont
   }
 }
 
-async function serviceFailed(client: DockerClient, spec: ContainerSpec, why: string, timeout = false): Promise<DezcError> {
+async function serviceFailed(
+  client: DockerClient,
+  spec: ContainerSpec,
+  why: string,
+  timeout = false,
+): Promise<DezcError> {
   const logs = (await client.logsTail(spec.name, 20)).trimEnd()
   return new DezcError({
     code: timeout ? 'SERVICE_TIMEOUT' : 'SERVICE_UNHEALTHY',

@@ -30,7 +30,10 @@ export interface Operation {
   name?: string | null
   done?: boolean | null
   error?: {code?: number | null; message?: string | null} | null
-  response?: {services?: Array<{name?: string | null; state?: string | null}>; failures?: Array<{serviceId?: string | null; errorMessage?: string | null}>} | null
+  response?: {
+    services?: Array<{name?: string | null; state?: string | null}>
+    failures?: Array<{serviceId?: string | null; errorMessage?: string | null}>
+  } | null
 }
 
 export interface GcpApi {
@@ -39,7 +42,12 @@ export interface GcpApi {
   batchEnable(project: string, services: string[]): Promise<Operation>
   getOperation(name: string): Promise<Operation>
   getServiceAccount(project: string, email: string): Promise<ServiceAccount>
-  createServiceAccount(project: string, accountId: string, displayName: string, description: string): Promise<ServiceAccount>
+  createServiceAccount(
+    project: string,
+    accountId: string,
+    displayName: string,
+    description: string,
+  ): Promise<ServiceAccount>
   deleteServiceAccount(project: string, email: string): Promise<void>
   listKeys(project: string, email: string): Promise<ServiceAccountKey[]>
   createKey(email: string): Promise<ServiceAccountKey>
@@ -62,7 +70,12 @@ export async function createApi(options: ApiOptions): Promise<GcpApi> {
     import('@googleapis/serviceusage'),
   ])
   const rootUrl = options.apiRoot ? options.apiRoot.replace(/\/+$/, '') + '/' : undefined
-  const common = {auth: options.auth as any, ...(rootUrl ? {rootUrl} : {}), timeout: 60_000, ...(options.signal ? {signal: options.signal} : {})}
+  const common = {
+    auth: options.auth as any,
+    ...(rootUrl ? {rootUrl} : {}),
+    timeout: 60_000,
+    ...(options.signal ? {signal: options.signal} : {}),
+  }
   const iamV1 = iam({version: 'v1', ...common})
   const crm = cloudresourcemanager({version: 'v1', ...common})
   const su = serviceusage({version: 'v1', ...common})
@@ -71,7 +84,10 @@ export async function createApi(options: ApiOptions): Promise<GcpApi> {
   return {
     async serviceState(project, service) {
       const res = await su.services.get({name: `projects/${project}/services/${service}`})
-      return {state: res.data.state ?? 'STATE_UNSPECIFIED', projectNumber: /^projects\/(\d+)\//.exec(res.data.name ?? '')?.[1]}
+      return {
+        state: res.data.state ?? 'STATE_UNSPECIFIED',
+        projectNumber: /^projects\/(\d+)\//.exec(res.data.name ?? '')?.[1],
+      }
     },
     async batchEnable(project, services) {
       const res = await su.services.batchEnable({parent: `projects/${project}`, requestBody: {serviceIds: services}})
@@ -85,7 +101,10 @@ export async function createApi(options: ApiOptions): Promise<GcpApi> {
       return (await iamV1.projects.serviceAccounts.get({name: sa(project, email)})).data
     },
     async createServiceAccount(project, accountId, displayName, description) {
-      const res = await iamV1.projects.serviceAccounts.create({name: `projects/${project}`, requestBody: {accountId, serviceAccount: {displayName, description}}})
+      const res = await iamV1.projects.serviceAccounts.create({
+        name: `projects/${project}`,
+        requestBody: {accountId, serviceAccount: {displayName, description}},
+      })
       return res.data
     },
     async deleteServiceAccount(project, email) {
@@ -106,11 +125,17 @@ export async function createApi(options: ApiOptions): Promise<GcpApi> {
       await iamV1.projects.serviceAccounts.keys.delete({name: keyName})
     },
     async getIamPolicy(project) {
-      const res = await crm.projects.getIamPolicy({resource: project, requestBody: {options: {requestedPolicyVersion: 3}}})
+      const res = await crm.projects.getIamPolicy({
+        resource: project,
+        requestBody: {options: {requestedPolicyVersion: 3}},
+      })
       return res.data as Policy
     },
     async setIamPolicy(project, policy) {
-      const res = await crm.projects.setIamPolicy({resource: project, requestBody: {policy: {...(policy as any), version: 3}, updateMask: 'bindings,etag'}})
+      const res = await crm.projects.setIamPolicy({
+        resource: project,
+        requestBody: {policy: {...(policy as any), version: 3}, updateMask: 'bindings,etag'},
+      })
       return res.data as Policy
     },
   }

@@ -67,8 +67,12 @@ async function readJson(file: string): Promise<Record<string, any>> {
 function noCredentials(): DezcError {
   return new DezcError({
     code: 'NO_CREDENTIALS',
-    message: 'No Google credentials found: GOOGLE_OAUTH_ACCESS_TOKEN is not set and there is no Application Default Credentials file.',
-    suggestion: ['Log in as yourself: `gcloud auth application-default login` (then re-run).', 'Or pass a token: GOOGLE_OAUTH_ACCESS_TOKEN=$(gcloud auth print-access-token) dezc gcp ...'],
+    message:
+      'No Google credentials found: GOOGLE_OAUTH_ACCESS_TOKEN is not set and there is no Application Default Credentials file.',
+    suggestion: [
+      'Log in as yourself: `gcloud auth application-default login` (then re-run).',
+      'Or pass a token: GOOGLE_OAUTH_ACCESS_TOKEN=$(gcloud auth print-access-token) dezc gcp ...',
+    ],
     exit: ExitCode.PREREQUISITE,
   })
 }
@@ -98,7 +102,9 @@ export async function resolveAuth(options: AuthOptions = {}): Promise<ResolvedAu
     throw new DezcError({
       code: 'BAD_CREDENTIALS_FILE',
       message: `Cannot use the credentials file ${file}${fromEnv ? ' (from GOOGLE_APPLICATION_CREDENTIALS)' : ''}: ${code === 'ENOENT' ? 'it does not exist' : (error as Error).message}.`,
-      suggestion: fromEnv ? 'Fix or unset GOOGLE_APPLICATION_CREDENTIALS, then `gcloud auth application-default login`.' : 'Run `gcloud auth application-default login` again.',
+      suggestion: fromEnv
+        ? 'Fix or unset GOOGLE_APPLICATION_CREDENTIALS, then `gcloud auth application-default login`.'
+        : 'Run `gcloud auth application-default login` again.',
       exit: ExitCode.PREREQUISITE,
     })
   }
@@ -107,22 +113,56 @@ export async function resolveAuth(options: AuthOptions = {}): Promise<ResolvedAu
   const endpoints = tokenUrl ? {oauth2TokenUrl: tokenUrl} : undefined
 
   if (json.type === 'authorized_user') {
-    const client = new gal.UserRefreshClient({clientId: json.client_id, clientSecret: json.client_secret, refreshToken: json.refresh_token, endpoints})
+    const client = new gal.UserRefreshClient({
+      clientId: json.client_id,
+      clientSecret: json.client_secret,
+      refreshToken: json.refresh_token,
+      endpoints,
+    })
     if (quotaProject) client.quotaProjectId = quotaProject
-    return {client, source, type: 'authorized_user', principal: typeof json.account === 'string' && json.account ? json.account : undefined, quotaProject, file}
+    return {
+      client,
+      source,
+      type: 'authorized_user',
+      principal: typeof json.account === 'string' && json.account ? json.account : undefined,
+      quotaProject,
+      file,
+    }
   }
   if (json.type === 'service_account') {
-    const client = new gal.JWT({email: json.client_email, key: json.private_key, keyId: json.private_key_id, scopes: [CLOUD_PLATFORM_SCOPE], endpoints})
+    const client = new gal.JWT({
+      email: json.client_email,
+      key: json.private_key,
+      keyId: json.private_key_id,
+      scopes: [CLOUD_PLATFORM_SCOPE],
+      endpoints,
+    })
     // gtoken ignores custom token endpoints; with an API root, sign our own access JWTs instead.
     if (options.apiRoot) client.useJWTAccessWithScope = true
     if (quotaProject) client.quotaProjectId = quotaProject
-    return {client, source, type: 'service_account', principal: json.client_email, serviceAccountEmail: json.client_email, quotaProject, file}
+    return {
+      client,
+      source,
+      type: 'service_account',
+      principal: json.client_email,
+      serviceAccountEmail: json.client_email,
+      quotaProject,
+      file,
+    }
   }
   if (typeof json.type === 'string') {
     // impersonated_service_account, external_account, ...: let the library build the client.
-    const auth = new gal.GoogleAuth({credentials: json as any, scopes: [CLOUD_PLATFORM_SCOPE], projectId: quotaProject ?? 'unused', clientOptions: endpoints ? {endpoints} : undefined})
+    const auth = new gal.GoogleAuth({
+      credentials: json as any,
+      scopes: [CLOUD_PLATFORM_SCOPE],
+      projectId: quotaProject ?? 'unused',
+      clientOptions: endpoints ? {endpoints} : undefined,
+    })
     const client = (await auth.getClient()) as AuthClient
-    const impersonated = typeof json.service_account_impersonation_url === 'string' ? /serviceAccounts\/([^:]+):/.exec(json.service_account_impersonation_url)?.[1] : undefined
+    const impersonated =
+      typeof json.service_account_impersonation_url === 'string'
+        ? /serviceAccounts\/([^:]+):/.exec(json.service_account_impersonation_url)?.[1]
+        : undefined
     return {client, source, type: json.type, principal: impersonated, quotaProject, file}
   }
   throw new DezcError({

@@ -7,13 +7,38 @@ import type {openSession} from './session.js'
 export abstract class GcpCommand<T extends typeof Command> extends DezcCommand<T> {
   protected async openGcpSession(optionalAuth = false): ReturnType<typeof openSession> {
     const f = this.flags as GcpTargetFlagValues
-    const [{resolveGcpSettings, splitList}, {openSession: open}] = await Promise.all([import('./settings.js'), import('./session.js')])
+    const [{resolveGcpSettings, splitList}, {openSession: open}] = await Promise.all([
+      import('./settings.js'),
+      import('./session.js'),
+    ])
     const settings = await resolveGcpSettings({
-      flags: {project: f.project, saName: f['sa-name'], roles: splitList(f.roles), apis: splitList(f.apis), keyDir: f['key-dir'], apiRoot: f['api-root']},
+      flags: {
+        project: f.project,
+        saName: f['sa-name'],
+        roles: splitList(f.roles),
+        apis: splitList(f.apis),
+        keyDir: f['key-dir'],
+        apiRoot: f['api-root'],
+      },
       config: await this.loadDezcConfig(),
       prompter: this.ui.prompter,
     })
     return open(settings, {ui: this.ui, signal: this.signal, optionalAuth})
+  }
+
+  /** --dry-run: the plan, rendered; else the run, rendered. Either way the result is what --json prints. */
+  protected async planOrRun<P, R>(
+    dryRun: boolean,
+    o: {plan: () => Promise<P>; renderPlan: (p: P) => string[]; run: () => Promise<R>; render: (r: R) => string[]},
+  ): Promise<P | R> {
+    if (dryRun) {
+      const plan = await o.plan()
+      this.logLines(o.renderPlan(plan))
+      return plan
+    }
+    const result = await o.run()
+    this.logLines(o.render(result))
+    return result
   }
 
   protected logLines(lines: string[]): void {

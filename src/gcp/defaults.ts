@@ -3,7 +3,12 @@ import {usageError} from '../core/errors.js'
 import {gcpTimeScale} from '../core/test-knobs.js'
 
 export const DEFAULT_APIS = ['iam', 'iamcredentials', 'cloudresourcemanager', 'storage', 'bigquery']
-export const DEFAULT_ROLES = ['roles/viewer', 'roles/storage.admin', 'roles/storage.objectAdmin', 'roles/bigquery.admin']
+export const DEFAULT_ROLES = [
+  'roles/viewer',
+  'roles/storage.admin',
+  'roles/storage.objectAdmin',
+  'roles/bigquery.admin',
+]
 export const DEFAULT_SA_NAME = 'dezc-sa'
 export const DEFAULT_KEY_DIR = '~/.gc'
 /** Written into the account's description so teardown (and people in the console) can tell who made it. */
@@ -33,7 +38,12 @@ export function validateAccountId(id: string): string {
 /** "iam" -> "iam.googleapis.com"; full names pass through. */
 export function serviceName(api: string): string {
   const a = api.trim()
-  if (!/^[a-z][a-z0-9.-]*$/.test(a)) throw usageError('INVALID_API', `"${api}" is not a Google API service name.`, 'Use names like iam, storage or bigquery.googleapis.com.')
+  if (!/^[a-z][a-z0-9.-]*$/.test(a))
+    throw usageError(
+      'INVALID_API',
+      `"${api}" is not a Google API service name.`,
+      'Use names like iam, storage or bigquery.googleapis.com.',
+    )
   return a.includes('.') ? a : `${a}.googleapis.com`
 }
 
@@ -41,7 +51,11 @@ export function normaliseRole(role: string): string {
   const r = role.trim()
   const full = r.startsWith('roles/') || r.startsWith('projects/') || r.startsWith('organizations/') ? r : `roles/${r}`
   if (!/^(roles|projects\/[a-z0-9-]+\/roles|organizations\/\d+\/roles)\/[A-Za-z0-9_.]+$/.test(full)) {
-    throw usageError('INVALID_ROLE', `"${role}" is not an IAM role name.`, 'Use names like roles/storage.admin (or storage.admin).')
+    throw usageError(
+      'INVALID_ROLE',
+      `"${role}" is not an IAM role name.`,
+      'Use names like roles/storage.admin (or storage.admin).',
+    )
   }
   return full
 }

@@ -31,7 +31,8 @@ interface Detail {
 
 export function googleErrorInfo(err: unknown): GoogleErrorInfo {
   const e = err as {status?: unknown; code?: unknown; message?: string; response?: {status?: number; data?: unknown}}
-  const httpStatus = typeof e?.response?.status === 'number' ? e.response.status : typeof e?.status === 'number' ? e.status : 0
+  const httpStatus =
+    typeof e?.response?.status === 'number' ? e.response.status : typeof e?.status === 'number' ? e.status : 0
   let data = e?.response?.data as any
   if (typeof data === 'string') {
     try {
@@ -40,7 +41,13 @@ export function googleErrorInfo(err: unknown): GoogleErrorInfo {
       data = undefined
     }
   }
-  const info: GoogleErrorInfo = {httpStatus, message: e?.message ?? String(err), reasons: [], metadata: {}, violations: []}
+  const info: GoogleErrorInfo = {
+    httpStatus,
+    message: e?.message ?? String(err),
+    reasons: [],
+    metadata: {},
+    violations: [],
+  }
   const env = data?.error
   if (env && typeof env === 'object') {
     info.status = env.status
@@ -66,7 +73,10 @@ export const isStatus = (err: unknown, http: number, status?: string): boolean =
 /** Eventual consistency right after creating an account: 404, or 403 "(or it may not exist)". */
 export function isNotYetVisible(err: unknown): boolean {
   const i = googleErrorInfo(err)
-  return i.httpStatus === 404 || (i.httpStatus === 403 && i.message.includes('(or it may not exist)') && !i.reasons.includes('SERVICE_DISABLED'))
+  return (
+    i.httpStatus === 404 ||
+    (i.httpStatus === 403 && i.message.includes('(or it may not exist)') && !i.reasons.includes('SERVICE_DISABLED'))
+  )
 }
 
 /** setIamPolicy before the new account has propagated. */
@@ -98,17 +108,29 @@ export function toGcpError(err: unknown, ctx: ErrorContext): DezcError {
   if (err instanceof DezcError) return err
   const i = googleErrorInfo(err)
   const where = ctx.project ? ` in project ${ctx.project}` : ''
-  const details = {httpStatus: i.httpStatus || undefined, status: i.status, reasons: i.reasons.length ? i.reasons : undefined}
-  const mk = (code: ErrorCode, message: string, suggestion: string[], exit: (typeof ExitCode)[keyof typeof ExitCode] = ExitCode.FAILURE, extra: Record<string, unknown> = {}) =>
-    new DezcError({code, message, suggestion, exit, cause: err, details: {...details, ...extra}})
+  const details = {
+    httpStatus: i.httpStatus || undefined,
+    status: i.status,
+    reasons: i.reasons.length ? i.reasons : undefined,
+  }
+  const mk = (
+    code: ErrorCode,
+    message: string,
+    suggestion: string[],
+    exit: (typeof ExitCode)[keyof typeof ExitCode] = ExitCode.FAILURE,
+    extra: Record<string, unknown> = {},
+  ) => new DezcError({code, message, suggestion, exit, cause: err, details: {...details, ...extra}})
 
   if (i.httpStatus === 0) {
     const name = (err as Error)?.name
-    if (name === 'AbortError') return new DezcError({code: 'INTERRUPTED', message: 'Interrupted.', exit: ExitCode.INTERRUPTED})
+    if (name === 'AbortError')
+      return new DezcError({code: 'INTERRUPTED', message: 'Interrupted.', exit: ExitCode.INTERRUPTED})
     return mk(
       'NETWORK_ERROR',
       `Network failure while ${ctx.action}: ${i.networkCode ?? i.message}.`,
-      ['Check your connection (and any proxy), then re-run the same command: every step is idempotent, so it resumes where it stopped.'],
+      [
+        'Check your connection (and any proxy), then re-run the same command: every step is idempotent, so it resumes where it stopped.',
+      ],
       ExitCode.FAILURE,
       {networkCode: i.networkCode},
     )
@@ -119,7 +141,9 @@ export function toGcpError(err: unknown, ctx: ErrorContext): DezcError {
       'NOT_AUTHENTICATED',
       `Your Google credentials were refused while ${ctx.action}: ${i.message}`,
       [
-        rapt ? 'Your organisation requires re-authentication: run `gcloud auth application-default login` again.' : 'Log in again: `gcloud auth application-default login` (or refresh GOOGLE_OAUTH_ACCESS_TOKEN with `gcloud auth print-access-token`).',
+        rapt
+          ? 'Your organisation requires re-authentication: run `gcloud auth application-default login` again.'
+          : 'Log in again: `gcloud auth application-default login` (or refresh GOOGLE_OAUTH_ACCESS_TOKEN with `gcloud auth print-access-token`).',
       ],
       ExitCode.PREREQUISITE,
     )
@@ -132,7 +156,9 @@ export function toGcpError(err: unknown, ctx: ErrorContext): DezcError {
       'API_NOT_ENABLED',
       `${i.metadata.serviceTitle ?? service} is not enabled for ${consumer || 'the consumer project'} (needed while ${ctx.action}).`,
       [
-        url ? `Enable it at ${url} (or: gcloud services enable ${service} --project ${consumer.replace('projects/', '') || ctx.project}), wait a minute, then re-run.` : `Enable it: gcloud services enable ${service} --project ${ctx.project}, then re-run.`,
+        url
+          ? `Enable it at ${url} (or: gcloud services enable ${service} --project ${consumer.replace('projects/', '') || ctx.project}), wait a minute, then re-run.`
+          : `Enable it: gcloud services enable ${service} --project ${ctx.project}, then re-run.`,
         'The project in that message is the one your credentials bill requests to (the ADC quota project); if it is not the project you meant, run `gcloud auth application-default set-quota-project <project>` or set GOOGLE_CLOUD_QUOTA_PROJECT.',
       ],
       ExitCode.PREREQUISITE,
@@ -143,12 +169,16 @@ export function toGcpError(err: unknown, ctx: ErrorContext): DezcError {
     return mk(
       'BILLING_NOT_ENABLED',
       `Billing is not enabled for project ${ctx.project ?? ''}: ${i.message}`,
-      [`Link a billing account: https://console.cloud.google.com/billing/linkedaccount?project=${ctx.project ?? ''} (or: gcloud billing projects link ${ctx.project ?? '<project>'} --billing-account <ID>), then re-run.`],
+      [
+        `Link a billing account: https://console.cloud.google.com/billing/linkedaccount?project=${ctx.project ?? ''} (or: gcloud billing projects link ${ctx.project ?? '<project>'} --billing-account <ID>), then re-run.`,
+      ],
       ExitCode.PREREQUISITE,
     )
   }
   if (i.violations.some((v) => v.includes('disableServiceAccountKeyCreation'))) {
-    const constraint = i.violations.find((v) => v.includes('disableServiceAccountKeyCreation')) ?? 'constraints/iam.disableServiceAccountKeyCreation'
+    const constraint =
+      i.violations.find((v) => v.includes('disableServiceAccountKeyCreation')) ??
+      'constraints/iam.disableServiceAccountKeyCreation'
     const account = ctx.account ?? '<service-account-email>'
     return mk(
       'KEY_CREATION_DISABLED',
@@ -173,10 +203,16 @@ export function toGcpError(err: unknown, ctx: ErrorContext): DezcError {
     )
   }
   if (i.httpStatus === 429 && /Maximum number of keys/i.test(i.message)) {
-    return toGcpError({response: {status: 400, data: {error: {status: 'FAILED_PRECONDITION', message: i.message}}}}, ctx)
+    return toGcpError(
+      {response: {status: 400, data: {error: {status: 'FAILED_PRECONDITION', message: i.message}}}},
+      ctx,
+    )
   }
   if (i.httpStatus === 403) {
-    const permission = i.metadata.permission ?? /Permission '([^']+)'/.exec(i.message)?.[1] ?? (/enable service/.test(i.message) ? 'serviceusage.services.enable' : undefined)
+    const permission =
+      i.metadata.permission ??
+      /Permission '([^']+)'/.exec(i.message)?.[1] ??
+      (/enable service/.test(i.message) ? 'serviceusage.services.enable' : undefined)
     return mk(
       'PERMISSION_DENIED',
       `Permission denied while ${ctx.action}${where}: ${i.message}`,
@@ -189,14 +225,23 @@ export function toGcpError(err: unknown, ctx: ErrorContext): DezcError {
     )
   }
   if (i.httpStatus === 400 && i.status === 'INVALID_ARGUMENT') {
-    return mk('INVALID_ARGUMENT', `Google rejected the request while ${ctx.action}: ${i.message}`, ['Check the project ID and service-account name (see --help).'], ExitCode.USAGE)
+    return mk(
+      'INVALID_ARGUMENT',
+      `Google rejected the request while ${ctx.action}: ${i.message}`,
+      ['Check the project ID and service-account name (see --help).'],
+      ExitCode.USAGE,
+    )
   }
   if (i.httpStatus === 409 && i.status === 'ABORTED') {
-    return mk('CONCURRENT_POLICY_CHANGE', `The project IAM policy kept changing under us while ${ctx.action}.`, ['Another tool is editing the policy; wait a minute and re-run (the command resumes).'])
+    return mk('CONCURRENT_POLICY_CHANGE', `The project IAM policy kept changing under us while ${ctx.action}.`, [
+      'Another tool is editing the policy; wait a minute and re-run (the command resumes).',
+    ])
   }
   return mk(
     'GOOGLE_API_ERROR',
-    `Google API error while ${ctx.action}${where}: ${i.httpStatus} ${i.status ?? ''} ${i.message}`.replace(/\s+/g, ' ').trim(),
+    `Google API error while ${ctx.action}${where}: ${i.httpStatus} ${i.status ?? ''} ${i.message}`
+      .replace(/\s+/g, ' ')
+      .trim(),
     ['Re-run with --verbose for details; the command is safe to re-run and resumes where it stopped.'],
   )
 }

@@ -24,10 +24,20 @@ export async function readLocalKey(file: string): Promise<LocalKeyState> {
   }
   try {
     const json = JSON.parse(text) as Record<string, unknown>
-    if (json.type !== 'service_account' || typeof json.client_email !== 'string' || typeof json.private_key_id !== 'string') {
+    if (
+      json.type !== 'service_account' ||
+      typeof json.client_email !== 'string' ||
+      typeof json.private_key_id !== 'string'
+    ) {
       return {state: 'unreadable', file, reason: 'it is not a service-account key file'}
     }
-    return {state: 'present', file, clientEmail: json.client_email, keyId: json.private_key_id, projectId: typeof json.project_id === 'string' ? json.project_id : undefined}
+    return {
+      state: 'present',
+      file,
+      clientEmail: json.client_email,
+      keyId: json.private_key_id,
+      projectId: typeof json.project_id === 'string' ? json.project_id : undefined,
+    }
   } catch {
     return {state: 'unreadable', file, reason: 'it is not valid JSON'}
   }
@@ -42,11 +52,14 @@ export function keyIdOf(name: string | null | undefined): string {
 export async function assertKeyFileUsable(file: string, email: string): Promise<LocalKeyState> {
   const local = await readLocalKey(file)
   if (local.state === 'unreadable' || (local.state === 'present' && local.clientEmail !== email)) {
-    const whose = local.state === 'present' ? `the key of ${local.clientEmail}` : `a file dezc cannot use (${local.reason})`
+    const whose =
+      local.state === 'present' ? `the key of ${local.clientEmail}` : `a file dezc cannot use (${local.reason})`
     throw new DezcError({
       code: 'KEY_FILE_CONFLICT',
       message: `${file} already holds ${whose}; dezc will not overwrite it with the key of ${email}.`,
-      suggestion: ['Choose another directory with --key-dir, or another account name with --sa-name, or move that file away.'],
+      suggestion: [
+        'Choose another directory with --key-dir, or another account name with --sa-name, or move that file away.',
+      ],
       exit: ExitCode.USAGE,
     })
   }
@@ -54,7 +67,12 @@ export async function assertKeyFileUsable(file: string, email: string): Promise<
   try {
     await fs.access(path.dirname(file), fs.constants.W_OK)
   } catch {
-    throw new DezcError({code: 'KEY_DIR_NOT_WRITABLE', message: `Cannot write to ${path.dirname(file)}.`, suggestion: 'Fix its permissions or pass --key-dir DIR.', exit: ExitCode.PREREQUISITE})
+    throw new DezcError({
+      code: 'KEY_DIR_NOT_WRITABLE',
+      message: `Cannot write to ${path.dirname(file)}.`,
+      suggestion: 'Fix its permissions or pass --key-dir DIR.',
+      exit: ExitCode.PREREQUISITE,
+    })
   }
   return local
 }
@@ -63,7 +81,13 @@ async function ensurePrivateDir(dir: string): Promise<void> {
   try {
     await fs.mkdir(dir, {recursive: true, mode: 0o700})
   } catch (error) {
-    throw new DezcError({code: 'KEY_DIR_NOT_WRITABLE', message: `Cannot create ${dir}: ${(error as Error).message}`, suggestion: 'Pass --key-dir DIR with a directory you can write to.', exit: ExitCode.PREREQUISITE, cause: error})
+    throw new DezcError({
+      code: 'KEY_DIR_NOT_WRITABLE',
+      message: `Cannot create ${dir}: ${(error as Error).message}`,
+      suggestion: 'Pass --key-dir DIR with a directory you can write to.',
+      exit: ExitCode.PREREQUISITE,
+      cause: error,
+    })
   }
 }
 
@@ -89,10 +113,18 @@ export function decodeKeyFile(privateKeyData: string, email: string): {text: str
   try {
     json = JSON.parse(text) as Record<string, unknown>
   } catch {
-    throw new DezcError({code: 'BAD_KEY_DATA', message: 'Google returned key data that is not a JSON key file.', suggestion: 'Re-run; if it persists, create the key in the console.'})
+    throw new DezcError({
+      code: 'BAD_KEY_DATA',
+      message: 'Google returned key data that is not a JSON key file.',
+      suggestion: 'Re-run; if it persists, create the key in the console.',
+    })
   }
   if (json.client_email !== email || typeof json.private_key_id !== 'string') {
-    throw new DezcError({code: 'BAD_KEY_DATA', message: `Google returned a key file for ${String(json.client_email)}, not ${email}.`, suggestion: 'Re-run with --verbose and report it.'})
+    throw new DezcError({
+      code: 'BAD_KEY_DATA',
+      message: `Google returned a key file for ${String(json.client_email)}, not ${email}.`,
+      suggestion: 'Re-run with --verbose and report it.',
+    })
   }
   return {text, keyId: json.private_key_id}
 }

@@ -55,33 +55,70 @@ export function planBootstrap(report: StatusReport, t: Target, writeEnv?: string
       step: 'apis',
       action: missingApis.length === 0 ? 'none' : 'change',
       detail: missingApis.length === 0 ? 'all enabled' : `enable ${missingApis.join(', ')}`,
-      gcloud: missingApis.length === 0 ? [] : [`gcloud services enable ${missingApis.join(' ')} --project ${t.project}`],
+      gcloud:
+        missingApis.length === 0 ? [] : [`gcloud services enable ${missingApis.join(' ')} --project ${t.project}`],
     },
     {
       step: 'account',
       action: report.account.exists === true ? 'none' : report.account.exists === false ? 'create' : 'unknown',
       detail: report.account.exists === true ? `${t.email} exists` : `create ${t.email}`,
-      gcloud: report.account.exists === true ? [] : [`gcloud iam service-accounts create ${t.saName} --project ${t.project} --display-name ${q(SA_DISPLAY_NAME)} --description ${q(SA_DESCRIPTION)}`],
+      gcloud:
+        report.account.exists === true
+          ? []
+          : [
+              `gcloud iam service-accounts create ${t.saName} --project ${t.project} --display-name ${q(SA_DISPLAY_NAME)} --description ${q(SA_DESCRIPTION)}`,
+            ],
     },
     {
       step: 'roles',
-      action: missingRolesList.length === 0 ? 'none' : report.roles.some((r) => r.granted === null) ? 'unknown' : 'change',
+      action:
+        missingRolesList.length === 0 ? 'none' : report.roles.some((r) => r.granted === null) ? 'unknown' : 'change',
       detail: missingRolesList.length === 0 ? 'all granted' : `grant ${missingRolesList.join(', ')}`,
-      gcloud: missingRolesList.map((r) => `gcloud projects add-iam-policy-binding ${t.project} --member serviceAccount:${t.email} --role ${r} --condition None`),
+      gcloud: missingRolesList.map(
+        (r) =>
+          `gcloud projects add-iam-policy-binding ${t.project} --member serviceAccount:${t.email} --role ${r} --condition None`,
+      ),
     },
     {
       step: 'key',
-      action: report.key.state === 'valid' ? 'none' : report.key.state === 'other-account' || report.key.state === 'unreadable' ? 'unknown' : 'create',
-      detail: report.key.state === 'valid' ? `${t.keyFile} is a valid key` : report.key.state === 'other-account' || report.key.state === 'unreadable' ? `${t.keyFile} ${report.key.reason ?? 'is not usable'}: bootstrap would stop` : `create a key into ${t.keyFile} (mode 0600)`,
-      gcloud: report.key.state === 'valid' ? [] : [`gcloud iam service-accounts keys create ${q(t.keyFile)} --iam-account ${t.email}`, `chmod 600 ${q(t.keyFile)}`],
+      action:
+        report.key.state === 'valid'
+          ? 'none'
+          : report.key.state === 'other-account' || report.key.state === 'unreadable'
+            ? 'unknown'
+            : 'create',
+      detail:
+        report.key.state === 'valid'
+          ? `${t.keyFile} is a valid key`
+          : report.key.state === 'other-account' || report.key.state === 'unreadable'
+            ? `${t.keyFile} ${report.key.reason ?? 'is not usable'}: bootstrap would stop`
+            : `create a key into ${t.keyFile} (mode 0600)`,
+      gcloud:
+        report.key.state === 'valid'
+          ? []
+          : [
+              `gcloud iam service-accounts keys create ${q(t.keyFile)} --iam-account ${t.email}`,
+              `chmod 600 ${q(t.keyFile)}`,
+            ],
     },
   ]
-  if (writeEnv) plan.push({step: 'env', action: 'change', detail: `write the export line into ${writeEnv}`, gcloud: [`echo ${q(exportLine(t.keyFile))} >> ${q(writeEnv)}`]})
+  if (writeEnv)
+    plan.push({
+      step: 'env',
+      action: 'change',
+      detail: `write the export line into ${writeEnv}`,
+      gcloud: [`echo ${q(exportLine(t.keyFile))} >> ${q(writeEnv)}`],
+    })
   return plan
 }
 
 /** Which of the account's things are dezc's to remove: the same rules for the plan and for teardown. */
-export function teardownScope(t: Target, account: ServiceAccount | undefined, rec: AccountRecord | undefined, o: {deleteAccount?: boolean}) {
+export function teardownScope(
+  t: Target,
+  account: ServiceAccount | undefined,
+  rec: AccountRecord | undefined,
+  o: {deleteAccount?: boolean},
+) {
   const createdByDezc = Boolean(rec?.createdAccount) || account?.description === SA_DESCRIPTION
   // Bindings: only the roles dezc added (or, without a record, the roles it grants for an account it created).
   const roles = rec ? rec.addedRoles : createdByDezc ? t.roles : []
@@ -123,14 +160,39 @@ export function planTeardown(seen: TeardownObserved, t: Target, o: {deleteAccoun
   const ours = ownKeys(seen.record, localKeyId)
   const keys = seen.keyIds.filter((id) => ours.has(id))
   return [
-    {step: 'roles', action: bound.length > 0 ? 'change' : 'none', detail: bound.length > 0 ? `remove ${bound.join(', ')}` : 'no binding dezc added', gcloud: bound.map((r) => `gcloud projects remove-iam-policy-binding ${t.project} --member ${m} --role ${r} --condition None`)},
-    {step: 'key', action: keys.length > 0 ? 'change' : 'none', detail: keys.length > 0 ? `delete ${keys.length} key(s) dezc created` : 'no key dezc created', gcloud: keys.map((id) => `gcloud iam service-accounts keys delete ${id} --iam-account ${t.email} --quiet`)},
+    {
+      step: 'roles',
+      action: bound.length > 0 ? 'change' : 'none',
+      detail: bound.length > 0 ? `remove ${bound.join(', ')}` : 'no binding dezc added',
+      gcloud: bound.map(
+        (r) => `gcloud projects remove-iam-policy-binding ${t.project} --member ${m} --role ${r} --condition None`,
+      ),
+    },
+    {
+      step: 'key',
+      action: keys.length > 0 ? 'change' : 'none',
+      detail: keys.length > 0 ? `delete ${keys.length} key(s) dezc created` : 'no key dezc created',
+      gcloud: keys.map((id) => `gcloud iam service-accounts keys delete ${id} --iam-account ${t.email} --quiet`),
+    },
     {
       step: 'account',
       action: deleteAccount ? 'change' : 'none',
-      detail: !account ? `${t.email} not found` : deleteAccount ? `delete ${t.email}` : `keep ${t.email} (not created by dezc; --delete-account deletes it)`,
+      detail: !account
+        ? `${t.email} not found`
+        : deleteAccount
+          ? `delete ${t.email}`
+          : `keep ${t.email} (not created by dezc; --delete-account deletes it)`,
       gcloud: deleteAccount ? [`gcloud iam service-accounts delete ${t.email} --project ${t.project} --quiet`] : [],
     },
-    {step: 'keyfile', action: localKeyId ? 'change' : 'none', detail: localKeyId ? `delete ${t.keyFile}` : local.state === 'missing' ? `${t.keyFile} absent` : `${t.keyFile} is not this account's key; left alone`, gcloud: localKeyId ? [`rm ${q(t.keyFile)}`] : []},
+    {
+      step: 'keyfile',
+      action: localKeyId ? 'change' : 'none',
+      detail: localKeyId
+        ? `delete ${t.keyFile}`
+        : local.state === 'missing'
+          ? `${t.keyFile} absent`
+          : `${t.keyFile} is not this account's key; left alone`,
+      gcloud: localKeyId ? [`rm ${q(t.keyFile)}`] : [],
+    },
   ]
 }

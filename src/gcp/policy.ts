@@ -47,7 +47,9 @@ function isUnconditional(b: Binding): boolean {
 
 /** Does the member hold the role through an unconditional binding? */
 export function hasUnconditionalRole(policy: Policy, role: string, member: string): boolean {
-  return (policy.bindings ?? []).some((b) => b.role === role && isUnconditional(b) && (b.members ?? []).includes(member))
+  return (policy.bindings ?? []).some(
+    (b) => b.role === role && isUnconditional(b) && (b.members ?? []).includes(member),
+  )
 }
 
 /** Roles (of those asked) the member does not hold unconditionally. */
@@ -62,7 +64,9 @@ export function missingRoles(policy: Policy, roles: string[], member: string): s
 export function addMember(policy: Policy, roles: string[], member: string): PolicyChange {
   const downgraded = (policy.bindings ?? []).find((b) => isDowngradedConditionalRole(b.role))
   if (downgraded) {
-    throw new Error(`The policy holds a role rewritten from a conditional binding (${downgraded.role}); it was read with a policy version below 3 and must not be written back.`)
+    throw new Error(
+      `The policy holds a role rewritten from a conditional binding (${downgraded.role}); it was read with a policy version below 3 and must not be written back.`,
+    )
   }
   const next = clone(policy)
   next.bindings ??= []
@@ -112,7 +116,9 @@ export function removeMember(policy: Policy, roles: string[], member: string): P
 
 /** Roles the member holds unconditionally in this policy (for status and teardown reports). */
 export function rolesOf(policy: Policy, member: string): string[] {
-  return (policy.bindings ?? []).filter((b) => isUnconditional(b) && (b.members ?? []).includes(member)).map((b) => b.role)
+  return (policy.bindings ?? [])
+    .filter((b) => isUnconditional(b) && (b.members ?? []).includes(member))
+    .map((b) => b.role)
 }
 
 function unique<T>(xs: T[]): T[] {

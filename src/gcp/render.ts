@@ -26,7 +26,9 @@ export function renderStatus(r: StatusReport): string[] {
   for (const a of r.apis) lines.push(`  api      ${mark(a.enabled)} ${a.name}`)
   lines.push(`  account  ${mark(r.account.exists)} ${r.serviceAccount}`)
   for (const x of r.roles) lines.push(`  role     ${mark(x.granted)} ${x.role}`)
-  lines.push(`  key      ${r.key.state === 'valid' ? 'ok     ' : r.key.state === 'unknown' ? 'unknown' : 'MISSING'} ${r.key.file}${r.key.state !== 'valid' && r.key.state !== 'unknown' ? ` (${r.key.reason ?? r.key.state})` : ''}`)
+  lines.push(
+    `  key      ${r.key.state === 'valid' ? 'ok     ' : r.key.state === 'unknown' ? 'unknown' : 'MISSING'} ${r.key.file}${r.key.state !== 'valid' && r.key.state !== 'unknown' ? ` (${r.key.reason ?? r.key.state})` : ''}`,
+  )
   for (const u of r.unknown) lines.push(`  could not check ${u}`)
   if (!r.ok) lines.push(`\nSomething is missing: run \`dezc gcp bootstrap --project ${r.project}\`.`)
   return lines

@@ -8,11 +8,30 @@ import type {Task} from '../core/tasks.js'
 import {SA_DESCRIPTION} from './defaults.js'
 import {isRetryableServerError, isStatus} from './errors.js'
 import {assertKeyFileUsable, exportLine, keyIdOf, readLocalKey, writeEnvLine} from './keyfile.js'
-import {localKeyIdOf, ownKeys, planBootstrap, planTeardown, teardownScope, unknownReport, type PlanStep, type StatusReport, type TeardownObserved} from './plan.js'
+import {
+  localKeyIdOf,
+  ownKeys,
+  planBootstrap,
+  planTeardown,
+  teardownScope,
+  unknownReport,
+  type PlanStep,
+  type StatusReport,
+  type TeardownObserved,
+} from './plan.js'
 import {missingRoles, removeMember, rolesOf, type Policy} from './policy.js'
 import {withRetry} from './retry.js'
 import {call, member, type GcpSession} from './session.js'
-import {adoptLostKeys, checkLocalKey, enableApis, ensureAccount, ensureKey, findAccount, grantRoles, type StepResult} from './steps.js'
+import {
+  adoptLostKeys,
+  checkLocalKey,
+  enableApis,
+  ensureAccount,
+  ensureKey,
+  findAccount,
+  grantRoles,
+  type StepResult,
+} from './steps.js'
 
 // ---------------------------------------------------------------- bootstrap
 
@@ -48,10 +67,12 @@ export function bootstrapTasks(s: GcpSession, o: BootstrapOptions, out: StepResu
   ]
   if (o.writeEnv) {
     const envFile = o.writeEnv
-    tasks.push(step(`Write ${envFile}`, async () => {
-      const changed = await writeEnvLine(envFile, exportLine(s.target.keyFile))
-      return {step: 'env', outcome: changed ? 'changed' : 'already there', detail: envFile, items: [envFile]}
-    }))
+    tasks.push(
+      step(`Write ${envFile}`, async () => {
+        const changed = await writeEnvLine(envFile, exportLine(s.target.keyFile))
+        return {step: 'env', outcome: changed ? 'changed' : 'already there', detail: envFile, items: [envFile]}
+      }),
+    )
   }
   return tasks
 }
@@ -72,7 +93,6 @@ export async function bootstrap(s: GcpSession, o: BootstrapOptions): Promise<Boo
   }
 }
 
-
 export interface BootstrapPlanResult {
   dryRun: true
   project: string
@@ -86,7 +106,14 @@ export interface BootstrapPlanResult {
 export async function bootstrapPlan(s: GcpSession, o: BootstrapOptions): Promise<BootstrapPlanResult> {
   const report = s.auth ? await inspect(s) : unknownReport(s.target, 'no credentials')
   const plan = planBootstrap(report, s.target, o.writeEnv)
-  return {dryRun: true, project: s.target.project, serviceAccount: s.target.email, keyFile: s.target.keyFile, plan, unknown: report.unknown}
+  return {
+    dryRun: true,
+    project: s.target.project,
+    serviceAccount: s.target.email,
+    keyFile: s.target.keyFile,
+    plan,
+    unknown: report.unknown,
+  }
 }
 
 // ---------------------------------------------------------------- status
@@ -99,20 +126,35 @@ export async function inspect(s: GcpSession): Promise<StatusReport> {
       return await fn()
     } catch (error) {
       const e = error as DezcError
-      if (e.code === 'NETWORK_ERROR' || e.code === 'NOT_AUTHENTICATED' || e.code === 'NO_CREDENTIALS' || e.code === 'INTERRUPTED') throw error
+      if (
+        e.code === 'NETWORK_ERROR' ||
+        e.code === 'NOT_AUTHENTICATED' ||
+        e.code === 'NO_CREDENTIALS' ||
+        e.code === 'INTERRUPTED'
+      )
+        throw error
       unknown.push(`${what}: ${e.message}`)
       return null
     }
   }
   const states = await Promise.all(
-    s.target.services.map((svc) => soft(`API ${svc}`, () => call(s, 'reading which APIs are enabled', async () => (await s.api.serviceState(s.target.project, svc)).state))),
+    s.target.services.map((svc) =>
+      soft(`API ${svc}`, () =>
+        call(s, 'reading which APIs are enabled', async () => (await s.api.serviceState(s.target.project, svc)).state),
+      ),
+    ),
   )
-  const apis = s.target.services.map((name, i) => ({name, enabled: states[i] === null ? null : states[i] === 'ENABLED'}))
+  const apis = s.target.services.map((name, i) => ({
+    name,
+    enabled: states[i] === null ? null : states[i] === 'ENABLED',
+  }))
   const account = await soft('service account', () => findAccount(s))
   const exists = account === null ? null : account !== undefined
   let roles: StatusReport['roles'] = s.target.roles.map((role) => ({role, granted: exists === false ? false : null}))
   if (exists !== false) {
-    const policy = await soft('project IAM policy', () => call(s, 'reading the project IAM policy', () => s.api.getIamPolicy(s.target.project)))
+    const policy = await soft('project IAM policy', () =>
+      call(s, 'reading the project IAM policy', () => s.api.getIamPolicy(s.target.project)),
+    )
     if (policy) {
       const missing = new Set(missingRoles(policy, s.target.roles, member(s.target.email)))
       roles = s.target.roles.map((role) => ({role, granted: !missing.has(role)}))
@@ -120,8 +162,19 @@ export async function inspect(s: GcpSession): Promise<StatusReport> {
   }
   let key: StatusReport['key'] = {file: s.target.keyFile, state: 'unknown'}
   const k = await soft('key', () => checkLocalKey(s, exists !== false))
-  if (k) key = {file: s.target.keyFile, state: k.state, ...('keyId' in k ? {keyId: k.keyId} : {}), ...('reason' in k ? {reason: k.reason} : {}), ...('owner' in k ? {reason: `belongs to ${k.owner}`} : {})}
-  const ok = apis.every((a) => a.enabled === true) && exists === true && roles.every((r) => r.granted === true) && key.state === 'valid'
+  if (k)
+    key = {
+      file: s.target.keyFile,
+      state: k.state,
+      ...('keyId' in k ? {keyId: k.keyId} : {}),
+      ...('reason' in k ? {reason: k.reason} : {}),
+      ...('owner' in k ? {reason: `belongs to ${k.owner}`} : {}),
+    }
+  const ok =
+    apis.every((a) => a.enabled === true) &&
+    exists === true &&
+    roles.every((r) => r.granted === true) &&
+    key.state === 'valid'
   return {
     project: s.target.project,
     serviceAccount: s.target.email,
@@ -166,12 +219,25 @@ export async function teardown(s: GcpSession, o: {deleteAccount?: boolean} = {})
           removedRoles = change.changed
           if (change.changed.length > 0) await s.api.setIamPolicy(s.target.project, change.policy)
         },
-        {retryOn: (e) => isStatus(e, 409, 'ABORTED') || isRetryableServerError(e), initialMs: 1000, totalMs: 60_000, scale: s.scale, signal: s.signal},
+        {
+          retryOn: (e) => isStatus(e, 409, 'ABORTED') || isRetryableServerError(e),
+          initialMs: 1000,
+          totalMs: 60_000,
+          scale: s.scale,
+          signal: s.signal,
+        },
       ),
     )
   }
-  const kept = account ? rolesOf(await call(s, 'reading the project IAM policy', () => s.api.getIamPolicy(s.target.project)), m) : []
-  steps.push({step: 'roles', outcome: removedRoles.length > 0 ? 'removed' : 'not found', detail: removedRoles.length > 0 ? `removed ${removedRoles.join(', ')}` : 'no binding dezc added', items: removedRoles})
+  const kept = account
+    ? rolesOf(await call(s, 'reading the project IAM policy', () => s.api.getIamPolicy(s.target.project)), m)
+    : []
+  steps.push({
+    step: 'roles',
+    outcome: removedRoles.length > 0 ? 'removed' : 'not found',
+    detail: removedRoles.length > 0 ? `removed ${removedRoles.join(', ')}` : 'no binding dezc added',
+    items: removedRoles,
+  })
   if (kept.length > 0 && !createdByDezc) s.ui.reporter.info(`Kept bindings dezc did not add: ${kept.join(', ')}`)
 
   // Keys dezc created (and the one in the local file), while the account still exists.
@@ -179,7 +245,9 @@ export async function teardown(s: GcpSession, o: {deleteAccount?: boolean} = {})
   const localKeyId = localKeyIdOf(s.target, local)
   const removedKeys: string[] = []
   if (account) {
-    const listed = await call(s, `listing the keys of ${s.target.email}`, () => s.api.listKeys(s.target.project, s.target.email))
+    const listed = await call(s, `listing the keys of ${s.target.email}`, () =>
+      s.api.listKeys(s.target.project, s.target.email),
+    )
     const ours = ownKeys(rec, localKeyId)
     for (const k of listed) {
       const id = keyIdOf(k.name)
@@ -194,7 +262,12 @@ export async function teardown(s: GcpSession, o: {deleteAccount?: boolean} = {})
       removedKeys.push(id)
     }
   }
-  steps.push({step: 'key', outcome: removedKeys.length > 0 ? 'removed' : 'not found', detail: removedKeys.length > 0 ? `deleted ${removedKeys.length} key(s)` : 'no key dezc created', items: removedKeys})
+  steps.push({
+    step: 'key',
+    outcome: removedKeys.length > 0 ? 'removed' : 'not found',
+    detail: removedKeys.length > 0 ? `deleted ${removedKeys.length} key(s)` : 'no key dezc created',
+    items: removedKeys,
+  })
 
   if (!account) steps.push({step: 'account', outcome: 'not found', detail: s.target.email})
   else if (deleteAccount) {
@@ -207,7 +280,11 @@ export async function teardown(s: GcpSession, o: {deleteAccount?: boolean} = {})
     })
     steps.push({step: 'account', outcome: 'removed', detail: s.target.email})
   } else {
-    steps.push({step: 'account', outcome: 'kept', detail: `${s.target.email} was not created by dezc (pass --delete-account to delete it anyway)`})
+    steps.push({
+      step: 'account',
+      outcome: 'kept',
+      detail: `${s.target.email} was not created by dezc (pass --delete-account to delete it anyway)`,
+    })
   }
 
   // The local key file, only when it is this account's.
@@ -216,7 +293,14 @@ export async function teardown(s: GcpSession, o: {deleteAccount?: boolean} = {})
     await fs.rm(s.target.keyFile, {force: true})
     steps.push({step: 'keyfile', outcome: 'removed', detail: s.target.keyFile, items: [s.target.keyFile]})
   } else {
-    steps.push({step: 'keyfile', outcome: local.state === 'missing' ? 'not found' : 'kept', detail: local.state === 'missing' ? `${s.target.keyFile} absent` : `${s.target.keyFile} is not this account's key; left alone`})
+    steps.push({
+      step: 'keyfile',
+      outcome: local.state === 'missing' ? 'not found' : 'kept',
+      detail:
+        local.state === 'missing'
+          ? `${s.target.keyFile} absent`
+          : `${s.target.keyFile} is not this account's key; left alone`,
+    })
   }
   await s.state.remove(s.target.project, s.target.email)
   return {project: s.target.project, serviceAccount: s.target.email, steps}
@@ -228,9 +312,14 @@ export async function observeTeardown(s: GcpSession, o: {deleteAccount?: boolean
   const account = await findAccount(s)
   const record = await s.state.get(t.project, t.email)
   const {roles} = teardownScope(t, account, record, o)
-  const policy = roles.length > 0 ? await call(s, 'reading the project IAM policy', () => s.api.getIamPolicy(t.project)) : undefined
+  const policy =
+    roles.length > 0 ? await call(s, 'reading the project IAM policy', () => s.api.getIamPolicy(t.project)) : undefined
   const local = await readLocalKey(t.keyFile)
-  const keyIds = account ? (await call(s, `listing the keys of ${t.email}`, () => s.api.listKeys(t.project, t.email))).map((k) => keyIdOf(k.name)) : []
+  const keyIds = account
+    ? (await call(s, `listing the keys of ${t.email}`, () => s.api.listKeys(t.project, t.email))).map((k) =>
+        keyIdOf(k.name),
+      )
+    : []
   return {account, record, policy, local, keyIds}
 }
 

@@ -7,7 +7,14 @@ import type {Ui} from '../core/ui.js'
 import {createApi, type GcpApi} from './api.js'
 import {describeAuth, gacServiceAccount, resolveAuth, type ResolvedAuth} from './auth.js'
 import {timeScale} from './defaults.js'
-import {googleErrorInfo, isNotYetVisible, isRetryableServerError, isServiceDisabled, toGcpError, type ErrorContext} from './errors.js'
+import {
+  googleErrorInfo,
+  isNotYetVisible,
+  isRetryableServerError,
+  isServiceDisabled,
+  toGcpError,
+  type ErrorContext,
+} from './errors.js'
 import type {GcpSettings, Target} from './settings.js'
 import {StateStore} from './state.js'
 
@@ -44,11 +51,16 @@ export interface SessionOptions {
   optionalAuth?: boolean
 }
 
-export async function openSession(settings: GcpSettings, input: SessionOptions): Promise<GcpSession & {auth?: ResolvedAuth; projectSource: string}> {
+export async function openSession(
+  settings: GcpSettings,
+  input: SessionOptions,
+): Promise<GcpSession & {auth?: ResolvedAuth; projectSource: string}> {
   const env = input.env ?? process.env
   const {target, apiRoot, projectSource: source} = settings
   const email = target.email
-  input.ui.reporter.debug(`project ${target.project} (from ${source}); account ${email}; key file ${target.keyFile}${apiRoot ? `; API root ${apiRoot}` : ''}`)
+  input.ui.reporter.debug(
+    `project ${target.project} (from ${source}); account ${email}; key file ${target.keyFile}${apiRoot ? `; API root ${apiRoot}` : ''}`,
+  )
 
   let auth: ResolvedAuth | undefined
   try {
@@ -64,12 +76,23 @@ export async function openSession(settings: GcpSettings, input: SessionOptions):
       `GOOGLE_APPLICATION_CREDENTIALS points at the key of ${email}, the very account being set up: dezc would act as that account, which usually lacks the rights to manage IAM (PERMISSION_DENIED). Unset it for this command (env -u GOOGLE_APPLICATION_CREDENTIALS dezc ...) and log in as yourself with \`gcloud auth application-default login\`.`,
     )
   } else if (gac && auth?.source === 'GOOGLE_APPLICATION_CREDENTIALS') {
-    input.ui.reporter.warn(`Acting as the service account ${gac} (from GOOGLE_APPLICATION_CREDENTIALS); managing IAM usually needs your own login (gcloud auth application-default login).`)
+    input.ui.reporter.warn(
+      `Acting as the service account ${gac} (from GOOGLE_APPLICATION_CREDENTIALS); managing IAM usually needs your own login (gcloud auth application-default login).`,
+    )
   }
   const api: GcpApi = auth ? await createApi({auth: auth.client, apiRoot, signal: input.signal}) : offlineApi()
-  return {api, auth, target, ui: input.ui, signal: input.signal, state: new StateStore(), scale: timeScale(env), run: newRunState(), projectSource: source}
+  return {
+    api,
+    auth,
+    target,
+    ui: input.ui,
+    signal: input.signal,
+    state: new StateStore(),
+    scale: timeScale(env),
+    run: newRunState(),
+    projectSource: source,
+  }
 }
-
 
 /** SERVICE_DISABLED for an API this run just enabled in the target project (not another consumer). */
 export function propagating(s: GcpSession, e: unknown): boolean {
@@ -90,7 +113,8 @@ export async function call<T>(s: GcpSession, action: string, fn: () => Promise<T
   try {
     return await fn()
   } catch (error) {
-    if (s.signal.aborted) throw new DezcError({code: 'INTERRUPTED', message: 'Interrupted.', exit: ExitCode.INTERRUPTED})
+    if (s.signal.aborted)
+      throw new DezcError({code: 'INTERRUPTED', message: 'Interrupted.', exit: ExitCode.INTERRUPTED})
     throw toGcpError(error, ctxFor(s, action))
   }
 }
@@ -99,7 +123,12 @@ export async function call<T>(s: GcpSession, action: string, fn: () => Promise<T
 export function eventual(s: GcpSession) {
   return {
     retryOn: (e: unknown) => (s.run.accountNew && isNotYetVisible(e)) || propagating(s, e) || isRetryableServerError(e),
-    initialMs: 1000, factor: 1.5, maxDelayMs: 10_000, totalMs: 120_000, scale: s.scale, signal: s.signal,
+    initialMs: 1000,
+    factor: 1.5,
+    maxDelayMs: 10_000,
+    totalMs: 120_000,
+    scale: s.scale,
+    signal: s.signal,
     onRetry: (e: unknown, attempt: number) => s.ui.reporter.debug(`retry ${attempt}: ${googleErrorInfo(e).message}`),
   }
 }
@@ -107,7 +136,9 @@ export function eventual(s: GcpSession) {
 /** Used by --dry-run without credentials: every read fails as "unknown". */
 function offlineApi(): GcpApi {
   const fail = async (): Promise<never> => {
-    throw Object.assign(new Error('not logged in'), {response: {status: 401, data: {error: {code: 401, status: 'UNAUTHENTICATED', message: 'no credentials'}}}})
+    throw Object.assign(new Error('not logged in'), {
+      response: {status: 401, data: {error: {code: 401, status: 'UNAUTHENTICATED', message: 'no credentials'}}},
+    })
   }
   return new Proxy({} as GcpApi, {get: () => fail})
 }

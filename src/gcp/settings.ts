@@ -11,7 +11,18 @@ import {expandHome} from '../config/paths.js'
 import {usageError} from '../core/errors.js'
 import type {Prompter} from '../core/ui.js'
 import {adcQuotaProject} from './auth.js'
-import {DEFAULT_APIS, DEFAULT_KEY_DIR, DEFAULT_ROLES, DEFAULT_SA_NAME, normaliseRole, projectIdProblem, saEmail, serviceName, validateAccountId, validateProjectId} from './defaults.js'
+import {
+  DEFAULT_APIS,
+  DEFAULT_KEY_DIR,
+  DEFAULT_ROLES,
+  DEFAULT_SA_NAME,
+  normaliseRole,
+  projectIdProblem,
+  saEmail,
+  serviceName,
+  validateAccountId,
+  validateProjectId,
+} from './defaults.js'
 
 /** The `gcp:` section of dezc.yaml. */
 export const gcpConfigSchema = z.strictObject({
@@ -86,7 +97,12 @@ export function validApiRoot(root: string | undefined): string | undefined {
   } catch {
     ok = false
   }
-  if (!ok) throw usageError('INVALID_API_ROOT', `"${root}" is not an http(s) base URL for the Google APIs.`, 'Pass --api-root (or DEZC_GOOGLE_API_ROOT) like http://127.0.0.1:8080, or unset it to use googleapis.com.')
+  if (!ok)
+    throw usageError(
+      'INVALID_API_ROOT',
+      `"${root}" is not an http(s) base URL for the Google APIs.`,
+      'Pass --api-root (or DEZC_GOOGLE_API_ROOT) like http://127.0.0.1:8080, or unset it to use googleapis.com.',
+    )
   return root.replace(/\/+$/, '')
 }
 
@@ -134,7 +150,9 @@ export async function resolveProject(o: ResolveProjectOptions): Promise<ProjectS
 export async function gcloudConfigProject(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
   const dir = env.CLOUDSDK_CONFIG || path.join(env.HOME || os.homedir(), '.config', 'gcloud')
   try {
-    const active = (env.CLOUDSDK_ACTIVE_CONFIG_NAME || (await fs.readFile(path.join(dir, 'active_config'), 'utf8'))).trim() || 'default'
+    const active =
+      (env.CLOUDSDK_ACTIVE_CONFIG_NAME || (await fs.readFile(path.join(dir, 'active_config'), 'utf8'))).trim() ||
+      'default'
     const ini = await fs.readFile(path.join(dir, 'configurations', `config_${active}`), 'utf8')
     let section = ''
     for (const raw of ini.split(/\r?\n/)) {

@@ -11,7 +11,8 @@ import {addMember} from './policy.js'
 import {sleep, withRetry} from './retry.js'
 import {call, ctxFor, eventual, member, propagating, type GcpSession} from './session.js'
 
-export type Outcome = 'created' | 'changed' | 'already there' | 'would create' | 'would change' | 'removed' | 'kept' | 'not found'
+export type Outcome =
+  'created' | 'changed' | 'already there' | 'would create' | 'would change' | 'removed' | 'kept' | 'not found'
 
 export interface StepResult {
   step: 'apis' | 'account' | 'roles' | 'key' | 'env' | 'keyfile'
@@ -24,21 +25,33 @@ export interface StepResult {
 // ---------------------------------------------------------------- step 1: APIs
 
 export async function missingServices(s: GcpSession): Promise<string[]> {
-  const states = await call(s, 'reading which APIs are enabled', () => Promise.all(s.target.services.map((svc) => s.api.serviceState(s.target.project, svc))))
+  const states = await call(s, 'reading which APIs are enabled', () =>
+    Promise.all(s.target.services.map((svc) => s.api.serviceState(s.target.project, svc))),
+  )
   s.run.projectNumber ??= states.find((x) => x.projectNumber)?.projectNumber
   return s.target.services.filter((_, i) => states[i].state !== 'ENABLED')
 }
 
 export async function enableApis(s: GcpSession): Promise<StepResult> {
   const missing = await missingServices(s)
-  if (missing.length === 0) return {step: 'apis', outcome: 'already there', detail: `${s.target.services.length} APIs enabled`, items: s.target.services}
+  if (missing.length === 0)
+    return {
+      step: 'apis',
+      outcome: 'already there',
+      detail: `${s.target.services.length} APIs enabled`,
+      items: s.target.services,
+    }
   for (let i = 0; i < missing.length; i += 20) {
     const chunk = missing.slice(i, i + 20)
     let op = await call(s, 'enabling APIs', () =>
       withRetry(() => s.api.batchEnable(s.target.project, chunk), {
         // "Another activation or deactivation is in progress" (400) and 429/5xx are safe to repeat.
-        retryOn: (e) => isRetryableServerError(e) || (isStatus(e, 400) && /in progress/i.test(googleErrorInfo(e).message)),
-        initialMs: 2000, totalMs: 60_000, scale: s.scale, signal: s.signal,
+        retryOn: (e) =>
+          isRetryableServerError(e) || (isStatus(e, 400) && /in progress/i.test(googleErrorInfo(e).message)),
+        initialMs: 2000,
+        totalMs: 60_000,
+        scale: s.scale,
+        signal: s.signal,
       }),
     )
     op = await waitOperation(s, op)
@@ -56,7 +69,11 @@ async function waitOperation(s: GcpSession, first: Operation): Promise<Operation
   for (let polls = 0; !op.done; polls++) {
     // At least a few polls, however slow the answers: the deadline is for operations, not for the network.
     if (polls >= 3 && Date.now() > deadline) {
-      throw new DezcError({code: 'OPERATION_TIMEOUT', message: `Enabling APIs is still running after 5 minutes (${op.name}).`, suggestion: 'Re-run the command in a few minutes; it continues from the current state.'})
+      throw new DezcError({
+        code: 'OPERATION_TIMEOUT',
+        message: `Enabling APIs is still running after 5 minutes (${op.name}).`,
+        suggestion: 'Re-run the command in a few minutes; it continues from the current state.',
+      })
     }
     await sleep(delay, s.signal)
     delay = Math.min(delay * 1.5, 10_000 * s.scale)
@@ -72,9 +89,15 @@ function checkOperation(s: GcpSession, op: Operation, services: string[]): void 
   if (!op.error && failures.length === 0) return
   // rpc codes: 7 PERMISSION_DENIED, 3 INVALID_ARGUMENT, anything else (9 FAILED_PRECONDITION ...) a precondition.
   const rpc = op.error?.code
-  const [status, name] = rpc === 7 ? [403, 'PERMISSION_DENIED'] : rpc === 3 ? [400, 'INVALID_ARGUMENT'] : [400, 'FAILED_PRECONDITION']
-  const message = op.error ? (op.error.message ?? 'unknown error') : failures.map((f) => `${f.serviceId}: ${f.errorMessage}`).join('; ')
-  throw toGcpError({response: {status, data: {error: {code: status, status: name, message}}}}, ctxFor(s, `enabling ${services.join(', ')}`))
+  const [status, name] =
+    rpc === 7 ? [403, 'PERMISSION_DENIED'] : rpc === 3 ? [400, 'INVALID_ARGUMENT'] : [400, 'FAILED_PRECONDITION']
+  const message = op.error
+    ? (op.error.message ?? 'unknown error')
+    : failures.map((f) => `${f.serviceId}: ${f.errorMessage}`).join('; ')
+  throw toGcpError(
+    {response: {status, data: {error: {code: status, status: name, message}}}},
+    ctxFor(s, `enabling ${services.join(', ')}`),
+  )
 }
 
 // ---------------------------------------------------------------- step 2: the account
@@ -92,14 +115,17 @@ export async function findAccount(s: GcpSession): Promise<ServiceAccount | undef
 
 export async function ensureAccount(s: GcpSession): Promise<StepResult> {
   const found = await call(s, `looking up ${s.target.email}`, () =>
-    withRetry(async () => {
-      try {
-        return await s.api.getServiceAccount(s.target.project, s.target.email)
-      } catch (error) {
-        if (isStatus(error, 404)) return undefined
-        throw error
-      }
-    }, {...eventual(s), retryOn: (e) => propagating(s, e) || isRetryableServerError(e)}),
+    withRetry(
+      async () => {
+        try {
+          return await s.api.getServiceAccount(s.target.project, s.target.email)
+        } catch (error) {
+          if (isStatus(error, 404)) return undefined
+          throw error
+        }
+      },
+      {...eventual(s), retryOn: (e) => propagating(s, e) || isRetryableServerError(e)},
+    ),
   )
   if (found) {
     if (found.disabled) {
@@ -125,7 +151,9 @@ export async function ensureAccount(s: GcpSession): Promise<StepResult> {
   s.run.accountNew = true
   if (created) await s.state.update(s.target.project, s.target.email, (r) => (r.createdAccount = true))
   // New accounts are eventually consistent: wait until a read sees it.
-  await call(s, `waiting for ${s.target.email} to become visible`, () => withRetry(() => s.api.getServiceAccount(s.target.project, s.target.email), eventual(s)))
+  await call(s, `waiting for ${s.target.email} to become visible`, () =>
+    withRetry(() => s.api.getServiceAccount(s.target.project, s.target.email), eventual(s)),
+  )
   return {step: 'account', outcome: created ? 'created' : 'already there', detail: s.target.email}
 }
 
@@ -143,7 +171,11 @@ export async function grantRoles(s: GcpSession): Promise<StepResult> {
         try {
           change = addMember(policy, s.target.roles, m)
         } catch (error) {
-          throw new DezcError({code: 'POLICY_VERSION', message: (error as Error).message, suggestion: 'Report this; dezc always reads policy version 3.'})
+          throw new DezcError({
+            code: 'POLICY_VERSION',
+            message: (error as Error).message,
+            suggestion: 'Report this; dezc always reads policy version 3.',
+          })
         }
         added = change.changed
         if (change.changed.length === 0) return
@@ -152,19 +184,35 @@ export async function grantRoles(s: GcpSession): Promise<StepResult> {
         await s.api.setIamPolicy(s.target.project, change.policy)
       },
       {
-        retryOn: (e) => isStatus(e, 409, 'ABORTED') || isStatus(e, 412) || isAccountNotYetKnown(e) || isRetryableServerError(e) || propagating(s, e),
-        initialMs: 1000, factor: 2, maxDelayMs: 16_000, totalMs: 120_000, scale: s.scale, signal: s.signal,
+        retryOn: (e) =>
+          isStatus(e, 409, 'ABORTED') ||
+          isStatus(e, 412) ||
+          isAccountNotYetKnown(e) ||
+          isRetryableServerError(e) ||
+          propagating(s, e),
+        initialMs: 1000,
+        factor: 2,
+        maxDelayMs: 16_000,
+        totalMs: 120_000,
+        scale: s.scale,
+        signal: s.signal,
         onRetry: (e, attempt) => s.ui.reporter.debug(`policy update retry ${attempt}: ${googleErrorInfo(e).message}`),
       },
     ),
   )
-  if (added.length === 0) return {step: 'roles', outcome: 'already there', detail: s.target.roles.join(', '), items: s.target.roles}
+  if (added.length === 0)
+    return {step: 'roles', outcome: 'already there', detail: s.target.roles.join(', '), items: s.target.roles}
   return {step: 'roles', outcome: 'changed', detail: `granted ${added.join(', ')}`, items: added}
 }
 
 // ---------------------------------------------------------------- step 4: the key
 
-export type KeyCheck = {state: 'valid'; keyId: string} | {state: 'missing'} | {state: 'stale'; keyId: string; reason: string} | {state: 'other-account'; owner: string} | {state: 'unreadable'; reason: string}
+export type KeyCheck =
+  | {state: 'valid'; keyId: string}
+  | {state: 'missing'}
+  | {state: 'stale'; keyId: string; reason: string}
+  | {state: 'other-account'; owner: string}
+  | {state: 'unreadable'; reason: string}
 
 /** Is the local key file a live key of this account? (keys.list is a read; no key is created.) */
 export async function checkLocalKey(s: GcpSession, accountExists = true): Promise<KeyCheck> {
@@ -173,19 +221,29 @@ export async function checkLocalKey(s: GcpSession, accountExists = true): Promis
   if (local.state === 'unreadable') return {state: 'unreadable', reason: local.reason}
   if (local.clientEmail !== s.target.email) return {state: 'other-account', owner: local.clientEmail}
   if (!accountExists) return {state: 'stale', keyId: local.keyId, reason: 'the account does not exist'}
-  const keys = await call(s, `listing the keys of ${s.target.email}`, () => withRetry(() => s.api.listKeys(s.target.project, s.target.email), eventual(s)))
+  const keys = await call(s, `listing the keys of ${s.target.email}`, () =>
+    withRetry(() => s.api.listKeys(s.target.project, s.target.email), eventual(s)),
+  )
   const key = keys.find((k) => keyIdOf(k.name) === local.keyId)
-  if (!key) return {state: 'stale', keyId: local.keyId, reason: 'the key was deleted on Google\'s side'}
+  if (!key) return {state: 'stale', keyId: local.keyId, reason: "the key was deleted on Google's side"}
   if (key.disabled) return {state: 'stale', keyId: local.keyId, reason: 'the key is disabled'}
-  if (key.validBeforeTime && Date.parse(key.validBeforeTime) <= Date.now()) return {state: 'stale', keyId: local.keyId, reason: 'the key expired'}
+  if (key.validBeforeTime && Date.parse(key.validBeforeTime) <= Date.now())
+    return {state: 'stale', keyId: local.keyId, reason: 'the key expired'}
   return {state: 'valid', keyId: local.keyId}
 }
 
 export async function ensureKey(s: GcpSession, o: {pruneKeys?: boolean} = {}): Promise<StepResult> {
   await assertKeyFileUsable(s.target.keyFile, s.target.email)
   const check = await checkLocalKey(s)
-  if (check.state === 'valid') return {step: 'key', outcome: 'already there', detail: `${s.target.keyFile} (key ${check.keyId.slice(0, 8)}…)`, items: [s.target.keyFile]}
-  if (check.state === 'stale') s.ui.reporter.info(`The local key ${s.target.keyFile} is no longer valid (${check.reason}); creating a new one.`)
+  if (check.state === 'valid')
+    return {
+      step: 'key',
+      outcome: 'already there',
+      detail: `${s.target.keyFile} (key ${check.keyId.slice(0, 8)}…)`,
+      items: [s.target.keyFile],
+    }
+  if (check.state === 'stale')
+    s.ui.reporter.info(`The local key ${s.target.keyFile} is no longer valid (${check.reason}); creating a new one.`)
   await adoptLostKeys(s)
   const create = async () => {
     await s.state.update(s.target.project, s.target.email, (r) => (r.keyRequestedAt = new Date().toISOString()))
@@ -210,7 +268,12 @@ export async function ensureKey(s: GcpSession, o: {pruneKeys?: boolean} = {}): P
     delete r.keyRequestedAt
   })
   await writeSecretFile(s.target.keyFile, text)
-  return {step: 'key', outcome: 'created', detail: `${s.target.keyFile} (key ${keyId.slice(0, 8)}…, mode 0600)`, items: [s.target.keyFile]}
+  return {
+    step: 'key',
+    outcome: 'created',
+    detail: `${s.target.keyFile} (key ${keyId.slice(0, 8)}…, mode 0600)`,
+    items: [s.target.keyFile],
+  }
 }
 
 /**
@@ -222,7 +285,9 @@ export async function adoptLostKeys(s: GcpSession): Promise<void> {
   const rec = await s.state.get(s.target.project, s.target.email)
   if (!rec?.keyRequestedAt) return
   const at = Date.parse(rec.keyRequestedAt)
-  const listed = await call(s, `listing the keys of ${s.target.email}`, () => s.api.listKeys(s.target.project, s.target.email))
+  const listed = await call(s, `listing the keys of ${s.target.email}`, () =>
+    s.api.listKeys(s.target.project, s.target.email),
+  )
   const lost = listed
     .filter((k) => !rec.createdKeys.includes(keyIdOf(k.name)))
     .filter((k) => {
@@ -235,7 +300,9 @@ export async function adoptLostKeys(s: GcpSession): Promise<void> {
     delete r.keyRequestedAt
   })
   if (lost.length > 0) {
-    s.ui.reporter.warn(`An earlier run's key request for ${s.target.email} lost its answer but made key ${lost.join(', ')} (no file holds it); dezc counts it as its own, so \`dezc gcp teardown\` or --prune-keys removes it.`)
+    s.ui.reporter.warn(
+      `An earlier run's key request for ${s.target.email} lost its answer but made key ${lost.join(', ')} (no file holds it); dezc counts it as its own, so \`dezc gcp teardown\` or --prune-keys removes it.`,
+    )
   }
 }
 
@@ -244,15 +311,20 @@ async function pruneKeys(s: GcpSession): Promise<number> {
   const rec = await s.state.get(s.target.project, s.target.email)
   const local = await readLocalKey(s.target.keyFile)
   const inUse = local.state === 'present' ? local.keyId : undefined
-  const listed = await call(s, `listing the keys of ${s.target.email}`, () => s.api.listKeys(s.target.project, s.target.email))
+  const listed = await call(s, `listing the keys of ${s.target.email}`, () =>
+    s.api.listKeys(s.target.project, s.target.email),
+  )
   let n = 0
   for (const k of listed) {
     const id = keyIdOf(k.name)
     if (id === inUse || !rec?.createdKeys.includes(id)) continue
     await call(s, `deleting key ${id}`, () => s.api.deleteKey(k.name ?? ''))
-    await s.state.update(s.target.project, s.target.email, (r) => (r.createdKeys = r.createdKeys.filter((x) => x !== id)))
+    await s.state.update(
+      s.target.project,
+      s.target.email,
+      (r) => (r.createdKeys = r.createdKeys.filter((x) => x !== id)),
+    )
     n++
   }
   return n
 }
-

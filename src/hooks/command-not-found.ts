@@ -14,8 +14,19 @@ const hook: Hook<'command_not_found'> = async function (opts) {
   const ids = opts.config.commands.filter((c) => !c.hidden).map((c) => c.id)
   if (words.length === 0 && json) {
     // `dezc --json`: what `dezc --help` lists, for scripts.
-    const commands = opts.config.commands.filter((c) => !c.hidden).map((c) => ({command: `${bin} ${c.id.replaceAll(':', ' ')}`, summary: c.summary ?? c.description?.split('\n')[0] ?? ''}))
-    process.stdout.write(JSON.stringify(successEnvelope({commands: commands.sort((a, b) => a.command.localeCompare(b.command))}, []), null, 2) + '\n')
+    const commands = opts.config.commands
+      .filter((c) => !c.hidden)
+      .map((c) => ({
+        command: `${bin} ${c.id.replaceAll(':', ' ')}`,
+        summary: c.summary ?? c.description?.split('\n')[0] ?? '',
+      }))
+    process.stdout.write(
+      JSON.stringify(
+        successEnvelope({commands: commands.sort((a, b) => a.command.localeCompare(b.command))}, []),
+        null,
+        2,
+      ) + '\n',
+    )
     return this.exit(0)
   }
   // The longest prefix of the words that is closest to a command id: "env stauts" -> "env status".
@@ -24,11 +35,16 @@ const hook: Hook<'command_not_found'> = async function (opts) {
     const typed = words.slice(0, used).join(':')
     for (const id of ids) {
       const d = distance(typed, id)
-      if (d <= Math.max(2, Math.floor(id.length / 3)) && (!best || d < best.d || (d === best.d && used > best.used))) best = {id, used, d}
+      if (d <= Math.max(2, Math.floor(id.length / 3)) && (!best || d < best.d || (d === best.d && used > best.used)))
+        best = {id, used, d}
     }
   }
   const typed = words.slice(0, best?.used ?? 1).join(' ')
-  const suggestion = best ? [`Did you mean "${best.id.replaceAll(':', ' ')}"? ${bin} ${[...best.id.split(':'), ...words.slice(best.used)].join(' ')}`] : []
+  const suggestion = best
+    ? [
+        `Did you mean "${best.id.replaceAll(':', ' ')}"? ${bin} ${[...best.id.split(':'), ...words.slice(best.used)].join(' ')}`,
+      ]
+    : []
   const error = new DezcError({
     code: 'UNKNOWN_COMMAND',
     message: `"${typed}" is not a ${bin} command.`,

@@ -36,7 +36,17 @@ export type EncColumn =
   | {kind: 'text'; structs: Uint8Array; valid: Uint8Array | null; longString: (i: number) => string}
   | {kind: 'const8'; value: bigint}
 
-const WIDTH: Record<string, number> = {int8: 8, timestamp: 8, int4: 4, date: 4, int2: 2, float8: 8, float4: 4, bool: 1, const8: 8}
+const WIDTH: Record<string, number> = {
+  int8: 8,
+  timestamp: 8,
+  int4: 4,
+  date: 4,
+  int2: 2,
+  float8: 8,
+  float4: 4,
+  bool: 1,
+  const8: 8,
+}
 
 /** The encoder kind used for a target column kind (timestamptz is written like timestamp). */
 export function encoderKind(kind: PgKind): Exclude<EncColumn['kind'], 'const8'> {

@@ -5,7 +5,8 @@
  */
 
 /** PostgreSQL column types the binary COPY encoder writes. */
-export type PgKind = 'int8' | 'int4' | 'int2' | 'float8' | 'float4' | 'timestamp' | 'timestamptz' | 'date' | 'bool' | 'text'
+export type PgKind =
+  'int8' | 'int4' | 'int2' | 'float8' | 'float4' | 'timestamp' | 'timestamptz' | 'date' | 'bool' | 'text'
 
 export interface CanonicalColumn {
   /** Column name in the table (TLC casing; matched case-insensitively against files). */
@@ -50,6 +51,7 @@ export const DATASETS: Record<DatasetName, DatasetSpec> = {
       c('PULocationID', 'int8'),
       c('DOLocationID', 'int8'),
       c('payment_type', 'int8'),
+      // prettier-ignore
       ...money('fare_amount', 'extra', 'mta_tax', 'tip_amount', 'tolls_amount', 'improvement_surcharge', 'total_amount', 'congestion_surcharge', 'airport_fee', 'cbd_congestion_fee'),
     ],
   },
@@ -70,6 +72,7 @@ export const DATASETS: Record<DatasetName, DatasetSpec> = {
       c('DOLocationID', 'int8'),
       c('passenger_count', 'int8'),
       c('trip_distance', 'float8'),
+      // prettier-ignore
       ...money('fare_amount', 'extra', 'mta_tax', 'tip_amount', 'tolls_amount', 'ehail_fee', 'improvement_surcharge', 'total_amount'),
       c('payment_type', 'int8'),
       c('trip_type', 'int8'),
@@ -112,6 +115,7 @@ export const DATASETS: Record<DatasetName, DatasetSpec> = {
       c('DOLocationID', 'int8'),
       c('trip_miles', 'float8'),
       c('trip_time', 'int8'),
+      // prettier-ignore
       ...money('base_passenger_fare', 'tolls', 'bcf', 'sales_tax', 'congestion_surcharge', 'airport_fee', 'tips', 'driver_pay'),
       c('shared_request_flag', 'text'),
       c('shared_match_flag', 'text'),

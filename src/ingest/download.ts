@@ -42,7 +42,11 @@ export interface FileFacts {
 /** Where a URL is cached: <root>/<host>/<path>, with unsafe characters replaced. */
 export function cachePathFor(cacheRoot: string, url: string): string {
   const u = new URL(url)
-  const parts = [u.host, ...u.pathname.split('/').filter(Boolean)].map((p) => decodeURIComponent(p).replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_'))
+  const parts = [u.host, ...u.pathname.split('/').filter(Boolean)].map((p) =>
+    decodeURIComponent(p)
+      .replace(/[^A-Za-z0-9._-]/g, '_')
+      .replace(/^\.+/, '_'),
+  )
   return path.join(cacheRoot, ...parts)
 }
 
@@ -79,7 +83,10 @@ export async function verifyMagic(file: string, expect: Magic, label: string, do
       const tail = Buffer.alloc(4)
       if (size >= 12) await fh.read(tail, 0, 4, size - 4)
       ok = size >= 12 && head.toString('latin1') === 'PAR1' && tail.toString('latin1') === 'PAR1'
-      what = head.toString('latin1') === 'PAR1' ? 'a parquet file cut short (no PAR1 footer)' : 'not a parquet file (no PAR1 magic)'
+      what =
+        head.toString('latin1') === 'PAR1'
+          ? 'a parquet file cut short (no PAR1 footer)'
+          : 'not a parquet file (no PAR1 magic)'
     } else if (expect === 'gzip') {
       ok = head[0] === 0x1f && head[1] === 0x8b
       what = 'not a gzip file'
@@ -91,10 +98,14 @@ export async function verifyMagic(file: string, expect: Magic, label: string, do
       // A download names its URL (not the cache's internal .part file); a local --file names itself.
       throw new DezcError({
         code: 'CORRUPT_FILE',
-        message: downloadedFrom ? `${label}: what ${downloadedFrom} sent is ${what} (${size} bytes).` : `${label}: ${file} is ${what} (${size} bytes).`,
+        message: downloadedFrom
+          ? `${label}: what ${downloadedFrom} sent is ${what} (${size} bytes).`
+          : `${label}: ${file} is ${what} (${size} bytes).`,
         suggestion: downloadedFrom
           ? ['Re-run with --no-cache to download it again; if it persists, the source serves a broken file.']
-          : ['Check that the file is complete (copy or download it again), and that it is the parquet or CSV file of this dataset.'],
+          : [
+              'Check that the file is complete (copy or download it again), and that it is the parquet or CSV file of this dataset.',
+            ],
         exit: ExitCode.FAILURE,
       })
     }
@@ -119,18 +130,28 @@ export async function download(options: DownloadOptions): Promise<FileFacts> {
       retries: options.retries ?? 5,
       retryBaseMs: options.retryBaseMs,
       hint: 'Check the URL (--base-url, --file).',
-      httpError: (status, statusText) => (status === 403 || status === 404 ? notAvailableError(options.label, url, status, statusText) : undefined),
+      httpError: (status, statusText) =>
+        status === 403 || status === 404 ? notAvailableError(options.label, url, status, statusText) : undefined,
       verify: (f) => verifyMagic(f, options.expect, options.label, url),
       onProgress: (p) => options.onProgress?.(p.received, p.total),
       onWarning: warn,
       // One process at a time per cached file: a second ingest of the same month waits, then finds it cached.
       onWait: (h) => warn(`another dezc (pid ${h.pid}) is downloading ${url}; waiting for it to finish.`),
     })
-    return {path: r.path, url: r.url, bytes: r.bytes, sha256: r.digest, etag: r.etag, lastModified: r.lastModified, fromCache: r.fromCache}
+    return {
+      path: r.path,
+      url: r.url,
+      bytes: r.bytes,
+      sha256: r.digest,
+      etag: r.etag,
+      lastModified: r.lastModified,
+      fromCache: r.fromCache,
+    }
   } catch (error) {
     // Other periods' failures stop this download too; that is an interruption here, not their error.
     if (options.signal.aborted) throw new InterruptedError()
-    if (error instanceof DezcError && error.code === 'DISK_FULL') error.suggestions.push('Nothing was loaded into the database.')
+    if (error instanceof DezcError && error.code === 'DISK_FULL')
+      error.suggestions.push('Nothing was loaded into the database.')
     throw error
   }
 }
@@ -141,9 +162,27 @@ export async function localFile(file: string, expect: Magic, label: string): Pro
   try {
     st = await fsp.stat(file)
   } catch {
-    throw new DezcError({code: 'FILE_NOT_FOUND', message: `--file ${file} does not exist.`, suggestion: 'Check the path, or pass an http(s):// URL.', exit: ExitCode.USAGE})
+    throw new DezcError({
+      code: 'FILE_NOT_FOUND',
+      message: `--file ${file} does not exist.`,
+      suggestion: 'Check the path, or pass an http(s):// URL.',
+      exit: ExitCode.USAGE,
+    })
   }
-  if (!st.isFile()) throw new DezcError({code: 'FILE_NOT_FOUND', message: `--file ${file} is not a regular file.`, suggestion: 'Pass a parquet or CSV file.', exit: ExitCode.USAGE})
+  if (!st.isFile())
+    throw new DezcError({
+      code: 'FILE_NOT_FOUND',
+      message: `--file ${file} is not a regular file.`,
+      suggestion: 'Pass a parquet or CSV file.',
+      exit: ExitCode.USAGE,
+    })
   await verifyMagic(file, expect, label)
-  return {path: file, url: `file://${path.resolve(file)}`, bytes: st.size, sha256: await sha256File(file), lastModified: st.mtime.toUTCString(), fromCache: false}
+  return {
+    path: file,
+    url: `file://${path.resolve(file)}`,
+    bytes: st.size,
+    sha256: await sha256File(file),
+    lastModified: st.mtime.toUTCString(),
+    fromCache: false,
+  }
 }

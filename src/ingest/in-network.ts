@@ -53,7 +53,9 @@ function walk(dir: string, out: string[]): void {
 /** Image tag: dezc version + a hash of the base and of the built files, so each build of dezc gets its own image once. */
 export function imageTag(root: string, base: string): string {
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {version: string}
-  const h = createHash('sha256').update(base).update(fs.readFileSync(path.join(root, DOCKERFILE)))
+  const h = createHash('sha256')
+    .update(base)
+    .update(fs.readFileSync(path.join(root, DOCKERFILE)))
   const files: string[] = []
   walk(path.join(root, 'dist'), files)
   for (const f of files.sort()) {
@@ -67,8 +69,13 @@ export function imageTag(root: string, base: string): string {
 function devOnlyPaths(root: string): Set<string> {
   const lock = path.join(root, 'package-lock.json')
   if (!fs.existsSync(lock)) return new Set()
-  const packages = (JSON.parse(fs.readFileSync(lock, 'utf8')) as {packages?: Record<string, {dev?: boolean}>}).packages ?? {}
-  return new Set(Object.entries(packages).filter(([k, v]) => k && v.dev).map(([k]) => k))
+  const packages =
+    (JSON.parse(fs.readFileSync(lock, 'utf8')) as {packages?: Record<string, {dev?: boolean}>}).packages ?? {}
+  return new Set(
+    Object.entries(packages)
+      .filter(([k, v]) => k && v.dev)
+      .map(([k]) => k),
+  )
 }
 
 async function buildContext(root: string): Promise<NodeJS.ReadableStream> {
@@ -84,19 +91,38 @@ async function buildContext(root: string): Promise<NodeJS.ReadableStream> {
   }
   // tar's Pack is a Minipass: it pipes like a Readable (all dockerode does with it) but lacks
   // members of NodeJS.ReadableStream such as unshift and wrap.
-  return create({cwd: root, portable: true, filter}, [DOCKERFILE, 'package.json', 'oclif.manifest.json', 'bin', 'dist', 'node_modules']) as unknown as NodeJS.ReadableStream
+  return create({cwd: root, portable: true, filter}, [
+    DOCKERFILE,
+    'package.json',
+    'oclif.manifest.json',
+    'bin',
+    'dist',
+    'node_modules',
+  ]) as unknown as NodeJS.ReadableStream
 }
 
-export async function ensureImage(client: DockerClient, o: {root: string; base: string; ui: Ui; signal: AbortSignal; labels: Record<string, string>}): Promise<{image: string; built: boolean}> {
+export async function ensureImage(
+  client: DockerClient,
+  o: {root: string; base: string; ui: Ui; signal: AbortSignal; labels: Record<string, string>},
+): Promise<{image: string; built: boolean}> {
   const image = imageTag(o.root, o.base)
   if (await client.imageExists(image)) return {image, built: false}
   for (const f of ['dist', 'node_modules', 'oclif.manifest.json']) {
     if (!fs.existsSync(path.join(o.root, f))) {
-      throw new DezcError({code: 'IN_NETWORK_UNAVAILABLE', message: `Cannot build the in-network image: ${f} is missing in ${o.root}.`, suggestion: 'Run `npm run build` in the dezc checkout (or reinstall dezc).', exit: ExitCode.PREREQUISITE})
+      throw new DezcError({
+        code: 'IN_NETWORK_UNAVAILABLE',
+        message: `Cannot build the in-network image: ${f} is missing in ${o.root}.`,
+        suggestion: 'Run `npm run build` in the dezc checkout (or reinstall dezc).',
+        exit: ExitCode.PREREQUISITE,
+      })
     }
   }
   o.ui.reporter.info(`Building ${image} from ${DOCKERFILE} on ${o.base} (once per dezc build)...`)
-  await client.buildImage(await buildContext(o.root), {tag: image, dockerfile: DOCKERFILE, buildargs: {BASE: o.base}, labels: o.labels, signal: o.signal}, (line) => o.ui.reporter.debug(line))
+  await client.buildImage(
+    await buildContext(o.root),
+    {tag: image, dockerfile: DOCKERFILE, buildargs: {BASE: o.base}, labels: o.labels, signal: o.signal},
+    (line) => o.ui.reporter.debug(line),
+  )
   return {image, built: true}
 }
 
@@ -119,7 +145,10 @@ export function checkEnginePlatform(engine: Pick<EngineInfo, 'os' | 'arch'>, loc
     throw new DezcError({
       code: 'IN_NETWORK_OS_MISMATCH',
       message: `The engine runs ${engine.os} containers but this dezc runs on ${local.os}: its native modules (DuckDB) are built for ${local.os}, so its image would not run on the engine.`,
-      suggestion: ['Run dezc ingest without --in-network from this machine (the data then passes through it).', `Or run dezc ingest --in-network from a ${engine.os} machine of the engine's architecture (${engine.arch}), e.g. a ${engine.os} VM or the engine host itself.`],
+      suggestion: [
+        'Run dezc ingest without --in-network from this machine (the data then passes through it).',
+        `Or run dezc ingest --in-network from a ${engine.os} machine of the engine's architecture (${engine.arch}), e.g. a ${engine.os} VM or the engine host itself.`,
+      ],
       exit: ExitCode.PREREQUISITE,
     })
   }
@@ -127,7 +156,8 @@ export function checkEnginePlatform(engine: Pick<EngineInfo, 'os' | 'arch'>, loc
     throw new DezcError({
       code: 'IN_NETWORK_ARCH_MISMATCH',
       message: `The engine runs ${engine.arch} but this dezc has ${local.arch} native modules (DuckDB), so its image would not run there.`,
-      suggestion: 'Run dezc ingest without --in-network, or install dezc on a machine of the same architecture as the engine.',
+      suggestion:
+        'Run dezc ingest without --in-network, or install dezc on a machine of the same architecture as the engine.',
       exit: ExitCode.PREREQUISITE,
     })
   }
@@ -141,7 +171,12 @@ export async function ingestInNetwork(o: InNetworkOptions): Promise<InNetworkSum
   try {
     checkEnginePlatform(engine.info)
     if (!(await client.networkExists(stack.network))) {
-      throw new DezcError({code: 'STACK_NOT_RUNNING', message: `The env stack's network ${stack.network} does not exist on the engine.`, suggestion: `Start the stack first: ${envUpCommand(stack)}.`, exit: ExitCode.UNHEALTHY})
+      throw new DezcError({
+        code: 'STACK_NOT_RUNNING',
+        message: `The env stack's network ${stack.network} does not exist on the engine.`,
+        suggestion: `Start the stack first: ${envUpCommand(stack)}.`,
+        exit: ExitCode.UNHEALTHY,
+      })
     }
     const labels: Record<string, string> = {...baseLabels(stack), [LABEL.service]: 'ingest'}
     const {image, built} = await ensureImage(client, {root, base: o.imageBase, ui: o.ui, signal: o.signal, labels})
@@ -162,7 +197,9 @@ export async function ingestInNetwork(o: InNetworkOptions): Promise<InNetworkSum
     })
     const onAbort = () => void client.signalContainer(name, 'SIGINT')
     try {
-      o.ui.reporter.info(`Running dezc ingest in ${image} on network ${stack.network} (Postgres at ${redactUrl(dbUrl)})...`)
+      o.ui.reporter.info(
+        `Running dezc ingest in ${image} on network ${stack.network} (Postgres at ${redactUrl(dbUrl)})...`,
+      )
       await client.startContainer(name)
       o.signal.addEventListener('abort', onAbort, {once: true})
       let stdout = ''
@@ -183,11 +220,23 @@ export async function ingestInNetwork(o: InNetworkOptions): Promise<InNetworkSum
       try {
         envelope = JSON.parse(stdout)
       } catch {
-        throw new DezcError({code: 'IN_NETWORK_FAILED', message: `dezc ingest inside ${image} exited with ${code} without a result: ${(stdout + partial).trim().slice(-500) || '(no output)'}`, suggestion: 'Run with --verbose to see the build and container output; `dezc ingest` without --in-network shows the same errors directly.', exit: ExitCode.FAILURE})
+        throw new DezcError({
+          code: 'IN_NETWORK_FAILED',
+          message: `dezc ingest inside ${image} exited with ${code} without a result: ${(stdout + partial).trim().slice(-500) || '(no output)'}`,
+          suggestion:
+            'Run with --verbose to see the build and container output; `dezc ingest` without --in-network shows the same errors directly.',
+          exit: ExitCode.FAILURE,
+        })
       }
       if ('error' in envelope) {
         const e = envelope.error
-        throw new DezcError({code: e.code, message: `${e.message} (in-network run)`, suggestion: e.suggestions, exit: (e.exit ?? code) as ExitCodeValue, details: e.details})
+        throw new DezcError({
+          code: e.code,
+          message: `${e.message} (in-network run)`,
+          suggestion: e.suggestions,
+          exit: (e.exit ?? code) as ExitCodeValue,
+          details: e.details,
+        })
       }
       for (const w of envelope.warnings ?? []) o.ui.reporter.warn(`[in-network] ${w}`)
       return {...envelope.result, inNetwork: {network: stack.network, image, built}}
@@ -203,6 +252,10 @@ export async function ingestInNetwork(o: InNetworkOptions): Promise<InNetworkSum
 /** --in-network takes files from URLs only: a local path is on this machine, not in the network. */
 export function checkInNetworkFile(file: string | undefined): void {
   if (file && !/^https?:\/\//i.test(file)) {
-    throw usageError('IN_NETWORK_LOCAL_FILE', `--in-network cannot read the local file ${file}: the ingest runs on the engine.`, 'Give an http(s) URL with --file, or drop --in-network to load a local file.')
+    throw usageError(
+      'IN_NETWORK_LOCAL_FILE',
+      `--in-network cannot read the local file ${file}: the ingest runs on the engine.`,
+      'Give an http(s) URL with --file, or drop --in-network to load a local file.',
+    )
   }
 }

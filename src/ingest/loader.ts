@@ -14,7 +14,15 @@ import type {DatasetSpec} from './datasets.js'
 import type {FileFacts} from './download.js'
 import {pgLoadError, quoteIdent, quoteTable} from './pg.js'
 import {chunkColumns, corruptFileError, relation, type SourceFormat, type SourceInfo} from './reader.js'
-import {LOAD_ID_COLUMN, PG_TYPE_OF_KIND, castError, planColumns, quoteDuckIdent, type ColumnPlan, type TableColumn} from './schema-map.js'
+import {
+  LOAD_ID_COLUMN,
+  PG_TYPE_OF_KIND,
+  castError,
+  planColumns,
+  quoteDuckIdent,
+  type ColumnPlan,
+  type TableColumn,
+} from './schema-map.js'
 
 export const LEDGER_TABLE = 'dezc_ingest_ledger'
 /** pg_advisory_xact_lock key: one dezc load at a time per database (DDL and ledger stay race-free). */
@@ -49,7 +57,12 @@ export interface LedgerEntry {
 }
 
 /** Active ledger entries for these periods (empty when the ledger does not exist yet). */
-export async function loadedPeriods(client: pg.Client, table: string, dataset: string, periods: string[]): Promise<Map<string, LedgerEntry>> {
+export async function loadedPeriods(
+  client: pg.Client,
+  table: string,
+  dataset: string,
+  periods: string[],
+): Promise<Map<string, LedgerEntry>> {
   const out = new Map<string, LedgerEntry>()
   const exists = await client.query(`SELECT to_regclass($1) IS NOT NULL AS ok`, [LEDGER_TABLE])
   if (!exists.rows[0].ok) return out
@@ -57,7 +70,13 @@ export async function loadedPeriods(client: pg.Client, table: string, dataset: s
     `SELECT period, load_id, rows, finished_at, source_url FROM ${LEDGER_TABLE} WHERE active AND table_name = $1 AND dataset = $2 AND period = ANY($3)`,
     [table, dataset, periods],
   )
-  for (const r of res.rows) out.set(r.period, {loadId: Number(r.load_id), rows: Number(r.rows), finishedAt: new Date(r.finished_at).toISOString(), sourceUrl: r.source_url})
+  for (const r of res.rows)
+    out.set(r.period, {
+      loadId: Number(r.load_id),
+      rows: Number(r.rows),
+      finishedAt: new Date(r.finished_at).toISOString(),
+      sourceUrl: r.source_url,
+    })
   return out
 }
 
@@ -103,7 +122,13 @@ function columnDdl(c: {name: string; kind: keyof typeof PG_TYPE_OF_KIND}): strin
 }
 
 /** Fail before the COPY if DuckDB cannot bind the casts; name the offending column. */
-async function checkCasts(duck: DuckDBConnection, plan: ColumnPlan, from: string, label: string, format: SourceFormat): Promise<void> {
+async function checkCasts(
+  duck: DuckDBConnection,
+  plan: ColumnPlan,
+  from: string,
+  label: string,
+  format: SourceFormat,
+): Promise<void> {
   try {
     await duck.runAndReadAll(`SELECT ${plan.columns.map((c) => c.expr).join(', ')} FROM ${from} LIMIT 0`)
   } catch (error) {
@@ -112,7 +137,13 @@ async function checkCasts(duck: DuckDBConnection, plan: ColumnPlan, from: string
       try {
         await duck.runAndReadAll(`SELECT ${c.expr} FROM ${from} LIMIT 0`)
       } catch (inner) {
-        throw castError(label, {name: c.source, type: c.sourceType ?? '?'}, c.name, c.kind, errorMessage(inner).split('\n')[0])
+        throw castError(
+          label,
+          {name: c.source, type: c.sourceType ?? '?'},
+          c.name,
+          c.kind,
+          errorMessage(inner).split('\n')[0],
+        )
       }
     }
     throw corruptFileError(label, format, error)
@@ -120,7 +151,13 @@ async function checkCasts(duck: DuckDBConnection, plan: ColumnPlan, from: string
 }
 
 /** After a runtime conversion error, find which column holds values that do not cast. */
-async function explainCastFailure(duck: DuckDBConnection, plan: ColumnPlan, from: string, label: string, error: unknown): Promise<DezcError> {
+async function explainCastFailure(
+  duck: DuckDBConnection,
+  plan: ColumnPlan,
+  from: string,
+  label: string,
+  error: unknown,
+): Promise<DezcError> {
   for (const c of plan.columns) {
     if (!c.source) continue
     try {
@@ -128,12 +165,25 @@ async function explainCastFailure(duck: DuckDBConnection, plan: ColumnPlan, from
       const q = `SELECT CAST(${quoteDuckIdent(c.source)} AS VARCHAR) AS v FROM ${from} WHERE ${quoteDuckIdent(c.source)} IS NOT NULL AND TRY_CAST(${quoteDuckIdent(c.source)} AS ${target}) IS NULL LIMIT 1`
       const r = await duck.runAndReadAll(q)
       const bad = r.getRowObjects()[0]
-      if (bad) return castError(label, {name: c.source, type: c.sourceType ?? '?'}, c.name, c.kind, `value "${String(bad.v)}" does not convert`)
+      if (bad)
+        return castError(
+          label,
+          {name: c.source, type: c.sourceType ?? '?'},
+          c.name,
+          c.kind,
+          `value "${String(bad.v)}" does not convert`,
+        )
     } catch {
       // keep looking
     }
   }
-  return new DezcError({code: 'UNCASTABLE_COLUMN', message: `${label}: a value could not be converted (${errorMessage(error).split('\n')[0]}).`, suggestion: 'Check that the file matches the dataset you named.', exit: ExitCode.FAILURE, cause: error})
+  return new DezcError({
+    code: 'UNCASTABLE_COLUMN',
+    message: `${label}: a value could not be converted (${errorMessage(error).split('\n')[0]}).`,
+    suggestion: 'Check that the file matches the dataset you named.',
+    exit: ExitCode.FAILURE,
+    cause: error,
+  })
 }
 
 export async function loadPeriod(o: LoadOptions): Promise<LoadResult> {
@@ -159,16 +209,26 @@ export async function loadPeriod(o: LoadOptions): Promise<LoadResult> {
       return {status: 'skipped', rows: 0, loadId: prevId, missingColumns: [], addedColumns: []}
     }
     const existing = await tableColumns(client, table)
-    const plan = planColumns({columns: o.dataset.columns, fileColumns: o.source.columns, tableColumns: existing, strict: o.strict, table, file: o.label})
+    const plan = planColumns({
+      columns: o.dataset.columns,
+      fileColumns: o.source.columns,
+      tableColumns: existing,
+      strict: o.strict,
+      table,
+      file: o.label,
+    })
     for (const w of plan.warnings) o.onWarning?.(w)
     await checkCasts(duck, plan, from, o.label, o.format)
     if (plan.create) {
       const cols = [...plan.create.map(columnDdl), `${quoteIdent(LOAD_ID_COLUMN)} bigint`]
       await client.query(`CREATE TABLE ${qt} (${cols.join(', ')})`)
-      await client.query(`COMMENT ON COLUMN ${qt}.${quoteIdent(LOAD_ID_COLUMN)} IS 'dezc ingest lineage: ${LEDGER_TABLE}.load_id of the load that wrote the row'`)
+      await client.query(
+        `COMMENT ON COLUMN ${qt}.${quoteIdent(LOAD_ID_COLUMN)} IS 'dezc ingest lineage: ${LEDGER_TABLE}.load_id of the load that wrote the row'`,
+      )
     } else {
       for (const add of plan.add) await client.query(`ALTER TABLE ${qt} ADD COLUMN ${columnDdl(add)}`)
-      if (!existing!.some((c) => c.name === LOAD_ID_COLUMN)) await client.query(`ALTER TABLE ${qt} ADD COLUMN ${quoteIdent(LOAD_ID_COLUMN)} bigint`)
+      if (!existing!.some((c) => c.name === LOAD_ID_COLUMN))
+        await client.query(`ALTER TABLE ${qt} ADD COLUMN ${quoteIdent(LOAD_ID_COLUMN)} bigint`)
     }
     if (prevId !== undefined) {
       await client.query(`DELETE FROM ${qt} WHERE ${quoteIdent(LOAD_ID_COLUMN)} = $1`, [prevId])
@@ -177,14 +237,26 @@ export async function loadPeriod(o: LoadOptions): Promise<LoadResult> {
     const ins = await client.query(
       `INSERT INTO ${LEDGER_TABLE} (table_name, dataset, period, source_url, source_bytes, source_sha256, source_etag, source_last_modified, replaced_load_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING load_id`,
-      [table, o.dataset.name, o.period, o.file.url, o.file.bytes, o.file.sha256, o.file.etag ?? null, o.file.lastModified ?? null, prevId ?? null],
+      [
+        table,
+        o.dataset.name,
+        o.period,
+        o.file.url,
+        o.file.bytes,
+        o.file.sha256,
+        o.file.etag ?? null,
+        o.file.lastModified ?? null,
+        prevId ?? null,
+      ],
     )
     const loadId = Number(ins.rows[0].load_id)
 
     // The COPY itself.
     const {from: copyFrom} = await import('pg-copy-streams')
     const colList = [...plan.columns.map((c) => quoteIdent(c.name)), quoteIdent(LOAD_ID_COLUMN)].join(', ')
-    const stream = client.query(copyFrom(`COPY ${qt} (${colList}) FROM STDIN (FORMAT binary)`)) as Writable & {rowCount?: number}
+    const stream = client.query(copyFrom(`COPY ${qt} (${colList}) FROM STDIN (FORMAT binary)`)) as Writable & {
+      rowCount?: number
+    }
     copyStream = stream
     let streamError: Error | undefined
     const failed = new Promise<never>((_, reject) => {
@@ -236,7 +308,8 @@ export async function loadPeriod(o: LoadOptions): Promise<LoadResult> {
       await next?.catch(() => {})
       if (error instanceof DezcError || streamError || isPgError(error)) throw error
       const msg = errorMessage(error)
-      if (/Conversion Error|Could not convert|Invalid Input Error: Could not/i.test(msg)) throw await explainCastFailure(duck, plan, from, o.label, error)
+      if (/Conversion Error|Could not convert|Invalid Input Error: Could not/i.test(msg))
+        throw await explainCastFailure(duck, plan, from, o.label, error)
       throw corruptFileError(o.label, o.format, error)
     }
     await write(COPY_TRAILER)
@@ -245,14 +318,30 @@ export async function loadPeriod(o: LoadOptions): Promise<LoadResult> {
     o.onRows?.(rows, o.source.rows)
     const copied = stream.rowCount ?? rows
     if (o.source.rows !== undefined && copied !== o.source.rows) {
-      throw new DezcError({code: 'ROW_COUNT_MISMATCH', message: `${o.label}: the parquet footer says ${o.source.rows} rows but ${copied} were read; nothing was committed.`, suggestion: 'Re-run with --no-cache to download the file again.', exit: ExitCode.FAILURE})
+      throw new DezcError({
+        code: 'ROW_COUNT_MISMATCH',
+        message: `${o.label}: the parquet footer says ${o.source.rows} rows but ${copied} were read; nothing was committed.`,
+        suggestion: 'Re-run with --no-cache to download the file again.',
+        exit: ExitCode.FAILURE,
+      })
     }
     const seconds = (Date.now() - started) / 1000
-    await client.query(`UPDATE ${LEDGER_TABLE} SET rows = $2, finished_at = now(), seconds = $3 WHERE load_id = $1`, [loadId, copied, seconds])
+    await client.query(`UPDATE ${LEDGER_TABLE} SET rows = $2, finished_at = now(), seconds = $3 WHERE load_id = $1`, [
+      loadId,
+      copied,
+      seconds,
+    ])
     if (o.signal.aborted) throw new InterruptedError()
     await client.query('COMMIT')
     inTx = false
-    return {status: prevId === undefined ? 'loaded' : 'replaced', rows: copied, loadId, replacedLoadId: prevId, missingColumns: plan.missing, addedColumns: [...plan.add.map((a) => a.name), ...(plan.create ? [] : [])]}
+    return {
+      status: prevId === undefined ? 'loaded' : 'replaced',
+      rows: copied,
+      loadId,
+      replacedLoadId: prevId,
+      missingColumns: plan.missing,
+      addedColumns: [...plan.add.map((a) => a.name), ...(plan.create ? [] : [])],
+    }
   } catch (error) {
     if (copyStream && !copyStream.destroyed) {
       // Sends CopyFail: the server aborts the COPY; the ROLLBACK below ends the transaction.
@@ -265,7 +354,12 @@ export async function loadPeriod(o: LoadOptions): Promise<LoadResult> {
     }
     if (inTx) await withTimeout(client.query('ROLLBACK'), 5000).catch(() => {})
     if (o.signal.aborted) {
-      throw new DezcError({code: 'INTERRUPTED', message: `Interrupted while loading ${o.label}: the transaction was rolled back, ${table} is unchanged.`, suggestion: 'Re-run the same command to load it (loaded periods are skipped).', exit: ExitCode.INTERRUPTED})
+      throw new DezcError({
+        code: 'INTERRUPTED',
+        message: `Interrupted while loading ${o.label}: the transaction was rolled back, ${table} is unchanged.`,
+        suggestion: 'Re-run the same command to load it (loaded periods are skipped).',
+        exit: ExitCode.INTERRUPTED,
+      })
     }
     throw pgLoadError(error, o.label, table)
   }

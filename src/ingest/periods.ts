@@ -68,10 +68,19 @@ export function expandPeriods(specs: string[], options: ExpandOptions = {}): str
       from = to = parseMonth(spec, raw)
     }
     if (from > current) {
-      throw usageError('FUTURE_PERIOD', `Period "${raw}" is in the future (the current month is ${fromIndex(current)}).`, 'TLC publishes each month about two months after it ends; pick an earlier month.')
+      throw usageError(
+        'FUTURE_PERIOD',
+        `Period "${raw}" is in the future (the current month is ${fromIndex(current)}).`,
+        'TLC publishes each month about two months after it ends; pick an earlier month.',
+      )
     }
     if (to > current) {
-      if (!wholeYear) throw usageError('FUTURE_PERIOD', `Period "${raw}" ends in the future (the current month is ${fromIndex(current)}).`, `End the range at ${fromIndex(current)} or earlier.`)
+      if (!wholeYear)
+        throw usageError(
+          'FUTURE_PERIOD',
+          `Period "${raw}" ends in the future (the current month is ${fromIndex(current)}).`,
+          `End the range at ${fromIndex(current)} or earlier.`,
+        )
       to = current
     }
     if (first !== undefined && from < first) {
@@ -79,7 +88,10 @@ export function expandPeriods(specs: string[], options: ExpandOptions = {}): str
       else {
         throw usageError(
           'PERIOD_NOT_SUPPORTED',
-          `Period "${raw}" is before the first ${options.dataset ?? ''} file dezc can load (${fromIndex(first)}).`.replace('  ', ' '),
+          `Period "${raw}" is before the first ${options.dataset ?? ''} file dezc can load (${fromIndex(first)}).`.replace(
+            '  ',
+            ' ',
+          ),
           `Pick ${fromIndex(first)} or later${options.dataset === 'yellow' ? ' (2009-2010 files use an unrelated schema)' : ''}.`,
         )
       }

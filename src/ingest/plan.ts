@@ -32,20 +32,32 @@ export interface IngestDryRun {
 
 const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`)
 
-export async function planIngest(o: Pick<IngestOptions, 'dataset' | 'periods' | 'file' | 'baseUrl' | 'source' | 'table' | 'dbUrl' | 'force' | 'signal'> & {ui: Ui}): Promise<IngestDryRun> {
+export async function planIngest(
+  o: Pick<
+    IngestOptions,
+    'dataset' | 'periods' | 'file' | 'baseUrl' | 'source' | 'table' | 'dbUrl' | 'force' | 'signal'
+  > & {ui: Ui},
+): Promise<IngestDryRun> {
   const {spec, table, items, format} = prepareIngest(o)
   let done = new Map<string, {rows: number; loadId: number}>()
   let ledgerRead = false
   try {
     const client = await connectPg(o.dbUrl, o.signal)
     try {
-      done = await loadedPeriods(client, table, spec.name, items.map((i) => i.period))
+      done = await loadedPeriods(
+        client,
+        table,
+        spec.name,
+        items.map((i) => i.period),
+      )
       ledgerRead = true
     } finally {
       await client.end().catch(() => {})
     }
   } catch (error) {
-    o.ui.reporter.warn(`Could not read what is loaded already (${(error as Error).message.split('\n')[0]}); every period is shown as "load or skip".`)
+    o.ui.reporter.warn(
+      `Could not read what is loaded already (${(error as Error).message.split('\n')[0]}); every period is shown as "load or skip".`,
+    )
   }
   const target = redactUrl(o.dbUrl)
   const steps: IngestPlanStep[] = items.map((it) => {
@@ -53,7 +65,9 @@ export async function planIngest(o: Pick<IngestOptions, 'dataset' | 'periods' | 
     const prior = done.get(it.period)
     if (!ledgerRead) return {period: it.period, action: 'load or skip', source}
     if (prior && !o.force) return {period: it.period, action: 'skip', source, rows: prior.rows, loadId: prior.loadId}
-    return prior ? {period: it.period, action: 'replace', source, loadId: prior.loadId} : {period: it.period, action: 'load', source}
+    return prior
+      ? {period: it.period, action: 'replace', source, loadId: prior.loadId}
+      : {period: it.period, action: 'load', source}
   })
   // psql asks for the password: it is never printed, not even masked.
   const u = new URL(o.dbUrl)
@@ -72,8 +86,13 @@ export async function planIngest(o: Pick<IngestOptions, 'dataset' | 'periods' | 
     }
     const gz = csv.endsWith('.gz')
     const from = gz ? `PROGRAM 'gzip -dc ${csv}'` : `'${csv}'`
-    if (step.action === 'replace') commands.push(`psql ${q(psqlUrl)} -c ${q(`DELETE FROM ${table} WHERE dezc_load_id = ${step.loadId}`)}   # dezc deletes and loads in one transaction`)
-    commands.push(`psql ${q(psqlUrl)} -c ${q(`\\copy ${table} FROM ${from} CSV HEADER`)}   # the table must exist with matching columns; dezc creates it from the canonical schema`)
+    if (step.action === 'replace')
+      commands.push(
+        `psql ${q(psqlUrl)} -c ${q(`DELETE FROM ${table} WHERE dezc_load_id = ${step.loadId}`)}   # dezc deletes and loads in one transaction`,
+      )
+    commands.push(
+      `psql ${q(psqlUrl)} -c ${q(`\\copy ${table} FROM ${from} CSV HEADER`)}   # the table must exist with matching columns; dezc creates it from the canonical schema`,
+    )
   }
   return {dryRun: true, target, table, ledgerRead, steps, commands}
 }

@@ -48,13 +48,20 @@ export interface SourceInfo {
   rows?: number
 }
 
-export async function describeSource(conn: DuckDBConnection, file: string, format: SourceFormat, label: string): Promise<SourceInfo> {
+export async function describeSource(
+  conn: DuckDBConnection,
+  file: string,
+  format: SourceFormat,
+  label: string,
+): Promise<SourceInfo> {
   try {
     const reader = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${relation(file, format)}`)
     const columns = reader.getRowObjects().map((r) => ({name: String(r.column_name), type: String(r.column_type)}))
     let rows: number | undefined
     if (format === 'parquet') {
-      const meta = await conn.runAndReadAll(`SELECT CAST(sum(num_rows) AS DOUBLE) AS n FROM parquet_file_metadata(${sqlString(file)})`)
+      const meta = await conn.runAndReadAll(
+        `SELECT CAST(sum(num_rows) AS DOUBLE) AS n FROM parquet_file_metadata(${sqlString(file)})`,
+      )
       rows = Number(meta.getRowObjects()[0]?.n ?? 0)
     }
     return {columns, rows}
@@ -68,7 +75,10 @@ export function corruptFileError(label: string, format: SourceFormat, error: unk
   return new DezcError({
     code: 'CORRUPT_FILE',
     message: `${label} is not a readable ${format === 'parquet' ? 'parquet' : 'CSV'} file (${msg}).`,
-    suggestion: ['The download may be truncated or the URL may serve something else: re-run with --no-cache to download it again.', 'With --file, check that the file is complete.'],
+    suggestion: [
+      'The download may be truncated or the URL may serve something else: re-run with --no-cache to download it again.',
+      'With --file, check that the file is complete.',
+    ],
     exit: ExitCode.FAILURE,
     cause: error,
   })
@@ -76,13 +86,23 @@ export function corruptFileError(label: string, format: SourceFormat, error: unk
 
 /** Typed views over one DuckDB vector, in the encoder's layout. */
 export function vectorToColumn(vector: unknown, kind: PgKind, n: number): EncColumn {
-  const v = vector as {items?: ArrayBufferView; validity?: {data: BigUint64Array | null}; dataView?: DataView; getItem(i: number): unknown}
+  const v = vector as {
+    items?: ArrayBufferView
+    validity?: {data: BigUint64Array | null}
+    dataView?: DataView
+    getItem(i: number): unknown
+  }
   const vd = v.validity?.data
   const valid = vd ? new Uint8Array(vd.buffer, vd.byteOffset, Math.ceil(n / 8)) : null
   const k = encoderKind(kind)
   if (k === 'text') {
     const dv = v.dataView as DataView
-    return {kind: 'text', structs: new Uint8Array(dv.buffer, dv.byteOffset, n * 16), valid, longString: (i) => v.getItem(i) as string}
+    return {
+      kind: 'text',
+      structs: new Uint8Array(dv.buffer, dv.byteOffset, n * 16),
+      valid,
+      longString: (i) => v.getItem(i) as string,
+    }
   }
   // Boolean vectors keep a DataView instead of a typed array; both expose buffer + byteOffset.
   const items = (v.items ?? v.dataView) as ArrayBufferView

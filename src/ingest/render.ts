@@ -4,7 +4,10 @@ import type {IngestSummary} from './service.js'
 
 export function renderIngestDryRun(r: IngestDryRun): string {
   const lines = [`Dry run: nothing is downloaded or written. Target ${r.target}, table ${r.table}.`, '', 'Plan:']
-  for (const s of r.steps) lines.push(`  ${s.action.padEnd(12)} ${s.period.padEnd(8)} ${s.action === 'skip' ? `already loaded (${s.rows?.toLocaleString('en-US')} rows)` : s.source}`)
+  for (const s of r.steps)
+    lines.push(
+      `  ${s.action.padEnd(12)} ${s.period.padEnd(8)} ${s.action === 'skip' ? `already loaded (${s.rows?.toLocaleString('en-US')} rows)` : s.source}`,
+    )
   lines.push('', r.commands.length > 0 ? 'Roughly the same by hand (psql asks for the password):' : 'Nothing to do.')
   for (const c of r.commands) lines.push(`  ${c}`)
   return lines.join('\n')
@@ -13,7 +16,8 @@ export function renderIngestDryRun(r: IngestDryRun): string {
 export function renderIngestSummary(summary: IngestSummary): string[] {
   return summary.loads.map((l) => {
     const what = `${l.dataset}${l.period === 'lookup' ? '' : ' ' + l.period}`
-    if (l.status === 'skipped') return `${what}: already loaded in ${l.table} (${l.rows.toLocaleString('en-US')} rows, load ${l.loadId}); nothing to do. Use --force to reload it.`
+    if (l.status === 'skipped')
+      return `${what}: already loaded in ${l.table} (${l.rows.toLocaleString('en-US')} rows, load ${l.loadId}); nothing to do. Use --force to reload it.`
     return `${what}: ${l.status} ${l.rows.toLocaleString('en-US')} rows into ${l.table} in ${l.seconds.toFixed(1)} s (load ${l.loadId}).`
   })
 }

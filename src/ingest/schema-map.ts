@@ -96,7 +96,8 @@ export function duckType(kind: PgKind): string {
 /** Canonical kind for a file column that the dataset does not know (an extra column). */
 export function kindForDuckType(type: string): PgKind | undefined {
   const t = type.toUpperCase()
-  if (['BIGINT', 'INTEGER', 'SMALLINT', 'TINYINT', 'UINTEGER', 'USMALLINT', 'UTINYINT', 'HUGEINT'].includes(t)) return 'int8'
+  if (['BIGINT', 'INTEGER', 'SMALLINT', 'TINYINT', 'UINTEGER', 'USMALLINT', 'UTINYINT', 'HUGEINT'].includes(t))
+    return 'int8'
   if (t === 'UBIGINT') return 'float8'
   if (t === 'DOUBLE' || t === 'FLOAT' || t.startsWith('DECIMAL')) return 'float8'
   if (t.startsWith('TIMESTAMP')) return 'timestamp'
@@ -127,7 +128,9 @@ export function planColumns(o: PlanOptions): ColumnPlan {
   const byLower = new Map<string, FileColumn>()
   for (const f of o.fileColumns) byLower.set(f.name.toLowerCase(), f)
   const canonicalLower = new Set(o.columns.map((c) => c.name.toLowerCase()))
-  const extra = o.fileColumns.filter((f) => !canonicalLower.has(f.name.toLowerCase()) && f.name.toLowerCase() !== LOAD_ID_COLUMN)
+  const extra = o.fileColumns.filter(
+    (f) => !canonicalLower.has(f.name.toLowerCase()) && f.name.toLowerCase() !== LOAD_ID_COLUMN,
+  )
   const warnings: string[] = []
   if (extra.length > 0 && o.strict) {
     throw new DezcError({
@@ -149,7 +152,9 @@ export function planColumns(o: PlanOptions): ColumnPlan {
       })
     }
     desired.push({name: e.name, kind})
-    warnings.push(`${o.file}: new column "${e.name}" (${e.type}) is not in the canonical schema; adding it to ${o.table} as a nullable ${PG_TYPE_OF_KIND[kind]} column (use --strict to refuse).`)
+    warnings.push(
+      `${o.file}: new column "${e.name}" (${e.type}) is not in the canonical schema; adding it to ${o.table} as a nullable ${PG_TYPE_OF_KIND[kind]} column (use --strict to refuse).`,
+    )
   }
   const missing = o.columns.filter((c) => !byLower.has(c.name.toLowerCase())).map((c) => c.name)
 
@@ -159,7 +164,9 @@ export function planColumns(o: PlanOptions): ColumnPlan {
     let name = want.name
     let kind = want.kind
     if (o.tableColumns) {
-      const existing = o.tableColumns.find((t) => t.name === want.name) ?? o.tableColumns.find((t) => t.name.toLowerCase() === want.name.toLowerCase())
+      const existing =
+        o.tableColumns.find((t) => t.name === want.name) ??
+        o.tableColumns.find((t) => t.name.toLowerCase() === want.name.toLowerCase())
       if (existing) {
         name = existing.name
         const k = KIND_OF_PG_TYPE[existing.pgType]
@@ -167,7 +174,9 @@ export function planColumns(o: PlanOptions): ColumnPlan {
           throw new DezcError({
             code: 'UNSUPPORTED_TABLE_TYPE',
             message: `Column "${existing.name}" of table ${o.table} has type ${existing.pgType}, which dezc's binary loader does not write.`,
-            suggestion: [`Load into a new table with --table, or change the column: ALTER TABLE ${o.table} ALTER COLUMN "${existing.name}" TYPE ${PG_TYPE_OF_KIND[want.kind]};`],
+            suggestion: [
+              `Load into a new table with --table, or change the column: ALTER TABLE ${o.table} ALTER COLUMN "${existing.name}" TYPE ${PG_TYPE_OF_KIND[want.kind]};`,
+            ],
             exit: ExitCode.FAILURE,
           })
         }
@@ -191,7 +200,10 @@ export function castError(file: string, src: FileColumn, target: string, kind: P
   return new DezcError({
     code: 'UNCASTABLE_COLUMN',
     message: `Column "${src.name}" in ${file} has type ${src.type}, which cannot be cast to ${PG_TYPE_OF_KIND[kind]} (target column "${target}")${detail ? `: ${detail}` : ''}.`,
-    suggestion: ['Check that the file is the dataset you named (yellow, green, fhv, fhvhv) and not another export.', 'Or load it into a new table with --table.'],
+    suggestion: [
+      'Check that the file is the dataset you named (yellow, green, fhv, fhvhv) and not another export.',
+      'Or load it into a new table with --table.',
+    ],
     exit: ExitCode.FAILURE,
   })
 }

@@ -9,7 +9,15 @@ import {DezcError, ExitCode, InterruptedError, usageError} from '../core/errors.
 import {runTasks, type Task} from '../core/tasks.js'
 import type {Ui} from '../core/ui.js'
 import {redactUrl} from '../env/settings.js'
-import {DATASETS, DATASET_NAMES, ZONES_PERIOD, isDatasetName, sourceUrl, type DatasetSpec, type SourceKind} from './datasets.js'
+import {
+  DATASETS,
+  DATASET_NAMES,
+  ZONES_PERIOD,
+  isDatasetName,
+  sourceUrl,
+  type DatasetSpec,
+  type SourceKind,
+} from './datasets.js'
 import {download, localFile, mb, type FileFacts, type Magic} from './download.js'
 import {loadedPeriods, loadPeriod, type LedgerEntry} from './loader.js'
 import {connectPg} from './pg.js'
@@ -73,36 +81,74 @@ export interface Item {
 
 export function resolveDataset(name: string): DatasetSpec {
   if (!isDatasetName(name)) {
-    throw usageError('UNKNOWN_DATASET', `Unknown dataset "${name}".`, `Use one of: ${DATASET_NAMES.join(', ')} (e.g. dezc ingest yellow 2021-01).`)
+    throw usageError(
+      'UNKNOWN_DATASET',
+      `Unknown dataset "${name}".`,
+      `Use one of: ${DATASET_NAMES.join(', ')} (e.g. dezc ingest yellow 2021-01).`,
+    )
   }
   return DATASETS[name]
 }
 
 /** Validate the arguments and list the periods to load, each with its source. Pure (no I/O). */
-export function planItems(o: Pick<IngestOptions, 'dataset' | 'periods' | 'file' | 'baseUrl' | 'source' | 'now'>, spec: DatasetSpec): Item[] {
+export function planItems(
+  o: Pick<IngestOptions, 'dataset' | 'periods' | 'file' | 'baseUrl' | 'source' | 'now'>,
+  spec: DatasetSpec,
+): Item[] {
   if (o.file) {
-    if (o.periods.length > 1) throw usageError('INVALID_PERIOD', 'With --file give at most one period (the month the file holds).', 'For example: dezc ingest yellow 2021-01 --file ./yellow.parquet')
+    if (o.periods.length > 1)
+      throw usageError(
+        'INVALID_PERIOD',
+        'With --file give at most one period (the month the file holds).',
+        'For example: dezc ingest yellow 2021-01 --file ./yellow.parquet',
+      )
     let period: string
     if (!spec.monthly) {
-      if (o.periods.length > 0) throw usageError('INVALID_PERIOD', `The ${spec.name} dataset has no periods.`, `Run: dezc ingest ${spec.name} --file ${o.file}`)
+      if (o.periods.length > 0)
+        throw usageError(
+          'INVALID_PERIOD',
+          `The ${spec.name} dataset has no periods.`,
+          `Run: dezc ingest ${spec.name} --file ${o.file}`,
+        )
       period = ZONES_PERIOD
     } else if (o.periods.length === 1) {
       const expanded = expandPeriods(o.periods, {now: o.now})
-      if (expanded.length !== 1) throw usageError('INVALID_PERIOD', `With --file the period must be one month (got "${o.periods[0]}").`, 'For example 2021-01.')
+      if (expanded.length !== 1)
+        throw usageError(
+          'INVALID_PERIOD',
+          `With --file the period must be one month (got "${o.periods[0]}").`,
+          'For example 2021-01.',
+        )
       period = expanded[0]
     } else {
       period = periodFromFileName(path.basename(o.file)) ?? `file:${path.basename(o.file)}`
     }
     const isUrl = /^https?:\/\//i.test(o.file)
-    return [{period, label: `${spec.name} ${period}`, url: isUrl ? o.file : undefined, localPath: isUrl ? undefined : o.file}]
+    return [
+      {period, label: `${spec.name} ${period}`, url: isUrl ? o.file : undefined, localPath: isUrl ? undefined : o.file},
+    ]
   }
   if (!spec.monthly) {
-    if (o.periods.length > 0) throw usageError('INVALID_PERIOD', `The ${spec.name} dataset has no periods (got ${o.periods.join(' ')}).`, `Run: dezc ingest ${spec.name}`)
+    if (o.periods.length > 0)
+      throw usageError(
+        'INVALID_PERIOD',
+        `The ${spec.name} dataset has no periods (got ${o.periods.join(' ')}).`,
+        `Run: dezc ingest ${spec.name}`,
+      )
     return [{period: ZONES_PERIOD, label: spec.name, url: sourceUrl(spec.name, ZONES_PERIOD, o.baseUrl, o.source)}]
   }
-  if (o.periods.length === 0) throw usageError('MISSING_PERIOD', `Which months of ${spec.name}?`, `Give one or more periods: dezc ingest ${spec.name} 2021-01 (or 2021-01..2021-06, or 2021).`)
+  if (o.periods.length === 0)
+    throw usageError(
+      'MISSING_PERIOD',
+      `Which months of ${spec.name}?`,
+      `Give one or more periods: dezc ingest ${spec.name} 2021-01 (or 2021-01..2021-06, or 2021).`,
+    )
   const periods = expandPeriods(o.periods, {now: o.now, first: spec.firstPeriod, dataset: spec.name})
-  return periods.map((p) => ({period: p, label: `${spec.name} ${p}`, url: sourceUrl(spec.name, p, o.baseUrl, o.source)}))
+  return periods.map((p) => ({
+    period: p,
+    label: `${spec.name} ${p}`,
+    url: sourceUrl(spec.name, p, o.baseUrl, o.source),
+  }))
 }
 
 function formatOf(spec: DatasetSpec, o: Pick<IngestOptions, 'source' | 'file'>): {format: SourceFormat; magic: Magic} {
@@ -152,11 +198,23 @@ class Semaphore {
 const fmt = (n: number) => n.toLocaleString('en-US')
 
 /** Every check that needs no I/O, shared by the load and by --dry-run. */
-export function prepareIngest(o: Pick<IngestOptions, 'dataset' | 'periods' | 'file' | 'baseUrl' | 'source' | 'now' | 'table' | 'dbUrl'>): {spec: DatasetSpec; table: string; items: Item[]; format: SourceFormat; magic: Magic} {
+export function prepareIngest(
+  o: Pick<IngestOptions, 'dataset' | 'periods' | 'file' | 'baseUrl' | 'source' | 'now' | 'table' | 'dbUrl'>,
+): {spec: DatasetSpec; table: string; items: Item[]; format: SourceFormat; magic: Magic} {
   const spec = resolveDataset(o.dataset)
   const table = o.table ?? spec.table
-  if (!TABLE_NAME.test(table)) throw usageError('INVALID_TABLE', `Invalid --table "${table}".`, 'Use a plain name or schema.name of letters, digits and "_" (e.g. --table yellowtaxidata).')
-  if (!/^postgres(ql)?:\/\//.test(o.dbUrl)) throw usageError('INVALID_DB_URL', `--db-url must be a postgresql:// URL (got ${redactUrl(o.dbUrl)}).`, 'For example --db-url postgresql://root:root@127.0.0.1:5432/nytaxi')
+  if (!TABLE_NAME.test(table))
+    throw usageError(
+      'INVALID_TABLE',
+      `Invalid --table "${table}".`,
+      'Use a plain name or schema.name of letters, digits and "_" (e.g. --table yellowtaxidata).',
+    )
+  if (!/^postgres(ql)?:\/\//.test(o.dbUrl))
+    throw usageError(
+      'INVALID_DB_URL',
+      `--db-url must be a postgresql:// URL (got ${redactUrl(o.dbUrl)}).`,
+      'For example --db-url postgresql://root:root@127.0.0.1:5432/nytaxi',
+    )
   return {spec, table, items: planItems(o, spec), ...formatOf(spec, o)}
 }
 
@@ -168,7 +226,12 @@ export async function ingest(o: IngestOptions): Promise<IngestSummary> {
   const client = await connectPg(o.dbUrl, o.signal)
   try {
     if (!o.force) {
-      const done = await loadedPeriods(client, table, spec.name, items.map((i) => i.period))
+      const done = await loadedPeriods(
+        client,
+        table,
+        spec.name,
+        items.map((i) => i.period),
+      )
       for (const it of items) it.skip = done.get(it.period)
     }
   } catch (error) {
@@ -188,7 +251,18 @@ export async function ingest(o: IngestOptions): Promise<IngestSummary> {
     title: it.label,
     task: async (_ctx, task) => {
       if (it.skip) {
-        it.summary = {dataset: spec.name, period: it.period, table, status: 'skipped', rows: it.skip.rows, bytes: 0, seconds: 0, source: it.skip.sourceUrl, loadId: it.skip.loadId, loadedAt: it.skip.finishedAt}
+        it.summary = {
+          dataset: spec.name,
+          period: it.period,
+          table,
+          status: 'skipped',
+          rows: it.skip.rows,
+          bytes: 0,
+          seconds: 0,
+          source: it.skip.sourceUrl,
+          loadId: it.skip.loadId,
+          loadedAt: it.skip.finishedAt,
+        }
         task.title = `${it.label}: already loaded (${fmt(it.skip.rows)} rows in ${table}, load ${it.skip.loadId}); skipped`
         return
       }
@@ -287,20 +361,39 @@ export async function ingest(o: IngestOptions): Promise<IngestSummary> {
   }
   const loadsDone = items.flatMap((i) => (i.summary ? [i.summary] : []))
   if (firstError !== undefined || o.signal.aborted) {
-    const err = o.signal.aborted ? withDetails(interrupted('Interrupted: the period being loaded was rolled back; periods already committed stay loaded.'), loadsDone) : firstError
+    const err = o.signal.aborted
+      ? withDetails(
+          interrupted('Interrupted: the period being loaded was rolled back; periods already committed stay loaded.'),
+          loadsDone,
+        )
+      : firstError
     throw err instanceof DezcError ? withDetails(err, loadsDone) : err
   }
   return {target, table, loads: loadsDone}
 }
 
 export function interrupted(message: string): DezcError {
-  return new DezcError({code: 'INTERRUPTED', message, suggestion: 'Re-run the same command to finish: loaded periods are skipped, downloads resume.', exit: ExitCode.INTERRUPTED})
+  return new DezcError({
+    code: 'INTERRUPTED',
+    message,
+    suggestion: 'Re-run the same command to finish: loaded periods are skipped, downloads resume.',
+    exit: ExitCode.INTERRUPTED,
+  })
 }
 
 function withDetails(err: DezcError, done: PeriodSummary[]): DezcError {
   if (done.length === 0) return err
   const committed = done.filter((d) => d.status !== 'skipped').map((d) => `${d.dataset} ${d.period}`)
-  const suggestion = committed.length > 0 ? [...err.suggestions, `Already committed: ${committed.join(', ')} (re-running skips them).`] : err.suggestions
-  return new DezcError({code: err.code, message: err.message, suggestion, exit: err.exit, cause: err.cause, details: {...err.details, completed: done}})
+  const suggestion =
+    committed.length > 0
+      ? [...err.suggestions, `Already committed: ${committed.join(', ')} (re-running skips them).`]
+      : err.suggestions
+  return new DezcError({
+    code: err.code,
+    message: err.message,
+    suggestion,
+    exit: err.exit,
+    cause: err.cause,
+    details: {...err.details, completed: done},
+  })
 }
-

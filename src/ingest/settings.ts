@@ -19,7 +19,10 @@ export const ingestConfigSchema = z.strictObject({
   backupBaseUrl: z.string().url().optional(),
   source: z.enum(['tlc', 'backup']).optional(),
   /** Target database instead of the env stack's Postgres. */
-  dbUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL').optional(),
+  dbUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL')
+    .optional(),
   /** Table name per dataset, e.g. {yellow: yellowtaxidata}. */
   tables: z.partialRecord(z.enum(['yellow', 'green', 'fhv', 'fhvhv', 'zones']), z.string()).optional(),
   jobs: z.number().int().min(1).max(8).optional(),
@@ -59,7 +62,9 @@ export interface IngestSettings {
 export async function ingestTarget(config: LoadedConfig, input: TargetInput): Promise<IngestSettings> {
   const section = config.section('ingest', ingestConfigSchema) ?? {}
   const source: SourceKind = input.source ?? section.source ?? 'tlc'
-  const baseUrl = input.baseUrl ?? (source === 'backup' ? section.backupBaseUrl ?? BACKUP_BASE_URL : section.baseUrl ?? TLC_BASE_URL)
+  const baseUrl =
+    input.baseUrl ??
+    (source === 'backup' ? (section.backupBaseUrl ?? BACKUP_BASE_URL) : (section.baseUrl ?? TLC_BASE_URL))
   let dbUrl = input.dbUrl ?? section.dbUrl
   const explicitDbUrl = dbUrl !== undefined
   if (!dbUrl) {
@@ -67,7 +72,18 @@ export async function ingestTarget(config: LoadedConfig, input: TargetInput): Pr
     const {stackDatabase} = await import('../env/database.js')
     dbUrl = (await stackDatabase(stack, input.locate)).url
   }
-  const table = input.table ?? (input.dataset ? section.tables?.[input.dataset as keyof NonNullable<IngestConfig['tables']>] : undefined)
+  const table =
+    input.table ??
+    (input.dataset ? section.tables?.[input.dataset as keyof NonNullable<IngestConfig['tables']>] : undefined)
   const imageBase = input.imageBase ?? section.imageBase ?? DEFAULT_IMAGE_BASE
-  return {dbUrl, explicitDbUrl, redactedDbUrl: redactUrl(dbUrl), imageBase, baseUrl, source, table, jobs: input.jobs ?? section.jobs ?? 2}
+  return {
+    dbUrl,
+    explicitDbUrl,
+    redactedDbUrl: redactUrl(dbUrl),
+    imageBase,
+    baseUrl,
+    source,
+    table,
+    jobs: input.jobs ?? section.jobs ?? 2,
+  }
 }

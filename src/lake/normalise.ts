@@ -37,14 +37,26 @@ export function canonicalSelect(exprs: Array<{name: string; expr: string}>): str
   return exprs.map((c) => `${c.expr} AS ${quoteDuckIdent(c.name)}`).join(', ')
 }
 
-export async function normalise(o: {source: string; sourceSha256: string; spec: DatasetSpec; period: string; outDir: string; label: string}): Promise<Normalised> {
+export async function normalise(o: {
+  source: string
+  sourceSha256: string
+  spec: DatasetSpec
+  period: string
+  outDir: string
+  label: string
+}): Promise<Normalised> {
   const out = path.join(o.outDir, o.spec.name, `${o.spec.name}_tripdata_${o.period}.parquet`)
   const metaFile = `${out}.meta.json`
   const cached = await fsp
     .readFile(metaFile, 'utf8')
     .then((t) => JSON.parse(t) as Meta)
     .catch(() => undefined)
-  if (cached && cached.sourceSha256 === o.sourceSha256 && cached.version === CANONICAL_VERSION && (await fsp.stat(out).catch(() => undefined))) {
+  if (
+    cached &&
+    cached.sourceSha256 === o.sourceSha256 &&
+    cached.version === CANONICAL_VERSION &&
+    (await fsp.stat(out).catch(() => undefined))
+  ) {
     return {path: out, rows: cached.rows, fromCache: true, missing: cached.missing, dropped: cached.dropped}
   }
   await fsp.mkdir(path.dirname(out), {recursive: true})
@@ -55,12 +67,23 @@ export async function normalise(o: {source: string; sourceSha256: string; spec: 
     const canonical = new Set(o.spec.columns.map((c) => c.name))
     const cols = plan.columns.filter((c) => canonical.has(c.name))
     const tmp = `${out}.tmp`
-    await conn.run(`COPY (SELECT ${canonicalSelect(cols)} FROM read_parquet(${sqlString(o.source)})) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`)
-    const counted = await conn.runAndReadAll(`SELECT CAST(sum(num_rows) AS DOUBLE) AS n FROM parquet_file_metadata(${sqlString(tmp)})`)
+    await conn.run(
+      `COPY (SELECT ${canonicalSelect(cols)} FROM read_parquet(${sqlString(o.source)})) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`,
+    )
+    const counted = await conn.runAndReadAll(
+      `SELECT CAST(sum(num_rows) AS DOUBLE) AS n FROM parquet_file_metadata(${sqlString(tmp)})`,
+    )
     const rows = Number(counted.getRowObjects()[0]?.n ?? 0)
-    if (info.rows !== undefined && rows !== info.rows) throw new Error(`normalising ${o.label} wrote ${rows} rows of ${info.rows}`)
+    if (info.rows !== undefined && rows !== info.rows)
+      throw new Error(`normalising ${o.label} wrote ${rows} rows of ${info.rows}`)
     await fsp.rename(tmp, out)
-    const meta: Meta = {sourceSha256: o.sourceSha256, version: CANONICAL_VERSION, rows, missing: plan.missing, dropped: plan.extra.map((e) => e.name)}
+    const meta: Meta = {
+      sourceSha256: o.sourceSha256,
+      version: CANONICAL_VERSION,
+      rows,
+      missing: plan.missing,
+      dropped: plan.extra.map((e) => e.name),
+    }
     await fsp.writeFile(metaFile, JSON.stringify(meta))
     return {path: out, rows, fromCache: false, missing: meta.missing, dropped: meta.dropped}
   } finally {

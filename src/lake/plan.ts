@@ -42,10 +42,18 @@ export interface RemoteObject {
 export type UploadAction = 'upload' | 'skip' | 'replace' | 'conflict'
 
 /** Compare what is local with what the bucket holds. crc32c is the check composite objects have too; md5 when both sides have it. */
-export function decide(local: Digests, remote: RemoteObject | undefined, force: boolean, source?: {sha256: string; layout: Layout}): UploadAction {
+export function decide(
+  local: Digests,
+  remote: RemoteObject | undefined,
+  force: boolean,
+  source?: {sha256: string; layout: Layout},
+): UploadAction {
   if (!remote) return 'upload'
   // The same source file written the same way is the same month, even if a rewrite's bytes differ.
-  const sameSource = source !== undefined && remote.metadata?.[SOURCE_KEY] === source.sha256 && remote.metadata?.[LAYOUT_KEY] === source.layout
+  const sameSource =
+    source !== undefined &&
+    remote.metadata?.[SOURCE_KEY] === source.sha256 &&
+    remote.metadata?.[LAYOUT_KEY] === source.layout
   const same = sameContent(local, remote) || sameSource
   if (same && !force) return 'skip'
   if (force) return 'replace'
@@ -81,12 +89,26 @@ export interface LakeDryRun {
 const sh = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`)
 
 /** The plan --dry-run prints: per month what would happen, and the commands that do it by hand. */
-export function planDryRun(o: {bucket: string; dataset: DatasetName; layout: Layout; force: boolean; items: Array<{period: string; url: string}>; remote?: Map<string, RemoteObject>; columns: string[]}): LakeDryRun {
+export function planDryRun(o: {
+  bucket: string
+  dataset: DatasetName
+  layout: Layout
+  force: boolean
+  items: Array<{period: string; url: string}>
+  remote?: Map<string, RemoteObject>
+  columns: string[]
+}): LakeDryRun {
   const steps: DryRunStep[] = o.items.map((it) => {
     const object = objectName(o.dataset, it.period)
     const r = o.remote?.get(object)
     const action: DryRunStep['action'] = !r ? 'upload' : o.force ? 'replace' : 'check'
-    return {period: it.period, object, source: it.url, action, ...(r ? {remote: {bytes: r.bytes, md5: r.md5, crc32c: r.crc32c, updated: r.updated}} : {})}
+    return {
+      period: it.period,
+      object,
+      source: it.url,
+      action,
+      ...(r ? {remote: {bytes: r.bytes, md5: r.md5, crc32c: r.crc32c, updated: r.updated}} : {}),
+    }
   })
   const commands: string[] = []
   for (const s of steps) {
@@ -95,9 +117,13 @@ export function planDryRun(o: {bucket: string; dataset: DatasetName; layout: Lay
     let upload = local
     if (o.layout === 'canonical') {
       upload = `${o.dataset}_tripdata_${s.period}.canonical.parquet`
-      commands.push(`duckdb -c ${sh(`COPY (SELECT ${o.columns.join(', ')} FROM read_parquet('${local}')) TO '${upload}' (FORMAT parquet, COMPRESSION zstd)`)}`)
+      commands.push(
+        `duckdb -c ${sh(`COPY (SELECT ${o.columns.join(', ')} FROM read_parquet('${local}')) TO '${upload}' (FORMAT parquet, COMPRESSION zstd)`)}`,
+      )
     }
-    commands.push(`gcloud storage cp ${s.action === 'check' ? '--no-clobber ' : ''}${upload} gs://${o.bucket}/${s.object}`)
+    commands.push(
+      `gcloud storage cp ${s.action === 'check' ? '--no-clobber ' : ''}${upload} gs://${o.bucket}/${s.object}`,
+    )
   }
   return {dryRun: true, bucket: o.bucket, layout: o.layout, bucketRead: o.remote !== undefined, steps, commands}
 }

@@ -13,9 +13,29 @@ import {expandPeriods} from '../ingest/periods.js'
 import {duckType, quoteDuckIdent} from '../ingest/schema-map.js'
 import {resolveDataset} from '../ingest/service.js'
 import {CANONICAL_VERSION, normalise} from './normalise.js'
-import {LAYOUT_KEY, SOURCE_KEY, decide, monthsByDataset, objectName, periodOfObject, planDryRun, type Layout, type LakeDryRun, type LsEntry, type RemoteObject} from './plan.js'
+import {
+  LAYOUT_KEY,
+  SOURCE_KEY,
+  decide,
+  monthsByDataset,
+  objectName,
+  periodOfObject,
+  planDryRun,
+  type Layout,
+  type LakeDryRun,
+  type LsEntry,
+  type RemoteObject,
+} from './plan.js'
 import type {LakeSettings} from './settings.js'
-import {fileDigests, listObjects, openStorage, statObject, storageError, uploadResumable, type StorageClients} from './storage.js'
+import {
+  fileDigests,
+  listObjects,
+  openStorage,
+  statObject,
+  storageError,
+  uploadResumable,
+  type StorageClients,
+} from './storage.js'
 
 export interface UploadOptions {
   settings: LakeSettings
@@ -65,20 +85,38 @@ export interface UploadResult {
 }
 
 /** The months to upload, validated (no I/O). */
-export function lakeItems(o: Pick<UploadOptions, 'dataset' | 'periods' | 'settings' | 'now'>): {spec: DatasetSpec; items: Array<{period: string; url: string}>} {
+export function lakeItems(o: Pick<UploadOptions, 'dataset' | 'periods' | 'settings' | 'now'>): {
+  spec: DatasetSpec
+  items: Array<{period: string; url: string}>
+} {
   const spec = resolveDataset(o.dataset)
   if (!spec.monthly) {
-    throw new DezcError({code: 'LAKE_DATASET_NOT_MONTHLY', message: `${spec.name} is a lookup table, not monthly trip files; the lake holds the trip datasets.`, suggestion: 'Upload yellow, green, fhv or fhvhv months (e.g. dezc lake upload yellow 2021-01).', exit: ExitCode.USAGE})
+    throw new DezcError({
+      code: 'LAKE_DATASET_NOT_MONTHLY',
+      message: `${spec.name} is a lookup table, not monthly trip files; the lake holds the trip datasets.`,
+      suggestion: 'Upload yellow, green, fhv or fhvhv months (e.g. dezc lake upload yellow 2021-01).',
+      exit: ExitCode.USAGE,
+    })
   }
   if (o.periods.length === 0) {
-    throw new DezcError({code: 'MISSING_PERIOD', message: `Which months of ${spec.name}?`, suggestion: `Give one or more periods: dezc lake upload ${spec.name} 2021-01 (or 2021-01..2021-06, or 2021).`, exit: ExitCode.USAGE})
+    throw new DezcError({
+      code: 'MISSING_PERIOD',
+      message: `Which months of ${spec.name}?`,
+      suggestion: `Give one or more periods: dezc lake upload ${spec.name} 2021-01 (or 2021-01..2021-06, or 2021).`,
+      exit: ExitCode.USAGE,
+    })
   }
   const periods = expandPeriods(o.periods, {now: o.now, first: spec.firstPeriod, dataset: spec.name})
   return {spec, items: periods.map((p) => ({period: p, url: sourceUrl(spec.name, p, o.settings.baseUrl)}))}
 }
 
 /** Run `fn` over items with at most `n` at once; the first failure stops new starts, and is thrown after the others finish. */
-async function pool<T, R>(items: T[], n: number, fn: (item: T) => Promise<R>, signal: AbortSignal): Promise<{done: R[]; error?: unknown}> {
+async function pool<T, R>(
+  items: T[],
+  n: number,
+  fn: (item: T) => Promise<R>,
+  signal: AbortSignal,
+): Promise<{done: R[]; error?: unknown}> {
   const done: R[] = []
   let error: unknown
   let next = 0
@@ -132,8 +170,18 @@ export async function lakeUpload(o: UploadOptions): Promise<UploadResult> {
     let file = src.path
     let rows: number | undefined
     if (layout === 'canonical') {
-      const n = await normalise({source: src.path, sourceSha256: src.sha256, spec, period: it.period, outDir: path.join(o.cacheRoot, 'lake', CANONICAL_VERSION), label})
-      if (n.dropped.length > 0) o.ui.reporter.warn(`${label}: column${n.dropped.length > 1 ? 's' : ''} ${n.dropped.join(', ')} ${n.dropped.length > 1 ? 'are' : 'is'} not in the canonical ${spec.name} schema and ${n.dropped.length > 1 ? 'were' : 'was'} left out (upload with --as-is to keep the TLC file untouched).`)
+      const n = await normalise({
+        source: src.path,
+        sourceSha256: src.sha256,
+        spec,
+        period: it.period,
+        outDir: path.join(o.cacheRoot, 'lake', CANONICAL_VERSION),
+        label,
+      })
+      if (n.dropped.length > 0)
+        o.ui.reporter.warn(
+          `${label}: column${n.dropped.length > 1 ? 's' : ''} ${n.dropped.join(', ')} ${n.dropped.length > 1 ? 'are' : 'is'} not in the canonical ${spec.name} schema and ${n.dropped.length > 1 ? 'were' : 'was'} left out (upload with --as-is to keep the TLC file untouched).`,
+        )
       file = n.path
       rows = n.rows
     }
@@ -145,16 +193,41 @@ export async function lakeUpload(o: UploadOptions): Promise<UploadResult> {
       throw storageError(error, {bucket: s.bucket, action: `reading ${object}`, endpoint: clients.endpoint})
     }
     const action = decide(digests, remote, Boolean(o.force), {sha256: src.sha256, layout})
-    const base = {dataset: spec.name, period: it.period, object, url: `gs://${s.bucket}/${object}`, bytes: digests.bytes, md5: digests.md5, crc32c: digests.crc32c, source: it.url, downloadFromCache: src.fromCache, ...(rows === undefined ? {} : {rows})}
+    const base = {
+      dataset: spec.name,
+      period: it.period,
+      object,
+      url: `gs://${s.bucket}/${object}`,
+      bytes: digests.bytes,
+      md5: digests.md5,
+      crc32c: digests.crc32c,
+      source: it.url,
+      downloadFromCache: src.fromCache,
+      ...(rows === undefined ? {} : {rows}),
+    }
     if (action === 'skip') {
-      info(`${label}: gs://${s.bucket}/${object} already holds this file (${mb(digests.bytes)}, crc32c ${remote!.crc32c ?? '-'}); skipped.`)
-      return {...base, status: 'skipped', md5: remote!.md5 ?? digests.md5, crc32c: remote!.crc32c ?? digests.crc32c, bytes: remote!.bytes, seconds: (Date.now() - started) / 1000}
+      info(
+        `${label}: gs://${s.bucket}/${object} already holds this file (${mb(digests.bytes)}, crc32c ${remote!.crc32c ?? '-'}); skipped.`,
+      )
+      return {
+        ...base,
+        status: 'skipped',
+        md5: remote!.md5 ?? digests.md5,
+        crc32c: remote!.crc32c ?? digests.crc32c,
+        bytes: remote!.bytes,
+        seconds: (Date.now() - started) / 1000,
+      }
     }
     if (action === 'conflict') {
       throw new DezcError({
         code: 'LAKE_OBJECT_CONFLICT',
         message: `gs://${s.bucket}/${object} exists with other content (${remote!.bytes} bytes, crc32c ${remote!.crc32c}; this ${layout} file: ${digests.bytes} bytes, crc32c ${digests.crc32c}).`,
-        suggestion: [`Replace it with --force (e.g. dezc lake upload ${spec.name} ${it.period} --force).`, layout === 'canonical' && remote!.metadata?.[LAYOUT_KEY] === 'as-is' ? 'The object in the bucket was uploaded --as-is; add --as-is to keep that layout.' : 'The TLC may have republished the month, or the object was written by another tool.'],
+        suggestion: [
+          `Replace it with --force (e.g. dezc lake upload ${spec.name} ${it.period} --force).`,
+          layout === 'canonical' && remote!.metadata?.[LAYOUT_KEY] === 'as-is'
+            ? 'The object in the bucket was uploaded --as-is; add --as-is to keep that layout.'
+            : 'The TLC may have republished the month, or the object was written by another tool.',
+        ],
         exit: ExitCode.FAILURE,
         details: {object, remote, local: digests},
       })
@@ -167,7 +240,13 @@ export async function lakeUpload(o: UploadOptions): Promise<UploadResult> {
       object,
       file,
       digests,
-      metadata: {[SOURCE_KEY]: src.sha256, [LAYOUT_KEY]: layout, 'dezc-dataset': spec.name, 'dezc-period': it.period, ...(rows === undefined ? {} : {'dezc-rows': String(rows)})},
+      metadata: {
+        [SOURCE_KEY]: src.sha256,
+        [LAYOUT_KEY]: layout,
+        'dezc-dataset': spec.name,
+        'dezc-period': it.period,
+        ...(rows === undefined ? {} : {'dezc-rows': String(rows)}),
+      },
       chunkBytes: s.chunkBytes,
       stateDir: path.join(o.cacheRoot, 'lake', 'sessions'),
       signal: o.signal,
@@ -182,16 +261,44 @@ export async function lakeUpload(o: UploadOptions): Promise<UploadResult> {
     })
     const seconds = (Date.now() - tu) / 1000
     const mbPerSecond = round(digests.bytes / 1e6 / Math.max(seconds, 0.001))
-    info(`${label}: ${action === 'replace' ? 'replaced' : 'uploaded'} gs://${s.bucket}/${object} (${mb(digests.bytes)}${rows === undefined ? '' : `, ${rows.toLocaleString('en-US')} rows`}, ${mbPerSecond} MB/s${out.resumedFrom ? `, resumed at byte ${out.resumedFrom}` : ''}${out.resumes ? `, ${out.resumes} cut${out.resumes > 1 ? 's' : ''} resumed` : ''}; crc32c ${digests.crc32c} verified).`)
-    return {...base, status: action === 'replace' ? 'replaced' : 'uploaded', seconds: round((Date.now() - started) / 1000), mbPerSecond, resumedFrom: out.resumedFrom, resumes: out.resumes, sentBytes: out.sentBytes}
+    info(
+      `${label}: ${action === 'replace' ? 'replaced' : 'uploaded'} gs://${s.bucket}/${object} (${mb(digests.bytes)}${rows === undefined ? '' : `, ${rows.toLocaleString('en-US')} rows`}, ${mbPerSecond} MB/s${out.resumedFrom ? `, resumed at byte ${out.resumedFrom}` : ''}${out.resumes ? `, ${out.resumes} cut${out.resumes > 1 ? 's' : ''} resumed` : ''}; crc32c ${digests.crc32c} verified).`,
+    )
+    return {
+      ...base,
+      status: action === 'replace' ? 'replaced' : 'uploaded',
+      seconds: round((Date.now() - started) / 1000),
+      mbPerSecond,
+      resumedFrom: out.resumedFrom,
+      resumes: out.resumes,
+      sentBytes: out.sentBytes,
+    }
   }
 
   const {done, error} = await pool(items, s.jobs, one, o.signal)
   const uploads = done.sort((a, b) => a.period.localeCompare(b.period))
-  if (o.signal.aborted) throw new InterruptedError('Interrupted: finished months stay in the bucket; re-run to resume the rest (upload sessions are kept).')
+  if (o.signal.aborted)
+    throw new InterruptedError(
+      'Interrupted: finished months stay in the bucket; re-run to resume the rest (upload sessions are kept).',
+    )
   if (error !== undefined) {
-    const e = error instanceof DezcError ? error : storageError(error, {bucket: s.bucket, action: 'uploading', endpoint: clients.endpoint})
-    throw uploads.length > 0 ? new DezcError({code: e.code, message: e.message, suggestion: [...e.suggestions, `Done: ${uploads.map((u) => `${u.period} ${u.status}`).join(', ')} (re-running skips them).`], exit: e.exit, cause: e.cause, details: {...e.details, completed: uploads}}) : e
+    const e =
+      error instanceof DezcError
+        ? error
+        : storageError(error, {bucket: s.bucket, action: 'uploading', endpoint: clients.endpoint})
+    throw uploads.length > 0
+      ? new DezcError({
+          code: e.code,
+          message: e.message,
+          suggestion: [
+            ...e.suggestions,
+            `Done: ${uploads.map((u) => `${u.period} ${u.status}`).join(', ')} (re-running skips them).`,
+          ],
+          exit: e.exit,
+          cause: e.cause,
+          details: {...e.details, completed: uploads},
+        })
+      : e
   }
   const moved = uploads.filter((u) => u.status !== 'skipped')
   const seconds = (Date.now() - t0) / 1000
@@ -201,7 +308,13 @@ export async function lakeUpload(o: UploadOptions): Promise<UploadResult> {
     bucketSource: s.bucketSource,
     layout,
     uploads,
-    totals: {uploaded: moved.length, skipped: uploads.length - moved.length, bytes, seconds: round(seconds), mbPerSecond: round(bytes / 1e6 / Math.max(seconds, 0.001))},
+    totals: {
+      uploaded: moved.length,
+      skipped: uploads.length - moved.length,
+      bytes,
+      seconds: round(seconds),
+      mbPerSecond: round(bytes / 1e6 / Math.max(seconds, 0.001)),
+    },
   }
 }
 
@@ -216,13 +329,25 @@ export async function lakeUploadDryRun(o: UploadOptions): Promise<LakeDryRun> {
   try {
     const clients = await openStorage({apiRoot: o.settings.apiRoot, env: o.env})
     await checkBucket(clients, o.settings.bucket)
-    remote = new Map((await listObjects(clients.storage.bucket(o.settings.bucket), `${spec.name}/`)).map((r) => [r.name, r]))
+    remote = new Map(
+      (await listObjects(clients.storage.bucket(o.settings.bucket), `${spec.name}/`)).map((r) => [r.name, r]),
+    )
   } catch (error) {
     if (error instanceof DezcError && error.code === 'BUCKET_NOT_FOUND') throw error
     o.ui.reporter.warn(`${(error as Error).message} Showing the plan without reading the bucket.`)
   }
-  const columns = spec.columns.map((c) => `CAST(${quoteDuckIdent(c.name)} AS ${duckType(c.kind)}) AS ${quoteDuckIdent(c.name)}`)
-  return planDryRun({bucket: o.settings.bucket, dataset: spec.name, layout, force: Boolean(o.force), items, remote, columns})
+  const columns = spec.columns.map(
+    (c) => `CAST(${quoteDuckIdent(c.name)} AS ${duckType(c.kind)}) AS ${quoteDuckIdent(c.name)}`,
+  )
+  return planDryRun({
+    bucket: o.settings.bucket,
+    dataset: spec.name,
+    layout,
+    force: Boolean(o.force),
+    items,
+    remote,
+    columns,
+  })
 }
 
 export interface LsResult {
@@ -232,7 +357,11 @@ export interface LsResult {
   bytes: number
 }
 
-export async function lakeLs(o: {settings: LakeSettings; dataset?: string; env?: NodeJS.ProcessEnv}): Promise<LsResult> {
+export async function lakeLs(o: {
+  settings: LakeSettings
+  dataset?: string
+  env?: NodeJS.ProcessEnv
+}): Promise<LsResult> {
   if (o.dataset) resolveDataset(o.dataset)
   const clients = await openStorage({apiRoot: o.settings.apiRoot, env: o.env})
   await checkBucket(clients, o.settings.bucket)
@@ -246,8 +375,18 @@ export async function lakeLs(o: {settings: LakeSettings; dataset?: string; env?:
     .map((r) => {
       const period = periodOfObject(r.name)
       const dataset = period ? r.name.split('/')[0] : undefined
-      return {name: r.name, bytes: r.bytes, ...(r.updated ? {updated: r.updated} : {}), ...(dataset && dataset in DATASETS ? {dataset, period} : {})}
+      return {
+        name: r.name,
+        bytes: r.bytes,
+        ...(r.updated ? {updated: r.updated} : {}),
+        ...(dataset && dataset in DATASETS ? {dataset, period} : {}),
+      }
     })
     .sort((a, b) => a.name.localeCompare(b.name))
-  return {bucket: o.settings.bucket, objects: entries, months: monthsByDataset(entries), bytes: entries.reduce((a, e) => a + e.bytes, 0)}
+  return {
+    bucket: o.settings.bucket,
+    objects: entries,
+    months: monthsByDataset(entries),
+    bytes: entries.reduce((a, e) => a + e.bytes, 0),
+  }
 }

@@ -83,25 +83,47 @@ export async function resolveLakeSettings(input: LakeSettingsInput): Promise<Lak
     [tf.bucket, 'config tf.bucket'],
   ])
   if (!bucket) {
-    throw usageError('LAKE_BUCKET_REQUIRED', 'Which bucket? No --bucket given, and no bucket is set up by dezc tf (no gcs_bucket_name in ' + tfvarsPath + ').', [
-      'Pass --bucket NAME (or set DEZC_LAKE_BUCKET, or lake.bucket in dezc.yaml).',
-      'Or create the course bucket first: dezc tf init && dezc tf apply (then dezc lake finds it; --tf-dir if it is not ./terraform).',
-    ])
+    throw usageError(
+      'LAKE_BUCKET_REQUIRED',
+      'Which bucket? No --bucket given, and no bucket is set up by dezc tf (no gcs_bucket_name in ' + tfvarsPath + ').',
+      [
+        'Pass --bucket NAME (or set DEZC_LAKE_BUCKET, or lake.bucket in dezc.yaml).',
+        'Or create the course bucket first: dezc tf init && dezc tf apply (then dezc lake finds it; --tf-dir if it is not ./terraform).',
+      ],
+    )
   }
   const name = bucket[0]!.trim()
   const problem = bucketNameProblem(name)
   if (problem) throw invalidValue('bucket name', name, problem, '--bucket')
 
-  const apiRoot = validApiRoot(first([[f.apiRoot, '--api-root'], [env.DEZC_GCS_API_ROOT, 'DEZC_GCS_API_ROOT'], [env.DEZC_GOOGLE_API_ROOT, 'DEZC_GOOGLE_API_ROOT'], [lake.apiRoot, 'config lake.apiRoot'], [gcp.apiRoot, 'config gcp.apiRoot']])?.[0])
+  const apiRoot = validApiRoot(
+    first([
+      [f.apiRoot, '--api-root'],
+      [env.DEZC_GCS_API_ROOT, 'DEZC_GCS_API_ROOT'],
+      [env.DEZC_GOOGLE_API_ROOT, 'DEZC_GOOGLE_API_ROOT'],
+      [lake.apiRoot, 'config lake.apiRoot'],
+      [gcp.apiRoot, 'config gcp.apiRoot'],
+    ])?.[0],
+  )
   const baseUrl = f.baseUrl ?? ingest.baseUrl ?? TLC_BASE_URL
   const jobs = f.jobs ?? lake.jobs ?? DEFAULT_JOBS
-  const chunkBytes = chunkSize(env.DEZC_LAKE_CHUNK_BYTES ? Number(env.DEZC_LAKE_CHUNK_BYTES) : lake.chunkMb !== undefined ? Math.round(lake.chunkMb * 1024 * 1024) : DEFAULT_CHUNK_BYTES)
+  const chunkBytes = chunkSize(
+    env.DEZC_LAKE_CHUNK_BYTES
+      ? Number(env.DEZC_LAKE_CHUNK_BYTES)
+      : lake.chunkMb !== undefined
+        ? Math.round(lake.chunkMb * 1024 * 1024)
+        : DEFAULT_CHUNK_BYTES,
+  )
   return {bucket: name, bucketSource: bucket[1], ...(apiRoot ? {apiRoot} : {}), baseUrl, jobs, chunkBytes}
 }
 
 function chunkSize(bytes: number): number {
   if (!Number.isInteger(bytes) || bytes < CHUNK_UNIT || bytes % CHUNK_UNIT !== 0) {
-    throw usageError('INVALID_FLAG', `The upload chunk size ${bytes} bytes is not a positive multiple of 256 KiB (Cloud Storage's rule for resumable chunks).`, 'Set lake.chunkMb to a multiple of 0.25 (default 8), or unset DEZC_LAKE_CHUNK_BYTES.')
+    throw usageError(
+      'INVALID_FLAG',
+      `The upload chunk size ${bytes} bytes is not a positive multiple of 256 KiB (Cloud Storage's rule for resumable chunks).`,
+      'Set lake.chunkMb to a multiple of 0.25 (default 8), or unset DEZC_LAKE_CHUNK_BYTES.',
+    )
   }
   return bytes
 }

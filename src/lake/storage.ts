@@ -80,27 +80,51 @@ export function storageError(e: unknown, ctx: {bucket: string; action: string; e
     return new DezcError({
       code: 'BUCKET_NOT_FOUND',
       message: `The bucket gs://${ctx.bucket} does not exist (or this account cannot see it) at ${ctx.endpoint}.`,
-      suggestion: ['Create the course bucket: dezc tf apply (dezc lake reads its name from terraform.tfvars).', 'Or name an existing bucket with --bucket.'],
+      suggestion: [
+        'Create the course bucket: dezc tf apply (dezc lake reads its name from terraform.tfvars).',
+        'Or name an existing bucket with --bucket.',
+      ],
       exit: ExitCode.FAILURE,
       details: {bucket: ctx.bucket},
     })
   }
   if (status === 401) {
-    return new DezcError({code: 'NOT_AUTHENTICATED', message: `Cloud Storage rejected the credentials while ${ctx.action} (401: ${msg}).`, suggestion: ['The token may have expired: gcloud auth application-default login (or a fresh GOOGLE_OAUTH_ACCESS_TOKEN).'], exit: ExitCode.PREREQUISITE})
+    return new DezcError({
+      code: 'NOT_AUTHENTICATED',
+      message: `Cloud Storage rejected the credentials while ${ctx.action} (401: ${msg}).`,
+      suggestion: [
+        'The token may have expired: gcloud auth application-default login (or a fresh GOOGLE_OAUTH_ACCESS_TOKEN).',
+      ],
+      exit: ExitCode.PREREQUISITE,
+    })
   }
   if (status === 403) {
     return new DezcError({
       code: 'PERMISSION_DENIED',
       message: `Permission denied while ${ctx.action} in gs://${ctx.bucket} (403: ${msg}).`,
-      suggestion: ['Grant the account Storage Object Admin on the bucket (roles/storage.objectAdmin; dezc gcp bootstrap does).'],
+      suggestion: [
+        'Grant the account Storage Object Admin on the bucket (roles/storage.objectAdmin; dezc gcp bootstrap does).',
+      ],
       exit: ExitCode.PREREQUISITE,
     })
   }
   const sys = systemErrorCode(e)
   if (status === undefined && sys) {
-    return new DezcError({code: 'NETWORK_ERROR', message: `Cannot reach Cloud Storage at ${ctx.endpoint} while ${ctx.action} (${sys}).`, suggestion: ['Check the network, or --api-root / DEZC_GCS_API_ROOT.'], exit: ExitCode.FAILURE, cause: e})
+    return new DezcError({
+      code: 'NETWORK_ERROR',
+      message: `Cannot reach Cloud Storage at ${ctx.endpoint} while ${ctx.action} (${sys}).`,
+      suggestion: ['Check the network, or --api-root / DEZC_GCS_API_ROOT.'],
+      exit: ExitCode.FAILURE,
+      cause: e,
+    })
   }
-  return new DezcError({code: 'GOOGLE_API_ERROR', message: `Cloud Storage failed while ${ctx.action}${status ? ` (${status})` : ''}: ${msg}`, suggestion: 'Re-run; uploads resume where they stopped.', exit: ExitCode.FAILURE, cause: e})
+  return new DezcError({
+    code: 'GOOGLE_API_ERROR',
+    message: `Cloud Storage failed while ${ctx.action}${status ? ` (${status})` : ''}: ${msg}`,
+    suggestion: 'Re-run; uploads resume where they stopped.',
+    exit: ExitCode.FAILURE,
+    cause: e,
+  })
 }
 
 export function toRemote(meta: Record<string, any>): RemoteObject {
@@ -212,7 +236,14 @@ export async function uploadResumable(o: UploadOptions): Promise<UploadOutcome> 
   const file = o.clients.uploads.bucket(o.bucket).file(o.object)
   const stateFile = statePath(o.stateDir, o.bucket, o.object)
   let state = await readState(stateFile)
-  if (state && (state.md5 !== o.digests.md5 || state.bytes !== o.digests.bytes || state.bucket !== o.bucket || state.object !== o.object)) state = undefined
+  if (
+    state &&
+    (state.md5 !== o.digests.md5 ||
+      state.bytes !== o.digests.bytes ||
+      state.bucket !== o.bucket ||
+      state.object !== o.object)
+  )
+    state = undefined
   const resumedFrom = state?.offset ?? 0
   const attempts = o.attempts ?? 6
   const base = o.retryBaseMs ?? 1000
@@ -223,7 +254,12 @@ export async function uploadResumable(o: UploadOptions): Promise<UploadOutcome> 
     try {
       if (!state) {
         const [uri] = await file.createResumableUpload({
-          metadata: {contentType: 'application/vnd.apache.parquet', md5Hash: o.digests.md5, crc32c: o.digests.crc32c, metadata: o.metadata},
+          metadata: {
+            contentType: 'application/vnd.apache.parquet',
+            md5Hash: o.digests.md5,
+            crc32c: o.digests.crc32c,
+            metadata: o.metadata,
+          },
         })
         state = {uri, bucket: o.bucket, object: o.object, md5: o.digests.md5, bytes: o.digests.bytes, offset: 0}
         await writeState(stateFile, state)
@@ -288,7 +324,9 @@ export async function uploadResumable(o: UploadOptions): Promise<UploadOutcome> 
       }
       const delay = Math.min(base * 2 ** (attempt - 1), 30_000)
       resumes++
-      o.onWarning?.(`${o.object}: ${errorMessage(error).split('\n')[0]}; resuming at byte ${state?.offset ?? 0} of ${o.digests.bytes} in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${attempts}).`)
+      o.onWarning?.(
+        `${o.object}: ${errorMessage(error).split('\n')[0]}; resuming at byte ${state?.offset ?? 0} of ${o.digests.bytes} in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${attempts}).`,
+      )
       await sleep(delay, o.signal)
     }
   }
@@ -297,8 +335,17 @@ export async function uploadResumable(o: UploadOptions): Promise<UploadOutcome> 
   const remote = await statObject(o.clients.storage.bucket(o.bucket), o.object).catch((e) => {
     throw storageError(e, {...ctx, action: `reading back ${o.object}`})
   })
-  if (!remote || remote.bytes !== o.digests.bytes || (remote.crc32c && remote.crc32c !== o.digests.crc32c) || (remote.md5 && remote.md5 !== o.digests.md5)) {
-    await o.clients.storage.bucket(o.bucket).file(o.object).delete().catch(() => {})
+  if (
+    !remote ||
+    remote.bytes !== o.digests.bytes ||
+    (remote.crc32c && remote.crc32c !== o.digests.crc32c) ||
+    (remote.md5 && remote.md5 !== o.digests.md5)
+  ) {
+    await o.clients.storage
+      .bucket(o.bucket)
+      .file(o.object)
+      .delete()
+      .catch(() => {})
     throw new DezcError({
       code: 'LAKE_INTEGRITY_MISMATCH',
       message: `gs://${o.bucket}/${o.object} does not match the local file after the upload (local ${o.digests.bytes} bytes crc32c ${o.digests.crc32c} md5 ${o.digests.md5}; stored ${remote ? `${remote.bytes} bytes crc32c ${remote.crc32c} md5 ${remote.md5}` : 'nothing'}). The object was deleted.`,

@@ -64,13 +64,36 @@ export async function sparkDoctor(o: DoctorOptions): Promise<DoctorResult> {
   const blocks = findBlocks(await readRc(rcFile).catch(() => ''))
   const blockValues = blocks.length > 0 ? readBlockValues(blocks[0].text) : undefined
   if (!blockValues) {
-    add({id: 'rc-block', title: 'dezc block in the shell rc', status: 'skip', detail: `no dezc block in ${rcFile}`, fix: 'Run `dezc spark install` to add one (not needed if you set the variables yourself).'})
+    add({
+      id: 'rc-block',
+      title: 'dezc block in the shell rc',
+      status: 'skip',
+      detail: `no dezc block in ${rcFile}`,
+      fix: 'Run `dezc spark install` to add one (not needed if you set the variables yourself).',
+    })
   } else if (blocks.length > 1) {
-    add({id: 'rc-block', title: 'dezc block in the shell rc', status: 'warn', detail: `${blocks.length} dezc blocks in ${rcFile}`, fix: 'Re-run `dezc spark install`: it keeps exactly one.'})
+    add({
+      id: 'rc-block',
+      title: 'dezc block in the shell rc',
+      status: 'warn',
+      detail: `${blocks.length} dezc blocks in ${rcFile}`,
+      fix: 'Re-run `dezc spark install`: it keeps exactly one.',
+    })
   } else if (env.SPARK_HOME !== blockValues.sparkHome || env.JAVA_HOME !== blockValues.javaHome) {
-    add({id: 'rc-block', title: 'dezc block in the shell rc', status: 'warn', detail: `${rcFile} sets SPARK_HOME=${blockValues.sparkHome}, but this shell has SPARK_HOME=${env.SPARK_HOME || '(unset)'}`, fix: `Open a new terminal or run: source ${rcFile}`})
+    add({
+      id: 'rc-block',
+      title: 'dezc block in the shell rc',
+      status: 'warn',
+      detail: `${rcFile} sets SPARK_HOME=${blockValues.sparkHome}, but this shell has SPARK_HOME=${env.SPARK_HOME || '(unset)'}`,
+      fix: `Open a new terminal or run: source ${rcFile}`,
+    })
   } else {
-    add({id: 'rc-block', title: 'dezc block in the shell rc', status: 'ok', detail: `${rcFile} is loaded in this shell`})
+    add({
+      id: 'rc-block',
+      title: 'dezc block in the shell rc',
+      status: 'ok',
+      detail: `${rcFile} is loaded in this shell`,
+    })
   }
 
   // --- Spark home and version
@@ -85,7 +108,13 @@ export async function sparkDoctor(o: DoctorOptions): Promise<DoctorResult> {
       sparkVersion = v
       add({id: 'spark-home', title: 'SPARK_HOME', status: 'ok', detail: `${sparkHome}${v ? ` (Spark ${v.raw})` : ''}`})
     } else {
-      add({id: 'spark-home', title: 'SPARK_HOME', status: 'fail', detail: `SPARK_HOME=${sparkHome} has no bin/spark-submit`, fix: 'Run `dezc spark install`, or point SPARK_HOME at an extracted Spark distribution.'})
+      add({
+        id: 'spark-home',
+        title: 'SPARK_HOME',
+        status: 'fail',
+        detail: `SPARK_HOME=${sparkHome} has no bin/spark-submit`,
+        fix: 'Run `dezc spark install`, or point SPARK_HOME at an extracted Spark distribution.',
+      })
     }
   }
 
@@ -108,9 +137,22 @@ export async function sparkDoctor(o: DoctorOptions): Promise<DoctorResult> {
     }
   }
   if (!sparkHome) {
-    add(pip?.location
-      ? {id: 'spark-home', title: 'SPARK_HOME', status: 'ok', detail: `unset; pip-installed pyspark ${pip.version ?? ''} at ${pip.location} brings its own Spark`}
-      : {id: 'spark-home', title: 'SPARK_HOME', status: 'warn', detail: 'SPARK_HOME is not set', fix: 'Run `dezc spark install` (or source the rc file it wrote).'})
+    add(
+      pip?.location
+        ? {
+            id: 'spark-home',
+            title: 'SPARK_HOME',
+            status: 'ok',
+            detail: `unset; pip-installed pyspark ${pip.version ?? ''} at ${pip.location} brings its own Spark`,
+          }
+        : {
+            id: 'spark-home',
+            title: 'SPARK_HOME',
+            status: 'warn',
+            detail: 'SPARK_HOME is not set',
+            fix: 'Run `dezc spark install` (or source the rc file it wrote).',
+          },
+    )
   }
 
   // --- Java: the one Spark's scripts use (JAVA_HOME, else java on PATH)
@@ -123,13 +165,31 @@ export async function sparkDoctor(o: DoctorOptions): Promise<DoctorResult> {
       javaBin = bin
       add({id: 'java-home', title: 'JAVA_HOME', status: 'ok', detail: javaHome})
     } else {
-      add({id: 'java-home', title: 'JAVA_HOME', status: 'fail', detail: `JAVA_HOME=${javaHome} has no bin/java`, fix: 'Point JAVA_HOME at a JDK (the directory holding bin/java), or run `dezc spark install`.'})
+      add({
+        id: 'java-home',
+        title: 'JAVA_HOME',
+        status: 'fail',
+        detail: `JAVA_HOME=${javaHome} has no bin/java`,
+        fix: 'Point JAVA_HOME at a JDK (the directory holding bin/java), or run `dezc spark install`.',
+      })
     }
   } else if (javaOnPath) {
     javaBin = javaOnPath
-    add({id: 'java-home', title: 'JAVA_HOME', status: 'warn', detail: `not set; Spark falls back to ${javaOnPath}`, fix: 'Set JAVA_HOME (`dezc spark install --java auto` writes it for the Java you have).'})
+    add({
+      id: 'java-home',
+      title: 'JAVA_HOME',
+      status: 'warn',
+      detail: `not set; Spark falls back to ${javaOnPath}`,
+      fix: 'Set JAVA_HOME (`dezc spark install --java auto` writes it for the Java you have).',
+    })
   } else {
-    add({id: 'java-home', title: 'JAVA_HOME', status: 'fail', detail: 'JAVA_HOME is not set and there is no java on PATH', fix: 'Run `dezc spark install` (downloads OpenJDK 11), or install a JDK 11/17.'})
+    add({
+      id: 'java-home',
+      title: 'JAVA_HOME',
+      status: 'fail',
+      detail: 'JAVA_HOME is not set and there is no java on PATH',
+      fix: 'Run `dezc spark install` (downloads OpenJDK 11), or install a JDK 11/17.',
+    })
   }
 
   let javaVersion: string | undefined
@@ -137,40 +197,91 @@ export async function sparkDoctor(o: DoctorOptions): Promise<DoctorResult> {
     const r = await platform.run(javaBin, ['-version'], {timeoutMs: 30_000})
     const v = parseJavaVersion(`${r.stderr}\n${r.stdout}`)
     if (r.code !== 0 || !v) {
-      add({id: 'java-version', title: 'Java version', status: 'fail', detail: `${javaBin} -version failed: ${lastLines(r.stderr)}`, fix: 'Reinstall the JDK, or run `dezc spark install`.'})
+      add({
+        id: 'java-version',
+        title: 'Java version',
+        status: 'fail',
+        detail: `${javaBin} -version failed: ${lastLines(r.stderr)}`,
+        fix: 'Reinstall the JDK, or run `dezc spark install`.',
+      })
     } else {
       javaVersion = v.version
       const supported = supportedJavaMajors(sparkVersion ?? parseSparkVersion('3.3.2'))
       const forWhat = sparkVersion ? `Spark ${sparkVersion.raw}` : 'Spark 3.3 (the course)'
-      add(supported.includes(v.major)
-        ? {id: 'java-version', title: 'Java version', status: 'ok', detail: `Java ${v.version} suits ${forWhat}`}
-        : {id: 'java-version', title: 'Java version', status: 'fail', detail: `Java ${v.version} is not supported by ${forWhat} (needs ${supported.join('/')})`, fix: `Install Java ${supported.includes(11) ? 11 : supported[0]} and point JAVA_HOME at it (\`dezc spark install\` does both).`})
+      add(
+        supported.includes(v.major)
+          ? {id: 'java-version', title: 'Java version', status: 'ok', detail: `Java ${v.version} suits ${forWhat}`}
+          : {
+              id: 'java-version',
+              title: 'Java version',
+              status: 'fail',
+              detail: `Java ${v.version} is not supported by ${forWhat} (needs ${supported.join('/')})`,
+              fix: `Install Java ${supported.includes(11) ? 11 : supported[0]} and point JAVA_HOME at it (\`dezc spark install\` does both).`,
+            },
+      )
     }
   }
 
   if (javaHome && javaOnPath && javaBin) {
-    const same = await samePath(javaOnPath, path.join(javaHome, 'bin', 'java')) || (await realOr(javaOnPath).then((p) => javaHomeFromBinary(p))) === (await realOr(javaHome))
-    add(same
-      ? {id: 'java-consistent', title: 'java on PATH matches JAVA_HOME', status: 'ok', detail: javaOnPath}
-      : {id: 'java-consistent', title: 'java on PATH matches JAVA_HOME', status: 'warn', detail: `\`java\` on PATH is ${javaOnPath}, not ${javaHome}/bin/java`, fix: 'Put $JAVA_HOME/bin first on PATH (the dezc rc block does).'})
+    const same =
+      (await samePath(javaOnPath, path.join(javaHome, 'bin', 'java'))) ||
+      (await realOr(javaOnPath).then((p) => javaHomeFromBinary(p))) === (await realOr(javaHome))
+    add(
+      same
+        ? {id: 'java-consistent', title: 'java on PATH matches JAVA_HOME', status: 'ok', detail: javaOnPath}
+        : {
+            id: 'java-consistent',
+            title: 'java on PATH matches JAVA_HOME',
+            status: 'warn',
+            detail: `\`java\` on PATH is ${javaOnPath}, not ${javaHome}/bin/java`,
+            fix: 'Put $JAVA_HOME/bin first on PATH (the dezc rc block does).',
+          },
+    )
   }
 
   // --- spark-submit on PATH and running it
   const submitOnPath = await platform.which('spark-submit')
   if (sparkHomeOk && submitOnPath && !(await samePath(submitOnPath, path.join(sparkHome!, 'bin', 'spark-submit')))) {
-    add({id: 'spark-path', title: 'spark-submit on PATH matches SPARK_HOME', status: 'warn', detail: `spark-submit on PATH is ${submitOnPath}, not ${sparkHome}/bin/spark-submit`, fix: 'Put $SPARK_HOME/bin first on PATH (the dezc rc block does).'})
+    add({
+      id: 'spark-path',
+      title: 'spark-submit on PATH matches SPARK_HOME',
+      status: 'warn',
+      detail: `spark-submit on PATH is ${submitOnPath}, not ${sparkHome}/bin/spark-submit`,
+      fix: 'Put $SPARK_HOME/bin first on PATH (the dezc rc block does).',
+    })
   }
   const submit = sparkHomeOk ? path.join(sparkHome!, 'bin', 'spark-submit') : submitOnPath
   if (o.skipSubmit) {
-    add({id: 'spark-submit', title: 'spark-submit --version', status: 'skip', detail: 'not run here (a JVM start is slow): `dezc spark doctor` runs it'})
+    add({
+      id: 'spark-submit',
+      title: 'spark-submit --version',
+      status: 'skip',
+      detail: 'not run here (a JVM start is slow): `dezc spark doctor` runs it',
+    })
   } else if (!submit) {
-    add({id: 'spark-submit', title: 'spark-submit --version', status: sparkHome ? 'fail' : 'skip', detail: 'no spark-submit to run', fix: 'Run `dezc spark install`.'})
+    add({
+      id: 'spark-submit',
+      title: 'spark-submit --version',
+      status: sparkHome ? 'fail' : 'skip',
+      detail: 'no spark-submit to run',
+      fix: 'Run `dezc spark install`.',
+    })
   } else {
     const r = await platform.run(submit, ['--version'], {timeoutMs: (o.submitTimeoutSec ?? 120) * 1000})
     const out = `${r.stdout}\n${r.stderr}`
     const ver = /version\s+(\d+\.\d+\.\d+\S*)/.exec(out)?.[1]
-    if (r.code === 0 && ver) add({id: 'spark-submit', title: 'spark-submit --version', status: 'ok', detail: `runs: Spark ${ver}`})
-    else add({id: 'spark-submit', title: 'spark-submit --version', status: 'fail', detail: r.timedOut ? `${submit} --version did not finish in ${o.submitTimeoutSec ?? 120} s` : `${submit} --version failed (exit ${r.code}): ${lastLines(r.stderr || r.stdout)}`, fix: 'Check JAVA_HOME points at a supported JDK; re-run `dezc spark install` to repair the distribution.'})
+    if (r.code === 0 && ver)
+      add({id: 'spark-submit', title: 'spark-submit --version', status: 'ok', detail: `runs: Spark ${ver}`})
+    else
+      add({
+        id: 'spark-submit',
+        title: 'spark-submit --version',
+        status: 'fail',
+        detail: r.timedOut
+          ? `${submit} --version did not finish in ${o.submitTimeoutSec ?? 120} s`
+          : `${submit} --version failed (exit ${r.code}): ${lastLines(r.stderr || r.stdout)}`,
+        fix: 'Check JAVA_HOME points at a supported JDK; re-run `dezc spark install` to repair the distribution.',
+      })
   }
 
   // --- PYTHONPATH and py4j
@@ -180,25 +291,66 @@ export async function sparkDoctor(o: DoctorOptions): Promise<DoctorResult> {
     const missing: string[] = []
     for (const e of py4j) if (!(await exists(e))) missing.push(e)
     if (py4j.length === 0 || !entries.some((e) => path.resolve(e) === path.resolve(sparkHome!, 'python'))) {
-      add(pip?.location
-        ? {id: 'pythonpath', title: 'PYTHONPATH for PySpark', status: 'ok', detail: 'not set for SPARK_HOME; PySpark comes from pip'}
-        : {id: 'pythonpath', title: 'PYTHONPATH for PySpark', status: 'warn', detail: 'PYTHONPATH does not hold $SPARK_HOME/python and its py4j zip: `import pyspark` fails in plain python', fix: 'Run `dezc spark install` (its rc block sets PYTHONPATH).'})
+      add(
+        pip?.location
+          ? {
+              id: 'pythonpath',
+              title: 'PYTHONPATH for PySpark',
+              status: 'ok',
+              detail: 'not set for SPARK_HOME; PySpark comes from pip',
+            }
+          : {
+              id: 'pythonpath',
+              title: 'PYTHONPATH for PySpark',
+              status: 'warn',
+              detail:
+                'PYTHONPATH does not hold $SPARK_HOME/python and its py4j zip: `import pyspark` fails in plain python',
+              fix: 'Run `dezc spark install` (its rc block sets PYTHONPATH).',
+            },
+      )
     } else if (missing.length > 0) {
-      add({id: 'pythonpath', title: 'PYTHONPATH for PySpark', status: 'fail', detail: `PYTHONPATH names ${missing.join(', ')}, which does not exist ("No module named 'py4j'")`, fix: 'Re-run `dezc spark install`: it reads the py4j version from python/lib/.'})
+      add({
+        id: 'pythonpath',
+        title: 'PYTHONPATH for PySpark',
+        status: 'fail',
+        detail: `PYTHONPATH names ${missing.join(', ')}, which does not exist ("No module named 'py4j'")`,
+        fix: 'Re-run `dezc spark install`: it reads the py4j version from python/lib/.',
+      })
     } else {
-      add({id: 'pythonpath', title: 'PYTHONPATH for PySpark', status: 'ok', detail: py4j.map((p) => path.basename(p)).join(', ')})
+      add({
+        id: 'pythonpath',
+        title: 'PYTHONPATH for PySpark',
+        status: 'ok',
+        detail: py4j.map((p) => path.basename(p)).join(', '),
+      })
     }
   }
 
   // --- leftover SPARK_HOME shadowing a pip pyspark
   if (!python || pythonProblem) {
-    add({id: 'pyspark-shadow', title: 'pip pyspark vs SPARK_HOME', status: 'skip', detail: pythonProblem ?? 'no python3 on PATH'})
+    add({
+      id: 'pyspark-shadow',
+      title: 'pip pyspark vs SPARK_HOME',
+      status: 'skip',
+      detail: pythonProblem ?? 'no python3 on PATH',
+    })
   } else if (!pip?.location) {
     add({id: 'pyspark-shadow', title: 'pip pyspark vs SPARK_HOME', status: 'ok', detail: 'no pip-installed pyspark'})
   } else if (sparkHome && sparkVersion && pip.version && !sameMinor(pip.version, sparkVersion.raw)) {
-    add({id: 'pyspark-shadow', title: 'pip pyspark vs SPARK_HOME', status: 'fail', detail: `SPARK_HOME=${sparkHome} (Spark ${sparkVersion.raw}) shadows pip-installed pyspark ${pip.version} at ${pip.location}: PySpark would load the old jars and fail`, fix: `Remove the old setup from your rc file (the "dezc spark" block) and \`unset SPARK_HOME\`, or install the matching version: dezc spark install --version ${pip.version}`})
+    add({
+      id: 'pyspark-shadow',
+      title: 'pip pyspark vs SPARK_HOME',
+      status: 'fail',
+      detail: `SPARK_HOME=${sparkHome} (Spark ${sparkVersion.raw}) shadows pip-installed pyspark ${pip.version} at ${pip.location}: PySpark would load the old jars and fail`,
+      fix: `Remove the old setup from your rc file (the "dezc spark" block) and \`unset SPARK_HOME\`, or install the matching version: dezc spark install --version ${pip.version}`,
+    })
   } else {
-    add({id: 'pyspark-shadow', title: 'pip pyspark vs SPARK_HOME', status: 'ok', detail: `pip pyspark ${pip.version ?? '?'}${sparkVersion ? ` matches Spark ${sparkVersion.raw}` : ''}`})
+    add({
+      id: 'pyspark-shadow',
+      title: 'pip pyspark vs SPARK_HOME',
+      status: 'ok',
+      detail: `pip pyspark ${pip.version ?? '?'}${sparkVersion ? ` matches Spark ${sparkVersion.raw}` : ''}`,
+    })
   }
 
   const counts: Record<CheckStatus, number> = {ok: 0, warn: 0, fail: 0, skip: 0}
@@ -240,7 +392,10 @@ async function samePath(a: string, b: string): Promise<boolean> {
 }
 
 async function exists(p: string): Promise<boolean> {
-  return fs.access(p).then(() => true, () => false)
+  return fs.access(p).then(
+    () => true,
+    () => false,
+  )
 }
 
 function lastLines(s: string, n = 2): string {

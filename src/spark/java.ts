@@ -45,7 +45,11 @@ export function javaHomeFromBinary(realJava: string): string {
 }
 
 /** Run `<home>/bin/java -version` and read the version. */
-export async function probeJava(platform: Platform, home: string, source: JavaInfo['source']): Promise<JavaInfo | undefined> {
+export async function probeJava(
+  platform: Platform,
+  home: string,
+  source: JavaInfo['source'],
+): Promise<JavaInfo | undefined> {
   const bin = path.join(home, 'bin', 'java')
   if (!(await isExecutable(bin))) return undefined
   const r = await platform.run(bin, ['-version'], {timeoutMs: 30_000})
@@ -125,7 +129,12 @@ export function planJdk(input: PlanJdkInput): JdkPlan {
   const list = supported.join('/')
   if (isJavaPath(input.javaMode)) {
     const j = input.explicit
-    if (!j) throw usageError('JAVA_NOT_FOUND', `--java ${input.javaMode}: no working bin/java there.`, 'Pass a JAVA_HOME directory (the one holding bin/java), or --java auto.')
+    if (!j)
+      throw usageError(
+        'JAVA_NOT_FOUND',
+        `--java ${input.javaMode}: no working bin/java there.`,
+        'Pass a JAVA_HOME directory (the one holding bin/java), or --java auto.',
+      )
     if (!supported.includes(j.major)) throw javaUnsupported(j, input.spark, list)
     return {kind: 'reuse', java: {...j, source: 'flag'}}
   }
@@ -134,19 +143,32 @@ export function planJdk(input: PlanJdkInput): JdkPlan {
     const ok = input.detected.find((j) => supported.includes(j.major))
     if (ok) return {kind: 'reuse', java: ok}
     const seen = input.detected.map((j) => `Java ${j.major} (${j.source})`).join(', ')
-    note = seen ? `No installed Java suits Spark ${input.spark.raw} (found ${seen}; needs ${list}): installing OpenJDK 11.` : `No installed Java found: installing OpenJDK 11.`
+    note = seen
+      ? `No installed Java suits Spark ${input.spark.raw} (found ${seen}; needs ${list}): installing OpenJDK 11.`
+      : `No installed Java found: installing OpenJDK 11.`
     if (!supported.includes(11)) {
       throw new DezcError({
         code: 'JAVA_NOT_FOUND',
         message: `Spark ${input.spark.raw} needs Java ${list}; ${seen ? `found only ${seen}` : 'no Java was found'}.`,
-        suggestion: [`Install Java 17 (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless; macOS: brew install openjdk@17), then re-run with --java auto.`, 'Or pass --java /path/to/jdk.'],
+        suggestion: [
+          `Install Java 17 (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless; macOS: brew install openjdk@17), then re-run with --java auto.`,
+          'Or pass --java /path/to/jdk.',
+        ],
         exit: ExitCode.PREREQUISITE,
       })
     }
   } else if (input.javaMode !== '11') {
-    throw usageError('BAD_JAVA_OPTION', `--java ${input.javaMode} is not understood.`, 'Use --java 11 (download OpenJDK 11, the default), --java auto (reuse an installed Java 8/11/17) or --java /path/to/jdk.')
+    throw usageError(
+      'BAD_JAVA_OPTION',
+      `--java ${input.javaMode} is not understood.`,
+      'Use --java 11 (download OpenJDK 11, the default), --java auto (reuse an installed Java 8/11/17) or --java /path/to/jdk.',
+    )
   } else if (!supported.includes(11)) {
-    throw usageError('JAVA_UNSUPPORTED', `Spark ${input.spark.raw} does not run on Java 11 (it needs ${list}).`, 'Install Java 17 and pass --java auto, or --java /path/to/jdk-17.')
+    throw usageError(
+      'JAVA_UNSUPPORTED',
+      `Spark ${input.spark.raw} does not run on Java 11 (it needs ${list}).`,
+      'Install Java 17 and pass --java auto, or --java /path/to/jdk-17.',
+    )
   }
 
   if (input.os === 'darwin' && input.brew) {
@@ -158,21 +180,31 @@ export function planJdk(input: PlanJdkInput): JdkPlan {
     throw new DezcError({
       code: 'JDK_UNAVAILABLE',
       message: `There is no OpenJDK ${JDK_VERSION} download for ${input.os}-${input.arch}.`,
-      suggestion: input.os === 'darwin'
-        ? ['Install Homebrew (https://brew.sh) so dezc can use `brew install openjdk@11`, or install a JDK 11/17 yourself and re-run with --java auto.']
-        : ['Install Java 17 with the package manager (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless) and re-run with --java auto.'],
+      suggestion:
+        input.os === 'darwin'
+          ? [
+              'Install Homebrew (https://brew.sh) so dezc can use `brew install openjdk@11`, or install a JDK 11/17 yourself and re-run with --java auto.',
+            ]
+          : [
+              'Install Java 17 with the package manager (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless) and re-run with --java auto.',
+            ],
       exit: ExitCode.PREREQUISITE,
     })
   }
   const archiveName = `openjdk-${JDK_VERSION}_${osName}-x64_bin.tar.gz`
   const url = `${input.jdkMirror.replace(/\/+$/, '')}/${archiveName}`
   const dirName = input.os === 'darwin' ? `jdk-${JDK_VERSION}.jdk` : `jdk-${JDK_VERSION}`
-  const home = input.os === 'darwin' ? path.join(input.prefix, dirName, 'Contents', 'Home') : path.join(input.prefix, dirName)
+  const home =
+    input.os === 'darwin' ? path.join(input.prefix, dirName, 'Contents', 'Home') : path.join(input.prefix, dirName)
   return {kind: 'download', url, checksumUrl: `${url}.sha256`, archiveName, dirName, home, major: 11, note}
 }
 
 function javaUnsupported(j: JavaInfo, spark: SparkVersion, list: string): DezcError {
-  return usageError('JAVA_UNSUPPORTED', `Java ${j.major} at ${j.home} does not suit Spark ${spark.raw} (it needs Java ${list}).`, 'Pass a JDK of a supported version, or --java 11 to let dezc download OpenJDK 11.')
+  return usageError(
+    'JAVA_UNSUPPORTED',
+    `Java ${j.major} at ${j.home} does not suit Spark ${spark.raw} (it needs Java ${list}).`,
+    'Pass a JDK of a supported version, or --java 11 to let dezc download OpenJDK 11.',
+  )
 }
 
 /** JAVA_HOME of Homebrew's openjdk@11 keg. */

@@ -18,9 +18,10 @@ export function checkPlatform(os: string, arch: string): void {
   throw new DezcError({
     code: 'UNSUPPORTED_PLATFORM',
     message: `dezc spark install supports Linux and macOS on x64/arm64, not ${os}-${arch}.`,
-    suggestion: os === 'win32'
-      ? 'On Windows run dezc inside WSL 2 (Ubuntu), which is what the course recommends for Spark.'
-      : 'Install a JDK and Spark by hand following the course notes (module 5).',
+    suggestion:
+      os === 'win32'
+        ? 'On Windows run dezc inside WSL 2 (Ubuntu), which is what the course recommends for Spark.'
+        : 'Install a JDK and Spark by hand following the course notes (module 5).',
     exit: ExitCode.PREREQUISITE,
   })
 }
@@ -51,8 +52,14 @@ export function sparkTargets(o: PlanInput): SparkTargets {
   const rcFile = o.rcFile ?? defaultRcFile(detectedShell.shell, home, platform.env)
   const distName = sparkDistName(spark)
   return {
-    spark, distName, sparkHome: path.join(o.prefix, distName), sparkUrl: sparkArchiveUrl(o.mirror, spark), sparkArchive: path.join(o.cacheDir, 'spark', `${distName}.tgz`),
-    shell: detectedShell.shell, shellGuessed: detectedShell.guessed, rcFile,
+    spark,
+    distName,
+    sparkHome: path.join(o.prefix, distName),
+    sparkUrl: sparkArchiveUrl(o.mirror, spark),
+    sparkArchive: path.join(o.cacheDir, 'spark', `${distName}.tgz`),
+    shell: detectedShell.shell,
+    shellGuessed: detectedShell.guessed,
+    rcFile,
   }
 }
 
@@ -97,10 +104,18 @@ export function planSpark(o: PlanInput, t: SparkTargets, seen: SparkObserved): S
   const jdk = seen.jdk
   const notes: string[] = []
   if (jdk.note) notes.push(jdk.note)
-  if (t.shellGuessed) notes.push(`Could not tell the shell from $SHELL; writing bash syntax to ${t.rcFile} (pass --shell or --rc-file to choose).`)
-  const java = jdk.kind === 'reuse'
-    ? {source: jdk.java.source, major: jdk.java.major, version: jdk.java.version}
-    : {source: jdk.kind === 'brew' ? `brew ${jdk.formula}` : 'download', major: jdk.major, version: jdk.kind === 'download' ? JDK_VERSION : undefined}
+  if (t.shellGuessed)
+    notes.push(
+      `Could not tell the shell from $SHELL; writing bash syntax to ${t.rcFile} (pass --shell or --rc-file to choose).`,
+    )
+  const java =
+    jdk.kind === 'reuse'
+      ? {source: jdk.java.source, major: jdk.java.major, version: jdk.java.version}
+      : {
+          source: jdk.kind === 'brew' ? `brew ${jdk.formula}` : 'download',
+          major: jdk.major,
+          version: jdk.kind === 'download' ? JDK_VERSION : undefined,
+        }
   const rcHasBlock = findBlocks(seen.rcText).length > 0
 
   let upToDate = false
@@ -116,7 +131,10 @@ export function planSpark(o: PlanInput, t: SparkTargets, seen: SparkObserved): S
   const actions: string[] = []
   const commands: string[] = [`mkdir -p ${q(o.prefix)}`]
   if (jdkDownload && jdkArchive) {
-    actions.push(`download ${jdkDownload.url} to ${jdkArchive} and verify it against ${jdkDownload.checksumUrl}`, `extract it to ${path.join(o.prefix, jdkDownload.dirName)}`)
+    actions.push(
+      `download ${jdkDownload.url} to ${jdkArchive} and verify it against ${jdkDownload.checksumUrl}`,
+      `extract it to ${path.join(o.prefix, jdkDownload.dirName)}`,
+    )
     commands.push(
       `curl -fL -C - -o ${q(jdkArchive)} ${jdkDownload.url}`,
       `echo "$(curl -fsSL ${jdkDownload.checksumUrl})  ${jdkArchive}" | sha256sum -c -`,
@@ -127,7 +145,10 @@ export function planSpark(o: PlanInput, t: SparkTargets, seen: SparkObserved): S
     commands.push(`brew install ${jdkBrew.formula}`)
   }
   if (!seen.sparkInstalled) {
-    actions.push(`download ${t.sparkUrl} to ${t.sparkArchive} and verify it against ${t.sparkUrl}.sha512`, `extract it to ${t.sparkHome}`)
+    actions.push(
+      `download ${t.sparkUrl} to ${t.sparkArchive} and verify it against ${t.sparkUrl}.sha512`,
+      `extract it to ${t.sparkHome}`,
+    )
     commands.push(
       `curl -fL -C - -o ${q(t.sparkArchive)} ${t.sparkUrl}`,
       `curl -fsSL -o ${q(t.sparkArchive)}.sha512 ${t.sparkUrl}.sha512`,
@@ -136,13 +157,28 @@ export function planSpark(o: PlanInput, t: SparkTargets, seen: SparkObserved): S
     )
   }
   const known = plannedPy4jZip(t, seen)
-  const block = renderBlock(t.shell, {javaHome: seen.javaHome ?? seen.brewHome ?? '', sparkHome: t.sparkHome, py4jZip: known})
-  actions.push(`${rcHasBlock ? 'replace' : 'add'} the dezc block in ${t.rcFile}${seen.py4jZip ? '' : ' (the py4j name is read from the extracted python/lib/)'}`)
+  const block = renderBlock(t.shell, {
+    javaHome: seen.javaHome ?? seen.brewHome ?? '',
+    sparkHome: t.sparkHome,
+    py4jZip: known,
+  })
+  actions.push(
+    `${rcHasBlock ? 'replace' : 'add'} the dezc block in ${t.rcFile}${seen.py4jZip ? '' : ' (the py4j name is read from the extracted python/lib/)'}`,
+  )
   commands.push(`cat >> ${q(t.rcFile)} <<'EOF'\n${block}EOF`)
   return {
-    ...t, ...seen, prefix: o.prefix, notes, java, upToDate,
-    ...(jdkDownload ? {jdkDownload, jdkArchive} : {}), ...(jdkBrew ? {jdkBrew} : {}),
-    rcHasBlock, block, actions, commands,
+    ...t,
+    ...seen,
+    prefix: o.prefix,
+    notes,
+    java,
+    upToDate,
+    ...(jdkDownload ? {jdkDownload, jdkArchive} : {}),
+    ...(jdkBrew ? {jdkBrew} : {}),
+    rcHasBlock,
+    block,
+    actions,
+    commands,
   }
 }
 

@@ -72,10 +72,23 @@ export async function isExecutable(p: string): Promise<boolean> {
 
 export async function runProgram(cmd: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
   const onLine = options.onLine
-  const r = await runProcess(cmd, args, {env: options.env, timeoutMs: options.timeoutMs, signal: options.signal, onOutput: onLine && ((d) => {
-    for (const line of d.split('\n')) if (line.trim()) onLine(line)
-  })})
-  if (r.spawnError) return {code: null, stdout: r.stdout, stderr: r.stderr || r.spawnError.message, notFound: r.spawnError.code === 'ENOENT' || r.spawnError.code === 'EACCES'}
+  const r = await runProcess(cmd, args, {
+    env: options.env,
+    timeoutMs: options.timeoutMs,
+    signal: options.signal,
+    onOutput:
+      onLine &&
+      ((d) => {
+        for (const line of d.split('\n')) if (line.trim()) onLine(line)
+      }),
+  })
+  if (r.spawnError)
+    return {
+      code: null,
+      stdout: r.stdout,
+      stderr: r.stderr || r.spawnError.message,
+      notFound: r.spawnError.code === 'ENOENT' || r.spawnError.code === 'EACCES',
+    }
   return {code: r.code ?? null, stdout: r.stdout, stderr: r.stderr, timedOut: r.timedOut}
 }
 

@@ -45,7 +45,10 @@ function fishQuote(s: string): string {
 }
 
 export function renderBlock(shell: Shell, e: RcEnv): string {
-  const lines = [BLOCK_BEGIN, '# Written by `dezc spark install`; re-running it rewrites this block. Remove the block to undo.']
+  const lines = [
+    BLOCK_BEGIN,
+    '# Written by `dezc spark install`; re-running it rewrites this block. Remove the block to undo.',
+  ]
   if (shell === 'fish') {
     lines.push(
       `set -gx JAVA_HOME ${fishQuote(e.javaHome)}`,
@@ -172,7 +175,10 @@ export function rcNotWritable(file: string, cause: unknown): DezcError {
   return new DezcError({
     code: 'RC_NOT_WRITABLE',
     message: `Cannot write the shell rc file ${file}${code ? ` (${code})` : ''}.`,
-    suggestion: ['Fix its permissions, or pass another file with --rc-file (then source it from your shell rc).', 'Nothing was installed.'],
+    suggestion: [
+      'Fix its permissions, or pass another file with --rc-file (then source it from your shell rc).',
+      'Nothing was installed.',
+    ],
     exit: ExitCode.PREREQUISITE,
     cause,
   })

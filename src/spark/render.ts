@@ -13,7 +13,10 @@ export function renderInstall(r: InstallResult): string[] {
       ...(r.commands ?? []),
     ]
   }
-  if (!r.changed) return [`Everything is already in place: Spark ${r.version} at ${r.sparkHome}, ${java}, block in ${r.rcFile}. Nothing changed.`]
+  if (!r.changed)
+    return [
+      `Everything is already in place: Spark ${r.version} at ${r.sparkHome}, ${java}, block in ${r.rcFile}. Nothing changed.`,
+    ]
   return [
     `Installed Spark ${r.version} at ${r.sparkHome} (py4j ${r.py4j}); ${java}.`,
     ...r.actions.map((a) => `  - ${a}`),

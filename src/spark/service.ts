@@ -8,16 +8,40 @@
  */
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import {download, fetchText, formatBytes, formatProgress, type DownloadProgress, type DownloadResult} from '../core/download.js'
+import {
+  download,
+  fetchText,
+  formatBytes,
+  formatProgress,
+  type DownloadProgress,
+  type DownloadResult,
+} from '../core/download.js'
 import {DezcError, ExitCode, InterruptedError, systemErrorCode} from '../core/errors.js'
 import {runTasks, type Task} from '../core/tasks.js'
 import type {Ui} from '../core/ui.js'
-import {brewJavaHome, detectJavas, isJavaPath, JDK_VERSION, planJdk, probeJava, resolveJavaPath, type JavaInfo} from './java.js'
+import {
+  brewJavaHome,
+  detectJavas,
+  isJavaPath,
+  JDK_VERSION,
+  planJdk,
+  probeJava,
+  resolveJavaPath,
+  type JavaInfo,
+} from './java.js'
 import {planSpark, plannedPy4jZip, sparkTargets, type SparkObserved, type SparkPlan, type SparkTargets} from './plan.js'
 import {isExecutable, type Platform} from './platform.js'
 import {checkRcWritable, readRc, renderBlock, upsertBlock, writeRc, type Shell} from './rc.js'
 import type {SparkSettings} from './settings.js'
-import {parseSha256File, parseSha512File, parseSparkIndex, sparkDistName, sparkIndexUrl, py4jVersionFromName, type SparkVersion} from './versions.js'
+import {
+  parseSha256File,
+  parseSha512File,
+  parseSparkIndex,
+  sparkDistName,
+  sparkIndexUrl,
+  py4jVersionFromName,
+  type SparkVersion,
+} from './versions.js'
 
 export interface InstallOptions extends SparkSettings {
   cacheDir: string
@@ -49,20 +73,34 @@ export interface InstallResult {
 }
 
 const SPARK_HINT = 'The Spark archive URL comes from --mirror (DEZC_SPARK_MIRROR, spark.mirror in the config).'
-const JDK_HINT = 'The JDK URL comes from --jdk-mirror (DEZC_SPARK_JDK_MIRROR, spark.jdkMirror); offline, install a JDK 11/17 and pass --java auto instead.'
+const JDK_HINT =
+  'The JDK URL comes from --jdk-mirror (DEZC_SPARK_JDK_MIRROR, spark.jdkMirror); offline, install a JDK 11/17 and pass --java auto instead.'
 
 /** Everything planSpark needs to know about the machine; reads only. */
 export async function observeSpark(o: InstallOptions, t: SparkTargets): Promise<SparkObserved> {
   const {platform} = o
   // Java: what is installed, then the decision.
-  const prefixJdks = [path.join(o.prefix, `jdk-${JDK_VERSION}`), path.join(o.prefix, `jdk-${JDK_VERSION}.jdk`, 'Contents', 'Home')]
+  const prefixJdks = [
+    path.join(o.prefix, `jdk-${JDK_VERSION}`),
+    path.join(o.prefix, `jdk-${JDK_VERSION}.jdk`, 'Contents', 'Home'),
+  ]
   // Only `--java auto` chooses among installed Javas; probing them starts a JVM each, so skip it otherwise.
   const detected = o.java === 'auto' ? await detectJavas(platform, prefixJdks) : []
   let explicit: JavaInfo | undefined
   if (isJavaPath(o.java)) explicit = await probeJava(platform, resolveJavaPath(o.java, platform.env), 'flag')
   const brew = platform.os === 'darwin' ? await platform.which('brew') : undefined
   // The decision is pure (java.ts); it says which JDK to look for below.
-  const jdk = planJdk({os: platform.os, arch: platform.arch, javaMode: o.java, spark: t.spark, prefix: o.prefix, jdkMirror: o.jdkMirror, detected, explicit, brew})
+  const jdk = planJdk({
+    os: platform.os,
+    arch: platform.arch,
+    javaMode: o.java,
+    spark: t.spark,
+    prefix: o.prefix,
+    jdkMirror: o.jdkMirror,
+    detected,
+    explicit,
+    brew,
+  })
 
   let javaHome: string | undefined
   let jdkInstalled = false
@@ -100,7 +138,10 @@ export async function planInstall(o: InstallOptions): Promise<SparkPlan> {
 export async function findPy4j(sparkHome: string): Promise<string | undefined> {
   try {
     const names = await fs.readdir(path.join(sparkHome, 'python', 'lib'))
-    return names.filter((n) => py4jVersionFromName(n) !== undefined).sort().pop()
+    return names
+      .filter((n) => py4jVersionFromName(n) !== undefined)
+      .sort()
+      .pop()
   } catch {
     return undefined
   }
@@ -112,17 +153,41 @@ export async function installSpark(o: InstallOptions): Promise<InstallResult> {
   const notes = plan.notes
   for (const n of notes) ui.reporter.info(n)
   const base = {
-    version: plan.spark.raw, sparkHome: plan.sparkHome, java: plan.java, rcFile: plan.rcFile, shell: plan.shell, notes,
+    version: plan.spark.raw,
+    sparkHome: plan.sparkHome,
+    java: plan.java,
+    rcFile: plan.rcFile,
+    shell: plan.shell,
+    notes,
   }
 
   // Everything in place? Same block, same homes, both installed: change nothing.
   if (plan.upToDate) {
-    return {...base, changed: false, dryRun: o.dryRun, javaHome: plan.javaHome!, py4j: py4jVersionFromName(plan.py4jZip!), actions: [], downloads: [], block: plan.block}
+    return {
+      ...base,
+      changed: false,
+      dryRun: o.dryRun,
+      javaHome: plan.javaHome!,
+      py4j: py4jVersionFromName(plan.py4jZip!),
+      actions: [],
+      downloads: [],
+      block: plan.block,
+    }
   }
 
   if (o.dryRun) {
     const javaHome = plan.javaHome ?? plan.brewHome ?? ''
-    return {...base, changed: false, dryRun: true, javaHome, py4j: py4jVersionFromName(plannedPy4jZip(plan, plan)), actions: plan.actions, downloads: [], commands: plan.commands, block: plan.block}
+    return {
+      ...base,
+      changed: false,
+      dryRun: true,
+      javaHome,
+      py4j: py4jVersionFromName(plannedPy4jZip(plan, plan)),
+      actions: plan.actions,
+      downloads: [],
+      commands: plan.commands,
+      block: plan.block,
+    }
   }
 
   await checkPrefixWritable(o.prefix)
@@ -140,11 +205,16 @@ export async function installSpark(o: InstallOptions): Promise<InstallResult> {
 
   const what = [
     plan.sparkInstalled ? undefined : `Spark ${plan.spark.raw}`,
-    plan.jdkInstalled ? undefined : plan.jdk.kind === 'brew' ? `${plan.jdk.formula} (Homebrew)` : `OpenJDK ${JDK_VERSION}`,
+    plan.jdkInstalled
+      ? undefined
+      : plan.jdk.kind === 'brew'
+        ? `${plan.jdk.formula} (Homebrew)`
+        : `OpenJDK ${JDK_VERSION}`,
   ].filter(Boolean)
-  const question = what.length > 0
-    ? `Install ${what.join(' and ')} into ${o.prefix} and set up ${plan.rcFile}?`
-    : `Update the dezc block in ${plan.rcFile}?`
+  const question =
+    what.length > 0
+      ? `Install ${what.join(' and ')} into ${o.prefix} and set up ${plan.rcFile}?`
+      : `Update the dezc block in ${plan.rcFile}?`
   const ok = await ui.prompter.confirm({message: question, default: true})
   if (!ok) throw new DezcError({code: 'DECLINED', message: 'Nothing was installed.', exit: ExitCode.DECLINED})
 
@@ -179,7 +249,16 @@ export async function installSpark(o: InstallOptions): Promise<InstallResult> {
       task: async (c, task) => {
         const d = jdkDownload!
         const dest = plan.jdkArchive!
-        c.jdkDl = await failFast(download({url: d.url, dest, checksum: {algorithm: 'sha256', hex: sums.jdk!}, hint: JDK_HINT, signal: dl.signal, onProgress: progress(ui, `OpenJDK ${JDK_VERSION}`, (s) => (task.output = s))}))
+        c.jdkDl = await failFast(
+          download({
+            url: d.url,
+            dest,
+            checksum: {algorithm: 'sha256', hex: sums.jdk!},
+            hint: JDK_HINT,
+            signal: dl.signal,
+            onProgress: progress(ui, `OpenJDK ${JDK_VERSION}`, (s) => (task.output = s)),
+          }),
+        )
         task.title = `${c.jdkDl.fromCache ? 'Cached' : 'Downloaded'} and verified OpenJDK ${JDK_VERSION} (${formatBytes(c.jdkDl.bytes)})`
       },
     },
@@ -187,7 +266,16 @@ export async function installSpark(o: InstallOptions): Promise<InstallResult> {
       title: `Download Spark ${plan.spark.raw}`,
       enabled: () => !plan.sparkInstalled,
       task: async (c, task) => {
-        c.sparkDl = await failFast(download({url: plan.sparkUrl, dest: plan.sparkArchive, checksum: {algorithm: 'sha512', hex: sums.spark!}, hint: SPARK_HINT, signal: dl.signal, onProgress: progress(ui, `Spark ${plan.spark.raw}`, (s) => (task.output = s))}))
+        c.sparkDl = await failFast(
+          download({
+            url: plan.sparkUrl,
+            dest: plan.sparkArchive,
+            checksum: {algorithm: 'sha512', hex: sums.spark!},
+            hint: SPARK_HINT,
+            signal: dl.signal,
+            onProgress: progress(ui, `Spark ${plan.spark.raw}`, (s) => (task.output = s)),
+          }),
+        )
         task.title = `${c.sparkDl.fromCache ? 'Cached' : 'Downloaded'} and verified Spark ${plan.spark.raw} (${formatBytes(c.sparkDl.bytes)})`
       },
     },
@@ -204,7 +292,12 @@ export async function installSpark(o: InstallOptions): Promise<InstallResult> {
       task: async (c) => {
         await extractAtomically(c.sparkDl!.path, o.prefix, plan.distName)
         c.py4jZip = await findPy4j(plan.sparkHome)
-        if (!c.py4jZip) throw new DezcError({code: 'ARCHIVE_LAYOUT', message: `${plan.sparkHome}/python/lib holds no py4j-*-src.zip: this is not a Spark distribution.`, suggestion: 'Check the mirror serves the official archives.'})
+        if (!c.py4jZip)
+          throw new DezcError({
+            code: 'ARCHIVE_LAYOUT',
+            message: `${plan.sparkHome}/python/lib holds no py4j-*-src.zip: this is not a Spark distribution.`,
+            suggestion: 'Check the mirror serves the official archives.',
+          })
       },
     },
   ]
@@ -219,8 +312,16 @@ export async function installSpark(o: InstallOptions): Promise<InstallResult> {
       enabled: () => jdkBrew !== undefined,
       task: async (c, task) => {
         const b = jdkBrew!
-        const r = await o.platform.run(b.brew, ['install', b.formula], {signal: o.signal, onLine: (l) => (task.output = l)})
-        if (r.code !== 0) throw new DezcError({code: 'BREW_FAILED', message: `brew install ${b.formula} failed (exit ${r.code}): ${lastLine(r.stderr)}`, suggestion: `Run \`brew install ${b.formula}\` yourself to see why, then re-run; or pass --java auto / --java PATH.`})
+        const r = await o.platform.run(b.brew, ['install', b.formula], {
+          signal: o.signal,
+          onLine: (l) => (task.output = l),
+        })
+        if (r.code !== 0)
+          throw new DezcError({
+            code: 'BREW_FAILED',
+            message: `brew install ${b.formula} failed (exit ${r.code}): ${lastLine(r.stderr)}`,
+            suggestion: `Run \`brew install ${b.formula}\` yourself to see why, then re-run; or pass --java auto / --java PATH.`,
+          })
         const keg = await o.platform.run(b.brew, ['--prefix', b.formula], {timeoutMs: 60_000})
         c.javaHome = brewJavaHome(keg.stdout.trim())
       },
@@ -261,17 +362,33 @@ export async function installSpark(o: InstallOptions): Promise<InstallResult> {
   // Everything succeeded: report it in a fixed order.
   const actions: string[] = []
   const downloads: InstallResult['downloads'] = []
-  for (const [r, url] of [[ctx.jdkDl, jdkDownload?.url], [ctx.sparkDl, plan.sparkUrl]] as const) {
+  for (const [r, url] of [
+    [ctx.jdkDl, jdkDownload?.url],
+    [ctx.sparkDl, plan.sparkUrl],
+  ] as const) {
     if (!r || !url) continue
     downloads.push({url, path: r.path, bytes: r.bytes, fromCache: r.fromCache, resumedFrom: r.resumedFrom})
-    actions.push(r.fromCache ? `reused cached ${r.path}` : `downloaded ${url} (${formatBytes(r.bytes)}${r.resumedFrom ? `, resumed at ${formatBytes(r.resumedFrom)}` : ''})`)
+    actions.push(
+      r.fromCache
+        ? `reused cached ${r.path}`
+        : `downloaded ${url} (${formatBytes(r.bytes)}${r.resumedFrom ? `, resumed at ${formatBytes(r.resumedFrom)}` : ''})`,
+    )
   }
   if (jdkBrew) actions.push(`brew install ${jdkBrew.formula}`)
   if (jdkDownload) actions.push(`extracted ${path.join(o.prefix, jdkDownload.dirName)}`)
   if (!plan.sparkInstalled) actions.push(`extracted ${plan.sparkHome}`)
   if (ctx.rcAction) actions.push(ctx.rcAction)
   const block = renderBlock(plan.shell, {javaHome: ctx.javaHome!, sparkHome: plan.sparkHome, py4jZip: ctx.py4jZip!})
-  return {...base, changed: true, dryRun: false, javaHome: ctx.javaHome!, py4j: py4jVersionFromName(ctx.py4jZip!), actions, downloads, block}
+  return {
+    ...base,
+    changed: true,
+    dryRun: false,
+    javaHome: ctx.javaHome!,
+    py4j: py4jVersionFromName(ctx.py4jZip!),
+    actions,
+    downloads,
+    block,
+  }
 }
 
 async function sparkChecksum(o: InstallOptions, plan: SparkPlan): Promise<string> {
@@ -296,9 +413,10 @@ async function unknownVersion(o: InstallOptions, v: SparkVersion): Promise<DezcE
   return new DezcError({
     code: 'UNKNOWN_SPARK_VERSION',
     message: `Spark ${v.raw} (${archive}) is not on ${o.mirror}.`,
-    suggestion: available.length > 0
-      ? [`Versions on that mirror: ${available.join(', ')}.`, `Pass one with --version (the course uses 3.3.2).`]
-      : ['Check the version and the --mirror URL (its spark/ directory could not be listed).'],
+    suggestion:
+      available.length > 0
+        ? [`Versions on that mirror: ${available.join(', ')}.`, `Pass one with --version (the course uses 3.3.2).`]
+        : ['Check the version and the --mirror URL (its spark/ directory could not be listed).'],
     exit: ExitCode.USAGE,
     details: {version: v.raw, mirror: o.mirror, available},
   })
@@ -307,8 +425,11 @@ async function unknownVersion(o: InstallOptions, v: SparkVersion): Promise<DezcE
 function checksumMissing(url: string, notFound: boolean): DezcError {
   return new DezcError({
     code: 'CHECKSUM_MISSING',
-    message: notFound ? `The checksum file ${url} is missing on the mirror.` : `${url} does not hold a checksum dezc can read.`,
-    suggestion: 'dezc installs only verified archives: use a mirror that publishes the checksum files beside them. Nothing was installed.',
+    message: notFound
+      ? `The checksum file ${url} is missing on the mirror.`
+      : `${url} does not hold a checksum dezc can read.`,
+    suggestion:
+      'dezc installs only verified archives: use a mirror that publishes the checksum files beside them. Nothing was installed.',
   })
 }
 
@@ -366,14 +487,23 @@ export async function extractAtomically(archive: string, prefix: string, dirName
     try {
       await tar.x({file: archive, cwd: tmp, strict: true})
     } catch (error) {
-      throw new DezcError({code: 'EXTRACT_FAILED', message: `Cannot extract ${archive}: ${(error as Error).message}.`, suggestion: `Delete ${archive} and re-run to download it again.`, cause: error})
+      throw new DezcError({
+        code: 'EXTRACT_FAILED',
+        message: `Cannot extract ${archive}: ${(error as Error).message}.`,
+        suggestion: `Delete ${archive} and re-run to download it again.`,
+        cause: error,
+      })
     }
     const top = path.join(tmp, dirName)
     try {
       await fs.access(top)
     } catch {
       const found = await fs.readdir(tmp)
-      throw new DezcError({code: 'ARCHIVE_LAYOUT', message: `${path.basename(archive)} does not contain ${dirName}/ (found: ${found.join(', ') || 'nothing'}).`, suggestion: 'Check the mirror serves the official archives.'})
+      throw new DezcError({
+        code: 'ARCHIVE_LAYOUT',
+        message: `${path.basename(archive)} does not contain ${dirName}/ (found: ${found.join(', ') || 'nothing'}).`,
+        suggestion: 'Check the mirror serves the official archives.',
+      })
     }
     const dest = path.join(prefix, dirName)
     // A broken earlier copy (e.g. no spark-submit) is replaced: move it into tmp, removed below.

@@ -55,7 +55,11 @@ export interface SparkSettings {
  * flag > env var > config > default. The env vars are also the flags' `env` in oclif; they are read
  * here too so callers without flags (the wizard, spark doctor) resolve exactly what `spark install` does.
  */
-export function resolveSparkSettings(flags: SparkFlagValues, config: SparkConfig | undefined, env: NodeJS.ProcessEnv = process.env): SparkSettings {
+export function resolveSparkSettings(
+  flags: SparkFlagValues,
+  config: SparkConfig | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): SparkSettings {
   const c = config ?? {}
   const abs = (p: string) => path.resolve(expandHome(p, env))
   const fromEnv = (name: string) => env[name] || undefined

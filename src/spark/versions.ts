@@ -15,9 +15,19 @@ const VERSION_RE = /^(\d+)\.(\d+)\.(\d+)(?:-preview\d*)?$/
 
 export function parseSparkVersion(raw: string): SparkVersion {
   const m = VERSION_RE.exec(raw.trim())
-  if (!m) throw usageError('BAD_SPARK_VERSION', `"${raw}" is not a Spark version.`, 'Pass a release number such as --version 3.3.2.')
+  if (!m)
+    throw usageError(
+      'BAD_SPARK_VERSION',
+      `"${raw}" is not a Spark version.`,
+      'Pass a release number such as --version 3.3.2.',
+    )
   const v = {raw: raw.trim(), major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3])}
-  if (v.major < 3) throw usageError('UNSUPPORTED_SPARK_VERSION', `Spark ${v.raw} is too old: dezc installs Spark 3.0 and later.`, 'The course uses 3.3.2 (the default).')
+  if (v.major < 3)
+    throw usageError(
+      'UNSUPPORTED_SPARK_VERSION',
+      `Spark ${v.raw} is too old: dezc installs Spark 3.0 and later.`,
+      'The course uses 3.3.2 (the default).',
+    )
   return v
 }
 

@@ -46,7 +46,13 @@ export async function readKeyFileInfo(file: string): Promise<KeyFileInfo | undef
     const data = JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, unknown>
     if (!data || typeof data !== 'object') return undefined
     const s = (v: unknown) => (typeof v === 'string' ? v : undefined)
-    return {path: file, type: s(data.type), projectId: s(data.project_id), clientEmail: s(data.client_email), mtimeMs: st.mtimeMs}
+    return {
+      path: file,
+      type: s(data.type),
+      projectId: s(data.project_id),
+      clientEmail: s(data.client_email),
+      mtimeMs: st.mtimeMs,
+    }
   } catch {
     return undefined
   }
@@ -92,7 +98,8 @@ export async function findAdcFile(env: NodeJS.ProcessEnv): Promise<string | unde
 export async function gcloudConfigProject(env: NodeJS.ProcessEnv): Promise<string | undefined> {
   const dir = env.CLOUDSDK_CONFIG || path.join(expandHome('~/.config', env), 'gcloud')
   try {
-    const active = (await fs.readFile(path.join(dir, 'active_config'), 'utf8').catch(() => 'default')).trim() || 'default'
+    const active =
+      (await fs.readFile(path.join(dir, 'active_config'), 'utf8').catch(() => 'default')).trim() || 'default'
     const text = await fs.readFile(path.join(dir, 'configurations', `config_${active}`), 'utf8')
     let section = ''
     for (const raw of text.split(/\r?\n/)) {
@@ -142,7 +149,14 @@ export async function resolveCredentials(input: ResolveCredentialsInput): Promis
   }
   const keyDir = path.resolve(input.cwd ?? process.cwd(), expandHome(input.gcp.keyDir ?? DEFAULT_KEY_DIR, env))
   const key = await findBootstrapKey(keyDir, input.project)
-  if (key) return {kind: 'key', path: key.path, source: `key from dezc gcp bootstrap in ${keyDir}`, clientEmail: key.clientEmail, projectId: key.projectId}
+  if (key)
+    return {
+      kind: 'key',
+      path: key.path,
+      source: `key from dezc gcp bootstrap in ${keyDir}`,
+      clientEmail: key.clientEmail,
+      projectId: key.projectId,
+    }
   return {kind: 'adc', source: 'Application Default Credentials', adcFile: await findAdcFile(env)}
 }
 
@@ -150,7 +164,10 @@ export function missingKeyFile(file: string, source: string): DezcError {
   return new DezcError({
     code: 'TF_CREDENTIALS_MISSING',
     message: `The credentials file ${file} (from ${source}) does not exist or is not a JSON key file.`,
-    suggestion: ['Create a service-account key with: dezc gcp bootstrap', `Or point ${source} at an existing key file, or pass --credentials adc to use "gcloud auth application-default login".`],
+    suggestion: [
+      'Create a service-account key with: dezc gcp bootstrap',
+      `Or point ${source} at an existing key file, or pass --credentials adc to use "gcloud auth application-default login".`,
+    ],
     exit: ExitCode.PREREQUISITE,
   })
 }
@@ -163,6 +180,9 @@ export function credentialsEnv(choice: CredentialsChoice, base: NodeJS.ProcessEn
 }
 
 export function describeCredentials(choice: CredentialsChoice): string {
-  if (choice.kind === 'key') return `${choice.path} (${choice.source}${choice.clientEmail ? `, ${choice.clientEmail}` : ''})`
-  return choice.adcFile ? `Application Default Credentials (${choice.adcFile})` : 'Application Default Credentials (none found yet: run gcloud auth application-default login)'
+  if (choice.kind === 'key')
+    return `${choice.path} (${choice.source}${choice.clientEmail ? `, ${choice.clientEmail}` : ''})`
+  return choice.adcFile
+    ? `Application Default Credentials (${choice.adcFile})`
+    : 'Application Default Credentials (none found yet: run gcloud auth application-default login)'
 }

@@ -40,14 +40,20 @@ const RULES: Rule[] = [
     exit: ExitCode.PREREQUISITE,
     test: /invalid_grant|invalid_rapt|Invalid JWT Signature|oauth2: cannot fetch token/i,
     message: () => 'Google rejected the credentials (expired login, or a deleted or rotated key).',
-    suggestion: (_m, _o, ctx) => [`Re-create the key: dezc gcp bootstrap --project ${p(ctx)}`, 'Or log in again: gcloud auth application-default login'],
+    suggestion: (_m, _o, ctx) => [
+      `Re-create the key: dezc gcp bootstrap --project ${p(ctx)}`,
+      'Or log in again: gcloud auth application-default login',
+    ],
   },
   {
     code: 'TF_QUOTA_PROJECT',
     exit: ExitCode.PREREQUISITE,
     test: /requires a quota project|Cannot find a quota project|USER_PROJECT_DENIED|quota project .* (?:is not|was not) (?:set|found)/i,
     message: () => 'Your Application Default Credentials have no (usable) quota project.',
-    suggestion: (_m, _o, ctx) => [`gcloud auth application-default set-quota-project ${p(ctx)}`, `Or use a service-account key: dezc gcp bootstrap --project ${p(ctx)}`],
+    suggestion: (_m, _o, ctx) => [
+      `gcloud auth application-default set-quota-project ${p(ctx)}`,
+      `Or use a service-account key: dezc gcp bootstrap --project ${p(ctx)}`,
+    ],
   },
   {
     code: 'TF_BILLING_DISABLED',
@@ -69,7 +75,9 @@ const RULES: Rule[] = [
     },
     suggestion: (_m, out, ctx) => {
       const api = out.match(/apis\/api\/([a-z0-9.-]+)\//i)?.[1] ?? out.match(/"service":\s*"([a-z0-9.-]+)"/i)?.[1]
-      const url = out.match(/https:\/\/console\.(?:developers|cloud)\.google\.com\/apis\/api\/\S+?overview\?project=\d+/)?.[0]
+      const url = out.match(
+        /https:\/\/console\.(?:developers|cloud)\.google\.com\/apis\/api\/\S+?overview\?project=\d+/,
+      )?.[0]
       return [
         `gcloud services enable ${api ?? 'storage.googleapis.com bigquery.googleapis.com'} --project ${p(ctx)}   (or: dezc gcp bootstrap)`,
         ...(url ? [`Or enable it in the console: ${url}`] : []),
@@ -81,21 +89,29 @@ const RULES: Rule[] = [
     code: 'TF_BUCKET_NAME_TAKEN',
     exit: ExitCode.FAILURE,
     test: /Error 409: The requested bucket name is not available|BucketNameUnavailable/i,
-    message: (_m, _o, ctx) => `The bucket name ${ctx.bucket ? `"${ctx.bucket}" ` : ''}is already taken: bucket names are global across all of Cloud Storage.`,
-    suggestion: (_m, _o, ctx) => [`Choose another name: dezc tf init --dir ${ctx.dir} --bucket <project>-<something-unique>, then run this again.`],
+    message: (_m, _o, ctx) =>
+      `The bucket name ${ctx.bucket ? `"${ctx.bucket}" ` : ''}is already taken: bucket names are global across all of Cloud Storage.`,
+    suggestion: (_m, _o, ctx) => [
+      `Choose another name: dezc tf init --dir ${ctx.dir} --bucket <project>-<something-unique>, then run this again.`,
+    ],
   },
   {
     code: 'TF_BUCKET_ALREADY_YOURS',
     exit: ExitCode.FAILURE,
     test: /Your previous request to create the named bucket succeeded and you already own it/i,
-    message: (_m, _o, ctx) => `The bucket ${ctx.bucket ? `"${ctx.bucket}" ` : ''}already exists in your account but is not in this directory's terraform state.`,
-    suggestion: (_m, _o, ctx) => [`Adopt it: cd ${ctx.dir} && terraform import google_storage_bucket.data_lake ${ctx.bucket ?? '<bucket>'}`, 'Or delete it, or choose another --bucket with dezc tf init.'],
+    message: (_m, _o, ctx) =>
+      `The bucket ${ctx.bucket ? `"${ctx.bucket}" ` : ''}already exists in your account but is not in this directory's terraform state.`,
+    suggestion: (_m, _o, ctx) => [
+      `Adopt it: cd ${ctx.dir} && terraform import google_storage_bucket.data_lake ${ctx.bucket ?? '<bucket>'}`,
+      'Or delete it, or choose another --bucket with dezc tf init.',
+    ],
   },
   {
     code: 'TF_DATASET_NOT_EMPTY',
     exit: ExitCode.FAILURE,
     test: /Dataset \S+ is still in use|resourceInUse/i,
-    message: (_m, _o, ctx) => `The BigQuery dataset ${ctx.dataset ? `"${ctx.dataset}" ` : ''}still has tables, so it cannot be deleted.`,
+    message: (_m, _o, ctx) =>
+      `The BigQuery dataset ${ctx.dataset ? `"${ctx.dataset}" ` : ''}still has tables, so it cannot be deleted.`,
     suggestion: (_m, _o, ctx) => [
       `Delete the tables first (bq rm -r -f -d ${p(ctx)}:${ctx.dataset ?? '<dataset>'} deletes the dataset with its tables), or`,
       `set bq_delete_contents_on_destroy = true in ${ctx.dir}/terraform.tfvars, run dezc tf apply, then dezc tf destroy again.`,
@@ -105,8 +121,12 @@ const RULES: Rule[] = [
     code: 'TF_DATASET_EXISTS',
     exit: ExitCode.FAILURE,
     test: /Error 409: Already Exists: Dataset/i,
-    message: (_m, _o, ctx) => `The BigQuery dataset ${ctx.dataset ? `"${ctx.dataset}" ` : ''}already exists but is not in this directory's terraform state.`,
-    suggestion: (_m, _o, ctx) => [`Adopt it: cd ${ctx.dir} && terraform import google_bigquery_dataset.dataset projects/${p(ctx)}/datasets/${ctx.dataset ?? '<dataset>'}`, 'Or choose another --dataset with dezc tf init.'],
+    message: (_m, _o, ctx) =>
+      `The BigQuery dataset ${ctx.dataset ? `"${ctx.dataset}" ` : ''}already exists but is not in this directory's terraform state.`,
+    suggestion: (_m, _o, ctx) => [
+      `Adopt it: cd ${ctx.dir} && terraform import google_bigquery_dataset.dataset projects/${p(ctx)}/datasets/${ctx.dataset ?? '<dataset>'}`,
+      'Or choose another --dataset with dezc tf init.',
+    ],
   },
   {
     code: 'TF_PERMISSION_DENIED',
@@ -126,14 +146,18 @@ const RULES: Rule[] = [
     exit: ExitCode.FAILURE,
     test: /please run "terraform init"|Inconsistent dependency lock file|Required plugins are not installed|Module not installed/i,
     message: () => 'The terraform working directory needs (re-)initialising.',
-    suggestion: (_m, _o, ctx) => [`Run: dezc tf init --dir ${ctx.dir}   (or: cd ${ctx.dir} && terraform init -upgrade)`],
+    suggestion: (_m, _o, ctx) => [
+      `Run: dezc tf init --dir ${ctx.dir}   (or: cd ${ctx.dir} && terraform init -upgrade)`,
+    ],
   },
   {
     code: 'TF_REGISTRY_UNREACHABLE',
     exit: ExitCode.PREREQUISITE,
     test: /Failed to query available provider packages|could not connect to registry\.terraform\.io|Failed to install provider/i,
     message: () => 'terraform could not download the google provider.',
-    suggestion: () => ['Check the network connection to registry.terraform.io and releases.hashicorp.com (a proxy needs HTTPS_PROXY).'],
+    suggestion: () => [
+      'Check the network connection to registry.terraform.io and releases.hashicorp.com (a proxy needs HTTPS_PROXY).',
+    ],
   },
 ]
 

@@ -98,7 +98,11 @@ export async function renderFiles(settings: TfSettings): Promise<GeneratedFile[]
     try {
       return renderTemplate(await fs.readFile(path.join(dir, name), 'utf8'), vars)
     } catch (error) {
-      throw new DezcError({code: 'TF_TEMPLATE_MISSING', message: `Cannot read the terraform template ${path.join(dir, name)}: ${(error as Error).message}`, suggestion: 'Reinstall dezc; the templates/ directory ships with it.'})
+      throw new DezcError({
+        code: 'TF_TEMPLATE_MISSING',
+        message: `Cannot read the terraform template ${path.join(dir, name)}: ${(error as Error).message}`,
+        suggestion: 'Reinstall dezc; the templates/ directory ships with it.',
+      })
     }
   }
   return [
@@ -149,7 +153,11 @@ async function readIfExists(file: string): Promise<string | undefined> {
  * Decide, and unless dryRun perform, each write. A file counts as dezc's when its current
  * SHA-256 equals the one recorded at the last write; anything else is the user's.
  */
-export async function writeManagedFiles(dir: string, files: GeneratedFile[], opts: {force: boolean; dryRun: boolean}): Promise<WriteResult[]> {
+export async function writeManagedFiles(
+  dir: string,
+  files: GeneratedFile[],
+  opts: {force: boolean; dryRun: boolean},
+): Promise<WriteResult[]> {
   const marker = await readMarker(dir)
   const results: WriteResult[] = []
   for (const f of files) {
@@ -198,7 +206,10 @@ function writeError(target: string, error: unknown): DezcError {
   return new DezcError({
     code: 'TF_DIR_NOT_WRITABLE',
     message: `Cannot write ${target}: ${(error as Error).message}`,
-    suggestion: code === 'EACCES' || code === 'EPERM' ? `Check the permissions of ${path.dirname(target)} or choose another --dir.` : 'Choose another --dir.',
+    suggestion:
+      code === 'EACCES' || code === 'EPERM'
+        ? `Check the permissions of ${path.dirname(target)} or choose another --dir.`
+        : 'Choose another --dir.',
     exit: code === 'EACCES' || code === 'EPERM' ? ExitCode.PREREQUISITE : ExitCode.FAILURE,
     cause: error,
   })

@@ -45,7 +45,13 @@ export interface InstallResult {
   pathHint?: string[]
 }
 
-const OS: Partial<Record<NodeJS.Platform, string>> = {linux: 'linux', darwin: 'darwin', win32: 'windows', freebsd: 'freebsd', openbsd: 'openbsd'}
+const OS: Partial<Record<NodeJS.Platform, string>> = {
+  linux: 'linux',
+  darwin: 'darwin',
+  win32: 'windows',
+  freebsd: 'freebsd',
+  openbsd: 'openbsd',
+}
 const ARCH: Record<string, string> = {x64: 'amd64', arm64: 'arm64', ia32: '386', arm: 'arm'}
 
 export function releasePlatform(platform: NodeJS.Platform, arch: string): {os: string; arch: string} {
@@ -75,13 +81,20 @@ export function parseSums(text: string): Map<string, string> {
 async function fetchOrFail(rawUrl: string, signal: AbortSignal, init: RequestInit = {}): Promise<Response> {
   const {url, headers} = takeCredentials(rawUrl)
   try {
-    return await fetch(url, {...init, headers: {...headers, ...(init.headers as Record<string, string> | undefined)}, signal: AbortSignal.any([signal, AbortSignal.timeout(60_000)]), redirect: 'follow'})
+    return await fetch(url, {
+      ...init,
+      headers: {...headers, ...(init.headers as Record<string, string> | undefined)},
+      signal: AbortSignal.any([signal, AbortSignal.timeout(60_000)]),
+      redirect: 'follow',
+    })
   } catch (error) {
     if (signal.aborted) throw error
     throw new DezcError({
       code: 'TF_MIRROR_UNREACHABLE',
       message: `Cannot reach ${url}: ${(error as Error & {cause?: Error}).cause?.message ?? (error as Error).message}`,
-      suggestion: ['Check the network (a proxy needs HTTPS_PROXY), or use another mirror with --mirror / DEZC_TF_MIRROR / config tf.mirror.'],
+      suggestion: [
+        'Check the network (a proxy needs HTTPS_PROXY), or use another mirror with --mirror / DEZC_TF_MIRROR / config tf.mirror.',
+      ],
       exit: ExitCode.FAILURE,
       cause: error,
     })
@@ -108,7 +121,12 @@ async function resolveVersion(opts: InstallOptions, mirror: string): Promise<str
   const v = opts.settings.version
   if (v !== 'latest' || opts.dryRun) return v
   const versions = await mirrorVersions(mirror, opts.signal)
-  if (versions.length === 0) throw usageError('TF_VERSION_UNKNOWN', `The mirror ${mirror} has no index.json listing its versions, so "latest" cannot be resolved.`, 'Pass an exact version, e.g. --version ' + DEFAULT_TERRAFORM_VERSION)
+  if (versions.length === 0)
+    throw usageError(
+      'TF_VERSION_UNKNOWN',
+      `The mirror ${mirror} has no index.json listing its versions, so "latest" cannot be resolved.`,
+      'Pass an exact version, e.g. --version ' + DEFAULT_TERRAFORM_VERSION,
+    )
   return versions[0]
 }
 
@@ -143,7 +161,10 @@ export async function installTerraform(opts: InstallOptions): Promise<InstallRes
   const pathInfo = (): Pick<InstallResult, 'onPath' | 'shadowedBy' | 'pathHint'> => {
     const dirs = (env.PATH ?? '').split(path.delimiter).map((d) => path.resolve(d))
     const onPath = dirs.includes(binDir)
-    const shadowedBy = onPathNow && onPathNow !== target && dirs.indexOf(path.dirname(onPathNow)) < dirs.indexOf(binDir) ? onPathNow : undefined
+    const shadowedBy =
+      onPathNow && onPathNow !== target && dirs.indexOf(path.dirname(onPathNow)) < dirs.indexOf(binDir)
+        ? onPathNow
+        : undefined
     return {onPath, ...(shadowedBy && onPath ? {shadowedBy} : {}), ...(onPath ? {} : {pathHint: pathHint(binDir, env)})}
   }
   if (opts.dryRun) return {...base, action: 'dry-run', ...pathInfo()}
@@ -152,7 +173,9 @@ export async function installTerraform(opts: InstallOptions): Promise<InstallRes
   let existing: string | undefined
   try {
     await fs.access(target, fs.constants.X_OK)
-    existing = parseVersionOutput((await capture(target, ['version', '-json'], {env, timeoutMs: 30_000})).stdout).version
+    existing = parseVersionOutput(
+      (await capture(target, ['version', '-json'], {env, timeoutMs: 30_000})).stdout,
+    ).version
   } catch {
     existing = undefined
   }
@@ -170,12 +193,19 @@ export async function installTerraform(opts: InstallOptions): Promise<InstallRes
     throw usageError(
       'TF_VERSION_UNKNOWN',
       `terraform ${version} is not on ${mirror} (no ${path.basename(sumsUrl)}).`,
-      versions.length > 0 ? `Versions the mirror has (newest first): ${versions.slice(0, 12).join(', ')}${versions.length > 12 ? ', ...' : ''}` : `Check the version, e.g. --version ${DEFAULT_TERRAFORM_VERSION}.`,
+      versions.length > 0
+        ? `Versions the mirror has (newest first): ${versions.slice(0, 12).join(', ')}${versions.length > 12 ? ', ...' : ''}`
+        : `Check the version, e.g. --version ${DEFAULT_TERRAFORM_VERSION}.`,
     )
   }
   if (!sumsRes.ok) {
     await sumsRes.body?.cancel()
-    throw new DezcError({code: 'TF_DOWNLOAD_FAILED', message: `Fetching ${sumsUrl} failed: HTTP ${sumsRes.status} ${sumsRes.statusText}`, suggestion: 'Retry later, or use another mirror with --mirror.', exit: ExitCode.FAILURE})
+    throw new DezcError({
+      code: 'TF_DOWNLOAD_FAILED',
+      message: `Fetching ${sumsUrl} failed: HTTP ${sumsRes.status} ${sumsRes.statusText}`,
+      suggestion: 'Retry later, or use another mirror with --mirror.',
+      exit: ExitCode.FAILURE,
+    })
   }
   const sums = parseSums(await sumsRes.text())
   const expected = sums.get(zipName)
@@ -184,7 +214,8 @@ export async function installTerraform(opts: InstallOptions): Promise<InstallRes
     throw new DezcError({
       code: 'TF_PLATFORM_UNSUPPORTED',
       message: `terraform ${version} has no release for ${rel.os}_${rel.arch} (${path.basename(sumsUrl)} lists no ${zipName}).`,
-      suggestion: platforms.length > 0 ? `Platforms of ${version}: ${platforms.join(', ')}` : 'Check the mirror content.',
+      suggestion:
+        platforms.length > 0 ? `Platforms of ${version}: ${platforms.join(', ')}` : 'Check the mirror content.',
       exit: ExitCode.PREREQUISITE,
     })
   }
@@ -194,7 +225,10 @@ export async function installTerraform(opts: InstallOptions): Promise<InstallRes
   await fs.mkdir(dlDir, {recursive: true})
   const zipPath = path.join(dlDir, zipName)
   // One downloader for all of dezc: cached by checksum, resumed with Range, locked against a second dezc.
-  const [{download, ChecksumMismatchError, formatProgress}, {mb}] = await Promise.all([import('../core/download.js'), import('../core/units.js')])
+  const [{download, ChecksumMismatchError, formatProgress}, {mb}] = await Promise.all([
+    import('../core/download.js'),
+    import('../core/units.js'),
+  ])
   const resuming = ((await fileSize(`${zipPath}.part`)) ?? 0) > 0
   const t0 = Date.now()
   let lastReport = t0
@@ -209,7 +243,8 @@ export async function installTerraform(opts: InstallOptions): Promise<InstallRes
       hint: 'Or use another mirror with --mirror / DEZC_TF_MIRROR / config tf.mirror.',
       onWait: (h) => ui.reporter.info(`Another dezc (pid ${h.pid}) is downloading ${zipName}; waiting for it.`),
       onProgress: (p) => {
-        if (p.received === p.resumedFrom) ui.reporter.info(`${resuming ? 'Resuming' : 'Downloading'} ${url}${p.total ? ` (${mb(p.total)})` : ''}`)
+        if (p.received === p.resumedFrom)
+          ui.reporter.info(`${resuming ? 'Resuming' : 'Downloading'} ${url}${p.total ? ` (${mb(p.total)})` : ''}`)
         else if (Date.now() - lastReport > 2000) {
           lastReport = Date.now()
           ui.reporter.info(`  ${formatProgress(p)}`)
@@ -223,7 +258,9 @@ export async function installTerraform(opts: InstallOptions): Promise<InstallRes
     throw new DezcError({
       code: 'TF_CHECKSUM_MISMATCH',
       message: `The downloaded ${zipName} does not match ${path.basename(sumsUrl)} (expected sha256 ${expected}, got ${String(error.details?.actual)}). The download was deleted; nothing was installed.`,
-      suggestion: ['Run the command again (a transfer error); if it repeats, the mirror serves a wrong file: use another --mirror.'],
+      suggestion: [
+        'Run the command again (a transfer error); if it repeats, the mirror serves a wrong file: use another --mirror.',
+      ],
       exit: ExitCode.FAILURE,
       details: {expected, actual: error.details?.actual, url},
     })
@@ -241,9 +278,20 @@ export async function installTerraform(opts: InstallOptions): Promise<InstallRes
   } catch (error) {
     if (!(error instanceof ZipError)) throw error
     await fs.rm(zipPath, {force: true})
-    throw new DezcError({code: 'TF_ARCHIVE_INVALID', message: `${zipName} is not a valid zip: ${error.message}`, suggestion: 'Run the command again; the cached copy was deleted.', exit: ExitCode.FAILURE})
+    throw new DezcError({
+      code: 'TF_ARCHIVE_INVALID',
+      message: `${zipName} is not a valid zip: ${error.message}`,
+      suggestion: 'Run the command again; the cached copy was deleted.',
+      exit: ExitCode.FAILURE,
+    })
   }
-  if (!binary) throw new DezcError({code: 'TF_ARCHIVE_INVALID', message: `${zipName} has no ${exeName} inside.`, suggestion: 'Check the mirror content.', exit: ExitCode.FAILURE})
+  if (!binary)
+    throw new DezcError({
+      code: 'TF_ARCHIVE_INVALID',
+      message: `${zipName} has no ${exeName} inside.`,
+      suggestion: 'Check the mirror content.',
+      exit: ExitCode.FAILURE,
+    })
   try {
     await fs.mkdir(binDir, {recursive: true})
     const tmp = path.join(binDir, `.${exeName}.${process.pid}.tmp`)

@@ -10,7 +10,8 @@ export const PROJECT_ID_RE = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/
 
 export function projectIdProblem(id: string): string | undefined {
   if (PROJECT_ID_RE.test(id)) return undefined
-  if (/[A-Z\s]/.test(id)) return 'project ids are lowercase with no spaces (this looks like the project name; the id is shown under it in the console)'
+  if (/[A-Z\s]/.test(id))
+    return 'project ids are lowercase with no spaces (this looks like the project name; the id is shown under it in the console)'
   if (id.length < 6 || id.length > 30) return `project ids are 6 to 30 characters (got ${id.length})`
   if (!/^[a-z]/.test(id)) return 'project ids start with a lowercase letter'
   if (/-$/.test(id)) return 'project ids cannot end with "-"'
@@ -33,7 +34,8 @@ export function bucketNameProblem(name: string): string | undefined {
   if (bad) return `bucket names may contain only lowercase letters, digits, "-", "_" and "." (found "${bad[0]}")`
   if (!/^[a-z0-9]/.test(name) || !/[a-z0-9]$/.test(name)) return 'bucket names start and end with a letter or digit'
   if (dotted) {
-    if (name.split('.').some((part) => part.length === 0 || part.length > 63)) return 'each dot-separated part of a bucket name has 1 to 63 characters'
+    if (name.split('.').some((part) => part.length === 0 || part.length > 63))
+      return 'each dot-separated part of a bucket name has 1 to 63 characters'
     if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) return 'bucket names cannot be IP addresses'
   }
   if (name.startsWith('goog')) return 'bucket names cannot start with "goog"'
@@ -46,7 +48,8 @@ export function datasetIdProblem(id: string): string | undefined {
   if (id.length === 0) return 'dataset ids cannot be empty'
   if (id.length > 1024) return `dataset ids have at most 1024 characters (got ${id.length})`
   const bad = id.match(/[^A-Za-z0-9_]/)
-  if (bad) return `dataset ids may contain only letters, digits and underscores (found "${bad[0]}"${bad[0] === '-' ? '; use "_" instead of "-"' : ''})`
+  if (bad)
+    return `dataset ids may contain only letters, digits and underscores (found "${bad[0]}"${bad[0] === '-' ? '; use "_" instead of "-"' : ''})`
   return undefined
 }
 
@@ -73,8 +76,15 @@ export function normalizeLocation(value: string): {location?: string; problem?: 
   const upper = v.toUpperCase()
   if (upper === 'US' || upper === 'EU') return {location: upper}
   if (REGION_RE.test(v.toLowerCase())) return {location: v.toLowerCase()}
-  if (upper === 'ASIA') return {problem: 'BigQuery has no ASIA multi-region, so a bucket there could not share its location with the dataset; use a region such as asia-east1'}
-  if (/^[A-Z]+\d+$/.test(upper)) return {problem: `"${v}" is a Cloud Storage dual-region; BigQuery datasets cannot live there, so use US, EU or one region such as us-central1`}
+  if (upper === 'ASIA')
+    return {
+      problem:
+        'BigQuery has no ASIA multi-region, so a bucket there could not share its location with the dataset; use a region such as asia-east1',
+    }
+  if (/^[A-Z]+\d+$/.test(upper))
+    return {
+      problem: `"${v}" is a Cloud Storage dual-region; BigQuery datasets cannot live there, so use US, EU or one region such as us-central1`,
+    }
   return {problem: 'locations are US, EU or a region such as us-central1 (the bucket and the dataset share it)'}
 }
 
@@ -94,5 +104,9 @@ export function defaultBucketName(project: string): string {
 }
 
 export function invalidValue(what: string, value: string, problem: string, flag: string): DezcError {
-  return usageError('TF_INVALID_VALUE', `Invalid ${what} "${value}": ${problem}.`, `Pass a valid value with ${flag} (or fix it in the config file).`)
+  return usageError(
+    'TF_INVALID_VALUE',
+    `Invalid ${what} "${value}": ${problem}.`,
+    `Pass a valid value with ${flag} (or fix it in the config file).`,
+  )
 }

@@ -44,13 +44,23 @@ export interface RunPlan {
   commands: PlannedCommand[]
 }
 
-export function planRun(action: TfAction, o: {dir: string; creds: CredentialsChoice; yes: boolean; needsInit: boolean}): RunPlan {
+export function planRun(
+  action: TfAction,
+  o: {dir: string; creds: CredentialsChoice; yes: boolean; needsInit: boolean},
+): RunPlan {
   let main: string[][]
   if (action === 'plan') main = [['terraform', 'plan', '-input=false', '-detailed-exitcode']]
   else if (o.yes) main = [['terraform', action, '-input=false', '-auto-approve']]
   else
     main = [
-      ['terraform', 'plan', '-input=false', '-detailed-exitcode', ...(action === 'destroy' ? ['-destroy'] : []), `-out=${PLAN_FILE}`],
+      [
+        'terraform',
+        'plan',
+        '-input=false',
+        '-detailed-exitcode',
+        ...(action === 'destroy' ? ['-destroy'] : []),
+        `-out=${PLAN_FILE}`,
+      ],
       ['terraform', 'apply', '-input=false', PLAN_FILE],
     ]
   const after = action === 'apply' ? [['terraform', 'output', '-json']] : []
@@ -70,10 +80,20 @@ export interface InstallPlan {
 }
 
 /** `tf install`: where the release is and where it goes. */
-export function planInstall(o: {mirror: string; version: string; os: string; arch: string; binDir: string; exeName: string}): InstallPlan {
+export function planInstall(o: {
+  mirror: string
+  version: string
+  os: string
+  arch: string
+  binDir: string
+  exeName: string
+}): InstallPlan {
   const zipName = `terraform_${o.version}_${o.os}_${o.arch}.zip`
   return {
-    version: o.version, os: o.os, arch: o.arch, zipName,
+    version: o.version,
+    os: o.os,
+    arch: o.arch,
+    zipName,
     url: `${o.mirror}/${o.version}/${zipName}`,
     sumsUrl: `${o.mirror}/${o.version}/terraform_${o.version}_SHA256SUMS`,
     path: path.join(o.binDir, o.exeName),
@@ -81,7 +101,11 @@ export function planInstall(o: {mirror: string; version: string; os: string; arc
 }
 
 /** `tf install`'s decision, from the version the installed binary reports. */
-export function installAction(existing: string | undefined, version: string, force: boolean): 'installed' | 'reinstalled' | 'unchanged' {
+export function installAction(
+  existing: string | undefined,
+  version: string,
+  force: boolean,
+): 'installed' | 'reinstalled' | 'unchanged' {
   if (existing === version && !force) return 'unchanged'
   return existing ? 'reinstalled' : 'installed'
 }

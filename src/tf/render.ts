@@ -9,19 +9,33 @@ export function formatCommands(commands: PlannedCommand[]): string[] {
 
 /** plan/apply/destroy. */
 export function formatRunResult(r: RunTfResult): string[] {
-  if (r.dryRun) return [`Dry run (terraform ${r.action} in ${r.dir}; credentials: ${r.credentials}).`, ...formatCommands(r.commands)]
+  if (r.dryRun)
+    return [
+      `Dry run (terraform ${r.action} in ${r.dir}; credentials: ${r.credentials}).`,
+      ...formatCommands(r.commands),
+    ]
   const lines: string[] = []
   const p = r.plan
   if (r.action === 'plan') {
-    lines.push(r.changed ? `Plan: ${p ? `${p.add} to add, ${p.change} to change, ${p.destroy} to destroy` : 'changes pending'}. Apply with: dezc tf apply` : 'No changes: the infrastructure matches the configuration.')
+    lines.push(
+      r.changed
+        ? `Plan: ${p ? `${p.add} to add, ${p.change} to change, ${p.destroy} to destroy` : 'changes pending'}. Apply with: dezc tf apply`
+        : 'No changes: the infrastructure matches the configuration.',
+    )
   }
-  if (r.action === 'destroy') lines.push(r.changed === false ? 'Nothing to destroy.' : `Destroyed${p ? ` (${p.destroy} resources)` : ''}.`)
+  if (r.action === 'destroy')
+    lines.push(r.changed === false ? 'Nothing to destroy.' : `Destroyed${p ? ` (${p.destroy} resources)` : ''}.`)
   if (r.action === 'apply') {
-    lines.push(r.changed === false ? 'No changes: already up to date.' : `Applied${p ? ` (${p.add} added, ${p.change} changed, ${p.destroy} destroyed)` : ''}.`)
+    lines.push(
+      r.changed === false
+        ? 'No changes: already up to date.'
+        : `Applied${p ? ` (${p.add} added, ${p.change} changed, ${p.destroy} destroyed)` : ''}.`,
+    )
     if (r.outputs && Object.keys(r.outputs).length > 0) {
       lines.push('Outputs:')
       const w = Math.max(...Object.keys(r.outputs).map((k) => k.length))
-      for (const [k, v] of Object.entries(r.outputs)) lines.push(`  ${k.padEnd(w)}  ${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      for (const [k, v] of Object.entries(r.outputs))
+        lines.push(`  ${k.padEnd(w)}  ${typeof v === 'string' ? v : JSON.stringify(v)}`)
     }
   }
   return lines
@@ -30,7 +44,22 @@ export function formatRunResult(r: RunTfResult): string[] {
 /** `tf init`; `dirFlag` is the --dir as given, for the next-step hint. */
 export function renderInit(r: InitResult, dirFlag?: string): string[] {
   const s = r.settings
-  const verb = (a: string) => (r.dryRun ? {create: 'would create', update: 'would update', unchanged: 'unchanged', 'keep-edited': 'kept (edited by you)', 'overwrite-edited': 'would overwrite (edited; copy to .bak)'} : {create: 'created', update: 'updated', unchanged: 'unchanged', 'keep-edited': 'kept (edited by you; --force overwrites)', 'overwrite-edited': 'overwritten (your copy: .bak)'})[a as 'create']
+  const verb = (a: string) =>
+    (r.dryRun
+      ? {
+          create: 'would create',
+          update: 'would update',
+          unchanged: 'unchanged',
+          'keep-edited': 'kept (edited by you)',
+          'overwrite-edited': 'would overwrite (edited; copy to .bak)',
+        }
+      : {
+          create: 'created',
+          update: 'updated',
+          unchanged: 'unchanged',
+          'keep-edited': 'kept (edited by you; --force overwrites)',
+          'overwrite-edited': 'overwritten (your copy: .bak)',
+        })[a as 'create']
   const lines = [`${r.dryRun ? 'Dry run: ' : ''}terraform files in ${r.dir}`]
   for (const w of r.files) lines.push(`  ${w.name.padEnd(18)} ${verb(w.action)}`)
   lines.push('Values (terraform.tfvars):')
@@ -46,7 +75,10 @@ export function renderInit(r: InitResult, dirFlag?: string): string[] {
   const w = Math.max(...rows.map(([, v]) => v.length))
   for (const [k, v, src] of rows) lines.push(`  ${k.padEnd(14)} ${v.padEnd(w)}  (${src})`)
   if (r.dryRun) lines.push(...formatCommands(r.commands))
-  else if (r.terraformInit.ran) lines.push(`terraform init done (terraform ${r.terraformInit.version}). Next: dezc tf plan${dirFlag ? ` --dir ${dirFlag}` : ''}`)
+  else if (r.terraformInit.ran)
+    lines.push(
+      `terraform init done (terraform ${r.terraformInit.version}). Next: dezc tf plan${dirFlag ? ` --dir ${dirFlag}` : ''}`,
+    )
   else lines.push(`terraform init not run: ${r.terraformInit.reason}`)
   return lines
 }
@@ -56,8 +88,14 @@ export function renderInstall(r: InstallResult): string[] {
   if (r.action === 'dry-run') {
     lines.push(`Dry run: would download ${r.url}`, `  verify it against ${r.sumsUrl}`, `  and install ${r.path}`)
   } else if (r.action === 'unchanged') lines.push(`terraform ${r.version} is already installed at ${r.path}.`)
-  else lines.push(`Installed terraform ${r.version} (${r.os}_${r.arch}) at ${r.path} (sha256 ${r.sha256} verified${r.fromCache ? ', from the download cache' : ''}).`)
-  if (r.shadowedBy) lines.push(`Note: ${r.shadowedBy} comes first on PATH and shadows it; put ${r.path.replace(/\/[^/]+$/, '')} earlier in PATH or remove the other one.`)
+  else
+    lines.push(
+      `Installed terraform ${r.version} (${r.os}_${r.arch}) at ${r.path} (sha256 ${r.sha256} verified${r.fromCache ? ', from the download cache' : ''}).`,
+    )
+  if (r.shadowedBy)
+    lines.push(
+      `Note: ${r.shadowedBy} comes first on PATH and shadows it; put ${r.path.replace(/\/[^/]+$/, '')} earlier in PATH or remove the other one.`,
+    )
   if (r.pathHint) {
     lines.push(`${r.path.replace(/\/[^/]+$/, '')} is not on your PATH. Add it:`)
     for (const l of r.pathHint) lines.push(`  ${l}`)

@@ -14,7 +14,12 @@ export abstract class TfRunCommand extends DezcCommand<typeof TfRunCommand> {
   async run(): Promise<import('./service.js').RunTfResult> {
     const ctx = buildTfContext(await this.loadDezcConfig(), this.ui, this.signal, this.jsonEnabled())
     const [{tfRun}, {formatRunResult}] = await Promise.all([import('./service.js'), import('./render.js')])
-    const r = await tfRun(ctx, this.action, {dir: this.flags.dir, credentials: this.flags.credentials, yes: Boolean(this.flags.yes), dryRun: Boolean(this.flags['dry-run'])})
+    const r = await tfRun(ctx, this.action, {
+      dir: this.flags.dir,
+      credentials: this.flags.credentials,
+      yes: Boolean(this.flags.yes),
+      dryRun: Boolean(this.flags['dry-run']),
+    })
     for (const line of formatRunResult(r)) this.log(line)
     return r
   }

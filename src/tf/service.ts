@@ -7,9 +7,25 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import {DezcError, ExitCode, NonInteractiveError, UserAbortError} from '../core/errors.js'
 import type {Ui} from '../core/ui.js'
-import {credentialsEnv, describeCredentials, missingKeyFile, readKeyFileInfo, resolveCredentials, type CredentialsChoice, type GcpConfigView} from './credentials.js'
+import {
+  credentialsEnv,
+  describeCredentials,
+  missingKeyFile,
+  readKeyFileInfo,
+  resolveCredentials,
+  type CredentialsChoice,
+  type GcpConfigView,
+} from './credentials.js'
 import {diagnose} from './diagnose.js'
-import {MARKER_FILE, PLAN_FILE, readTfvarsString, renderFiles, TFVARS_FILE, writeManagedFiles, type WriteResult} from './files.js'
+import {
+  MARKER_FILE,
+  PLAN_FILE,
+  readTfvarsString,
+  renderFiles,
+  TFVARS_FILE,
+  writeManagedFiles,
+  type WriteResult,
+} from './files.js'
 import {INIT_ARGV, planInit, planned, planRun, type PlannedCommand, type TfAction} from './plan.js'
 import {resolveDir, resolveSettings, type TfConfig, type TfSettings, type TfValueFlags} from './settings.js'
 import {capture, ensureTerraform, runStreaming, type TerraformInfo} from './terraform.js'
@@ -44,7 +60,10 @@ export interface InitOptions {
 
 export interface InitResult {
   dir: string
-  settings: Omit<TfSettings, 'credentials' | 'sources'> & {credentials: string; credentialsKind: CredentialsChoice['kind']}
+  settings: Omit<TfSettings, 'credentials' | 'sources'> & {
+    credentials: string
+    credentialsKind: CredentialsChoice['kind']
+  }
   sources: Record<string, string>
   files: WriteResult[]
   terraformInit: {ran: boolean; reason?: string; version?: string}
@@ -54,18 +73,32 @@ export interface InitResult {
 
 export async function tfInit(ctx: TfContext, opts: InitOptions): Promise<InitResult> {
   const dir = resolveDir(ctx, opts.dir)
-  const settings = await resolveSettings({flags: opts.flags, env: ctx.env, config: ctx.config, gcp: ctx.gcp, prompter: ctx.ui.prompter, cwd: ctx.cwd})
+  const settings = await resolveSettings({
+    flags: opts.flags,
+    env: ctx.env,
+    config: ctx.config,
+    gcp: ctx.gcp,
+    prompter: ctx.ui.prompter,
+    cwd: ctx.cwd,
+  })
   const creds = settings.credentials
   if (creds.kind === 'key' && creds.projectId && creds.projectId !== settings.project) {
-    ctx.ui.reporter.warn(`The key ${creds.path} belongs to project ${creds.projectId}, not ${settings.project}. Pass --credentials to use another key.`)
+    ctx.ui.reporter.warn(
+      `The key ${creds.path} belongs to project ${creds.projectId}, not ${settings.project}. Pass --credentials to use another key.`,
+    )
   }
   if (creds.kind === 'adc' && !creds.adcFile && !ctx.env.GOOGLE_APPLICATION_CREDENTIALS) {
-    ctx.ui.reporter.warn('No credentials found yet: run `dezc gcp bootstrap` (service-account key) or `gcloud auth application-default login` before dezc tf plan/apply.')
+    ctx.ui.reporter.warn(
+      'No credentials found yet: run `dezc gcp bootstrap` (service-account key) or `gcloud auth application-default login` before dezc tf plan/apply.',
+    )
   }
   const files = await renderFiles(settings)
   const written = await writeManagedFiles(dir, files, {force: opts.force, dryRun: opts.dryRun})
   for (const w of written) {
-    if (w.action === 'keep-edited') ctx.ui.reporter.warn(`${w.path} was changed since dezc wrote it (or dezc did not write it): kept as is. Pass --force to overwrite it (a copy goes to ${w.name}.bak).`)
+    if (w.action === 'keep-edited')
+      ctx.ui.reporter.warn(
+        `${w.path} was changed since dezc wrote it (or dezc did not write it): kept as is. Pass --force to overwrite it (a copy goes to ${w.name}.bak).`,
+      )
   }
   const commands = planInit(dir, creds)
   const result: InitResult = {
@@ -100,11 +133,17 @@ export async function tfInit(ctx: TfContext, opts: InitOptions): Promise<InitRes
   } catch (error) {
     if (!(error instanceof DezcError) || error.exit !== ExitCode.PREREQUISITE) throw error
     // The files are the main product; say clearly that terraform init did not run and how to fix it.
-    ctx.ui.reporter.warn(`${error.message} The files are written; terraform init did not run. ${error.suggestions[0] ?? ''}`)
+    ctx.ui.reporter.warn(
+      `${error.message} The files are written; terraform init did not run. ${error.suggestions[0] ?? ''}`,
+    )
     result.terraformInit.reason = error.message
     return result
   }
-  await runStep(ctx, tf, dir, creds, INIT_ARGV.slice(1), 'init', {project: settings.project, bucket: settings.bucket, dataset: settings.dataset})
+  await runStep(ctx, tf, dir, creds, INIT_ARGV.slice(1), 'init', {
+    project: settings.project,
+    bucket: settings.bucket,
+    dataset: settings.dataset,
+  })
   result.terraformInit = {ran: true, version: tf.version}
   return result
 }
@@ -177,7 +216,14 @@ async function runCredentials(ctx: TfContext, dir: string, state: DirState, flag
     if (!info) throw missingKeyFile(file, `credentials in ${path.join(dir, TFVARS_FILE)}`)
     return {kind: 'key', path: file, source: TFVARS_FILE, clientEmail: info.clientEmail, projectId: info.projectId}
   }
-  return resolveCredentials({flag, env: ctx.env, configured: ctx.config.credentials, gcp: ctx.gcp, project: state.project, cwd: ctx.cwd})
+  return resolveCredentials({
+    flag,
+    env: ctx.env,
+    configured: ctx.config.credentials,
+    gcp: ctx.gcp,
+    project: state.project,
+    cwd: ctx.cwd,
+  })
 }
 
 /** Whether `terraform init` must run first: no provider plugins or no lock file yet. */
@@ -197,10 +243,26 @@ export function parsePlanCounts(output: string): PlanCounts | undefined {
   return undefined
 }
 
-async function runStep(ctx: TfContext, tf: TerraformInfo, dir: string, creds: CredentialsChoice, args: string[], step: string, names: DirState, okCodes = [0]): Promise<{code: number; output: string}> {
+async function runStep(
+  ctx: TfContext,
+  tf: TerraformInfo,
+  dir: string,
+  creds: CredentialsChoice,
+  args: string[],
+  step: string,
+  names: DirState,
+  okCodes = [0],
+): Promise<{code: number; output: string}> {
   ctx.ui.reporter.debug(`running: ${planned(dir, ['terraform', ...args], creds).shell}`)
-  const r = await runStreaming(tf.path, withColor(ctx, args), {cwd: dir, env: terraformEnv(creds, ctx.env), stdout: ctx.out.stdout, stderr: ctx.out.stderr, signal: ctx.signal})
-  if (!okCodes.includes(r.code)) throw diagnose(r.output, r.code, {step, dir, project: names.project, bucket: names.bucket, dataset: names.dataset})
+  const r = await runStreaming(tf.path, withColor(ctx, args), {
+    cwd: dir,
+    env: terraformEnv(creds, ctx.env),
+    stdout: ctx.out.stdout,
+    stderr: ctx.out.stderr,
+    signal: ctx.signal,
+  })
+  if (!okCodes.includes(r.code))
+    throw diagnose(r.output, r.code, {step, dir, project: names.project, bucket: names.bucket, dataset: names.dataset})
   return r
 }
 
@@ -227,15 +289,26 @@ export async function tfRun(ctx: TfContext, action: TfAction, opts: RunTfOptions
   const creds = await runCredentials(ctx, dir, state, opts.credentials)
   const run = planRun(action, {dir, creds, yes: opts.yes, needsInit: await needsInit(dir)})
   const mainCmds = run.main
-  const result: RunTfResult = {action, dir, credentials: creds.kind === 'key' ? creds.path : 'ADC', commands: run.commands, dryRun: opts.dryRun}
+  const result: RunTfResult = {
+    action,
+    dir,
+    credentials: creds.kind === 'key' ? creds.path : 'ADC',
+    commands: run.commands,
+    dryRun: opts.dryRun,
+  }
   if (opts.dryRun) return result
 
   // Refuse before running anything when a confirmation will be needed but nobody can answer.
   if (run.confirm && !ctx.ui.prompter.canPrompt) {
-    throw new NonInteractiveError(`terraform ${action} needs a confirmation`, `Re-run with --yes to ${action} without asking (terraform ${action} -auto-approve).`)
+    throw new NonInteractiveError(
+      `terraform ${action} needs a confirmation`,
+      `Re-run with --yes to ${action} without asking (terraform ${action} -auto-approve).`,
+    )
   }
   if (creds.kind === 'adc' && !creds.adcFile && !ctx.env.GOOGLE_APPLICATION_CREDENTIALS) {
-    ctx.ui.reporter.warn('No credentials file found (no bootstrap key, no GOOGLE_APPLICATION_CREDENTIALS, no gcloud application-default login); terraform will try the metadata server.')
+    ctx.ui.reporter.warn(
+      'No credentials file found (no bootstrap key, no GOOGLE_APPLICATION_CREDENTIALS, no gcloud application-default login); terraform will try the metadata server.',
+    )
   }
   ctx.ui.reporter.info(`Credentials: ${describeCredentials(creds)}`)
   const tf = await ensureTerraform(ctx.env)
@@ -262,9 +335,17 @@ export async function tfRun(ctx: TfContext, action: TfAction, opts: RunTfOptions
         ctx.ui.reporter.info(`No changes: nothing to ${action}.`)
         result.changed = false
       } else {
-        const what = action === 'destroy' ? `Destroy the bucket${state.bucket ? ` ${state.bucket}` : ''} (and everything in it) and the dataset${state.dataset ? ` ${state.dataset}` : ''}` : 'Apply these changes'
-        const ok = await ctx.ui.prompter.confirm({message: `${what} in project ${state.project ?? '(see terraform.tfvars)'}?`, default: false, flagHint: '--yes'})
-        if (!ok) throw new UserAbortError(`Not ${action === 'destroy' ? 'destroyed' : 'applied'}: declined at the prompt.`)
+        const what =
+          action === 'destroy'
+            ? `Destroy the bucket${state.bucket ? ` ${state.bucket}` : ''} (and everything in it) and the dataset${state.dataset ? ` ${state.dataset}` : ''}`
+            : 'Apply these changes'
+        const ok = await ctx.ui.prompter.confirm({
+          message: `${what} in project ${state.project ?? '(see terraform.tfvars)'}?`,
+          default: false,
+          flagHint: '--yes',
+        })
+        if (!ok)
+          throw new UserAbortError(`Not ${action === 'destroy' ? 'destroyed' : 'applied'}: declined at the prompt.`)
         await runStep(ctx, tf, dir, creds, mainCmds[1].slice(1), action, state)
         result.changed = true
       }
@@ -274,7 +355,11 @@ export async function tfRun(ctx: TfContext, action: TfAction, opts: RunTfOptions
   }
 
   if (run.after.length > 0) {
-    const o = await capture(tf.path, run.after[0].slice(1), {cwd: dir, env: terraformEnv(creds, ctx.env), timeoutMs: 120_000})
+    const o = await capture(tf.path, run.after[0].slice(1), {
+      cwd: dir,
+      env: terraformEnv(creds, ctx.env),
+      timeoutMs: 120_000,
+    })
     if (o.code !== 0) {
       ctx.ui.reporter.warn(`terraform output -json failed (exit ${o.code}); the apply itself succeeded.`)
     } else {

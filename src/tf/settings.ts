@@ -88,7 +88,24 @@ function first(candidates: Candidate[]): {value: string; source: string} | undef
   return undefined
 }
 
-export const PROJECT_ENV_VARS = ['DEZC_GCP_PROJECT', 'GOOGLE_CLOUD_PROJECT', 'CLOUDSDK_CORE_PROJECT', 'GCLOUD_PROJECT'] as const
+/** flag > DEZC_TF_<NAME> > config tf.<key> > the fallback, remembering where the value came from. */
+function layered(
+  flag: [string | undefined, string],
+  envName: string,
+  env: NodeJS.ProcessEnv,
+  config: TfConfig,
+  key: keyof TfConfig,
+  fallback: {value: string; source: string},
+): {value: string; source: string} {
+  return first([flag, [env[envName], envName], [config[key] as string | undefined, `config tf.${key}`]]) ?? fallback
+}
+
+export const PROJECT_ENV_VARS = [
+  'DEZC_GCP_PROJECT',
+  'GOOGLE_CLOUD_PROJECT',
+  'CLOUDSDK_CORE_PROJECT',
+  'GCLOUD_PROJECT',
+] as const
 
 export async function resolveSettings(input: ResolveSettingsInput): Promise<TfSettings> {
   const {flags, env, config, gcp} = input
@@ -101,16 +118,29 @@ export async function resolveSettings(input: ResolveSettingsInput): Promise<TfSe
     [config.project, 'config tf.project'],
     [gcp.project, 'config gcp.project'],
   ])
-  project ??= await gcloudConfigProject(env).then((p) => (p ? {value: p, source: 'gcloud config (core/project)'} : undefined))
+  project ??= await gcloudConfigProject(env).then((p) =>
+    p ? {value: p, source: 'gcloud config (core/project)'} : undefined,
+  )
   let credentials: CredentialsChoice | undefined
   if (!project) {
     // The bootstrap key knows its project.
-    credentials = await resolveCredentials({flag: flags.credentials, env, configured: config.credentials, gcp, cwd: input.cwd})
-    if (credentials.kind === 'key' && credentials.projectId) project = {value: credentials.projectId, source: `project_id of ${credentials.path}`}
+    credentials = await resolveCredentials({
+      flag: flags.credentials,
+      env,
+      configured: config.credentials,
+      gcp,
+      cwd: input.cwd,
+    })
+    if (credentials.kind === 'key' && credentials.projectId)
+      project = {value: credentials.projectId, source: `project_id of ${credentials.path}`}
   }
   if (!project) {
     if (input.prompter?.canPrompt) {
-      const value = await input.prompter.input({message: 'GCP project id', flagHint: '--project', validate: (v) => projectIdProblem(v.trim()) ?? true})
+      const value = await input.prompter.input({
+        message: 'GCP project id',
+        flagHint: '--project',
+        validate: (v) => projectIdProblem(v.trim()) ?? true,
+      })
       project = {value: value.trim(), source: 'prompt'}
     } else {
       throw usageError('TF_PROJECT_REQUIRED', 'No GCP project id given.', [
@@ -123,44 +153,79 @@ export async function resolveSettings(input: ResolveSettingsInput): Promise<TfSe
   if (projectProblem) throw invalidValue('GCP project id', project.value, projectProblem, '--project')
   sources.project = project.source
 
-  const region = first([[flags.region, '--region'], [env.DEZC_TF_REGION, 'DEZC_TF_REGION'], [config.region, 'config tf.region']]) ?? {value: DEFAULTS.region, source: 'default'}
-  const rp = regionProblem(region.value.toLowerCase())
-  if (rp) throw invalidValue('region', region.value, rp, '--region')
-  sources.region = region.source
-
-  const locationIn = first([[flags.location, '--location'], [env.DEZC_TF_LOCATION, 'DEZC_TF_LOCATION'], [config.location, 'config tf.location']]) ?? {
-    value: locationForRegion(region.value.toLowerCase()),
-    source: `default for region ${region.value.toLowerCase()}`,
+  /** One tfvars value: flag > DEZC_TF_<NAME> > config > fallback, checked, with its source recorded. */
+  const value = (
+    key: 'region' | 'location' | 'bucket' | 'dataset' | 'storageClass',
+    flag: string,
+    fallback: {value: string; source: string},
+    what: string,
+    problem: (v: string) => string | undefined,
+  ) => {
+    const r = layered(
+      [flags[key], flag],
+      `DEZC_TF_${key === 'storageClass' ? 'STORAGE_CLASS' : key.toUpperCase()}`,
+      env,
+      config,
+      key,
+      fallback,
+    )
+    const p = problem(r.value)
+    if (p) throw invalidValue(what, r.value, p, flag)
+    sources[key] = r.source
+    return r.value
   }
-  const loc = normalizeLocation(locationIn.value)
-  if (!loc.location) throw invalidValue('location', locationIn.value, loc.problem!, '--location')
-  sources.location = locationIn.source
+  const region = value('region', '--region', {value: DEFAULTS.region, source: 'default'}, 'region', (v) =>
+    regionProblem(v.toLowerCase()),
+  ).toLowerCase()
+  const location = normalizeLocation(
+    value(
+      'location',
+      '--location',
+      {value: locationForRegion(region), source: `default for region ${region}`},
+      'location',
+      (v) => normalizeLocation(v).problem,
+    ),
+  ).location!
+  const bucket = value(
+    'bucket',
+    '--bucket',
+    {value: defaultBucketName(project.value), source: 'default from the project id'},
+    'bucket name',
+    bucketNameProblem,
+  )
+  const dataset = value(
+    'dataset',
+    '--dataset',
+    {value: DEFAULTS.dataset, source: 'default'},
+    'BigQuery dataset id',
+    datasetIdProblem,
+  )
+  const storageClass = normalizeStorageClass(
+    value('storageClass', '--storage-class', {value: DEFAULTS.storageClass, source: 'default'}, 'storage class', (v) =>
+      normalizeStorageClass(v) ? undefined : `use one of ${STORAGE_CLASSES.join(', ')}`,
+    ),
+  )!
 
-  const bucket = first([[flags.bucket, '--bucket'], [env.DEZC_TF_BUCKET, 'DEZC_TF_BUCKET'], [config.bucket, 'config tf.bucket']]) ?? {
-    value: defaultBucketName(project.value),
-    source: 'default from the project id',
-  }
-  const bp = bucketNameProblem(bucket.value)
-  if (bp) throw invalidValue('bucket name', bucket.value, bp, '--bucket')
-  sources.bucket = bucket.source
-
-  const dataset = first([[flags.dataset, '--dataset'], [env.DEZC_TF_DATASET, 'DEZC_TF_DATASET'], [config.dataset, 'config tf.dataset']]) ?? {value: DEFAULTS.dataset, source: 'default'}
-  const dp = datasetIdProblem(dataset.value)
-  if (dp) throw invalidValue('BigQuery dataset id', dataset.value, dp, '--dataset')
-  sources.dataset = dataset.source
-
-  const sc = first([[flags.storageClass, '--storage-class'], [env.DEZC_TF_STORAGE_CLASS, 'DEZC_TF_STORAGE_CLASS'], [config.storageClass, 'config tf.storageClass']]) ?? {
-    value: DEFAULTS.storageClass,
-    source: 'default',
-  }
-  const storageClass = normalizeStorageClass(sc.value)
-  if (!storageClass) throw invalidValue('storage class', sc.value, `use one of ${STORAGE_CLASSES.join(', ')}`, '--storage-class')
-  sources.storageClass = sc.source
-
-  credentials ??= await resolveCredentials({flag: flags.credentials, env, configured: config.credentials, gcp, project: project.value, cwd: input.cwd})
+  credentials ??= await resolveCredentials({
+    flag: flags.credentials,
+    env,
+    configured: config.credentials,
+    gcp,
+    project: project.value,
+    cwd: input.cwd,
+  })
   sources.credentials = credentials.source
 
-  return {project: project.value, region: region.value.toLowerCase(), location: loc.location, bucket: bucket.value, dataset: dataset.value, storageClass, credentials, sources}
+  return {
+    project: project.value,
+    region,
+    location,
+    bucket,
+    dataset,
+    storageClass,
+    credentials,
+    sources,
+  }
 }
 
 /** The tf directory: --dir > DEZC_TF_DIR > config tf.dir > ./terraform. */
@@ -197,21 +262,45 @@ export function defaultBinDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform 
 const VERSION_RE = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?$/
 
 /** flag > env > config `tf.*` > default, for `tf install`. */
-export function resolveInstallSettings(flags: InstallFlagValues, env: NodeJS.ProcessEnv, config: TfConfig, platform: NodeJS.Platform = process.platform): InstallSettings {
+export function resolveInstallSettings(
+  flags: InstallFlagValues,
+  env: NodeJS.ProcessEnv,
+  config: TfConfig,
+  platform: NodeJS.Platform = process.platform,
+): InstallSettings {
   const m = flags.mirror ?? (env.DEZC_TF_MIRROR || undefined) ?? config.mirror ?? DEFAULT_MIRROR
   let url: URL
   try {
     url = new URL(m)
   } catch {
-    throw usageError('TF_MIRROR_INVALID', `The mirror "${m}" is not a URL.`, `Pass --mirror http(s)://host/path (default ${DEFAULT_MIRROR}).`)
+    throw usageError(
+      'TF_MIRROR_INVALID',
+      `The mirror "${m}" is not a URL.`,
+      `Pass --mirror http(s)://host/path (default ${DEFAULT_MIRROR}).`,
+    )
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError('TF_MIRROR_INVALID', `The mirror "${m}" must be an http(s) URL.`, `Pass --mirror ${DEFAULT_MIRROR} or your own mirror.`)
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw usageError(
+      'TF_MIRROR_INVALID',
+      `The mirror "${m}" must be an http(s) URL.`,
+      `Pass --mirror ${DEFAULT_MIRROR} or your own mirror.`,
+    )
   const v = flags.version ?? (env.DEZC_TF_VERSION || undefined) ?? config.version ?? DEFAULT_TERRAFORM_VERSION
   let version = v
   if (v !== 'latest') {
     version = v.replace(/^v/, '')
-    if (!VERSION_RE.test(version)) throw usageError('TF_VERSION_INVALID', `"${v}" is not a terraform version.`, `Pass a version like ${DEFAULT_TERRAFORM_VERSION}, or "latest".`)
+    if (!VERSION_RE.test(version))
+      throw usageError(
+        'TF_VERSION_INVALID',
+        `"${v}" is not a terraform version.`,
+        `Pass a version like ${DEFAULT_TERRAFORM_VERSION}, or "latest".`,
+      )
   }
-  const binDir = path.resolve(expandHome(flags.binDir ?? (env.DEZC_TF_BIN_DIR || undefined) ?? config.binDir ?? defaultBinDir(env, platform), env))
+  const binDir = path.resolve(
+    expandHome(
+      flags.binDir ?? (env.DEZC_TF_BIN_DIR || undefined) ?? config.binDir ?? defaultBinDir(env, platform),
+      env,
+    ),
+  )
   return {mirror: m.replace(/\/+$/, ''), version, binDir}
 }

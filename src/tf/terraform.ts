@@ -31,8 +31,14 @@ export async function findOnPath(name: string, env: NodeJS.ProcessEnv = process.
 }
 
 export function compareVersions(a: string, b: string): number {
-  const pa = a.split(/[.-]/).slice(0, 3).map((x) => Number.parseInt(x, 10) || 0)
-  const pb = b.split(/[.-]/).slice(0, 3).map((x) => Number.parseInt(x, 10) || 0)
+  const pa = a
+    .split(/[.-]/)
+    .slice(0, 3)
+    .map((x) => Number.parseInt(x, 10) || 0)
+  const pb = b
+    .split(/[.-]/)
+    .slice(0, 3)
+    .map((x) => Number.parseInt(x, 10) || 0)
   for (let i = 0; i < 3; i++) {
     if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0)
   }
@@ -46,7 +52,11 @@ export interface CaptureResult {
 }
 
 /** Run a command to completion, capturing its output (for `version` and `output -json`). */
-export async function capture(file: string, args: string[], opts: {cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number} = {}): Promise<CaptureResult> {
+export async function capture(
+  file: string,
+  args: string[],
+  opts: {cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number} = {},
+): Promise<CaptureResult> {
   const r = await runProcess(file, args, opts)
   if (r.spawnError) throw r.spawnError
   return {code: exitCode(r), stdout: r.stdout, stderr: r.stderr}
@@ -74,7 +84,8 @@ export interface TerraformInfo {
 export function parseVersionOutput(stdout: string): {version?: string; platform?: string} {
   try {
     const j = JSON.parse(stdout) as {terraform_version?: unknown; platform?: unknown}
-    if (typeof j.terraform_version === 'string') return {version: j.terraform_version, platform: typeof j.platform === 'string' ? j.platform : undefined}
+    if (typeof j.terraform_version === 'string')
+      return {version: j.terraform_version, platform: typeof j.platform === 'string' ? j.platform : undefined}
   } catch {
     // not JSON
   }
@@ -83,21 +94,40 @@ export function parseVersionOutput(stdout: string): {version?: string; platform?
 }
 
 /** Find terraform on PATH and check it is new enough; missing or old => exit 4 with install guidance. */
-export async function ensureTerraform(env: NodeJS.ProcessEnv, minVersion = TERRAFORM_MIN_VERSION): Promise<TerraformInfo> {
+export async function ensureTerraform(
+  env: NodeJS.ProcessEnv,
+  minVersion = TERRAFORM_MIN_VERSION,
+): Promise<TerraformInfo> {
   const exe = await findOnPath(terraformExeName(), env)
   if (!exe) {
-    throw new DezcError({code: 'TERRAFORM_NOT_FOUND', message: 'terraform is not installed (not found on PATH).', suggestion: installGuidance(), exit: ExitCode.PREREQUISITE})
+    throw new DezcError({
+      code: 'TERRAFORM_NOT_FOUND',
+      message: 'terraform is not installed (not found on PATH).',
+      suggestion: installGuidance(),
+      exit: ExitCode.PREREQUISITE,
+    })
   }
   let out: CaptureResult
   try {
     out = await capture(exe, ['version', '-json'], {env, timeoutMs: 30_000})
     if (out.code !== 0) out = await capture(exe, ['version'], {env, timeoutMs: 30_000})
   } catch (error) {
-    throw new DezcError({code: 'TERRAFORM_BROKEN', message: `${exe} could not be run: ${(error as Error).message}`, suggestion: installGuidance(), exit: ExitCode.PREREQUISITE, cause: error})
+    throw new DezcError({
+      code: 'TERRAFORM_BROKEN',
+      message: `${exe} could not be run: ${(error as Error).message}`,
+      suggestion: installGuidance(),
+      exit: ExitCode.PREREQUISITE,
+      cause: error,
+    })
   }
   const {version, platform} = parseVersionOutput(out.stdout)
   if (!version) {
-    throw new DezcError({code: 'TERRAFORM_BROKEN', message: `${exe} did not report its version (exit ${out.code}).`, suggestion: installGuidance(), exit: ExitCode.PREREQUISITE})
+    throw new DezcError({
+      code: 'TERRAFORM_BROKEN',
+      message: `${exe} did not report its version (exit ${out.code}).`,
+      suggestion: installGuidance(),
+      exit: ExitCode.PREREQUISITE,
+    })
   }
   if (compareVersions(version, minVersion) < 0) {
     throw new DezcError({
@@ -167,7 +197,15 @@ export async function runStreaming(exe: string, args: string[], opts: RunOptions
     if (forwardTimer) clearTimeout(forwardTimer)
     opts.signal?.removeEventListener('abort', onAbort)
   }
-  if (r.spawnError) throw new DezcError({code: 'TERRAFORM_BROKEN', message: `Could not run ${exe}: ${r.spawnError.message}`, suggestion: installGuidance(), exit: ExitCode.PREREQUISITE, cause: r.spawnError})
-  if (opts.signal?.aborted) throw new InterruptedError('Interrupted: terraform was stopped. Check `terraform plan` before the next apply.')
+  if (r.spawnError)
+    throw new DezcError({
+      code: 'TERRAFORM_BROKEN',
+      message: `Could not run ${exe}: ${r.spawnError.message}`,
+      suggestion: installGuidance(),
+      exit: ExitCode.PREREQUISITE,
+      cause: r.spawnError,
+    })
+  if (opts.signal?.aborted)
+    throw new InterruptedError('Interrupted: terraform was stopped. Check `terraform plan` before the next apply.')
   return {code: exitCode(r), output: stripAnsi(kept.slice(-MAX_KEEP))}
 }

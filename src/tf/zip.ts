@@ -18,18 +18,27 @@ export interface ZipEntry {
 export class ZipError extends Error {}
 
 /** A zip file on disk (path) or in memory, entry by entry; `visit` returning true stops early. */
-async function eachEntry(source: string | Buffer, visit: (entry: Entry, zip: ZipFile) => Promise<boolean | void>): Promise<void> {
+async function eachEntry(
+  source: string | Buffer,
+  visit: (entry: Entry, zip: ZipFile) => Promise<boolean | void>,
+): Promise<void> {
   const yauzl = await import('yauzl')
   let zip: ZipFile
   try {
-    zip = typeof source === 'string' ? await yauzl.openPromise(source, {lazyEntries: true}) : await yauzl.fromBufferPromise(source, {lazyEntries: true})
+    zip =
+      typeof source === 'string'
+        ? await yauzl.openPromise(source, {lazyEntries: true})
+        : await yauzl.fromBufferPromise(source, {lazyEntries: true})
   } catch (error) {
     throw new ZipError(`not a zip file (${(error as Error).message})`)
   }
   try {
     for (;;) {
       const entry = await new Promise<Entry | undefined>((resolve, reject) => {
-        zip.once('entry', resolve).once('end', () => resolve(undefined)).once('error', reject)
+        zip
+          .once('entry', resolve)
+          .once('end', () => resolve(undefined))
+          .once('error', reject)
         zip.readEntry()
       }).catch((error: Error) => {
         throw new ZipError(`corrupt zip: ${error.message}`)

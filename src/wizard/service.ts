@@ -71,14 +71,27 @@ export async function runWizard(o: WizardOptions): Promise<WizardResult> {
   const {resolveStack, profileNames} = await import('../env/settings.js')
   const saved = (o.config.raw('wizard') as SavedAnswers | undefined) ?? {}
   const names = profileNames(o.config)
-  const defaultProfile = o.overrides.profile ?? saved.profile ?? (o.config.raw('defaultProfile') as string | undefined) ?? 'local'
-  o.ui.reporter.info('This wizard sets up the Data Engineering Zoomcamp environment step by step. Every step can be skipped; Ctrl-C stops at any time and keeps what is finished.\n')
-  const profile = o.overrides.profile ?? (await o.ui.prompter.select({
-    message: 'Where should the database stack run?',
-    choices: names.map((n) => ({name: n === 'local' ? 'local — this machine\'s Docker engine' : n === 'synology' ? 'synology — a NAS reached over ssh:// or tcp://' : n, value: n})),
-    default: names.includes(defaultProfile) ? defaultProfile : 'local',
-    flagHint: '--host NAME',
-  }))
+  const defaultProfile =
+    o.overrides.profile ?? saved.profile ?? (o.config.raw('defaultProfile') as string | undefined) ?? 'local'
+  o.ui.reporter.info(
+    'This wizard sets up the Data Engineering Zoomcamp environment step by step. Every step can be skipped; Ctrl-C stops at any time and keeps what is finished.\n',
+  )
+  const profile =
+    o.overrides.profile ??
+    (await o.ui.prompter.select({
+      message: 'Where should the database stack run?',
+      choices: names.map((n) => ({
+        name:
+          n === 'local'
+            ? "local — this machine's Docker engine"
+            : n === 'synology'
+              ? 'synology — a NAS reached over ssh:// or tcp://'
+              : n,
+        value: n,
+      })),
+      default: names.includes(defaultProfile) ? defaultProfile : 'local',
+      flagHint: '--host NAME',
+    }))
   await o.save(['wizard', 'profile'], profile)
   let stack = resolveStack(o.config, {...o.overrides, profile})
   if (stack.remoteRequired && !o.overrides.dockerHost) {
@@ -106,10 +119,29 @@ export async function runWizard(o: WizardOptions): Promise<WizardResult> {
       stack = resolveStack(o.config, {...o.overrides, profile})
     }
   }
-  const stackArgs = [profile === 'local' ? '' : ` --host ${profile}`, o.overrides.stack ? ` --stack ${o.overrides.stack}` : '', o.overrides.dockerHost ? ` --docker-host ${o.overrides.dockerHost}` : '', o.overrides.pgPort ? ` --pg-port ${o.overrides.pgPort}` : '', o.overrides.pgadminPort ? ` --pgadmin-port ${o.overrides.pgadminPort}` : '', o.overrides.noPgadmin ? ' --no-pgadmin' : ''].join('')
-  const ctx: WizardContext = {config: o.config, ui: o.ui, signal: o.signal, stack, stackArgs, shared: o.gcpProject ? {project: o.gcpProject} : {}}
+  const stackArgs = [
+    profile === 'local' ? '' : ` --host ${profile}`,
+    o.overrides.stack ? ` --stack ${o.overrides.stack}` : '',
+    o.overrides.dockerHost ? ` --docker-host ${o.overrides.dockerHost}` : '',
+    o.overrides.pgPort ? ` --pg-port ${o.overrides.pgPort}` : '',
+    o.overrides.pgadminPort ? ` --pgadmin-port ${o.overrides.pgadminPort}` : '',
+    o.overrides.noPgadmin ? ' --no-pgadmin' : '',
+  ].join('')
+  const ctx: WizardContext = {
+    config: o.config,
+    ui: o.ui,
+    signal: o.signal,
+    stack,
+    stackArgs,
+    shared: o.gcpProject ? {project: o.gcpProject} : {},
+  }
   const outcomes: StepOutcome[] = []
-  const result = (): WizardResult => ({profile, steps: outcomes, commands: outcomes.flatMap((s) => (s.status === 'done' ? s.commands : [])), answersFile: o.answersFile})
+  const result = (): WizardResult => ({
+    profile,
+    steps: outcomes,
+    commands: outcomes.flatMap((s) => (s.status === 'done' ? s.commands : [])),
+    answersFile: o.answersFile,
+  })
   for (const step of o.steps) {
     if (o.signal.aborted) throw o.signal.reason ?? new InterruptedError()
     const previous = saved.steps?.[step.id] as unknown
@@ -126,7 +158,12 @@ export async function runWizard(o: WizardOptions): Promise<WizardResult> {
       o.ui.reporter.info(`✔ ${step.title}: ${summary}\n`)
     } catch (error) {
       const interrupted = o.signal.aborted || error instanceof InterruptedError
-      outcomes.push({id: step.id, title: step.title, status: interrupted ? 'interrupted' : 'failed', commands: step.commands(ctx, answers)})
+      outcomes.push({
+        id: step.id,
+        title: step.title,
+        status: interrupted ? 'interrupted' : 'failed',
+        commands: step.commands(ctx, answers),
+      })
       // What was finished stays finished: say so before the error is printed.
       o.ui.reporter.info(renderSummary(result(), interrupted ? 'Interrupted' : 'Stopped'))
       throw error

@@ -20,7 +20,11 @@ export interface CliResult {
 }
 
 /** Parse and check one --json envelope; the assertions every `--json` test gets for free. */
-export function parseEnvelope(stdout: string, code: number | null, context: string): {status: number; result?: any; error?: any; warnings: string[]} {
+export function parseEnvelope(
+  stdout: string,
+  code: number | null,
+  context: string,
+): {status: number; result?: any; error?: any; warnings: string[]} {
   let env: any
   try {
     env = JSON.parse(stdout)
@@ -29,8 +33,17 @@ export function parseEnvelope(stdout: string, code: number | null, context: stri
   }
   const keys = env && typeof env === 'object' ? Object.keys(env).sort().join(',') : typeof env
   const ok = keys === 'result,status,warnings' || keys === 'error,status,warnings'
-  if (!ok || env.status !== code || !Array.isArray(env.warnings)) throw new Error(`stdout is not a dezc JSON envelope with status ${code} (keys: ${keys}, status: ${env?.status}).\nstdout: ${stdout}\n${context}`)
-  if (env.error && (typeof env.error.code !== 'string' || typeof env.error.message !== 'string' || !Array.isArray(env.error.suggestions) || env.error.exit !== code)) {
+  if (!ok || env.status !== code || !Array.isArray(env.warnings))
+    throw new Error(
+      `stdout is not a dezc JSON envelope with status ${code} (keys: ${keys}, status: ${env?.status}).\nstdout: ${stdout}\n${context}`,
+    )
+  if (
+    env.error &&
+    (typeof env.error.code !== 'string' ||
+      typeof env.error.message !== 'string' ||
+      !Array.isArray(env.error.suggestions) ||
+      env.error.exit !== code)
+  ) {
     throw new Error(`error envelope lacks code/message/suggestions/exit=${code}.\nstdout: ${stdout}`)
   }
   return env
@@ -58,7 +71,11 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d))
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      reject(new Error(`dezc ${args.join(' ')} timed out after ${options.timeoutMs ?? 120_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`))
+      reject(
+        new Error(
+          `dezc ${args.join(' ')} timed out after ${options.timeoutMs ?? 120_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`,
+        ),
+      )
     }, options.timeoutMs ?? 120_000)
     child.on('error', reject)
     child.on('close', (code) => {

@@ -23,11 +23,32 @@ export function uniqueStack(prefix = 't'): string {
 export async function removeStack(project: string): Promise<void> {
   const label = `dev.dezc.project=${project}`
   const containers = await docker.listContainers({all: true, filters: {label: [label]}})
-  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({force: true}).catch(() => {})))
+  await Promise.all(
+    containers.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({force: true})
+        .catch(() => {}),
+    ),
+  )
   const networks = await docker.listNetworks({filters: {label: [label]}})
-  await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove().catch(() => {})))
+  await Promise.all(
+    networks.map((n) =>
+      docker
+        .getNetwork(n.Id)
+        .remove()
+        .catch(() => {}),
+    ),
+  )
   const {Volumes} = await docker.listVolumes({filters: {label: [label]}})
-  await Promise.all((Volumes ?? []).map((v) => docker.getVolume(v.Name).remove().catch(() => {})))
+  await Promise.all(
+    (Volumes ?? []).map((v) =>
+      docker
+        .getVolume(v.Name)
+        .remove()
+        .catch(() => {}),
+    ),
+  )
 }
 
 export async function engineAvailable(): Promise<boolean> {

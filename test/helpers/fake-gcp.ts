@@ -97,34 +97,104 @@ const SERVICE_TITLES: Record<string, string> = {
 /** Services whose activation needs billing (the bootstrap set needs none). */
 const BILLABLE = new Set(['compute.googleapis.com', 'container.googleapis.com', 'dataproc.googleapis.com'])
 /** What a console-created project has on by default (of the ones we care about). */
-export const CONSOLE_DEFAULT_SERVICES = ['bigquery.googleapis.com', 'storage.googleapis.com', 'serviceusage.googleapis.com']
+export const CONSOLE_DEFAULT_SERVICES = [
+  'bigquery.googleapis.com',
+  'storage.googleapis.com',
+  'serviceusage.googleapis.com',
+]
 
 export const errors = {
-  saExists: (name: string, project: string, email: string) => env(409, 'ALREADY_EXISTS', `Service account ${name} already exists within project projects/${project}.`, [{'@type': 'type.googleapis.com/google.rpc.ResourceInfo', resourceName: `projects/${project}/serviceAccounts/${email}`}]),
+  saExists: (name: string, project: string, email: string) =>
+    env(409, 'ALREADY_EXISTS', `Service account ${name} already exists within project projects/${project}.`, [
+      {
+        '@type': 'type.googleapis.com/google.rpc.ResourceInfo',
+        resourceName: `projects/${project}/serviceAccounts/${email}`,
+      },
+    ]),
   saNotFound: () => env(404, 'NOT_FOUND', 'Unknown service account'),
   keyNotFound: () => env(404, 'NOT_FOUND', 'Unknown service account key'),
-  iamDenied: (permission: string) => env(403, 'PERMISSION_DENIED', `Permission '${permission}' denied on resource (or it may not exist).`, [{'@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'IAM_PERMISSION_DENIED', domain: 'iam.googleapis.com', metadata: {permission}}]),
+  iamDenied: (permission: string) =>
+    env(403, 'PERMISSION_DENIED', `Permission '${permission}' denied on resource (or it may not exist).`, [
+      {
+        '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+        reason: 'IAM_PERMISSION_DENIED',
+        domain: 'iam.googleapis.com',
+        metadata: {permission},
+      },
+    ]),
   crmDenied: () => env(403, 'PERMISSION_DENIED', 'The caller does not have permission'),
   serviceDisabled: (service: string, consumerNumber: string) => {
     const title = SERVICE_TITLES[service] ?? service
     const url = `https://console.developers.google.com/apis/api/${service}/overview?project=${consumerNumber}`
     const message = `${title} has not been used in project ${consumerNumber} before or it is disabled. Enable it by visiting ${url} then retry. If you enabled this API recently, wait a few minutes for the action to propagate to our systems and retry.`
     return env(403, 'PERMISSION_DENIED', message, [
-      {'@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'SERVICE_DISABLED', domain: 'googleapis.com', metadata: {service, consumer: `projects/${consumerNumber}`, serviceTitle: title, containerInfo: consumerNumber, activationUrl: url}},
+      {
+        '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+        reason: 'SERVICE_DISABLED',
+        domain: 'googleapis.com',
+        metadata: {
+          service,
+          consumer: `projects/${consumerNumber}`,
+          serviceTitle: title,
+          containerInfo: consumerNumber,
+          activationUrl: url,
+        },
+      },
       {'@type': 'type.googleapis.com/google.rpc.LocalizedMessage', locale: 'en-US', message},
-      {'@type': 'type.googleapis.com/google.rpc.Help', links: [{description: 'Google developers console API activation', url}]},
+      {
+        '@type': 'type.googleapis.com/google.rpc.Help',
+        links: [{description: 'Google developers console API activation', url}],
+      },
     ])
   },
   keyCreationBlocked: (project: string, email: string, constraint: string) =>
     env(400, 'FAILED_PRECONDITION', 'Key creation is not allowed on this service account.', [
-      {'@type': 'type.googleapis.com/google.rpc.PreconditionFailure', violations: [{type: constraint, subject: `projects/${project}/serviceAccounts/${email}?configvalue=${encodeURIComponent(email)}`, description: 'Key creation is not allowed on this service account.'}]},
+      {
+        '@type': 'type.googleapis.com/google.rpc.PreconditionFailure',
+        violations: [
+          {
+            type: constraint,
+            subject: `projects/${project}/serviceAccounts/${email}?configvalue=${encodeURIComponent(email)}`,
+            description: 'Key creation is not allowed on this service account.',
+          },
+        ],
+      },
     ]),
   tooManyKeys: () => env(400, 'FAILED_PRECONDITION', 'Precondition check failed.'),
-  aborted: () => env(409, 'ABORTED', 'There were concurrent policy changes. Please retry the whole read-modify-write with exponential backoff.'),
+  aborted: () =>
+    env(
+      409,
+      'ABORTED',
+      'There were concurrent policy changes. Please retry the whole read-modify-write with exponential backoff.',
+    ),
   saDoesNotExist: (email: string) => env(400, 'INVALID_ARGUMENT', `Service account ${email} does not exist.`),
-  enableDenied: (service: string) => env(403, 'PERMISSION_DENIED', `Permission denied to enable service [${service}]`, [{'@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'AUTH_PERMISSION_DENIED', domain: 'serviceusage.googleapis.com'}]),
-  billing: (number: string, services: string[]) => env(400, 'FAILED_PRECONDITION', `Billing account for project '${number}' is not found. Billing must be enabled for activation of service(s) '${services.join(',')}' to proceed.`, [{'@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'UREQ_PROJECT_BILLING_NOT_FOUND', domain: 'serviceusage.googleapis.com'}]),
-  unauthenticated: () => env(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.'),
+  enableDenied: (service: string) =>
+    env(403, 'PERMISSION_DENIED', `Permission denied to enable service [${service}]`, [
+      {
+        '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+        reason: 'AUTH_PERMISSION_DENIED',
+        domain: 'serviceusage.googleapis.com',
+      },
+    ]),
+  billing: (number: string, services: string[]) =>
+    env(
+      400,
+      'FAILED_PRECONDITION',
+      `Billing account for project '${number}' is not found. Billing must be enabled for activation of service(s) '${services.join(',')}' to proceed.`,
+      [
+        {
+          '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+          reason: 'UREQ_PROJECT_BILLING_NOT_FOUND',
+          domain: 'serviceusage.googleapis.com',
+        },
+      ],
+    ),
+  unauthenticated: () =>
+    env(
+      401,
+      'UNAUTHENTICATED',
+      'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
+    ),
   invalidArgument: (message: string) => env(400, 'INVALID_ARGUMENT', message),
 }
 
@@ -187,11 +257,24 @@ export class FakeGcp {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()))
   }
 
-  addProject(id: string, o: {number?: string; services?: string[]; bindings?: FakeBinding[]; billing?: boolean; keyCreationBlockedBy?: string} = {}): FakeProject {
+  addProject(
+    id: string,
+    o: {
+      number?: string
+      services?: string[]
+      bindings?: FakeBinding[]
+      billing?: boolean
+      keyCreationBlockedBy?: string
+    } = {},
+  ): FakeProject {
     const p: FakeProject = {
       id,
       number: o.number ?? String(100_000_000_000 + this.projects.size + 1),
-      policy: {version: 1, etag: 'ACAB', bindings: structuredClone(o.bindings ?? [{role: 'roles/owner', members: ['user:student@example.com']}])},
+      policy: {
+        version: 1,
+        etag: 'ACAB',
+        bindings: structuredClone(o.bindings ?? [{role: 'roles/owner', members: ['user:student@example.com']}]),
+      },
       services: new Set(o.services ?? CONSOLE_DEFAULT_SERVICES),
       billing: o.billing ?? true,
       keyCreationBlockedBy: o.keyCreationBlockedBy,
@@ -216,7 +299,9 @@ export class FakeGcp {
   /** Policy bindings normalised for comparison (etag and version left out). */
   policySnapshot(project: string): FakeBinding[] {
     const p = this.projects.get(project)!
-    return structuredClone(p.policy.bindings).map((b) => ({...b, members: [...b.members].sort()})).sort((a, b) => a.role.localeCompare(b.role))
+    return structuredClone(p.policy.bindings)
+      .map((b) => ({...b, members: [...b.members].sort()}))
+      .sort((a, b) => a.role.localeCompare(b.role))
   }
 
   /** Another tool writes the policy (adds a member to roles/browser) and the etag changes. */
@@ -263,7 +348,9 @@ export class FakeGcp {
     try {
       let body: any = {}
       if (raw) {
-        body = (req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded') ? Object.fromEntries(new URLSearchParams(raw)) : JSON.parse(raw)
+        body = (req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded')
+          ? Object.fromEntries(new URLSearchParams(raw))
+          : JSON.parse(raw)
       }
       entry.body = entry.api === 'oauth' ? undefined : body
       const out = await this.route(method, path, url.searchParams, body, req.headers)
@@ -307,7 +394,8 @@ export class FakeGcp {
 
   private project(id: string, permission: string, api: 'iam' | 'crm' | 'serviceusage'): FakeProject {
     const p = this.projects.get(id)
-    if (!p) fail(api === 'crm' ? errors.crmDenied() : api === 'iam' ? errors.iamDenied(permission) : errors.enableDenied(id))
+    if (!p)
+      fail(api === 'crm' ? errors.crmDenied() : api === 'iam' ? errors.iamDenied(permission) : errors.enableDenied(id))
     return p!
   }
 
@@ -318,7 +406,13 @@ export class FakeGcp {
     if (!consumer.services.has(service)) fail(errors.serviceDisabled(service, consumer.number))
   }
 
-  private async route(method: string, path: string, q: URLSearchParams, body: any, headers: http.IncomingHttpHeaders): Promise<unknown> {
+  private async route(
+    method: string,
+    path: string,
+    q: URLSearchParams,
+    body: any,
+    headers: http.IncomingHttpHeaders,
+  ): Promise<unknown> {
     if (method === 'POST' && path === '/token') return this.token(body)
     const who = this.principal(headers)
     const denied = this.deniedPrincipals.has(who)
@@ -331,7 +425,8 @@ export class FakeGcp {
       if (!op) fail(env(404, 'NOT_FOUND', `Operation ${name} not found.`))
       if (op!.pollsLeft > 0) {
         op!.pollsLeft--
-        if (op!.pollsLeft > 0) return {name, metadata: {'@type': 'type.googleapis.com/google.api.serviceusage.v1.OperationMetadata'}}
+        if (op!.pollsLeft > 0)
+          return {name, metadata: {'@type': 'type.googleapis.com/google.api.serviceusage.v1.OperationMetadata'}}
       }
       for (const s of op!.services) op!.project.services.add(s)
       return this.doneOperation(name, op!.project, op!.services)
@@ -343,7 +438,9 @@ export class FakeGcp {
       if (denied) fail(errors.enableDenied(ids[0]))
       const billable = ids.filter((s) => BILLABLE.has(s))
       if (billable.length > 0 && !p.billing) fail(errors.billing(p.number, billable))
-      for (const s of ids) if (!/^[a-z][a-z0-9.-]*\.googleapis\.com$/.test(s)) fail(errors.invalidArgument(`Service ${s} not found or permission denied.`))
+      for (const s of ids)
+        if (!/^[a-z][a-z0-9.-]*\.googleapis\.com$/.test(s))
+          fail(errors.invalidArgument(`Service ${s} not found or permission denied.`))
       const missing = ids.filter((s) => !p.services.has(s))
       if (missing.length === 0) return this.doneOperation('operations/noop.DONE_OPERATION', p, ids)
       const name = `operations/acat.p2-${p.number}-${crypto.randomUUID()}`
@@ -366,10 +463,20 @@ export class FakeGcp {
       const [, projectId, email, keyId] = m
       const isKeys = path.includes('/keys')
       const account = email ? this.accounts.get(email) : undefined
-      const resourceProject = projectId === '-' ? (account ? this.projects.get(account.project) : undefined) : this.projects.get(projectId)
+      const resourceProject =
+        projectId === '-' ? (account ? this.projects.get(account.project) : undefined) : this.projects.get(projectId)
       if (projectId !== '-' && !resourceProject) fail(errors.iamDenied('iam.serviceAccounts.get'))
       if (resourceProject) this.requireService(headers, resourceProject, 'iam.googleapis.com')
-      if (denied) fail(errors.iamDenied(isKeys ? 'iam.serviceAccountKeys.create' : method === 'POST' ? 'iam.serviceAccounts.create' : 'iam.serviceAccounts.get'))
+      if (denied)
+        fail(
+          errors.iamDenied(
+            isKeys
+              ? 'iam.serviceAccountKeys.create'
+              : method === 'POST'
+                ? 'iam.serviceAccounts.create'
+                : 'iam.serviceAccounts.get',
+          ),
+        )
       if (!email) {
         const p = resourceProject!
         if (method === 'POST') return this.createAccount(p, body)
@@ -379,7 +486,12 @@ export class FakeGcp {
         }
       }
       // '-' hides a missing account behind a 403, like the real API.
-      if (!account || (resourceProject && account.project !== resourceProject.id)) fail(projectId === '-' ? errors.iamDenied(isKeys ? 'iam.serviceAccountKeys.create' : 'iam.serviceAccounts.get') : errors.saNotFound())
+      if (!account || (resourceProject && account.project !== resourceProject.id))
+        fail(
+          projectId === '-'
+            ? errors.iamDenied(isKeys ? 'iam.serviceAccountKeys.create' : 'iam.serviceAccounts.get')
+            : errors.saNotFound(),
+        )
       const a = account!
       if (a.hiddenReads > 0) {
         a.hiddenReads--
@@ -391,7 +503,10 @@ export class FakeGcp {
       } else if (!keyId) {
         if (method === 'GET') {
           const types = q.getAll('keyTypes')
-          const keys = types.length === 0 || types.includes('USER_MANAGED') ? [...a.keys.values()].map((k) => this.keyJson(a, k)) : []
+          const keys =
+            types.length === 0 || types.includes('USER_MANAGED')
+              ? [...a.keys.values()].map((k) => this.keyJson(a, k))
+              : []
           return keys.length ? {keys} : {}
         }
         if (method === 'POST') return this.createKey(a)
@@ -407,7 +522,10 @@ export class FakeGcp {
     }
 
     // ---- Cloud Resource Manager v1
-    if (method === 'POST' && (m = /^\/v1\/projects\/([^/:]+):(getIamPolicy|setIamPolicy|testIamPermissions)$/.exec(path))) {
+    if (
+      method === 'POST' &&
+      (m = /^\/v1\/projects\/([^/:]+):(getIamPolicy|setIamPolicy|testIamPermissions)$/.exec(path))
+    ) {
       const p = this.project(m[1], 'resourcemanager.projects.getIamPolicy', 'crm')
       this.requireService(headers, p, 'cloudresourcemanager.googleapis.com')
       if (denied) fail(errors.crmDenied())
@@ -418,7 +536,13 @@ export class FakeGcp {
     if (method === 'GET' && (m = /^\/v1\/projects\/([^/:]+)$/.exec(path))) {
       const p = this.project(m[1], 'resourcemanager.projects.get', 'crm')
       this.requireService(headers, p, 'cloudresourcemanager.googleapis.com')
-      return {projectNumber: p.number, projectId: p.id, lifecycleState: 'ACTIVE', name: p.id, createTime: '2026-01-01T00:00:00.000Z'}
+      return {
+        projectNumber: p.number,
+        projectId: p.id,
+        lifecycleState: 'ACTIVE',
+        name: p.id,
+        createTime: '2026-01-01T00:00:00.000Z',
+      }
     }
     return fail(env(404, 'NOT_FOUND', `The fake does not serve ${method} ${path}.`))
   }
@@ -431,14 +555,24 @@ export class FakeGcp {
       }
       principal = `user:${body.client_id ?? 'unknown'}`
     } else if (body.grant_type === 'urn:ietf:params:oauth:grant-type:jwt-bearer') {
-      const payload = JSON.parse(Buffer.from(String(body.assertion).split('.')[1] ?? '', 'base64url').toString('utf8')) as {iss?: string}
+      const payload = JSON.parse(
+        Buffer.from(String(body.assertion).split('.')[1] ?? '', 'base64url').toString('utf8'),
+      ) as {iss?: string}
       principal = payload.iss ?? 'unknown'
     } else {
-      throw new HttpAnswer(400, {error: 'unsupported_grant_type', error_description: `Invalid grant_type: ${body.grant_type}`})
+      throw new HttpAnswer(400, {
+        error: 'unsupported_grant_type',
+        error_description: `Invalid grant_type: ${body.grant_type}`,
+      })
     }
     const access = `ya29.fake-${crypto.randomBytes(12).toString('hex')}`
     this.tokens.set(access, principal)
-    return {access_token: access, expires_in: 3599, token_type: 'Bearer', scope: 'https://www.googleapis.com/auth/cloud-platform'}
+    return {
+      access_token: access,
+      expires_in: 3599,
+      token_type: 'Bearer',
+      scope: 'https://www.googleapis.com/auth/cloud-platform',
+    }
   }
 
   private serviceJson(p: FakeProject, service: string): unknown {
@@ -455,14 +589,19 @@ export class FakeGcp {
       name,
       done: true,
       metadata: {'@type': 'type.googleapis.com/google.api.serviceusage.v1.OperationMetadata'},
-      response: {'@type': 'type.googleapis.com/google.api.serviceusage.v1.BatchEnableServicesResponse', services: services.map((s) => this.serviceJson(p, s))},
+      response: {
+        '@type': 'type.googleapis.com/google.api.serviceusage.v1.BatchEnableServicesResponse',
+        services: services.map((s) => this.serviceJson(p, s)),
+      },
     }
   }
 
   private createAccount(p: FakeProject, body: any): unknown {
     const accountId = String(body.accountId ?? '')
     if (!/^[a-z]([-a-z0-9]*[a-z0-9])$/.test(accountId) || accountId.length < 6 || accountId.length > 30) {
-      fail(errors.invalidArgument(`Invalid account ID ${accountId}. The account ID must be between 6 and 30 characters.`))
+      fail(
+        errors.invalidArgument(`Invalid account ID ${accountId}. The account ID must be between 6 and 30 characters.`),
+      )
     }
     const email = `${accountId}@${p.id}.iam.gserviceaccount.com`
     if (this.accounts.has(email)) fail(errors.saExists(accountId, p.id, email))
@@ -516,10 +655,19 @@ export class FakeGcp {
     const p = this.projects.get(a.project)!
     if (p.keyCreationBlockedBy) fail(errors.keyCreationBlocked(p.id, a.email, p.keyCreationBlockedBy))
     if (a.keys.size >= 10) fail(errors.tooManyKeys())
-    const {privateKey} = crypto.generateKeyPairSync('rsa', {modulusLength: 2048, privateKeyEncoding: {type: 'pkcs8', format: 'pem'}, publicKeyEncoding: {type: 'spki', format: 'pem'}})
+    const {privateKey} = crypto.generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: {type: 'pkcs8', format: 'pem'},
+      publicKeyEncoding: {type: 'spki', format: 'pem'},
+    })
     const id = crypto.randomBytes(20).toString('hex')
     const now = new Date()
-    const k: FakeKey = {name: `projects/${a.project}/serviceAccounts/${a.email}/keys/${id}`, id, validAfterTime: now.toISOString().replace(/\.\d+Z$/, 'Z'), validBeforeTime: '9999-12-31T23:59:59Z'}
+    const k: FakeKey = {
+      name: `projects/${a.project}/serviceAccounts/${a.email}/keys/${id}`,
+      id,
+      validAfterTime: now.toISOString().replace(/\.\d+Z$/, 'Z'),
+      validBeforeTime: '9999-12-31T23:59:59Z',
+    }
     a.keys.set(id, k)
     const file = {
       type: 'service_account',
@@ -534,11 +682,23 @@ export class FakeGcp {
       client_x509_cert_url: `https://www.googleapis.com/robot/v1/metadata/x509/${encodeURIComponent(a.email)}`,
       universe_domain: 'googleapis.com',
     }
-    return {...this.keyJson(a, k), privateKeyType: 'TYPE_GOOGLE_CREDENTIALS_FILE', privateKeyData: Buffer.from(JSON.stringify(file, null, 2) + '\n').toString('base64')}
+    return {
+      ...this.keyJson(a, k),
+      privateKeyType: 'TYPE_GOOGLE_CREDENTIALS_FILE',
+      privateKeyData: Buffer.from(JSON.stringify(file, null, 2) + '\n').toString('base64'),
+    }
   }
 
   private keyJson(_a: FakeAccount, k: FakeKey): Record<string, unknown> {
-    return {name: k.name, validAfterTime: k.validAfterTime, validBeforeTime: k.validBeforeTime, keyAlgorithm: 'KEY_ALG_RSA_2048', keyOrigin: 'GOOGLE_PROVIDED', keyType: 'USER_MANAGED', ...(k.disabled ? {disabled: true} : {})}
+    return {
+      name: k.name,
+      validAfterTime: k.validAfterTime,
+      validBeforeTime: k.validBeforeTime,
+      keyAlgorithm: 'KEY_ALG_RSA_2048',
+      keyOrigin: 'GOOGLE_PROVIDED',
+      keyType: 'USER_MANAGED',
+      ...(k.disabled ? {disabled: true} : {}),
+    }
   }
 
   private policyJson(p: FakeProject, requested: number): unknown {
@@ -558,7 +718,10 @@ export class FakeGcp {
     if (policy.etag !== undefined && policy.etag !== p.policy.etag) fail(errors.aborted())
     const bindings: FakeBinding[] = policy.bindings ?? []
     for (const b of bindings) {
-      if (typeof b.role !== 'string' || !/^(roles|projects\/[^/]+\/roles|organizations\/\d+\/roles)\/[A-Za-z0-9_.]+$/.test(b.role)) {
+      if (
+        typeof b.role !== 'string' ||
+        !/^(roles|projects\/[^/]+\/roles|organizations\/\d+\/roles)\/[A-Za-z0-9_.]+$/.test(b.role)
+      ) {
         fail(errors.invalidArgument(`Role ${b.role} is not supported for this resource.`))
       }
       if (b.condition && (policy.version ?? 1) < 3) fail(errors.invalidArgument('Conditions require policy version 3.'))
@@ -573,7 +736,11 @@ export class FakeGcp {
         }
       }
     }
-    p.policy = {version: bindings.some((b) => b.condition) ? 3 : 1, etag: this.nextEtag(), bindings: structuredClone(bindings).filter((b) => (b.members ?? []).length > 0)}
+    p.policy = {
+      version: bindings.some((b) => b.condition) ? 3 : 1,
+      etag: this.nextEtag(),
+      bindings: structuredClone(bindings).filter((b) => (b.members ?? []).length > 0),
+    }
     return this.policyJson(p, 3)
   }
 }

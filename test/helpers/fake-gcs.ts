@@ -16,7 +16,8 @@ const BIN_DIR = process.env.DEZC_TEST_BIN_DIR ?? '/var/cache/dezc-test/bin'
 
 export function fakeGcsBinary(): string {
   const bin = path.join(BIN_DIR, 'fake-gcs-server')
-  if (!fs.existsSync(bin) || !fs.existsSync(`${bin}.version`)) execFileSync('bash', [path.join(ROOT, 'scripts/ensure-fake-gcs.sh')], {stdio: 'inherit'})
+  if (!fs.existsSync(bin) || !fs.existsSync(`${bin}.version`))
+    execFileSync('bash', [path.join(ROOT, 'scripts/ensure-fake-gcs.sh')], {stdio: 'inherit'})
   return bin
 }
 
@@ -34,12 +35,19 @@ export interface FakeGcs {
 export async function startFakeGcs(): Promise<FakeGcs> {
   const bin = fakeGcsBinary()
   const port = await freePort()
-  const child: ChildProcess = spawn(bin, ['-scheme', 'http', '-host', '127.0.0.1', '-port', String(port), '-backend', 'memory', '-log-level', 'error'], {stdio: ['ignore', 'ignore', 'pipe']})
+  const child: ChildProcess = spawn(
+    bin,
+    ['-scheme', 'http', '-host', '127.0.0.1', '-port', String(port), '-backend', 'memory', '-log-level', 'error'],
+    {stdio: ['ignore', 'ignore', 'pipe']},
+  )
   let stderr = ''
   child.stderr?.on('data', (d) => (stderr += d))
   const url = `http://127.0.0.1:${port}`
   for (let i = 0; ; i++) {
-    const ok = await fetch(`${url}/storage/v1/b`).then((r) => r.ok, () => false)
+    const ok = await fetch(`${url}/storage/v1/b`).then(
+      (r) => r.ok,
+      () => false,
+    )
     if (ok) break
     if (i > 100 || child.exitCode !== null) throw new Error(`fake-gcs-server did not start on ${url}: ${stderr}`)
     await new Promise((r) => setTimeout(r, 100))
@@ -52,7 +60,13 @@ export async function startFakeGcs(): Promise<FakeGcs> {
   return {
     url,
     async createBucket(name) {
-      await json(await fetch(`${url}/storage/v1/b?project=test`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({name})}))
+      await json(
+        await fetch(`${url}/storage/v1/b?project=test`, {
+          method: 'POST',
+          headers: {'content-type': 'application/json'},
+          body: JSON.stringify({name}),
+        }),
+      )
     },
     async object(bucket, name) {
       const r = await fetch(o(bucket, name))
@@ -64,7 +78,9 @@ export async function startFakeGcs(): Promise<FakeGcs> {
       return Buffer.from(await r.arrayBuffer())
     },
     async list(bucket, prefix) {
-      const r = await json(await fetch(`${url}/storage/v1/b/${bucket}/o${prefix ? `?prefix=${encodeURIComponent(prefix)}` : ''}`))
+      const r = await json(
+        await fetch(`${url}/storage/v1/b/${bucket}/o${prefix ? `?prefix=${encodeURIComponent(prefix)}` : ''}`),
+      )
       return (r.items ?? []) as Array<Record<string, any>>
     },
     async stop() {
@@ -131,11 +147,14 @@ export async function startGcsProxy(upstream: string): Promise<GcsProxy> {
       cutAt = cutRule.afterBytes
       cutRule = undefined
     }
-    const fwd = http.request({host: up.hostname, port: up.port, method: req.method, path: req.url, headers: req.headers}, (ur) => {
-      rec.status = ur.statusCode
-      res.writeHead(ur.statusCode ?? 502, ur.headers)
-      ur.pipe(res)
-    })
+    const fwd = http.request(
+      {host: up.hostname, port: up.port, method: req.method, path: req.url, headers: req.headers},
+      (ur) => {
+        rec.status = ur.statusCode
+        res.writeHead(ur.statusCode ?? 502, ur.headers)
+        ur.pipe(res)
+      },
+    )
     fwd.on('error', () => res.destroy())
     req.on('data', (chunk: Buffer) => {
       if (cutAt !== undefined && rec.bodyBytes + chunk.length >= cutAt) {
@@ -184,4 +203,8 @@ export async function startGcsProxy(upstream: string): Promise<GcsProxy> {
 }
 
 /** PUTs that carry bytes of a resumable upload session (chunks), in order. */
-export const isChunk = (r: ProxiedRequest) => r.method === 'PUT' && r.path.includes('upload_id=') && r.contentRange !== undefined && !r.contentRange.startsWith('bytes */')
+export const isChunk = (r: ProxiedRequest) =>
+  r.method === 'PUT' &&
+  r.path.includes('upload_id=') &&
+  r.contentRange !== undefined &&
+  !r.contentRange.startsWith('bytes */')

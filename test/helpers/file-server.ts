@@ -73,7 +73,9 @@ function served(f: ServedFile | Buffer | string): ServedFile {
 }
 
 export async function startFileServer(options: FileServerOptions = {}): Promise<FileServer> {
-  const files = new Map<string, ServedFile | Buffer>(Object.entries(options.files ?? {}).map(([k, v]) => [k, served(v)]))
+  const files = new Map<string, ServedFile | Buffer>(
+    Object.entries(options.files ?? {}).map(([k, v]) => [k, served(v)]),
+  )
   const requests: RequestLog[] = []
   const state = {missingStatus: options.missingStatus ?? 404, inFlight: 0, maxInFlight: 0}
   /** The entry of `path` as a ServedFile (kept in the map, so per-file options stick). */
@@ -85,7 +87,15 @@ export async function startFileServer(options: FileServerOptions = {}): Promise<
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x')
     const urlPath = decodeURIComponent(url.pathname)
-    const log: RequestLog = {method: req.method ?? 'GET', path: url.pathname, range: req.headers.range, ifRange: req.headers['if-range'] as string | undefined, status: 0, remote: req.socket.remoteAddress, ...(req.headers.authorization ? {authorization: req.headers.authorization} : {})}
+    const log: RequestLog = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      range: req.headers.range,
+      ifRange: req.headers['if-range'] as string | undefined,
+      status: 0,
+      remote: req.socket.remoteAddress,
+      ...(req.headers.authorization ? {authorization: req.headers.authorization} : {}),
+    }
     requests.push(log)
     const send = (status: number, headers: Record<string, string | number> = {}, body?: Buffer) => {
       log.status = status
@@ -96,8 +106,13 @@ export async function startFileServer(options: FileServerOptions = {}): Promise<
     if (!found) {
       const entries = urlPath.endsWith('/') ? listDir(files, urlPath) : []
       if (entries.length > 0) return send(200, {'content-type': 'text/html'}, Buffer.from(indexHtml(urlPath, entries)))
-      if (state.missingStatus === 403) return send(403, {'content-type': 'application/xml'}, Buffer.from('<Error><Code>AccessDenied</Code></Error>'))
-      return send(state.missingStatus, {'content-type': 'text/html'}, Buffer.from('<html><body><h1>Not Found</h1></body></html>'))
+      if (state.missingStatus === 403)
+        return send(403, {'content-type': 'application/xml'}, Buffer.from('<Error><Code>AccessDenied</Code></Error>'))
+      return send(
+        state.missingStatus,
+        {'content-type': 'text/html'},
+        Buffer.from('<html><body><h1>Not Found</h1></body></html>'),
+      )
     }
     const f = served(found)
     if (f.failWith && (f.failWith.times ?? 1) > 0) {
@@ -107,7 +122,12 @@ export async function startFileServer(options: FileServerOptions = {}): Promise<
     const body = f.body ?? fs.readFileSync(f.file!)
     const etag = `"${createHash('md5').update(body).digest('hex')}"`
     const lastModified = new Date(Date.UTC(2022, 5, 30, 12, 0, 0) + body.length).toUTCString()
-    const headers: Record<string, string | number> = {etag, 'last-modified': lastModified, 'accept-ranges': f.noRanges ? 'none' : 'bytes', 'content-type': 'application/octet-stream'}
+    const headers: Record<string, string | number> = {
+      etag,
+      'last-modified': lastModified,
+      'accept-ranges': f.noRanges ? 'none' : 'bytes',
+      'content-type': 'application/octet-stream',
+    }
     let start = 0
     let end = body.length - 1
     let status = 200
@@ -195,7 +215,10 @@ function listDir(files: Map<string, unknown>, dir: string): string[] {
 
 /** What Apache httpd's mod_autoindex prints (the archive.apache.org look). */
 function indexHtml(dir: string, entries: string[]): string {
-  const rows = entries.map((e) => `<tr><td valign="top"><img src="/icons/${e.endsWith('/') ? 'folder' : 'unknown'}.gif" alt="[DIR]"></td><td><a href="${e}">${e}</a></td><td align="right">2023-02-17 20:45  </td><td align="right">  - </td><td>&nbsp;</td></tr>`)
+  const rows = entries.map(
+    (e) =>
+      `<tr><td valign="top"><img src="/icons/${e.endsWith('/') ? 'folder' : 'unknown'}.gif" alt="[DIR]"></td><td><a href="${e}">${e}</a></td><td align="right">2023-02-17 20:45  </td><td align="right">  - </td><td>&nbsp;</td></tr>`,
+  )
   return `<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 3.2 Final//EN">
 <html>
  <head>

@@ -6,7 +6,16 @@ import {FakeGcp, type FakeGcpOptions} from './fake-gcp.js'
 import {runCli, type CliResult} from './cli.js'
 
 // Never let a developer's real Google credentials or project leak into a test.
-for (const v of ['GOOGLE_APPLICATION_CREDENTIALS', 'GOOGLE_OAUTH_ACCESS_TOKEN', 'GOOGLE_CLOUD_PROJECT', 'CLOUDSDK_CORE_PROJECT', 'CLOUDSDK_CONFIG', 'GOOGLE_CLOUD_QUOTA_PROJECT', 'DEZC_GOOGLE_API_ROOT']) delete process.env[v]
+for (const v of [
+  'GOOGLE_APPLICATION_CREDENTIALS',
+  'GOOGLE_OAUTH_ACCESS_TOKEN',
+  'GOOGLE_CLOUD_PROJECT',
+  'CLOUDSDK_CORE_PROJECT',
+  'CLOUDSDK_CONFIG',
+  'GOOGLE_CLOUD_QUOTA_PROJECT',
+  'DEZC_GOOGLE_API_ROOT',
+])
+  delete process.env[v]
 
 export interface GcpTestEnv {
   fake: FakeGcp
@@ -40,7 +49,8 @@ export async function gcpTestEnv(options: FakeGcpOptions & {project?: string} = 
     dir,
     keyDir,
     env,
-    gcp: (verb, args = [], extraEnv = {}) => runCli(['gcp', verb, '--project', project, '--key-dir', keyDir, ...args], {env: {...env, ...extraEnv}, cwd: dir}),
+    gcp: (verb, args = [], extraEnv = {}) =>
+      runCli(['gcp', verb, '--project', project, '--key-dir', keyDir, ...args], {env: {...env, ...extraEnv}, cwd: dir}),
     async close() {
       await fake.stop()
       fs.rmSync(dir, {recursive: true, force: true})

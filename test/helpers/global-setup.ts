@@ -9,5 +9,9 @@ export default function setup(): void {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
   // NODE_ENV=production: vitest's env block sets NODE_ENV=test here too, and under "test" `oclif manifest`
   // records src/commands/*.ts paths, which the production bin (auto-transpile off) cannot load.
-  execFileSync('npm', ['run', '--silent', 'build'], {cwd: root, stdio: 'inherit', env: {...process.env, NODE_ENV: 'production'}})
+  execFileSync('npm', ['run', '--silent', 'build'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: {...process.env, NODE_ENV: 'production'},
+  })
 }

@@ -13,7 +13,11 @@ export class PgAdminSession {
   }
 
   private async request(path: string, init: RequestInit = {}): Promise<Response> {
-    const headers: Record<string, string> = {cookie: this.cookieHeader(), ...(this.csrf ? {'X-pgA-CSRFToken': this.csrf} : {}), ...(init.headers as Record<string, string> | undefined)}
+    const headers: Record<string, string> = {
+      cookie: this.cookieHeader(),
+      ...(this.csrf ? {'X-pgA-CSRFToken': this.csrf} : {}),
+      ...(init.headers as Record<string, string> | undefined),
+    }
     const res = await fetch(`${this.baseUrl}${path}`, {...init, headers, redirect: 'manual'})
     for (const c of res.headers.getSetCookie()) {
       const [kv] = c.split(';')
@@ -31,7 +35,13 @@ export class PgAdminSession {
     const res = await this.request('/authenticate/login', {
       method: 'POST',
       headers: {'content-type': 'application/x-www-form-urlencoded'},
-      body: new URLSearchParams({csrf_token: token, email, password, language: 'en', internal_button: 'Login'}).toString(),
+      body: new URLSearchParams({
+        csrf_token: token,
+        email,
+        password,
+        language: 'en',
+        internal_button: 'Login',
+      }).toString(),
     })
     const js = await (await this.request('/browser/js/utils.js')).text()
     this.csrf = /pgAdmin\['csrf_token'\]\s*=\s*'([^']+)'/.exec(js)?.[1] ?? ''
@@ -44,7 +54,9 @@ export class PgAdminSession {
     try {
       return {status: res.status, body: JSON.parse(text) as T}
     } catch {
-      throw new Error(`pgAdmin answered ${path} with HTTP ${res.status}${res.headers.get('location') ? ` -> ${res.headers.get('location')}` : ''}, not JSON: ${text.slice(0, 200)}`)
+      throw new Error(
+        `pgAdmin answered ${path} with HTTP ${res.status}${res.headers.get('location') ? ` -> ${res.headers.get('location')}` : ''}, not JSON: ${text.slice(0, 200)}`,
+      )
     }
   }
 
@@ -53,22 +65,35 @@ export class PgAdminSession {
     const groups = (await this.json<{data: Array<{_id: string}>}>('/browser/server_group/nodes/')).body.data
     const out: Array<{gid: string; sid: string; label: string}> = []
     for (const g of groups) {
-      const r = await this.json<{result?: Array<{_id: number; label: string}>; data?: Array<{_id: number; label: string}>}>(`/browser/server/nodes/${g._id}/`)
+      const r = await this.json<{
+        result?: Array<{_id: number; label: string}>
+        data?: Array<{_id: number; label: string}>
+      }>(`/browser/server/nodes/${g._id}/`)
       // A group without servers answers 410 "could not be found" (pgAdmin's own wording); the list comes in `result`.
       if (r.status === 410) continue
       const nodes = r.body.result ?? r.body.data
-      if (!Array.isArray(nodes)) throw new Error(`pgAdmin's server list for group ${g._id} is not a list: ${JSON.stringify(r.body).slice(0, 300)}`)
+      if (!Array.isArray(nodes))
+        throw new Error(
+          `pgAdmin's server list for group ${g._id} is not a list: ${JSON.stringify(r.body).slice(0, 300)}`,
+        )
       for (const s of nodes) out.push({gid: String(g._id), sid: String(s._id), label: s.label})
     }
     return out
   }
 
-  async serverProperties(gid: string, sid: string): Promise<{host: string; port: number; db: string; username: string}> {
+  async serverProperties(
+    gid: string,
+    sid: string,
+  ): Promise<{host: string; port: number; db: string; username: string}> {
     return (await this.json(`/browser/server/obj/${gid}/${sid}`)).body
   }
 
   /** Ask pgAdmin (inside its container) to connect to the server, as the tree's "Connect Server" does. */
   async connect(gid: string, sid: string, password: string): Promise<{status: number; body: any}> {
-    return this.json(`/browser/server/connect/${gid}/${sid}`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({password, save_password: false})})
+    return this.json(`/browser/server/connect/${gid}/${sid}`, {
+      method: 'POST',
+      headers: {'content-type': 'application/json'},
+      body: JSON.stringify({password, save_password: false}),
+    })
   }
 }

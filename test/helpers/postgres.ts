@@ -64,7 +64,9 @@ async function pgRun(bin: string, args: string[], env: NodeJS.ProcessEnv = {}): 
 
 export async function startPostgres(options: PgServerOptions = {}): Promise<PgServer> {
   if (!fs.existsSync(path.join(PG_BIN, 'initdb'))) {
-    throw new Error(`PostgreSQL 15 server binaries not found in ${PG_BIN}: run scripts/ensure-system-deps.sh (apt-get install postgresql-15).`)
+    throw new Error(
+      `PostgreSQL 15 server binaries not found in ${PG_BIN}: run scripts/ensure-system-deps.sh (apt-get install postgresql-15).`,
+    )
   }
   const user = options.user ?? 'root'
   const password = options.password ?? 'root'
@@ -77,10 +79,26 @@ export async function startPostgres(options: PgServerOptions = {}): Promise<PgSe
   const pwFile = path.join(base, 'pw')
   fs.writeFileSync(pwFile, password, {mode: 0o600})
   if (isRoot) await run('chown', ['postgres:postgres', pwFile])
-  await pgRun('initdb', ['-D', dataDir, '-U', user, `--pwfile=${pwFile}`, '--auth-host=scram-sha-256', '--auth-local=trust', '-E', 'UTF8', '--no-sync'])
+  await pgRun('initdb', [
+    '-D',
+    dataDir,
+    '-U',
+    user,
+    `--pwfile=${pwFile}`,
+    '--auth-host=scram-sha-256',
+    '--auth-local=trust',
+    '-E',
+    'UTF8',
+    '--no-sync',
+  ])
   const port = await freePort()
   const settings = {fsync: 'off', full_page_writes: 'off', synchronous_commit: 'off', ...options.settings}
-  const opts = [`-p ${port}`, `-k ${sockDir}`, `-c listen_addresses=127.0.0.1`, ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`)].join(' ')
+  const opts = [
+    `-p ${port}`,
+    `-k ${sockDir}`,
+    `-c listen_addresses=127.0.0.1`,
+    ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`),
+  ].join(' ')
   const logFile = path.join(base, 'server.log')
   const start = async () => {
     await pgRun('pg_ctl', ['-D', dataDir, '-o', opts, '-l', logFile, '-w', '-t', '60', 'start'])

@@ -45,15 +45,17 @@ export async function startSparkMirror(): Promise<SparkMirror> {
     // Listed in the index but without a hadoop3 archive, like older releases.
     '/dist/spark/spark-3.2.4/spark-3.2.4-bin-hadoop3.2.tgz.asc': 'sig',
   }
-  const server = await startFileServer({files: {
-    ...sparkFiles,
-    // The same tree at the root too, so `--mirror http://127.0.0.1:PORT` (the issue's own example) works.
-    ...Object.fromEntries(Object.entries(sparkFiles).map(([k, v]) => [k.replace(/^\/dist/, ''), v])),
-    '/java/GA/jdk11/9/GPL/openjdk-11.0.2_linux-x64_bin.tar.gz': jdk.data,
-    '/java/GA/jdk11/9/GPL/openjdk-11.0.2_linux-x64_bin.tar.gz.sha256': jdk.sha256,
-    '/java/GA/jdk11/9/GPL/openjdk-11.0.2_osx-x64_bin.tar.gz': jdkOsx.data,
-    '/java/GA/jdk11/9/GPL/openjdk-11.0.2_osx-x64_bin.tar.gz.sha256': jdkOsx.sha256,
-  }})
+  const server = await startFileServer({
+    files: {
+      ...sparkFiles,
+      // The same tree at the root too, so `--mirror http://127.0.0.1:PORT` (the issue's own example) works.
+      ...Object.fromEntries(Object.entries(sparkFiles).map(([k, v]) => [k.replace(/^\/dist/, ''), v])),
+      '/java/GA/jdk11/9/GPL/openjdk-11.0.2_linux-x64_bin.tar.gz': jdk.data,
+      '/java/GA/jdk11/9/GPL/openjdk-11.0.2_linux-x64_bin.tar.gz.sha256': jdk.sha256,
+      '/java/GA/jdk11/9/GPL/openjdk-11.0.2_osx-x64_bin.tar.gz': jdkOsx.data,
+      '/java/GA/jdk11/9/GPL/openjdk-11.0.2_osx-x64_bin.tar.gz.sha256': jdkOsx.sha256,
+    },
+  })
   return {
     server,
     mirror: `${server.url}/dist`,
@@ -80,7 +82,13 @@ const BASE_TOOLS = ['bash', 'sh', 'env', 'cat', 'head', 'dirname', 'ls']
  * `$HOME/bin` holding a few basic tools, so no java, python or spark of the machine leaks in.
  * `addTool(name, target)` links more (e.g. Debian's java 17 or python3).
  */
-export async function privateHome(): Promise<{home: string; bin: string; env: NodeJS.ProcessEnv; addTool(name: string, target?: string): Promise<void>; cleanup(): Promise<void>}> {
+export async function privateHome(): Promise<{
+  home: string
+  bin: string
+  env: NodeJS.ProcessEnv
+  addTool(name: string, target?: string): Promise<void>
+  cleanup(): Promise<void>
+}> {
   const home = await fs.mkdtemp(path.join(os.tmpdir(), 'dezc-spark-home-'))
   const bin = path.join(home, 'bin')
   await fs.mkdir(bin)
@@ -104,7 +112,10 @@ export async function privateHome(): Promise<{home: string; bin: string; env: No
  * Run the built CLI as another user (e.g. nobody), so permission errors are real even when the
  * tests run as root (root ignores file modes). Needs root; returns code/stdout/stderr like runCli.
  */
-export function runCliAsUser(args: string[], o: {uid: number; gid: number; env: NodeJS.ProcessEnv; timeoutMs?: number}): Promise<{code: number | null; stdout: string; stderr: string}> {
+export function runCliAsUser(
+  args: string[],
+  o: {uid: number; gid: number; env: NodeJS.ProcessEnv; timeoutMs?: number},
+): Promise<{code: number | null; stdout: string; stderr: string}> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: o.env.HOME ?? '/',

@@ -48,7 +48,11 @@ export async function startSshd(): Promise<Sshd> {
   child.stderr!.on('data', (d) => (log += d))
   const wrapper = (name: string, identity: string) => {
     const file = path.join(dir, name)
-    fs.writeFileSync(file, `#!/bin/sh\nexec ssh -F /dev/null -i ${identity} -o IdentitiesOnly=yes -o UserKnownHostsFile=${path.join(dir, 'known_hosts')} -o StrictHostKeyChecking=accept-new "$@"\n`, {mode: 0o755})
+    fs.writeFileSync(
+      file,
+      `#!/bin/sh\nexec ssh -F /dev/null -i ${identity} -o IdentitiesOnly=yes -o UserKnownHostsFile=${path.join(dir, 'known_hosts')} -o StrictHostKeyChecking=accept-new "$@"\n`,
+      {mode: 0o755},
+    )
     return file
   }
   const deadline = Date.now() + 10_000
@@ -56,5 +60,10 @@ export async function startSshd(): Promise<Sshd> {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`sshd did not start: ${log}`)
     await new Promise((r) => setTimeout(r, 50))
   }
-  return {port, sshCommand: wrapper('ssh-ok', clientKey), badSshCommand: wrapper('ssh-bad', badKey), stop: () => child.kill()}
+  return {
+    port,
+    sshCommand: wrapper('ssh-ok', clientKey),
+    badSshCommand: wrapper('ssh-bad', badKey),
+    stop: () => child.kill(),
+  }
 }

@@ -119,7 +119,10 @@ export function createStandinTerraform(scenario: StandinScenario = {}): Standin 
     setScenario,
     calls,
     runs: () => calls().filter((c) => c.argv[0] !== 'version'),
-    sigints: () => (fs.existsSync(path.join(binDir, 'signals.log')) ? fs.readFileSync(path.join(binDir, 'signals.log'), 'utf8').split('\n').filter(Boolean).length : 0),
+    sigints: () =>
+      fs.existsSync(path.join(binDir, 'signals.log'))
+        ? fs.readFileSync(path.join(binDir, 'signals.log'), 'utf8').split('\n').filter(Boolean).length
+        : 0,
     reset: () => fs.rmSync(callsFile, {force: true}),
   }
 }

@@ -24,7 +24,11 @@ function yellowCols(period: string): Col[] {
   const cols: Col[] = [
     ['VendorID', int, `1 + ${h(1, 2)}`],
     ['tpep_pickup_datetime', 'TIMESTAMP', pickup],
-    ['tpep_dropoff_datetime', 'TIMESTAMP', `${pickup} + to_microseconds(CAST(60000000 + ${h(4, 3600)} * 1000000 AS BIGINT))`],
+    [
+      'tpep_dropoff_datetime',
+      'TIMESTAMP',
+      `${pickup} + to_microseconds(CAST(60000000 + ${h(4, 3600)} * 1000000 AS BIGINT))`,
+    ],
     ['passenger_count', newTypes ? 'BIGINT' : 'DOUBLE', nullEvery(40, `1 + ${h(5, 4)}`)],
     ['trip_distance', 'DOUBLE', money(6, 30)],
     ['RatecodeID', newTypes ? 'BIGINT' : 'DOUBLE', nullEvery(40, `1 + ${h(8, 2)}`)],
@@ -45,7 +49,12 @@ function yellowCols(period: string): Col[] {
   // DOUBLE with values later; capitalised from 2023-02.
   if (period < '2020-08') cols.push(['airport_fee', 'INTEGER', 'NULL'])
   else if (period < '2021-07') cols.push(['airport_fee', 'DOUBLE', 'NULL'])
-  else cols.push([newTypes ? 'Airport_fee' : 'airport_fee', 'DOUBLE', nullEvery(14, `CASE WHEN ${h(19, 10)} = 0 THEN 1.75 ELSE 0 END`, 18)])
+  else
+    cols.push([
+      newTypes ? 'Airport_fee' : 'airport_fee',
+      'DOUBLE',
+      nullEvery(14, `CASE WHEN ${h(19, 10)} = 0 THEN 1.75 ELSE 0 END`, 18),
+    ])
   if (period >= '2025-01') cols.push(['cbd_congestion_fee', 'DOUBLE', nullEvery(14, '0.75', 18)])
   return cols
 }
@@ -86,7 +95,10 @@ function fhvCols(period: string): Col[] {
   const loc = newTypes ? 'BIGINT' : 'DOUBLE'
   const pickup = ts(period, `i * 1500000`)
   // fhv 2019-02 really has a dropOff_datetime in year 3019.
-  const dropoff = period === '2019-02' ? `CASE WHEN i = 5 THEN TIMESTAMP '3019-02-01 10:00:00' ELSE ${pickup} + INTERVAL 20 MINUTE END` : `${pickup} + INTERVAL 20 MINUTE`
+  const dropoff =
+    period === '2019-02'
+      ? `CASE WHEN i = 5 THEN TIMESTAMP '3019-02-01 10:00:00' ELSE ${pickup} + INTERVAL 20 MINUTE END`
+      : `${pickup} + INTERVAL 20 MINUTE`
   return [
     ['dispatching_base_num', 'VARCHAR', `'B0' || lpad(CAST(${h(1, 3000)} AS VARCHAR), 4, '0')`],
     ['pickup_datetime', 'TIMESTAMP', pickup],
@@ -140,20 +152,32 @@ export function tripColumns(dataset: TripDataset, period: string): Col[] {
 
 async function duck() {
   const {DuckDBInstance} = await import('@duckdb/node-api')
-  const db = await DuckDBInstance.create(':memory:', {autoload_known_extensions: 'false', autoinstall_known_extensions: 'false', threads: '2'})
+  const db = await DuckDBInstance.create(':memory:', {
+    autoload_known_extensions: 'false',
+    autoinstall_known_extensions: 'false',
+    threads: '2',
+  })
   return db.connect()
 }
 
 const q = (s: string) => `'${s.replaceAll("'", "''")}'`
 
 /** Write <dataset>_tripdata_<period>.parquet with `rows` rows; extraColumns are appended (drift tests). */
-export async function writeTripParquet(file: string, dataset: TripDataset, period: string, rows: number, options: {extraColumns?: Col[]; rowGroupSize?: number; replace?: Record<string, Col>} = {}): Promise<void> {
+export async function writeTripParquet(
+  file: string,
+  dataset: TripDataset,
+  period: string,
+  rows: number,
+  options: {extraColumns?: Col[]; rowGroupSize?: number; replace?: Record<string, Col>} = {},
+): Promise<void> {
   const cols = tripColumns(dataset, period).map((c) => options.replace?.[c[0]] ?? c)
   cols.push(...(options.extraColumns ?? []))
   const select = cols.map(([name, type, expr]) => `CAST(${expr} AS ${type}) AS "${name}"`).join(',\n  ')
   const conn = await duck()
   try {
-    await conn.run(`COPY (SELECT ${select} FROM range(${rows}) t(i) ORDER BY i) TO ${q(file)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE ${options.rowGroupSize ?? 122880})`)
+    await conn.run(
+      `COPY (SELECT ${select} FROM range(${rows}) t(i) ORDER BY i) TO ${q(file)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE ${options.rowGroupSize ?? 122880})`,
+    )
   } finally {
     conn.closeSync()
   }
@@ -163,13 +187,21 @@ export async function writeTripParquet(file: string, dataset: TripDataset, perio
  * The same rows as a course-backup-style csv.gz (DataTalksClub/nyc-tlc-data was written by pandas:
  * integer columns holding NULLs became floats such as "1.0", NULL is an empty field).
  */
-export async function writeTripCsvGz(parquet: string, out: string, floatColumns: string[] = ['passenger_count', 'RatecodeID', 'payment_type']): Promise<void> {
+export async function writeTripCsvGz(
+  parquet: string,
+  out: string,
+  floatColumns: string[] = ['passenger_count', 'RatecodeID', 'payment_type'],
+): Promise<void> {
   const conn = await duck()
   try {
     const d = await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${q(parquet)})`)
     const cols = d.getRowObjects().map((r) => String(r.column_name))
-    const select = cols.map((c) => (floatColumns.includes(c) ? `CAST("${c}" AS DOUBLE) AS "${c}"` : `"${c}"`)).join(', ')
-    await conn.run(`COPY (SELECT ${select} FROM read_parquet(${q(parquet)})) TO ${q(out)} (FORMAT csv, HEADER, COMPRESSION gzip)`)
+    const select = cols
+      .map((c) => (floatColumns.includes(c) ? `CAST("${c}" AS DOUBLE) AS "${c}"` : `"${c}"`))
+      .join(', ')
+    await conn.run(
+      `COPY (SELECT ${select} FROM read_parquet(${q(parquet)})) TO ${q(out)} (FORMAT csv, HEADER, COMPRESSION gzip)`,
+    )
   } finally {
     conn.closeSync()
   }
@@ -202,7 +234,12 @@ function kindOf(type: string): Kind {
 
 /** Canonical column name -> aggregate kind, for a dataset (names as the table uses them). */
 export const CANONICAL_KINDS: Record<TripDataset, Record<string, Kind>> = {
-  yellow: Object.fromEntries(yellowCols('2025-01').map(([n, t]) => [n === 'Airport_fee' ? 'airport_fee' : n, n === 'passenger_count' || n === 'RatecodeID' ? 'int' : kindOf(t)])),
+  yellow: Object.fromEntries(
+    yellowCols('2025-01').map(([n, t]) => [
+      n === 'Airport_fee' ? 'airport_fee' : n,
+      n === 'passenger_count' || n === 'RatecodeID' ? 'int' : kindOf(t),
+    ]),
+  ),
   green: Object.fromEntries(greenCols('2025-01').map(([n, t]) => [n, kindOf(t)])),
   fhv: Object.fromEntries(fhvCols('2023-02').map(([n, t]) => [n, kindOf(t)])),
   fhvhv: Object.fromEntries(fhvhvCols('2025-01').map(([n, t]) => [n, kindOf(t)])),
@@ -223,7 +260,13 @@ export async function sourceAggregates(file: string, kinds: Record<string, Kind>
       }
       const c = `"${src}"`
       const sum =
-        kind === 'int' ? `sum(CAST(${c} AS BIGINT))` : kind === 'float' ? `sum(CAST(round(CAST(${c} AS DOUBLE) * 100) AS BIGINT))` : kind === 'ts' ? `sum(epoch_us(${c}))` : `sum(strlen(${c}))`
+        kind === 'int'
+          ? `sum(CAST(${c} AS BIGINT))`
+          : kind === 'float'
+            ? `sum(CAST(round(CAST(${c} AS DOUBLE) * 100) AS BIGINT))`
+            : kind === 'ts'
+              ? `sum(epoch_us(${c}))`
+              : `sum(strlen(${c}))`
       parts.push(`CAST(count(${c}) AS VARCHAR) AS "${name}:n"`, `CAST(${sum} AS VARCHAR) AS "${name}:s"`)
     }
     const r = await conn.runAndReadAll(`SELECT ${parts.join(', ')} FROM read_parquet(${q(file)})`)
@@ -234,12 +277,23 @@ export async function sourceAggregates(file: string, kinds: Record<string, Kind>
 }
 
 /** The same aggregates over the rows of one load (or all rows) of a PostgreSQL table. */
-export async function tableAggregates(client: pg.Client, table: string, kinds: Record<string, Kind>, where = 'true'): Promise<Aggregates> {
+export async function tableAggregates(
+  client: pg.Client,
+  table: string,
+  kinds: Record<string, Kind>,
+  where = 'true',
+): Promise<Aggregates> {
   const parts = ['count(*)::text AS "rows"']
   for (const [name, kind] of Object.entries(kinds)) {
     const c = `"${name}"`
     const sum =
-      kind === 'int' ? `sum(${c})` : kind === 'float' ? `sum(round(${c} * 100)::bigint)` : kind === 'ts' ? `sum((floor(extract(epoch from date_trunc('second', ${c})))::bigint * 1000000 + extract(microseconds from ${c})::bigint % 1000000)::numeric)` : `sum(octet_length(${c}))`
+      kind === 'int'
+        ? `sum(${c})`
+        : kind === 'float'
+          ? `sum(round(${c} * 100)::bigint)`
+          : kind === 'ts'
+            ? `sum((floor(extract(epoch from date_trunc('second', ${c})))::bigint * 1000000 + extract(microseconds from ${c})::bigint % 1000000)::numeric)`
+            : `sum(octet_length(${c}))`
     parts.push(`count(${c})::text AS "${name}:n"`, `(${sum})::text AS "${name}:s"`)
   }
   const r = await client.query(`SELECT ${parts.join(', ')} FROM ${table} WHERE ${where}`)
@@ -248,6 +302,7 @@ export async function tableAggregates(client: pg.Client, table: string, kinds: R
 
 function normalise(row: Record<string, unknown>): Aggregates {
   const out: Aggregates = {}
-  for (const [k, v] of Object.entries(row)) out[k] = v === null || v === undefined ? 'null' : String(v).replace(/\.0+$/, '')
+  for (const [k, v] of Object.entries(row))
+    out[k] = v === null || v === undefined ? 'null' : String(v).replace(/\.0+$/, '')
   return out
 }

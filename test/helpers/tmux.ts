@@ -47,7 +47,8 @@ export class TmuxSession {
     for (;;) {
       const screen = this.screen()
       if (pattern.test(screen)) return screen
-      if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${pattern} on screen:\n${screen}`)
+      if (Date.now() > deadline)
+        throw new Error(`Timed out after ${timeoutMs} ms waiting for ${pattern} on screen:\n${screen}`)
       await new Promise((r) => setTimeout(r, 200))
     }
   }
@@ -55,7 +56,8 @@ export class TmuxSession {
   async exitCode(timeoutMs = 60_000): Promise<number> {
     const deadline = Date.now() + timeoutMs
     while (!fs.existsSync(this.exitFile) || fs.readFileSync(this.exitFile, 'utf8').trim() === '') {
-      if (Date.now() > deadline) throw new Error(`The command did not exit within ${timeoutMs} ms; screen:\n${this.screen()}`)
+      if (Date.now() > deadline)
+        throw new Error(`The command did not exit within ${timeoutMs} ms; screen:\n${this.screen()}`)
       await new Promise((r) => setTimeout(r, 200))
     }
     return Number(fs.readFileSync(this.exitFile, 'utf8').trim())

@@ -18,7 +18,8 @@ describe('dezc CLI', () => {
   it('env --help lists every env command', async () => {
     const r = await runCli(['env', '--help'])
     expect(r.code).toBe(0)
-    for (const cmd of ['up', 'down', 'status', 'logs', 'shell', 'psql', 'compose', 'credentials']) expect(r.stdout).toContain(`env ${cmd}`)
+    for (const cmd of ['up', 'down', 'status', 'logs', 'shell', 'psql', 'compose', 'credentials'])
+      expect(r.stdout).toContain(`env ${cmd}`)
   })
 
   it('an unknown command or flag is a usage error without a stack trace', async () => {
@@ -37,7 +38,9 @@ describe('dezc CLI', () => {
   it('--stack names the stack; --project on a stack command points there, and a mistyped flag gets the closest one', async () => {
     const old = await runCli(['env', 'up', '--project', 'demo', '--dry-run'])
     expect(old.code).toBe(2)
-    expect(old.stderr).toContain('--project is the Google Cloud project id; this command names the stack with --stack NAME')
+    expect(old.stderr).toContain(
+      '--project is the Google Cloud project id; this command names the stack with --stack NAME',
+    )
     const typo = await runCli(['env', 'status', '--stak', 'demo', '--json'])
     expect(typo.code).toBe(2)
     expect(typo.json().error.suggestions[0]).toBe('Did you mean --stack?')
@@ -100,7 +103,11 @@ describe('dezc CLI', () => {
     expect(typo.stderr).toContain('Did you mean "ingest"? dezc ingest yellow 2021-01')
     const json = await runCli(['ingets', 'yellow', '--json'])
     expect(json.code).toBe(2)
-    expect(json.json().error).toMatchObject({code: 'UNKNOWN_COMMAND', exit: 2, suggestions: ['Did you mean "ingest"? dezc ingest yellow', 'See all commands: dezc --help']})
+    expect(json.json().error).toMatchObject({
+      code: 'UNKNOWN_COMMAND',
+      exit: 2,
+      suggestions: ['Did you mean "ingest"? dezc ingest yellow', 'See all commands: dezc --help'],
+    })
     const nested = await runCli(['gcp', 'bootstrp', '--json'])
     expect(nested.json().error.suggestions[0]).toContain('dezc gcp bootstrap')
     const none = await runCli(['qqqqqqq'])
@@ -112,7 +119,9 @@ describe('dezc CLI', () => {
     const r = await runCli(['--json'])
     expect(r.code, r.stderr).toBe(0)
     const ids = r.json().commands.map((c: {command: string}) => c.command)
-    expect(ids).toEqual(expect.arrayContaining(['dezc ingest', 'dezc env up', 'dezc env compose', 'dezc gcp bootstrap']))
+    expect(ids).toEqual(
+      expect.arrayContaining(['dezc ingest', 'dezc env up', 'dezc env compose', 'dezc gcp bootstrap']),
+    )
   })
 
   it('every command has its --json success shape checked: here when it needs no service, else in the named test file', async () => {
@@ -131,20 +140,34 @@ describe('dezc CLI', () => {
     }
     // Needs a running stack, the GCP stand-in or terraform: covered by --json assertions in these files.
     const elsewhere: Record<string, string> = {
-      doctor: 'doctor/doctor.test.ts', 'env:up': 'env/lifecycle.test.ts', 'env:down': 'env/lifecycle.test.ts', 'env:status': 'env/lifecycle.test.ts',
-      'env:logs': 'env/errors.test.ts', 'env:psql': 'env/errors.test.ts', 'env:shell': 'env/errors.test.ts',
-      'gcp:bootstrap': 'gcp/bootstrap.test.ts', 'gcp:status': 'gcp/bootstrap.test.ts', 'gcp:teardown': 'gcp/bootstrap.test.ts',
-      'tf:plan': 'tf/run.test.ts', 'tf:apply': 'tf/run.test.ts', 'tf:destroy': 'tf/run.test.ts',
-      'lake:upload': 'lake/upload.test.ts', 'lake:ls': 'lake/upload.test.ts',
+      doctor: 'doctor/doctor.test.ts',
+      'env:up': 'env/lifecycle.test.ts',
+      'env:down': 'env/lifecycle.test.ts',
+      'env:status': 'env/lifecycle.test.ts',
+      'env:logs': 'env/errors.test.ts',
+      'env:psql': 'env/errors.test.ts',
+      'env:shell': 'env/errors.test.ts',
+      'gcp:bootstrap': 'gcp/bootstrap.test.ts',
+      'gcp:status': 'gcp/bootstrap.test.ts',
+      'gcp:teardown': 'gcp/bootstrap.test.ts',
+      'tf:plan': 'tf/run.test.ts',
+      'tf:apply': 'tf/run.test.ts',
+      'tf:destroy': 'tf/run.test.ts',
+      'lake:upload': 'lake/upload.test.ts',
+      'lake:ls': 'lake/upload.test.ts',
     }
     // The wizard asks questions: under --json it can only say so (NON_INTERACTIVE, exit 3).
     const errorOnly = ['wizard']
-    expect(Object.keys(manifest.commands).filter((id) => !(id in offline) && !(id in elsewhere) && !errorOnly.includes(id))).toEqual([])
+    expect(
+      Object.keys(manifest.commands).filter((id) => !(id in offline) && !(id in elsewhere) && !errorOnly.includes(id)),
+    ).toEqual([])
     for (const [id, file] of Object.entries(elsewhere)) {
       const text = fs.readFileSync(path.join(ROOT, 'test/integration', file), 'utf8')
       expect(text, `${file} runs ${id} with --json`).toMatch(new RegExp(`'${id.split(':').at(-1)}'[^\\n]*'--json'`))
     }
-    const results = await Promise.all(Object.entries(offline).map(async ([id, argv]) => ({id, r: await runCli([...argv, '--json'], {cwd: tmp, env})})))
+    const results = await Promise.all(
+      Object.entries(offline).map(async ([id, argv]) => ({id, r: await runCli([...argv, '--json'], {cwd: tmp, env})})),
+    )
     for (const {id, r} of results) {
       expect(r.code, `${id}: ${r.stdout}${r.stderr}`).toBe(0)
       expect(r.envelope().result, id).toBeTypeOf('object')
@@ -159,7 +182,9 @@ describe('dezc CLI', () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'oclif.manifest.json'), 'utf8'))
     const ids = Object.keys(manifest.commands)
     expect(ids.length).toBeGreaterThan(15)
-    const results = await Promise.all(ids.map(async (id) => ({id, r: await runCli([...id.split(':'), '--no-such-flag', '--json'])})))
+    const results = await Promise.all(
+      ids.map(async (id) => ({id, r: await runCli([...id.split(':'), '--no-such-flag', '--json'])})),
+    )
     for (const {id, r} of results) {
       expect(r.code, `${id}: ${r.stdout}${r.stderr}`).toBe(2)
       expect(r.json().error, id).toMatchObject({exit: 2})

@@ -6,12 +6,15 @@ import {stackFromFlags} from '../../env/settings.js'
 import type {DryRunResult, EnvDownResult} from '../../env/service.js'
 
 export default class EnvDown extends DezcCommand<typeof EnvDown> {
-  static summary = 'Stop and remove the stack\'s containers and network; data is kept unless --volumes.'
+  static summary = "Stop and remove the stack's containers and network; data is kept unless --volumes."
   static examples = ['<%= config.bin %> env down', '<%= config.bin %> env down --stack demo --volumes --yes']
   static flags = {
     ...stackFlags,
     ...dryRunFlag,
-    volumes: Flags.boolean({description: 'Also delete the data volumes (asks for confirmation unless --yes). Bind-mounted folders are never deleted.'}),
+    volumes: Flags.boolean({
+      description:
+        'Also delete the data volumes (asks for confirmation unless --yes). Bind-mounted folders are never deleted.',
+    }),
   }
 
   async run(): Promise<EnvDownResult | DryRunResult> {

@@ -13,7 +13,11 @@ With --json, psql runs without a terminal and its output is captured: {"exitCode
   async run(): Promise<{exitCode: number; stdout: string; stderr: string} | undefined> {
     const stack = stackFromFlags(await this.loadDezcConfig(), this.flags)
     const {envExec, envExecCapture} = await import('../../env/service.js')
-    const extra = (this.argv.includes('--') ? this.argv.slice(this.argv.indexOf('--') + 1) : (this.args as unknown as {argv?: string[]}).argv ?? []).filter((a) => a !== '--json')
+    const extra = (
+      this.argv.includes('--')
+        ? this.argv.slice(this.argv.indexOf('--') + 1)
+        : ((this.args as unknown as {argv?: string[]}).argv ?? [])
+    ).filter((a) => a !== '--json')
     const pg = stack.postgres
     const cmd = ['psql', '-h', '127.0.0.1', '-U', pg.user, '-d', pg.db, ...extra]
     const env = [`PGPASSWORD=${pg.password ?? ''}`]

@@ -12,7 +12,10 @@ export default class EnvStatus extends DezcCommand<typeof EnvStatus> {
 
   async run(): Promise<EnvStatusResult> {
     const stack = stackFromFlags(await this.loadDezcConfig(), this.flags)
-    const [{envStatus}, {renderStatus}] = await Promise.all([import('../../env/service.js'), import('../../env/render.js')])
+    const [{envStatus}, {renderStatus}] = await Promise.all([
+      import('../../env/service.js'),
+      import('../../env/render.js'),
+    ])
     const result = await envStatus(stack)
     const {table, unhealthy} = renderStatus(stack, result)
     for (const line of table) this.log(line)

@@ -5,7 +5,7 @@ import {stackFromFlags} from '../../env/settings.js'
 import type {DryRunResult, EnvUpResult} from '../../env/service.js'
 
 export default class EnvUp extends DezcCommand<typeof EnvUp> {
-  static summary = 'Start the course\'s Postgres + pgAdmin stack and wait until it is healthy.'
+  static summary = "Start the course's Postgres + pgAdmin stack and wait until it is healthy."
   static description = `Creates the network, volumes and containers that are missing, leaves a healthy stack with the same configuration alone, and recreates containers whose configuration changed (data volumes are always kept). Safe to re-run.`
   static examples = [
     '<%= config.bin %> env up',

@@ -4,7 +4,7 @@ import {GcpCommand} from '../../gcp/command.js'
 import {gcpTargetFlags} from '../../gcp/flags.js'
 
 export default class GcpBootstrap extends GcpCommand<typeof GcpBootstrap> {
-  static summary = 'Set up the course\'s GCP service account in one re-runnable command: APIs, account, roles, key.'
+  static summary = "Set up the course's GCP service account in one re-runnable command: APIs, account, roles, key."
   static description = [
     'Enables the APIs, creates (or finds) the service account, grants it the project roles and writes one JSON key (mode 0600) into --key-dir, then prints the `export GOOGLE_APPLICATION_CREDENTIALS=...` line.',
     'Every step reads first and changes only what is missing: re-running on a finished project changes nothing and creates no new key.',
@@ -18,23 +18,29 @@ export default class GcpBootstrap extends GcpCommand<typeof GcpBootstrap> {
   static flags = {
     ...gcpTargetFlags,
     ...dryRunFlag,
-    'prune-keys': Flags.boolean({description: 'At the 10-key limit, delete the keys dezc created earlier for this account that no local file uses.'}),
-    'write-env': Flags.string({description: 'Also write the export line into this file (replacing an earlier GOOGLE_APPLICATION_CREDENTIALS line).'}),
+    'prune-keys': Flags.boolean({
+      description:
+        'At the 10-key limit, delete the keys dezc created earlier for this account that no local file uses.',
+    }),
+    'write-env': Flags.string({
+      description:
+        'Also write the export line into this file (replacing an earlier GOOGLE_APPLICATION_CREDENTIALS line).',
+    }),
   }
 
-  async run(): Promise<import('../../gcp/service.js').BootstrapResult | import('../../gcp/service.js').BootstrapPlanResult> {
+  async run(): Promise<
+    import('../../gcp/service.js').BootstrapResult | import('../../gcp/service.js').BootstrapPlanResult
+  > {
     const f = this.flags
     const dry = Boolean(f['dry-run'])
     const session = await this.openGcpSession(dry)
     const [svc, render] = await Promise.all([import('../../gcp/service.js'), import('../../gcp/render.js')])
     const o = {writeEnv: f['write-env'], pruneKeys: f['prune-keys']}
-    if (dry) {
-      const plan = await svc.bootstrapPlan(session, o)
-      this.logLines(render.renderBootstrapPlan(plan))
-      return plan
-    }
-    const result = await svc.bootstrap(session, o)
-    this.logLines(render.renderBootstrap(result))
-    return result
+    return this.planOrRun(dry, {
+      plan: () => svc.bootstrapPlan(session, o),
+      renderPlan: render.renderBootstrapPlan,
+      run: () => svc.bootstrap(session, o),
+      render: render.renderBootstrap,
+    })
   }
 }

@@ -10,7 +10,10 @@ export default class GcpStatus extends GcpCommand<typeof GcpStatus> {
 
   async run(): Promise<import('../../gcp/plan.js').StatusReport> {
     const session = await this.openGcpSession()
-    const [{inspect}, {renderStatus}] = await Promise.all([import('../../gcp/service.js'), import('../../gcp/render.js')])
+    const [{inspect}, {renderStatus}] = await Promise.all([
+      import('../../gcp/service.js'),
+      import('../../gcp/render.js'),
+    ])
     const r = await inspect(session)
     this.logLines(renderStatus(r))
     if (!r.ok) process.exitCode = ExitCode.UNHEALTHY

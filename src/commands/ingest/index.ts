@@ -3,7 +3,8 @@ import {DezcCommand} from '../../core/base-command.js'
 import {ingestFlags} from '../../ingest/flags.js'
 
 export default class Ingest extends DezcCommand<typeof Ingest> {
-  static summary = 'Load NYC TLC trip data (yellow, green, fhv, fhvhv) or the taxi zones into Postgres, at the speed of COPY.'
+  static summary =
+    'Load NYC TLC trip data (yellow, green, fhv, fhvhv) or the taxi zones into Postgres, at the speed of COPY.'
   static description = `Downloads each month's file (cached, resumable, verified), reads it with DuckDB and loads it with PostgreSQL binary COPY.
 Each (dataset, month) is loaded in one transaction and recorded in the dezc_ingest_ledger table: re-running skips loaded months, --force replaces exactly that month's rows, and a failure or Ctrl-C leaves the table as it was.
 Periods: a month (2021-01), a range (2021-01..2021-06) or a year (2021); several may be given.
@@ -20,7 +21,9 @@ The target is the env stack's Postgres (see dezc env) unless --db-url is given.`
   static strict = false
   static args = {
     dataset: Args.string({description: 'yellow, green, fhv, fhvhv or zones', required: true}),
-    periods: Args.string({description: 'Months to load: 2021-01, 2021-01..2021-06, 2021 (several allowed; none for zones)'}),
+    periods: Args.string({
+      description: 'Months to load: 2021-01, 2021-01..2021-06, 2021 (several allowed; none for zones)',
+    }),
   }
   static flags = ingestFlags
 
@@ -49,13 +52,8 @@ The target is the env stack's Postgres (see dezc env) unless --db-url is given.`
     })
     this.ui.reporter.debug(`target ${settings.redactedDbUrl}; source ${settings.baseUrl}`)
     const render = await import('../../ingest/render.js')
-    if (f['dry-run']) {
-      const {planIngest} = await import('../../ingest/plan.js')
-      const plan = await planIngest({dataset, periods, file: f.file, baseUrl: settings.baseUrl, source: settings.source, table: settings.table, dbUrl: settings.dbUrl, force: f.force, signal: this.signal, ui: this.ui})
-      this.log(render.renderIngestDryRun(plan))
-      return plan
-    }
-    const summary = f['in-network'] ? await this.inNetwork(dataset, periods, settings) : await ingest({
+    // What the dry run and the load share: the same settings make the same plan.
+    const common = {
       dataset,
       periods,
       file: f.file,
@@ -64,20 +62,38 @@ The target is the env stack's Postgres (see dezc env) unless --db-url is given.`
       table: settings.table,
       dbUrl: settings.dbUrl,
       force: f.force,
-      strict: f.strict,
-      noCache: f['no-cache'],
-      jobs: settings.jobs,
-      cacheRoot: path.join(cacheDir(), 'ingest'),
-      ui: this.ui,
       signal: this.signal,
-    })
+      ui: this.ui,
+    }
+    if (f['dry-run']) {
+      const {planIngest} = await import('../../ingest/plan.js')
+      const plan = await planIngest(common)
+      this.log(render.renderIngestDryRun(plan))
+      return plan
+    }
+    const summary = f['in-network']
+      ? await this.inNetwork(dataset, periods, settings)
+      : await ingest({
+          ...common,
+          strict: f.strict,
+          noCache: f['no-cache'],
+          jobs: settings.jobs,
+          cacheRoot: path.join(cacheDir(), 'ingest'),
+        })
     for (const line of render.renderIngestSummary(summary)) this.log(line)
     return summary
   }
 
   /** The same ingest, run by the dezc image inside the env stack's network. */
-  private async inNetwork(dataset: string, periods: string[], settings: import('../../ingest/settings.js').IngestSettings) {
-    const [{ingestInNetwork, checkInNetworkFile}, {stackFromFlags}] = await Promise.all([import('../../ingest/in-network.js'), import('../../env/settings.js')])
+  private async inNetwork(
+    dataset: string,
+    periods: string[],
+    settings: import('../../ingest/settings.js').IngestSettings,
+  ) {
+    const [{ingestInNetwork, checkInNetworkFile}, {stackFromFlags}] = await Promise.all([
+      import('../../ingest/in-network.js'),
+      import('../../env/settings.js'),
+    ])
     const f = this.flags
     checkInNetworkFile(f.file)
     // The base URL goes through the environment (it may hold credentials), like the database URL.

@@ -10,9 +10,16 @@ export default class LakeLs extends DezcCommand<typeof LakeLs> {
   static flags = {...lakeTargetFlags}
 
   async run(): Promise<LsResult> {
-    const [{resolveLakeSettings}, {lakeLs}, {renderLs}] = await Promise.all([import('../../lake/settings.js'), import('../../lake/service.js'), import('../../lake/render.js')])
+    const [{resolveLakeSettings}, {lakeLs}, {renderLs}] = await Promise.all([
+      import('../../lake/settings.js'),
+      import('../../lake/service.js'),
+      import('../../lake/render.js'),
+    ])
     const f = this.flags
-    const settings = await resolveLakeSettings({flags: {bucket: f.bucket, apiRoot: f['api-root'], tfDir: f['tf-dir']}, config: await this.loadDezcConfig()})
+    const settings = await resolveLakeSettings({
+      flags: {bucket: f.bucket, apiRoot: f['api-root'], tfDir: f['tf-dir']},
+      config: await this.loadDezcConfig(),
+    })
     const result = await lakeLs({settings, dataset: this.args.dataset})
     for (const line of renderLs(result)) this.log(line)
     return result

@@ -13,16 +13,20 @@ Each check prints ok, warn, fail or skip with a fix. Exits ${ExitCode.UNHEALTHY}
   static flags = doctorFlags
 
   async run(): Promise<DoctorResult> {
-    const [{sparkDoctor}, {nodePlatform}, {resolveSparkSettings, sparkConfigSchema}, {renderDoctor}] = await Promise.all([
-      import('../../spark/doctor.js'),
-      import('../../spark/platform.js'),
-      import('../../spark/settings.js'),
-      import('../../spark/render.js'),
-    ])
+    const [{sparkDoctor}, {nodePlatform}, {resolveSparkSettings, sparkConfigSchema}, {renderDoctor}] =
+      await Promise.all([
+        import('../../spark/doctor.js'),
+        import('../../spark/platform.js'),
+        import('../../spark/settings.js'),
+        import('../../spark/render.js'),
+      ])
     // The same settings `spark install` used (flag > env > config spark.rcFile > default), so the
     // doctor looks for the dezc block where install wrote it.
     const config = await this.loadDezcConfig()
-    const settings = resolveSparkSettings({'rc-file': this.flags['rc-file']}, config.section('spark', sparkConfigSchema))
+    const settings = resolveSparkSettings(
+      {'rc-file': this.flags['rc-file']},
+      config.section('spark', sparkConfigSchema),
+    )
     const result = await sparkDoctor({platform: nodePlatform(), rcFile: settings.rcFile})
     for (const line of renderDoctor(result)) this.log(line)
     // A failing check is an unhealthy setup: non-zero exit, also under --json (the report stays on stdout).

@@ -17,13 +17,14 @@ Downloads resume after an interruption and are cached. Re-running with everythin
   static flags = installFlags
 
   async run(): Promise<InstallResult> {
-    const [{installSpark}, {resolveSparkSettings, sparkConfigSchema}, {nodePlatform}, {cacheDir}, {renderInstall}] = await Promise.all([
-      import('../../spark/service.js'),
-      import('../../spark/settings.js'),
-      import('../../spark/platform.js'),
-      import('../../config/paths.js'),
-      import('../../spark/render.js'),
-    ])
+    const [{installSpark}, {resolveSparkSettings, sparkConfigSchema}, {nodePlatform}, {cacheDir}, {renderInstall}] =
+      await Promise.all([
+        import('../../spark/service.js'),
+        import('../../spark/settings.js'),
+        import('../../spark/platform.js'),
+        import('../../config/paths.js'),
+        import('../../spark/render.js'),
+      ])
     const config = await this.loadDezcConfig()
     const settings = resolveSparkSettings(this.flags, config.section('spark', sparkConfigSchema))
     const result = await installSpark({

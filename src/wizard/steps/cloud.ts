@@ -38,15 +38,24 @@ export const gcpStep: WizardStep<GcpAnswers> = {
   title: 'Google Cloud: service account, roles, APIs and key',
   async ask(ctx, saved) {
     const go = await ctx.ui.prompter.confirm({
-      message: 'Set up the Google Cloud service account (APIs, roles, a JSON key in ~/.gc)? Needs `gcloud auth application-default login` first.',
+      message:
+        'Set up the Google Cloud service account (APIs, roles, a JSON key in ~/.gc)? Needs `gcloud auth application-default login` first.',
       default: Boolean(saved),
       flagHint: '--yes',
     })
     return go ? {project: await askProject(ctx, saved)} : undefined
   },
   async run(ctx, a) {
-    const [{resolveGcpSettings}, {openSession}, svc] = await Promise.all([import('../../gcp/settings.js'), import('../../gcp/session.js'), import('../../gcp/service.js')])
-    const settings = await resolveGcpSettings({flags: {project: a.project}, config: ctx.config, prompter: ctx.ui.prompter})
+    const [{resolveGcpSettings}, {openSession}, svc] = await Promise.all([
+      import('../../gcp/settings.js'),
+      import('../../gcp/session.js'),
+      import('../../gcp/service.js'),
+    ])
+    const settings = await resolveGcpSettings({
+      flags: {project: a.project},
+      config: ctx.config,
+      prompter: ctx.ui.prompter,
+    })
     const session = await openSession(settings, {ui: ctx.ui, signal: ctx.signal})
     const result = await svc.bootstrap(session, {})
     return `${session.target.email}; key ${session.target.keyFile} (${result.export})`
@@ -60,11 +69,19 @@ export const tfStep: WizardStep<TfAnswers> = {
   id: 'tf',
   title: 'Terraform: GCS bucket and BigQuery dataset',
   async ask(ctx, saved) {
-    const go = await ctx.ui.prompter.confirm({message: 'Create the course\'s GCS bucket and BigQuery dataset with terraform (you confirm the plan before anything is created)?', default: Boolean(saved), flagHint: '--yes'})
+    const go = await ctx.ui.prompter.confirm({
+      message:
+        "Create the course's GCS bucket and BigQuery dataset with terraform (you confirm the plan before anything is created)?",
+      default: Boolean(saved),
+      flagHint: '--yes',
+    })
     return go ? {project: await askProject(ctx, saved)} : undefined
   },
   async run(ctx, a) {
-    const [{buildTfContext}, {tfInit, tfRun}] = await Promise.all([import('../../tf/command-support.js'), import('../../tf/service.js')])
+    const [{buildTfContext}, {tfInit, tfRun}] = await Promise.all([
+      import('../../tf/command-support.js'),
+      import('../../tf/service.js'),
+    ])
     const tf = buildTfContext(ctx.config, ctx.ui, ctx.signal, false)
     const init = await tfInit(tf, {flags: {project: a.project}, force: false, dryRun: false, skipTerraformInit: false})
     if (!init.terraformInit.ran) return `files written to ${init.dir}; terraform not run: ${init.terraformInit.reason}`

@@ -11,12 +11,22 @@ export const ingestStep: WizardStep<IngestAnswers> = {
   id: 'ingest',
   title: 'Load NYC taxi trip data',
   async ask(ctx, saved) {
-    const go = await ctx.ui.prompter.confirm({message: 'Load NYC taxi trip data into Postgres now?', default: saved !== false, flagHint: '--yes'})
+    const go = await ctx.ui.prompter.confirm({
+      message: 'Load NYC taxi trip data into Postgres now?',
+      default: saved !== false,
+      flagHint: '--yes',
+    })
     if (!go) return undefined
-    const [{DATASET_NAMES}, {expandPeriods}] = await Promise.all([import('../../ingest/datasets.js'), import('../../ingest/periods.js')])
+    const [{DATASET_NAMES}, {expandPeriods}] = await Promise.all([
+      import('../../ingest/datasets.js'),
+      import('../../ingest/periods.js'),
+    ])
     const dataset = await ctx.ui.prompter.select({
       message: 'Which dataset?',
-      choices: DATASET_NAMES.map((d) => ({name: d === 'zones' ? 'zones (the 265-row taxi zone lookup)' : `${d} taxi trips`, value: d})),
+      choices: DATASET_NAMES.map((d) => ({
+        name: d === 'zones' ? 'zones (the 265-row taxi zone lookup)' : `${d} taxi trips`,
+        value: d,
+      })),
       default: (saved && saved.dataset) || 'yellow',
       flagHint: 'dezc ingest DATASET',
     })
@@ -46,7 +56,11 @@ export const ingestStep: WizardStep<IngestAnswers> = {
     const stack = ctx.stack
     // The wizard's own stack (it may have just started it), resolved like `dezc ingest` does.
     const dbUrl = (await stackDatabase(stack)).url
-    const settings = await ingestTarget(ctx.config, {dbUrl, dataset: a.dataset, baseUrl: process.env.DEZC_INGEST_BASE_URL || undefined})
+    const settings = await ingestTarget(ctx.config, {
+      dbUrl,
+      dataset: a.dataset,
+      baseUrl: process.env.DEZC_INGEST_BASE_URL || undefined,
+    })
     const summary = await ingest({
       dataset: a.dataset,
       periods: a.periods ? a.periods.split(/\s+/) : [],
@@ -64,6 +78,8 @@ export const ingestStep: WizardStep<IngestAnswers> = {
     return `${rows.toLocaleString('en-US')} rows in ${summary.table} (${loaded} loaded, ${summary.loads.length - loaded} already there)`
   },
   commands(ctx, a) {
-    return [`dezc ingest ${a.dataset}${a.periods ? ` ${a.periods}` : ''}${ctx.stackArgs.replace(/ --(pg-port|pgadmin-port) \d+| --no-pgadmin/g, '')}`]
+    return [
+      `dezc ingest ${a.dataset}${a.periods ? ` ${a.periods}` : ''}${ctx.stackArgs.replace(/ --(pg-port|pgadmin-port) \d+| --no-pgadmin/g, '')}`,
+    ]
   },
 }

@@ -11,7 +11,11 @@ export const sparkStep: WizardStep<SparkAnswers> = {
   async ask(ctx, saved) {
     const {resolveSparkSettings, sparkConfigSchema} = await import('../../spark/settings.js')
     const settings = resolveSparkSettings({}, ctx.config.section('spark', sparkConfigSchema))
-    const go = await ctx.ui.prompter.confirm({message: `Install Spark ${(saved && saved.version) || settings.version} and a JDK (checksums verified; JAVA_HOME/SPARK_HOME added to your shell rc)?`, default: Boolean(saved), flagHint: '--yes'})
+    const go = await ctx.ui.prompter.confirm({
+      message: `Install Spark ${(saved && saved.version) || settings.version} and a JDK (checksums verified; JAVA_HOME/SPARK_HOME added to your shell rc)?`,
+      default: Boolean(saved),
+      flagHint: '--yes',
+    })
     return go ? {version: (saved && saved.version) || settings.version} : undefined
   },
   async run(ctx, a) {
@@ -22,8 +26,17 @@ export const sparkStep: WizardStep<SparkAnswers> = {
       import('../../config/paths.js'),
     ])
     const settings = resolveSparkSettings({version: a.version}, ctx.config.section('spark', sparkConfigSchema))
-    const r = await installSpark({...settings, cacheDir: cacheDir(), dryRun: false, platform: nodePlatform(), ui: ctx.ui, signal: ctx.signal})
-    return r.changed ? `Spark ${r.version} at ${r.sparkHome}, Java at ${r.javaHome}; open a new terminal or: source ${r.rcFile}` : `already in place (Spark ${r.version} at ${r.sparkHome})`
+    const r = await installSpark({
+      ...settings,
+      cacheDir: cacheDir(),
+      dryRun: false,
+      platform: nodePlatform(),
+      ui: ctx.ui,
+      signal: ctx.signal,
+    })
+    return r.changed
+      ? `Spark ${r.version} at ${r.sparkHome}, Java at ${r.javaHome}; open a new terminal or: source ${r.rcFile}`
+      : `already in place (Spark ${r.version} at ${r.sparkHome})`
   },
   commands(_ctx, a) {
     return [`dezc spark install --version ${a.version}`]

@@ -32,8 +32,14 @@ beforeAll(async () => {
 })
 afterAll(() => fake.stop())
 
-async function doctor(only: string, env: Record<string, string>): Promise<{code: number | null; check: Check; all: string}> {
-  const r = await runCli(['doctor', '--only', only, '--timeout', '30', '--json'], {env: {HOME: dir, CLOUDSDK_CONFIG: path.join(dir, 'gcloud-none'), DEZC_GOOGLE_API_ROOT: fake.url, ...env}, cwd: dir})
+async function doctor(
+  only: string,
+  env: Record<string, string>,
+): Promise<{code: number | null; check: Check; all: string}> {
+  const r = await runCli(['doctor', '--only', only, '--timeout', '30', '--json'], {
+    env: {HOME: dir, CLOUDSDK_CONFIG: path.join(dir, 'gcloud-none'), DEZC_GOOGLE_API_ROOT: fake.url, ...env},
+    cwd: dir,
+  })
   const check = (r.json().checks as Check[]).find((c) => c.id === only)!
   return {code: r.code, check, all: r.stdout + r.stderr}
 }
@@ -41,7 +47,16 @@ async function doctor(only: string, env: Record<string, string>): Promise<{code:
 function adcFile(name: string, refreshToken: string): string {
   const d = path.join(dir, name)
   fs.mkdirSync(d, {recursive: true})
-  fs.writeFileSync(path.join(d, 'application_default_credentials.json'), JSON.stringify({type: 'authorized_user', client_id: 'student.apps.googleusercontent.com', client_secret: 'not-secret-here', refresh_token: refreshToken, account: 'student@example.com'}))
+  fs.writeFileSync(
+    path.join(d, 'application_default_credentials.json'),
+    JSON.stringify({
+      type: 'authorized_user',
+      client_id: 'student.apps.googleusercontent.com',
+      client_secret: 'not-secret-here',
+      refresh_token: refreshToken,
+      account: 'student@example.com',
+    }),
+  )
   return d
 }
 
@@ -71,23 +86,36 @@ describe('doctor: terraform (stand-in executable)', () => {
 describe('doctor: Google credentials (loopback fake of Google)', () => {
   it('no credentials at all: a warning with the login command', async () => {
     const r = await doctor('gcp.credentials', {})
-    expect(r.check).toMatchObject({status: 'warn', fix: expect.stringContaining('gcloud auth application-default login')})
+    expect(r.check).toMatchObject({
+      status: 'warn',
+      fix: expect.stringContaining('gcloud auth application-default login'),
+    })
   })
 
   it('an ADC login whose refresh token works is ok; one Google has revoked fails as expired', async () => {
     const good = await doctor('gcp.credentials', {CLOUDSDK_CONFIG: adcFile('gcloud-good', 'refresh-good')})
-    expect(good.check).toMatchObject({status: 'ok', detail: expect.stringMatching(/gcloud ADC file \(authorized_user as student@example\.com\): accepted by Google/)})
+    expect(good.check).toMatchObject({
+      status: 'ok',
+      detail: expect.stringMatching(/gcloud ADC file \(authorized_user as student@example\.com\): accepted by Google/),
+    })
     fake.revokedRefreshTokens.add('refresh-revoked')
     const bad = await doctor('gcp.credentials', {CLOUDSDK_CONFIG: adcFile('gcloud-revoked', 'refresh-revoked')})
     expect(bad.code).toBe(5)
-    expect(bad.check).toMatchObject({status: 'fail', detail: expect.stringContaining('expired or revoked'), fix: 'Log in again: gcloud auth application-default login'})
+    expect(bad.check).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('expired or revoked'),
+      fix: 'Log in again: gcloud auth application-default login',
+    })
     expect(bad.all).not.toContain('refresh-revoked')
     expect(bad.all).not.toContain('not-secret-here')
   })
 
   it('an access token the API rejects (401) fails; a valid one is ok', async () => {
     fake.expiredTokens.add('ya29.expired-token')
-    const bad = await doctor('gcp.credentials', {GOOGLE_OAUTH_ACCESS_TOKEN: 'ya29.expired-token', GOOGLE_CLOUD_PROJECT: 'my-proj'})
+    const bad = await doctor('gcp.credentials', {
+      GOOGLE_OAUTH_ACCESS_TOKEN: 'ya29.expired-token',
+      GOOGLE_CLOUD_PROJECT: 'my-proj',
+    })
     expect(bad.check).toMatchObject({status: 'fail', detail: expect.stringContaining('401')})
     expect(bad.all).not.toContain('ya29.expired-token')
     const good = await doctor('gcp.credentials', {GOOGLE_OAUTH_ACCESS_TOKEN: 'test', GOOGLE_CLOUD_PROJECT: 'my-proj'})
@@ -98,10 +126,20 @@ describe('doctor: Google credentials (loopback fake of Google)', () => {
 describe('doctor: GOOGLE_APPLICATION_CREDENTIALS', () => {
   it('pointing at the key of the account bootstrap manages is a warning; at a missing file a failure', async () => {
     const key = path.join(dir, 'dezc-sa.json')
-    fs.writeFileSync(key, JSON.stringify({type: 'service_account', client_email: 'dezc-sa@my-proj.iam.gserviceaccount.com', private_key: 'x'}))
+    fs.writeFileSync(
+      key,
+      JSON.stringify({
+        type: 'service_account',
+        client_email: 'dezc-sa@my-proj.iam.gserviceaccount.com',
+        private_key: 'x',
+      }),
+    )
     const managed = await doctor('gcp.gac', {GOOGLE_APPLICATION_CREDENTIALS: key, GOOGLE_CLOUD_PROJECT: 'my-proj'})
     expect(managed.code).toBe(0)
-    expect(managed.check).toMatchObject({status: 'warn', detail: expect.stringContaining('dezc-sa@my-proj.iam.gserviceaccount.com')})
+    expect(managed.check).toMatchObject({
+      status: 'warn',
+      detail: expect.stringContaining('dezc-sa@my-proj.iam.gserviceaccount.com'),
+    })
     const other = await doctor('gcp.gac', {GOOGLE_APPLICATION_CREDENTIALS: key, GOOGLE_CLOUD_PROJECT: 'other-proj'})
     expect(other.check.status).toBe('ok')
     const missing = await doctor('gcp.gac', {GOOGLE_APPLICATION_CREDENTIALS: path.join(dir, 'nope.json')})
@@ -109,4 +147,3 @@ describe('doctor: GOOGLE_APPLICATION_CREDENTIALS', () => {
     expect(missing.check).toMatchObject({status: 'fail', detail: expect.stringContaining('does not exist')})
   })
 })
-

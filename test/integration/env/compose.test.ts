@@ -31,18 +31,45 @@ describe('env compose output runs with the Compose users have', () => {
       projects.push(p)
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-compose-'))
       const [pgPort, paPort] = [await freePort(), await freePort()]
-      const printed = await runCli(['env', 'compose', '--stack', p, '--pg-port', String(pgPort), '--pgadmin-port', String(paPort)])
+      const printed = await runCli([
+        'env',
+        'compose',
+        '--stack',
+        p,
+        '--pg-port',
+        String(pgPort),
+        '--pgadmin-port',
+        String(paPort),
+      ])
       expect(printed.code, printed.stderr).toBe(0)
       expect(printed.stdout).not.toMatch(/PASSWORD: root|PASSWORD=root/)
-      const written = await runCli(['env', 'compose', '--stack', p, '--pg-port', String(pgPort), '--pgadmin-port', String(paPort), '--out', dir, '--json'])
+      const written = await runCli([
+        'env',
+        'compose',
+        '--stack',
+        p,
+        '--pg-port',
+        String(pgPort),
+        '--pgadmin-port',
+        String(paPort),
+        '--out',
+        dir,
+        '--json',
+      ])
       expect(written.code, written.stderr).toBe(0)
       expect(written.stdout).not.toContain('root\n')
-      expect(written.json()).toMatchObject({projectName: p, command: `docker-compose -p ${p} up -d`, variables: ['POSTGRES_PASSWORD', 'PGADMIN_DEFAULT_PASSWORD']})
+      expect(written.json()).toMatchObject({
+        projectName: p,
+        command: `docker-compose -p ${p} up -d`,
+        variables: ['POSTGRES_PASSWORD', 'PGADMIN_DEFAULT_PASSWORD'],
+      })
       expect(fs.statSync(path.join(dir, '.env')).mode & 0o777).toBe(0o600)
       const [cmd, ...pre] = program.argv()
-      const up = await run(cmd, [...pre, '-p', p, 'up', '-d'], {cwd: dir, timeout: 120_000}).catch((e: {stderr?: string; message: string}) => {
-        throw new Error(`${program.name} refused the file: ${e.stderr ?? e.message}`)
-      })
+      const up = await run(cmd, [...pre, '-p', p, 'up', '-d'], {cwd: dir, timeout: 120_000}).catch(
+        (e: {stderr?: string; message: string}) => {
+          throw new Error(`${program.name} refused the file: ${e.stderr ?? e.message}`)
+        },
+      )
       expect(up.stderr + up.stdout).not.toMatch(/does not match any of the regexes|Unsupported config option/)
       let status = await runCli(['env', 'status', '--stack', p, '--json'])
       for (let i = 0; i < 60 && status.code !== 0; i++) {
@@ -52,7 +79,9 @@ describe('env compose output runs with the Compose users have', () => {
       expect(status.code, status.stdout + status.stderr).toBe(0)
       const s = status.json()
       expect(s.network).toEqual({name: `${p}-pg-network`, exists: true})
-      expect(s.services.map((x: {service: string; ok: boolean; address: string}) => [x.service, x.ok, x.address])).toEqual([
+      expect(
+        s.services.map((x: {service: string; ok: boolean; address: string}) => [x.service, x.ok, x.address]),
+      ).toEqual([
         ['postgres', true, `127.0.0.1:${pgPort}`],
         ['pgadmin', true, `http://127.0.0.1:${paPort}`],
       ])

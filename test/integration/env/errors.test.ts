@@ -40,7 +40,11 @@ function configDir(yaml: string): string {
 
 /** A tiny local image (no registry here): FROM the Debian stand-in base with the given CMD. */
 function buildImage(tag: string, cmd: string[]): void {
-  execFileSync('docker', ['build', '-q', '-t', tag, '-'], {input: `FROM dezc-test/base:bookworm\nCMD ${JSON.stringify(cmd)}\n`, env: {...process.env, DOCKER_BUILDKIT: '0'}, stdio: ['pipe', 'ignore', 'inherit']})
+  execFileSync('docker', ['build', '-q', '-t', tag, '-'], {
+    input: `FROM dezc-test/base:bookworm\nCMD ${JSON.stringify(cmd)}\n`,
+    env: {...process.env, DOCKER_BUILDKIT: '0'},
+    stdio: ['pipe', 'ignore', 'inherit'],
+  })
 }
 
 beforeAll(() => {
@@ -60,7 +64,9 @@ describe('env errors on a real engine', () => {
     try {
       const r = await runCli(['env', 'up', '--stack', p, '--pg-port', String(port), '--no-pgadmin'])
       expectCleanError(r, 1, 'PORT_IN_USE')
-      expect(r.stderr).toContain(`Port ${port} (for postgres) is already in use by a process on this machine that is not a container`)
+      expect(r.stderr).toContain(
+        `Port ${port} (for postgres) is already in use by a process on this machine that is not a container`,
+      )
       expect(r.stderr).toContain('--pg-port')
       await expectNothingLeft(p)
     } finally {
@@ -84,7 +90,10 @@ describe('env errors on a real engine', () => {
 
   it('an image that is missing while no registry is reachable', async () => {
     const dir = configDir('profiles:\n  local:\n    postgres: {image: "dezc-test/definitely-missing:1"}\n')
-    const r = await runCli(['env', 'up', '--stack', project('img'), '--pg-port', String(await freePort()), '--no-pgadmin'], {cwd: dir})
+    const r = await runCli(
+      ['env', 'up', '--stack', project('img'), '--pg-port', String(await freePort()), '--no-pgadmin'],
+      {cwd: dir},
+    )
     expectCleanError(r, 4, 'IMAGE_PULL_OFFLINE')
     expect(r.stderr).toContain('Image dezc-test/definitely-missing:1 is not on the engine and could not be pulled')
     expect(r.stderr).toContain('docker load')
@@ -92,7 +101,10 @@ describe('env errors on a real engine', () => {
 
   it('a service that exits shows its last log lines', async () => {
     const dir = configDir('profiles:\n  local:\n    postgres: {image: "dezc-test/exits:1"}\n')
-    const r = await runCli(['env', 'up', '--stack', project('exit'), '--pg-port', String(await freePort()), '--no-pgadmin'], {cwd: dir})
+    const r = await runCli(
+      ['env', 'up', '--stack', project('exit'), '--pg-port', String(await freePort()), '--no-pgadmin'],
+      {cwd: dir},
+    )
     expectCleanError(r, 5, 'SERVICE_UNHEALTHY')
     expect(r.stderr).toMatch(/postgres \(.*-pgsql-dev\) (exited with code 3|keeps restarting)/)
     expect(r.stderr).toContain('boom-from-test-image')
@@ -101,7 +113,20 @@ describe('env errors on a real engine', () => {
   it('a service that never becomes healthy times out with its logs', async () => {
     const dir = configDir('profiles:\n  local:\n    postgres: {image: "dezc-test/sleeps:1"}\n')
     const t0 = Date.now()
-    const r = await runCli(['env', 'up', '--stack', project('slow'), '--pg-port', String(await freePort()), '--no-pgadmin', '--wait-timeout', '3'], {cwd: dir})
+    const r = await runCli(
+      [
+        'env',
+        'up',
+        '--stack',
+        project('slow'),
+        '--pg-port',
+        String(await freePort()),
+        '--no-pgadmin',
+        '--wait-timeout',
+        '3',
+      ],
+      {cwd: dir},
+    )
     expectCleanError(r, 5, 'SERVICE_TIMEOUT')
     expect(r.stderr).toContain('did not become healthy within 3 s')
     expect(Date.now() - t0).toBeLessThan(30_000)
@@ -110,18 +135,31 @@ describe('env errors on a real engine', () => {
   it('Ctrl-C while waiting stops with exit 130 and says so', async () => {
     const dir = configDir('profiles:\n  local:\n    postgres: {image: "dezc-test/sleeps:1"}\n')
     const t0 = Date.now()
-    const r = await runCli(['env', 'up', '--stack', project('intr'), '--pg-port', String(await freePort()), '--no-pgadmin', '--wait-timeout', '120'], {
-      cwd: dir,
-      onSpawn: (child) => {
-        let sent = false
-        child.stderr!.on('data', (d: Buffer) => {
-          if (!sent && d.toString().includes('Wait until healthy')) {
-            sent = true
-            setTimeout(() => child.kill('SIGINT'), 300)
-          }
-        })
+    const r = await runCli(
+      [
+        'env',
+        'up',
+        '--stack',
+        project('intr'),
+        '--pg-port',
+        String(await freePort()),
+        '--no-pgadmin',
+        '--wait-timeout',
+        '120',
+      ],
+      {
+        cwd: dir,
+        onSpawn: (child) => {
+          let sent = false
+          child.stderr!.on('data', (d: Buffer) => {
+            if (!sent && d.toString().includes('Wait until healthy')) {
+              sent = true
+              setTimeout(() => child.kill('SIGINT'), 300)
+            }
+          })
+        },
       },
-    })
+    )
     expect(r.code, r.stderr).toBe(130)
     expect(r.stderr).toContain('[INTERRUPTED]')
     expect(Date.now() - t0).toBeLessThan(60_000)
@@ -130,27 +168,46 @@ describe('env errors on a real engine', () => {
   it('a bind path that does not exist on the engine host', async () => {
     const dir = configDir('profiles:\n  local:\n    postgres: {bind: /nonexistent/dezc-test-data}\n')
     const p = project('bind')
-    const r = await runCli(['env', 'up', '--stack', p, '--pg-port', String(await freePort()), '--no-pgadmin'], {cwd: dir})
+    const r = await runCli(['env', 'up', '--stack', p, '--pg-port', String(await freePort()), '--no-pgadmin'], {
+      cwd: dir,
+    })
     expectCleanError(r, 4, 'BIND_PATH_MISSING')
     expect(r.stderr).toContain('mkdir -p /nonexistent/dezc-test-data')
     await expectNothingLeft(p)
   })
 
-  it('a failure after the network and volumes were made (pgAdmin\'s port taken by a late starter) removes exactly what this run made', async () => {
+  it("a failure after the network and volumes were made (pgAdmin's port taken by a late starter) removes exactly what this run made", async () => {
     const p = project('undo')
     const keep = `${p}-pgadmin-data`
     // An earlier run's volume: it must survive the undo.
-    await docker.createVolume({Name: keep, Labels: {'dev.dezc.managed': 'true', 'dev.dezc.project': p, 'dev.dezc.service': 'pgadmin'}})
+    await docker.createVolume({
+      Name: keep,
+      Labels: {'dev.dezc.managed': 'true', 'dev.dezc.project': p, 'dev.dezc.service': 'pgadmin'},
+    })
     const paPort = await freePort()
     // Grab the port between dezc's check and its container start: listen as soon as the engine reports the network created.
     let server: net.Server | undefined
-    const events = (await docker.getEvents({filters: {type: ['network'], event: ['create']}})) as NodeJS.ReadableStream & {destroy(): void}
+    const events = (await docker.getEvents({
+      filters: {type: ['network'], event: ['create']},
+    })) as NodeJS.ReadableStream & {destroy(): void}
     events.on('data', (d: Buffer) => {
       if (server || !d.toString().includes(`${p}-pg-network`)) return
-      server = net.createServer().on('error', () => {}).listen(paPort, '127.0.0.1')
+      server = net
+        .createServer()
+        .on('error', () => {})
+        .listen(paPort, '127.0.0.1')
     })
     try {
-      const r = await runCli(['env', 'up', '--stack', p, '--pg-port', String(await freePort()), '--pgadmin-port', String(paPort)])
+      const r = await runCli([
+        'env',
+        'up',
+        '--stack',
+        p,
+        '--pg-port',
+        String(await freePort()),
+        '--pgadmin-port',
+        String(paPort),
+      ])
       expectCleanError(r, 1, 'PORT_IN_USE')
       expect(await docker.listContainers({all: true, filters: {label: [`dev.dezc.project=${p}`]}})).toEqual([])
       expect(await docker.listNetworks({filters: {name: [`${p}-pg-network`]}})).toEqual([])
@@ -168,17 +225,31 @@ describe('env errors on a real engine', () => {
     const first = await runCli(['env', 'up', '--stack', p, '--pg-port', port, '--no-pgadmin'])
     expect(first.code, first.stderr).toBe(0)
     const dir = configDir('profiles:\n  local:\n    postgres: {container: pg-renamed}\n')
-    const plan = await runCli(['env', 'up', '--stack', p, '--pg-port', port, '--no-pgadmin', '--dry-run', '--json'], {cwd: dir})
+    const plan = await runCli(['env', 'up', '--stack', p, '--pg-port', port, '--no-pgadmin', '--dry-run', '--json'], {
+      cwd: dir,
+    })
     expect(plan.code, plan.stderr).toBe(0)
-    expect(plan.json().steps).toContainEqual({action: 'recreate', kind: 'container', name: `${p}-pgsql-dev -> ${p}-pg-renamed`})
+    expect(plan.json().steps).toContainEqual({
+      action: 'recreate',
+      kind: 'container',
+      name: `${p}-pgsql-dev -> ${p}-pg-renamed`,
+    })
     expect(plan.json().steps.filter((s: {kind: string}) => s.kind === 'container')).toHaveLength(1)
     // Before that up, status, logs and psql still find the stack's Postgres by its labels.
     const status = await runCli(['env', 'status', '--stack', p, '--no-pgadmin', '--json'], {cwd: dir})
-    expect(status.json().services[0]).toMatchObject({service: 'postgres', container: `${p}-pgsql-dev`, state: 'running', ok: true})
+    expect(status.json().services[0]).toMatchObject({
+      service: 'postgres',
+      container: `${p}-pgsql-dev`,
+      state: 'running',
+      ok: true,
+    })
     const psql = await runCli(['env', 'psql', '--stack', p, '--json', '--', '-Atc', 'select 41 + 1'], {cwd: dir})
     expect(psql.code, psql.stdout + psql.stderr).toBe(0)
     expect(psql.json()).toMatchObject({exitCode: 0, stdout: '42\n'})
-    const shell = await runCli(['env', 'shell', 'postgres', '--stack', p, '--json', '--', 'sh', '-c', 'echo in-$HOSTNAME; exit 3'], {cwd: dir})
+    const shell = await runCli(
+      ['env', 'shell', 'postgres', '--stack', p, '--json', '--', 'sh', '-c', 'echo in-$HOSTNAME; exit 3'],
+      {cwd: dir},
+    )
     expect(shell.code, shell.stdout + shell.stderr).toBe(3)
     expect(shell.json()).toMatchObject({exitCode: 3, stdout: expect.stringMatching(/^in-\w+\n$/)})
     const noCommand = await runCli(['env', 'shell', '--stack', p, '--json'], {cwd: dir})
@@ -190,13 +261,20 @@ describe('env errors on a real engine', () => {
     const r = await runCli(['env', 'up', '--stack', p, '--pg-port', port, '--no-pgadmin', '--json'], {cwd: dir})
     expect(r.code, r.stderr).toBe(0)
     expect(r.json().services).toMatchObject([{service: 'postgres', container: `${p}-pg-renamed`, action: 'recreated'}])
-    const names = (await docker.listContainers({all: true, filters: {label: [`dev.dezc.project=${p}`]}})).map((c) => c.Names[0])
+    const names = (await docker.listContainers({all: true, filters: {label: [`dev.dezc.project=${p}`]}})).map(
+      (c) => c.Names[0],
+    )
     expect(names).toEqual([`/${p}-pg-renamed`])
   })
 
   it('a container with our name that dezc did not create', async () => {
     const p = project('name')
-    await docker.createContainer({name: `${p}-pgsql-dev`, Image: 'dezc-test/base:bookworm', Cmd: ['true'], Labels: {[`dev.dezc.project`]: p}})
+    await docker.createContainer({
+      name: `${p}-pgsql-dev`,
+      Image: 'dezc-test/base:bookworm',
+      Cmd: ['true'],
+      Labels: {[`dev.dezc.project`]: p},
+    })
     const r = await runCli(['env', 'up', '--stack', p, '--pg-port', String(await freePort()), '--no-pgadmin'])
     expectCleanError(r, 1, 'NAME_IN_USE')
     expect(r.stderr).toContain(`docker rm -f ${p}-pgsql-dev`)
@@ -213,7 +291,11 @@ describe('env errors on a real engine', () => {
     let out = ''
     let code = 0
     try {
-      out = execFileSync('runuser', ['-u', 'nobody', '--', process.execPath, path.join(ROOT, 'bin/run.js'), 'env', 'status'], {env: {PATH: process.env.PATH, HOME: home, CI: 'true'}, stdio: ['ignore', 'pipe', 'pipe']}).toString()
+      out = execFileSync(
+        'runuser',
+        ['-u', 'nobody', '--', process.execPath, path.join(ROOT, 'bin/run.js'), 'env', 'status'],
+        {env: {PATH: process.env.PATH, HOME: home, CI: 'true'}, stdio: ['ignore', 'pipe', 'pipe']},
+      ).toString()
     } catch (error) {
       const e = error as {status: number; stderr: Buffer}
       code = e.status
@@ -236,13 +318,17 @@ describe('env errors on a real engine', () => {
     const flag = await runCli(['env', 'status', '--docker-host', 'bogus://x'])
     expectCleanError(flag, 2, 'DOCKER_HOST_INVALID')
     expect(flag.stderr).toContain('"bogus://x" (from --docker-host)')
-    const fromProfile = await runCli(['env', 'status'], {cwd: configDir('profiles:\n  local:\n    docker: {host: bogus://y}\n')})
+    const fromProfile = await runCli(['env', 'status'], {
+      cwd: configDir('profiles:\n  local:\n    docker: {host: bogus://y}\n'),
+    })
     expect(fromProfile.stderr).toContain('"bogus://y" (from the profile\'s docker.host)')
     // A profile that extends a profile that does not exist: file and line.
     const ext = configDir('profiles:\n  mine:\n    publish: 127.0.0.1\n    extends: nope\n')
     const badExtends = await runCli(['env', 'status', '--host', 'mine'], {cwd: ext})
     expectCleanError(badExtends, 2, 'CONFIG_INVALID')
-    expect(badExtends.stderr).toContain(`${path.join(ext, 'dezc.yaml')}:4: profile "mine" extends "nope", which is not a profile.`)
+    expect(badExtends.stderr).toContain(
+      `${path.join(ext, 'dezc.yaml')}:4: profile "mine" extends "nope", which is not a profile.`,
+    )
   })
 })
 
@@ -251,7 +337,10 @@ describe('LAN-published profiles get a generated password', () => {
     const p = project('lan')
     const dir = configDir('profiles:\n  lan:\n    extends: local\n    publish: 0.0.0.0\n')
     const port = await freePort()
-    const r = await runCli(['env', 'up', '--host', 'lan', '--stack', p, '--pg-port', String(port), '--no-pgadmin', '--json'], {cwd: dir})
+    const r = await runCli(
+      ['env', 'up', '--host', 'lan', '--stack', p, '--pg-port', String(port), '--no-pgadmin', '--json'],
+      {cwd: dir},
+    )
     expect(r.code, r.stderr).toBe(0)
     expect(r.stderr).toMatch(/generated a password for postgres and stored it in .*config\.yaml \(mode 0600\)/)
     const file = path.join(process.env.DEZC_CONFIG_DIR!, 'config.yaml')
@@ -273,21 +362,30 @@ describe('LAN-published profiles get a generated password', () => {
     expect(creds.stdout).toContain(`Passwords from: ${file}`)
     const credsJson = await runCli(['env', 'credentials', '--host', 'lan', '--stack', p, '--json'], {cwd: dir})
     expect(credsJson.stdout).not.toContain(password)
-    expect(credsJson.json()).toMatchObject({source: 'running', postgres: {port, passwordSet: true, passwordFrom: file, url: `postgresql://root:***@127.0.0.1:${port}/nytaxi`}, pgadmin: null})
+    expect(credsJson.json()).toMatchObject({
+      source: 'running',
+      postgres: {port, passwordSet: true, passwordFrom: file, url: `postgresql://root:***@127.0.0.1:${port}/nytaxi`},
+      pgadmin: null,
+    })
   })
 })
 
 describe('env credentials of a stack that is not running', () => {
-  it('says so, shows the profile\'s settings, and names no config file that does not exist', async () => {
+  it("says so, shows the profile's settings, and names no config file that does not exist", async () => {
     const p = project('nocreds')
     const r = await runCli(['env', 'credentials', '--stack', p])
     expect(r.code, r.stderr).toBe(0)
-    expect(r.stdout).toContain(`The stack is not running; these are the settings \`dezc env up --stack ${p}\` will use.`)
+    expect(r.stdout).toContain(
+      `The stack is not running; these are the settings \`dezc env up --stack ${p}\` will use.`,
+    )
     expect(r.stdout).toContain('127.0.0.1:5432')
     expect(r.stdout).toContain('Passwords from: the built-in default of profile "local"')
     expect(r.stdout).not.toContain('config.yaml')
     const j = (await runCli(['env', 'credentials', '--stack', p, '--json'])).json()
-    expect(j).toMatchObject({source: 'profile', postgres: {port: 5432, passwordFrom: 'the built-in default of profile "local"'}})
+    expect(j).toMatchObject({
+      source: 'profile',
+      postgres: {port: 5432, passwordFrom: 'the built-in default of profile "local"'},
+    })
   })
 })
 
@@ -315,7 +413,13 @@ describe('env status while Docker still calls a service "starting"', () => {
     for (;;) {
       const client = new pg.Client({host: '127.0.0.1', port, user: 'root', password: 'root', database: 'nytaxi'})
       client.on('error', () => {})
-      const ok = await client.connect().then(() => client.query('select 1')).then(() => true, () => false)
+      const ok = await client
+        .connect()
+        .then(() => client.query('select 1'))
+        .then(
+          () => true,
+          () => false,
+        )
       await client.end().catch(() => {})
       if (ok) break
       if (Date.now() > deadline) throw new Error('the stand-in Postgres never answered')
@@ -340,7 +444,9 @@ describe('passwords from the config file are never printed', () => {
     const p = project('pwcfg')
     const secretPg = 'CfgPg-s3cret-9f1'
     const secretPa = 'CfgPa-s3cret-7d2'
-    const dir = configDir(`profiles:\n  local:\n    postgres: {password: ${secretPg}}\n    pgadmin: {password: ${secretPa}}\n`)
+    const dir = configDir(
+      `profiles:\n  local:\n    postgres: {password: ${secretPg}}\n    pgadmin: {password: ${secretPa}}\n`,
+    )
     const pgPort = String(await freePort())
     const stack = ['--stack', p, '--pg-port', pgPort, '--pgadmin-port', String(await freePort())]
     const runs = [

@@ -34,7 +34,9 @@ describe('env lifecycle on a real engine', () => {
     expect(plan.steps).toContainEqual({action: 'create', kind: 'container', name: `${project}-pgsql-dev`})
     expect(plan.steps).toContainEqual({action: 'create', kind: 'network', name: `${project}-pg-network`})
     expect(plan.commands.join('\n')).toContain(`docker network create`)
-    expect(plan.commands.join('\n')).toMatch(new RegExp(`docker create --name ${project}-pgsql-dev .*-p 127\\.0\\.0\\.1:${pgPort}:5432 .*postgres:13`))
+    expect(plan.commands.join('\n')).toMatch(
+      new RegExp(`docker create --name ${project}-pgsql-dev .*-p 127\\.0\\.0\\.1:${pgPort}:5432 .*postgres:13`),
+    )
     expect(await docker.listContainers({all: true, filters: {label: [`dev.dezc.project=${project}`]}})).toEqual([])
     expect(await docker.listVolumes({filters: {label: [`dev.dezc.project=${project}`]}})).toMatchObject({Volumes: []})
     expect(await docker.listNetworks({filters: {name: [`${project}-pg-network`]}})).toEqual([])
@@ -44,7 +46,10 @@ describe('env lifecycle on a real engine', () => {
     const r = await runCli(['env', 'up', ...args, '--json'])
     expect(r.code, r.stderr).toBe(0)
     const out = r.json()
-    expect(out.services.map((s: any) => [s.service, s.action])).toEqual([['postgres', 'created'], ['pgadmin', 'created']])
+    expect(out.services.map((s: any) => [s.service, s.action])).toEqual([
+      ['postgres', 'created'],
+      ['pgadmin', 'created'],
+    ])
     expect(out.network).toEqual({name: `${project}-pg-network`, action: 'created'})
     expect(out.postgres.url).toBe(`postgresql://root:***@127.0.0.1:${pgPort}/nytaxi`)
     expect(r.stdout).not.toContain('root:root')
@@ -52,8 +57,15 @@ describe('env lifecycle on a real engine', () => {
     const ping = await fetch(`http://127.0.0.1:${paPort}/misc/ping`)
     expect(ping.status).toBe(200)
     // pgAdmin imported the server under its network alias, not localhost
-    const servers = (await (await fetch(`http://127.0.0.1:${paPort}/servers.json`)).json()) as {Servers: Record<string, unknown>}
-    expect(servers.Servers['1']).toMatchObject({Host: 'pgdatabase', Port: 5432, Username: 'root', MaintenanceDB: 'nytaxi'})
+    const servers = (await (await fetch(`http://127.0.0.1:${paPort}/servers.json`)).json()) as {
+      Servers: Record<string, unknown>
+    }
+    expect(servers.Servers['1']).toMatchObject({
+      Host: 'pgdatabase',
+      Port: 5432,
+      Username: 'root',
+      MaintenanceDB: 'nytaxi',
+    })
     // labelled, published on loopback only
     const info = await docker.getContainer(`${project}-pgsql-dev`).inspect()
     expect(info.Config.Labels['dev.dezc.project']).toBe(project)
@@ -87,13 +99,33 @@ describe('env lifecycle on a real engine', () => {
     await query('create table kept (v int); insert into kept values (42)')
     const pgBefore = (await docker.getContainer(`${project}-pgsql-dev`).inspect()).Id
     const newPa = await freePort()
-    const r = await runCli(['env', 'up', '--stack', project, '--pg-port', String(pgPort), '--pgadmin-port', String(newPa), '--json'])
+    const r = await runCli([
+      'env',
+      'up',
+      '--stack',
+      project,
+      '--pg-port',
+      String(pgPort),
+      '--pgadmin-port',
+      String(newPa),
+      '--json',
+    ])
     expect(r.code, r.stderr).toBe(0)
     expect(r.json().services.map((s: any) => s.action)).toEqual(['unchanged', 'recreated'])
     expect((await docker.getContainer(`${project}-pgsql-dev`).inspect()).Id).toBe(pgBefore)
     expect((await fetch(`http://127.0.0.1:${newPa}/misc/ping`)).status).toBe(200)
     const newPg = await freePort()
-    const r2 = await runCli(['env', 'up', '--stack', project, '--pg-port', String(newPg), '--pgadmin-port', String(newPa), '--json'])
+    const r2 = await runCli([
+      'env',
+      'up',
+      '--stack',
+      project,
+      '--pg-port',
+      String(newPg),
+      '--pgadmin-port',
+      String(newPa),
+      '--json',
+    ])
     expect(r2.code, r2.stderr).toBe(0)
     expect(r2.json().services[0].action).toBe('recreated')
     expect(await query('select v from kept', newPg)).toEqual([{v: 42}])

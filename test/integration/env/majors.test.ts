@@ -46,14 +46,21 @@ for (const major of [13, 18]) {
       expect(mount.Destination).toBe(major >= 18 ? '/var/lib/postgresql' : '/var/lib/postgresql/data')
       const base = `${srv.url}/trip-data/`
       for (const ds of [['zones'], ['yellow', '2021-01']]) {
-        const r = await runCli(['ingest', ...ds, '--stack', p, '--base-url', base, '--json'], {cwd: cfg, timeoutMs: 120_000})
+        const r = await runCli(['ingest', ...ds, '--stack', p, '--base-url', base, '--json'], {
+          cwd: cfg,
+          timeoutMs: 120_000,
+        })
         expect(r.code, r.stdout + r.stderr).toBe(0)
       }
       const query = (sql: string) => queryStack(port, sql)
-      const [{v, dataDir}] = await query("select current_setting('server_version_num')::int / 10000 as v, current_setting('data_directory') as \"dataDir\"")
+      const [{v, dataDir}] = await query(
+        "select current_setting('server_version_num')::int / 10000 as v, current_setting('data_directory') as \"dataDir\"",
+      )
       expect(v).toBe(major)
       expect(dataDir).toBe(major >= 18 ? '/var/lib/postgresql/18/docker' : '/var/lib/postgresql/data')
-      expect(await query('select (select count(*)::int from zones) as z, (select count(*)::int from yellow_taxi_data) as y')).toEqual([{z: 265, y: 5000}])
+      expect(
+        await query('select (select count(*)::int from zones) as z, (select count(*)::int from yellow_taxi_data) as y'),
+      ).toEqual([{z: 265, y: 5000}])
       expect((await runCli(['env', 'down', '--stack', p, '--json'], {cwd: cfg})).code).toBe(0)
       const again = await runCli(['env', 'up', ...stack, '--json'], {cwd: cfg})
       expect(again.code, again.stdout + again.stderr).toBe(0)

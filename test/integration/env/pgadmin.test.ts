@@ -25,7 +25,20 @@ async function upWithRealPgAdmin(prefix: string, json: boolean) {
   projects.push(p)
   const cfg = configDir('profiles:\n  local:\n    pgadmin: {image: "dpage/pgadmin4:9"}\n', `dezc-${prefix}-`)
   const paPort = await freePort()
-  const up = await runCli(['env', 'up', '--stack', p, '--pg-port', String(await freePort()), '--pgadmin-port', String(paPort), ...(json ? ['--json'] : [])], {cwd: cfg, timeoutMs: 240_000})
+  const up = await runCli(
+    [
+      'env',
+      'up',
+      '--stack',
+      p,
+      '--pg-port',
+      String(await freePort()),
+      '--pgadmin-port',
+      String(paPort),
+      ...(json ? ['--json'] : []),
+    ],
+    {cwd: cfg, timeoutMs: 240_000},
+  )
   expect(up.code, up.stdout + up.stderr).toBe(0)
   return {p, paPort, up}
 }
@@ -34,7 +47,11 @@ describe('real pgAdmin 4 on the env stack', () => {
   it('env up; log in over HTTP (CSRF + session cookie); the registered server is there and pgAdmin connects to it', async () => {
     const {p, paPort, up} = await upWithRealPgAdmin('pga', true)
     const out = up.json()
-    expect(out.pgadmin).toMatchObject({url: `http://127.0.0.1:${paPort}`, email: 'admin@admin.com', serverRegisteredAs: 'pgdatabase:5432'})
+    expect(out.pgadmin).toMatchObject({
+      url: `http://127.0.0.1:${paPort}`,
+      email: 'admin@admin.com',
+      serverRegisteredAs: 'pgdatabase:5432',
+    })
     expect((await docker.getContainer(`${p}-pgadmin-dev`).inspect()).Config.User).toBe('5050')
 
     const web = new PgAdminSession(`http://127.0.0.1:${paPort}`)
@@ -58,7 +75,9 @@ describe('real pgAdmin 4 on the env stack', () => {
       const {StatusCode} = await c.wait()
       expect(StatusCode).toBe(1)
       const logs = (await c.logs({stdout: true, stderr: true})).toString('utf8')
-      expect(logs).toContain('You need to define the PGADMIN_DEFAULT_EMAIL and PGADMIN_DEFAULT_PASSWORD or PGADMIN_DEFAULT_PASSWORD_FILE environment variables.')
+      expect(logs).toContain(
+        'You need to define the PGADMIN_DEFAULT_EMAIL and PGADMIN_DEFAULT_PASSWORD or PGADMIN_DEFAULT_PASSWORD_FILE environment variables.',
+      )
       expect((await c.inspect()).Config.User).toBe('5050')
     } finally {
       await c.remove({force: true})
@@ -74,7 +93,15 @@ describe('real pgAdmin 4 on the env stack', () => {
       executablePath: '/usr/bin/chromium',
       headless: true,
       viewport: {width: 1400, height: 900},
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     })
     const out = path.join(ROOT, 'test-output', 'pgadmin-browser')
     fs.mkdirSync(out, {recursive: true})
@@ -93,7 +120,10 @@ describe('real pgAdmin 4 on the env stack', () => {
       await page.keyboard.press('Enter')
       await page.getByText('Server connected.').waitFor({timeout: 30_000})
       await page.getByText(`dezc ${p} (pgdatabase)`, {exact: true}).waitFor()
-      await page.getByText(/^Databases/).first().dblclick()
+      await page
+        .getByText(/^Databases/)
+        .first()
+        .dblclick()
       await page.getByText('nytaxi', {exact: true}).first().waitFor({timeout: 30_000})
       await page.screenshot({path: path.join(out, 'server-tree.png')})
     } catch (error) {
@@ -106,4 +136,3 @@ describe('real pgAdmin 4 on the env stack', () => {
     expect(fs.statSync(path.join(out, 'server-tree.png')).size).toBeGreaterThan(10_000)
   })
 })
-

@@ -19,24 +19,37 @@ async function pushOnly(source: string, name: string): Promise<void> {
   const remote = `${REGISTRY}/${repo}`
   await docker.getImage(source).tag({repo: remote, tag})
   const stream = await docker.getImage(`${remote}:${tag}`).push({tag})
-  await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null, out: Array<{error?: string}>) => (err ? reject(err) : out.find((o) => o.error) ? reject(new Error(out.find((o) => o.error)!.error)) : resolve())))
+  await new Promise<void>((resolve, reject) =>
+    docker.modem.followProgress(stream, (err: Error | null, out: Array<{error?: string}>) =>
+      err ? reject(err) : out.find((o) => o.error) ? reject(new Error(out.find((o) => o.error)!.error)) : resolve(),
+    ),
+  )
   await docker.getImage(`${remote}:${tag}`).remove()
   pushed.push(name)
 }
 
-const postgresImage = (image: string) => configDir(`profiles:\n  local:\n    postgres: {image: ${image}}\n`, 'dezc-pull-')
+const postgresImage = (image: string) =>
+  configDir(`profiles:\n  local:\n    postgres: {image: ${image}}\n`, 'dezc-pull-')
 
 beforeAll(async () => {
   const info = (await docker.info()) as {RegistryConfig?: {Mirrors?: string[]}}
   const mirrors = info.RegistryConfig?.Mirrors ?? []
-  if (!mirrors.some((m) => m.includes(REGISTRY))) throw new Error(`The engine has no registry mirror ${REGISTRY} (it has ${JSON.stringify(mirrors)}): start it with scripts/ensure-docker.sh (npm test does).`)
+  if (!mirrors.some((m) => m.includes(REGISTRY)))
+    throw new Error(
+      `The engine has no registry mirror ${REGISTRY} (it has ${JSON.stringify(mirrors)}): start it with scripts/ensure-docker.sh (npm test does).`,
+    )
   const r = await fetch(`http://${REGISTRY}/v2/`).catch((e: Error) => e)
-  if (r instanceof Error || !r.ok) throw new Error(`The test registry does not answer on ${REGISTRY}: run scripts/ensure-registry.sh (npm test does).`)
+  if (r instanceof Error || !r.ok)
+    throw new Error(`The test registry does not answer on ${REGISTRY}: run scripts/ensure-registry.sh (npm test does).`)
 })
 
 afterAll(async () => {
   for (const p of projects) await removeStack(p)
-  for (const name of pushed) await docker.getImage(name).remove({force: true}).catch(() => {})
+  for (const name of pushed)
+    await docker
+      .getImage(name)
+      .remove({force: true})
+      .catch(() => {})
 })
 
 describe('env up pulls what the engine lacks, through a real registry', () => {
@@ -44,10 +57,17 @@ describe('env up pulls what the engine lacks, through a real registry', () => {
     const tag = `13-${Math.random().toString(36).slice(2, 8)}`
     const image = `dezc-pulltest/postgres:${tag}`
     await pushOnly('postgres:13', image)
-    expect(await docker.getImage(image).inspect().catch(() => undefined)).toBeUndefined()
+    expect(
+      await docker
+        .getImage(image)
+        .inspect()
+        .catch(() => undefined),
+    ).toBeUndefined()
     const p = uniqueStack('pull')
     projects.push(p)
-    const r = await runCli(['env', 'up', '--stack', p, '--pg-port', String(await freePort()), '--no-pgadmin'], {cwd: postgresImage(image)})
+    const r = await runCli(['env', 'up', '--stack', p, '--pg-port', String(await freePort()), '--no-pgadmin'], {
+      cwd: postgresImage(image),
+    })
     expect(r.code, r.stdout + r.stderr).toBe(0)
     expect(r.stderr).toContain(`Pulling ${image}`)
     expect((await docker.getImage(image).inspect()).RepoTags).toContain(image)
@@ -60,7 +80,10 @@ describe('env up pulls what the engine lacks, through a real registry', () => {
     const image = `dezc-pulltest/postgres:13-absent${Math.random().toString(36).slice(2, 6)}`
     const p = uniqueStack('nopull')
     projects.push(p)
-    const r = await runCli(['env', 'up', '--stack', p, '--pg-port', String(await freePort()), '--no-pgadmin', '--json'], {cwd: postgresImage(image)})
+    const r = await runCli(
+      ['env', 'up', '--stack', p, '--pg-port', String(await freePort()), '--no-pgadmin', '--json'],
+      {cwd: postgresImage(image)},
+    )
     expect(r.code, r.stdout + r.stderr).not.toBe(0)
     const e = r.json().error
     expect(e.message).toContain(image)
@@ -74,7 +97,10 @@ describe('env up pulls what the engine lacks, through a real registry', () => {
     const image = `127.0.0.1:${closed}/postgres:13`
     const p = uniqueStack('regdown')
     projects.push(p)
-    const r = await runCli(['env', 'up', '--stack', p, '--pg-port', String(await freePort()), '--no-pgadmin', '--json'], {cwd: postgresImage(image)})
+    const r = await runCli(
+      ['env', 'up', '--stack', p, '--pg-port', String(await freePort()), '--no-pgadmin', '--json'],
+      {cwd: postgresImage(image)},
+    )
     expect(r.code, r.stdout + r.stderr).not.toBe(0)
     const e = r.json().error
     expect(e.message).toContain(`127.0.0.1:${closed}`)
@@ -85,7 +111,10 @@ describe('env up pulls what the engine lacks, through a real registry', () => {
     const tag = `9-${Math.random().toString(36).slice(2, 8)}`
     const repo = 'dezc-pulltest/pgadmin4'
     // An image with a 40 MB layer this engine has never seen (random bytes), so the pull really transfers it.
-    const maker = await docker.createContainer({Image: 'dezc-test/base:bookworm', Cmd: ['sh', '-c', 'head -c 40000000 /dev/urandom > /blob']})
+    const maker = await docker.createContainer({
+      Image: 'dezc-test/base:bookworm',
+      Cmd: ['sh', '-c', 'head -c 40000000 /dev/urandom > /blob'],
+    })
     await maker.start()
     await maker.wait()
     const local = `dezc-pulltest-local/pgadmin4:${tag}`
@@ -117,27 +146,34 @@ describe('env up pulls what the engine lacks, through a real registry', () => {
     const dir = configDir(`profiles:\n  local:\n    pgadmin: {image: "${image}"}\n`, 'dezc-pullint-')
     try {
       let sent = false
-      const r = await runCli(['env', 'up', '--stack', p, '--pg-port', String(await freePort()), '--pgadmin-port', String(await freePort())], {
-        cwd: dir,
-        timeoutMs: 120_000,
-        onSpawn: (child) =>
-          child.stderr!.on('data', (d: Buffer) => {
-            if (!sent && d.toString().includes(`Pulling ${image}`)) {
-              sent = true
-              setTimeout(() => child.kill('SIGINT'), 1000)
-            }
-          }),
-      })
+      const r = await runCli(
+        ['env', 'up', '--stack', p, '--pg-port', String(await freePort()), '--pgadmin-port', String(await freePort())],
+        {
+          cwd: dir,
+          timeoutMs: 120_000,
+          onSpawn: (child) =>
+            child.stderr!.on('data', (d: Buffer) => {
+              if (!sent && d.toString().includes(`Pulling ${image}`)) {
+                sent = true
+                setTimeout(() => child.kill('SIGINT'), 1000)
+              }
+            }),
+        },
+      )
       expect(sent, r.stderr).toBe(true)
       expect(r.code, r.stdout + r.stderr).toBe(130)
       expect(r.stderr).toMatch(/\[INTERRUPTED\]/)
       expect(await docker.listContainers({all: true, filters: {label: [`dev.dezc.project=${p}`]}})).toEqual([])
       expect(await docker.listNetworks({filters: {name: [`${p}-pg-network`]}})).toEqual([])
       expect((await docker.listVolumes({filters: {label: [`dev.dezc.project=${p}`]}})).Volumes ?? []).toEqual([])
-      expect(await docker.getImage(image).inspect().catch(() => undefined)).toBeUndefined()
+      expect(
+        await docker
+          .getImage(image)
+          .inspect()
+          .catch(() => undefined),
+      ).toBeUndefined()
     } finally {
       await new Promise((resolve) => proxy.close(resolve))
     }
   })
 })
-

@@ -19,14 +19,32 @@ async function handMadeAccount(): Promise<void> {
   t = await gcpTestEnv()
   const {CONSOLE_DEFAULT_SERVICES} = await import('../../helpers/fake-gcp.js')
   t.fake.addProject('my-proj', {
-    services: [...CONSOLE_DEFAULT_SERVICES, 'iam.googleapis.com', 'iamcredentials.googleapis.com', 'cloudresourcemanager.googleapis.com'],
+    services: [
+      ...CONSOLE_DEFAULT_SERVICES,
+      'iam.googleapis.com',
+      'iamcredentials.googleapis.com',
+      'cloudresourcemanager.googleapis.com',
+    ],
     bindings: [
       {role: 'roles/owner', members: ['user:student@example.com']},
       {role: 'roles/viewer', members: [`serviceAccount:${SA}`]},
     ],
   })
-  const handKey = {name: `projects/my-proj/serviceAccounts/${SA}/keys/handmade`, id: 'handmade', validAfterTime: '2026-01-01T00:00:00Z', validBeforeTime: '9999-12-31T23:59:59Z'}
-  t.fake.accounts.set(SA, {email: SA, project: 'my-proj', uniqueId: '4242', displayName: 'made in the console', keys: new Map([['handmade', handKey]]), hiddenReads: 0, unknownToPolicy: 0})
+  const handKey = {
+    name: `projects/my-proj/serviceAccounts/${SA}/keys/handmade`,
+    id: 'handmade',
+    validAfterTime: '2026-01-01T00:00:00Z',
+    validBeforeTime: '9999-12-31T23:59:59Z',
+  }
+  t.fake.accounts.set(SA, {
+    email: SA,
+    project: 'my-proj',
+    uniqueId: '4242',
+    displayName: 'made in the console',
+    keys: new Map([['handmade', handKey]]),
+    hiddenReads: 0,
+    unknownToPolicy: 0,
+  })
 }
 
 describe('gcp bootstrap / status / teardown against the loopback Google APIs', () => {
@@ -36,7 +54,11 @@ describe('gcp bootstrap / status / teardown against the loopback Google APIs', (
       bindings: [
         {role: 'roles/owner', members: ['user:student@example.com']},
         {role: 'roles/viewer', members: ['user:friend@example.com']},
-        {role: 'roles/storage.admin', members: ['user:friend@example.com'], condition: {title: 'tmp', expression: 'resource.name.startsWith("projects/_/buckets/tmp")'}},
+        {
+          role: 'roles/storage.admin',
+          members: ['user:friend@example.com'],
+          condition: {title: 'tmp', expression: 'resource.name.startsWith("projects/_/buckets/tmp")'},
+        },
       ],
     })
   })
@@ -48,17 +70,38 @@ describe('gcp bootstrap / status / teardown against the loopback Google APIs', (
     expect(first.code, first.stderr).toBe(0)
     assertNoSecrets(first, 'test')
     const out = first.json()
-    expect(out.steps.map((s: {step: string; outcome: string}) => `${s.step}:${s.outcome}`)).toEqual(['apis:changed', 'account:created', 'roles:changed', 'key:created'])
-    expect(out.steps[0].items.sort()).toEqual(['cloudresourcemanager.googleapis.com', 'iam.googleapis.com', 'iamcredentials.googleapis.com'])
+    expect(out.steps.map((s: {step: string; outcome: string}) => `${s.step}:${s.outcome}`)).toEqual([
+      'apis:changed',
+      'account:created',
+      'roles:changed',
+      'key:created',
+    ])
+    expect(out.steps[0].items.sort()).toEqual([
+      'cloudresourcemanager.googleapis.com',
+      'iam.googleapis.com',
+      'iamcredentials.googleapis.com',
+    ])
     // The APIs were enabled through a long-running operation that was polled to completion.
     expect(t.fake.requests.filter((r) => r.path.startsWith('/v1/operations/')).length).toBeGreaterThanOrEqual(2)
-    expect([...t.fake.projects.get('my-proj')!.services]).toEqual(expect.arrayContaining(['iam.googleapis.com', 'iamcredentials.googleapis.com', 'cloudresourcemanager.googleapis.com']))
+    expect([...t.fake.projects.get('my-proj')!.services]).toEqual(
+      expect.arrayContaining([
+        'iam.googleapis.com',
+        'iamcredentials.googleapis.com',
+        'cloudresourcemanager.googleapis.com',
+      ]),
+    )
     // The account was invisible for two reads after creation; bootstrap waited.
-    expect(t.fake.requests.filter((r) => r.method === 'GET' && r.path.endsWith(SA) && r.status === 404).length).toBeGreaterThanOrEqual(2)
+    expect(
+      t.fake.requests.filter((r) => r.method === 'GET' && r.path.endsWith(SA) && r.status === 404).length,
+    ).toBeGreaterThanOrEqual(2)
 
     // Roles granted unconditionally; the conditional binding and everyone else untouched.
     const policy = t.fake.projects.get('my-proj')!.policy
-    for (const role of ROLES) expect(policy.bindings.some((b) => b.role === role && !b.condition && b.members.includes(`serviceAccount:${SA}`)), role).toBe(true)
+    for (const role of ROLES)
+      expect(
+        policy.bindings.some((b) => b.role === role && !b.condition && b.members.includes(`serviceAccount:${SA}`)),
+        role,
+      ).toBe(true)
     expect(policy.bindings.find((b) => b.condition)).toEqual(before.find((b) => b.condition))
     expect(policy.bindings.find((b) => b.role === 'roles/viewer')!.members).toContain('user:friend@example.com')
     // Written with policy version 3 and the etag it read.
@@ -73,7 +116,12 @@ describe('gcp bootstrap / status / teardown against the loopback Google APIs', (
     expect(fs.statSync(keyFile).mode & 0o777).toBe(0o600)
     expect(fs.statSync(t.keyDir).mode & 0o777).toBe(0o700)
     const key = JSON.parse(fs.readFileSync(keyFile, 'utf8'))
-    expect(key).toMatchObject({type: 'service_account', project_id: 'my-proj', client_email: SA, token_uri: 'https://oauth2.googleapis.com/token'})
+    expect(key).toMatchObject({
+      type: 'service_account',
+      project_id: 'my-proj',
+      client_email: SA,
+      token_uri: 'https://oauth2.googleapis.com/token',
+    })
     const signature = crypto.sign('sha256', Buffer.from('x'), key.private_key)
     expect(signature.length).toBe(256)
     const account = t.fake.accounts.get(SA)!
@@ -83,7 +131,12 @@ describe('gcp bootstrap / status / teardown against the loopback Google APIs', (
     t.fake.clearLog()
     const second = await t.gcp('bootstrap', ['--yes', '--json'])
     expect(second.code, second.stderr).toBe(0)
-    expect(second.json().steps.map((s: {outcome: string}) => s.outcome)).toEqual(['already there', 'already there', 'already there', 'already there'])
+    expect(second.json().steps.map((s: {outcome: string}) => s.outcome)).toEqual([
+      'already there',
+      'already there',
+      'already there',
+      'already there',
+    ])
     expect(t.fake.writes()).toEqual([])
     expect(t.fake.requests.length).toBeGreaterThan(0)
     expect(account.keys.size).toBe(1)
@@ -109,9 +162,18 @@ describe('gcp bootstrap / status / teardown against the loopback Google APIs', (
     const dry = await t.gcp('teardown', ['--dry-run', '--json'])
     expect(dry.code, dry.stderr).toBe(0)
     const plan = dry.json().plan as Array<{step: string; action: string; gcloud: string[]}>
-    expect(plan.map((p) => [p.step, p.action])).toEqual([['roles', 'change'], ['key', 'change'], ['account', 'change'], ['keyfile', 'change']])
-    expect(plan.flatMap((p) => p.gcloud)).toContain(`gcloud iam service-accounts delete ${SA} --project my-proj --quiet`)
-    expect(plan.flatMap((p) => p.gcloud)).toContain(`gcloud iam service-accounts keys delete ${key.private_key_id} --iam-account ${SA} --quiet`)
+    expect(plan.map((p) => [p.step, p.action])).toEqual([
+      ['roles', 'change'],
+      ['key', 'change'],
+      ['account', 'change'],
+      ['keyfile', 'change'],
+    ])
+    expect(plan.flatMap((p) => p.gcloud)).toContain(
+      `gcloud iam service-accounts delete ${SA} --project my-proj --quiet`,
+    )
+    expect(plan.flatMap((p) => p.gcloud)).toContain(
+      `gcloud iam service-accounts keys delete ${key.private_key_id} --iam-account ${SA} --quiet`,
+    )
     expect(t.fake.writes()).toEqual([])
     expect(fs.existsSync(keyFile)).toBe(true)
 
@@ -125,7 +187,12 @@ describe('gcp bootstrap / status / teardown against the loopback Google APIs', (
     t.fake.clearLog()
     const downAgain = await t.gcp('teardown', ['--yes', '--json'])
     expect(downAgain.code, downAgain.stderr).toBe(0)
-    expect(downAgain.json().steps.map((s: {outcome: string}) => s.outcome)).toEqual(['not found', 'not found', 'not found', 'not found'])
+    expect(downAgain.json().steps.map((s: {outcome: string}) => s.outcome)).toEqual([
+      'not found',
+      'not found',
+      'not found',
+      'not found',
+    ])
     expect(t.fake.writes()).toEqual([])
 
     const after = await t.gcp('status', ['--json'])
@@ -133,7 +200,7 @@ describe('gcp bootstrap / status / teardown against the loopback Google APIs', (
     expect(after.json()).toMatchObject({ok: false, account: {exists: false}, key: {state: 'missing'}})
   })
 
-  it('retries a concurrent policy change (409 ABORTED) by redoing the whole read-modify-write, keeping the other writer\'s change', async () => {
+  it("retries a concurrent policy change (409 ABORTED) by redoing the whole read-modify-write, keeping the other writer's change", async () => {
     t.fake.inject({match: (r) => r.path.endsWith(':setIamPolicy'), action: {kind: 'concurrent-policy-change'}})
     const r = await t.gcp('bootstrap', ['--yes', '--json'])
     expect(r.code, r.stderr).toBe(0)
@@ -151,7 +218,9 @@ describe('gcp bootstrap / status / teardown against the loopback Google APIs', (
     t.fake.addProject('my-proj')
     const r = await t.gcp('bootstrap', ['--yes', '--json'])
     expect(r.code, r.stderr).toBe(0)
-    expect(t.fake.requests.filter((x) => x.path.endsWith(':setIamPolicy')).map((x) => x.status)).toEqual([400, 400, 200])
+    expect(t.fake.requests.filter((x) => x.path.endsWith(':setIamPolicy')).map((x) => x.status)).toEqual([
+      400, 400, 200,
+    ])
   })
 
   it('a dropped connection mid-way fails clearly; the next run resumes and teardown still restores the policy', async () => {
@@ -167,9 +236,17 @@ describe('gcp bootstrap / status / teardown against the loopback Google APIs', (
     t.fake.clearLog()
     const again = await t.gcp('bootstrap', ['--yes', '--json'])
     expect(again.code, again.stderr).toBe(0)
-    expect(again.json().steps.map((s: {outcome: string}) => s.outcome)).toEqual(['already there', 'already there', 'changed', 'created'])
+    expect(again.json().steps.map((s: {outcome: string}) => s.outcome)).toEqual([
+      'already there',
+      'already there',
+      'changed',
+      'created',
+    ])
     // Nothing already done was repeated.
-    expect(t.fake.writes().map((w) => `${w.method} ${w.path.replace(SA, 'SA')}`)).toEqual(['POST /v1/projects/my-proj:setIamPolicy', 'POST /v1/projects/-/serviceAccounts/SA/keys'])
+    expect(t.fake.writes().map((w) => `${w.method} ${w.path.replace(SA, 'SA')}`)).toEqual([
+      'POST /v1/projects/my-proj:setIamPolicy',
+      'POST /v1/projects/-/serviceAccounts/SA/keys',
+    ])
 
     expect((await t.gcp('teardown', ['--yes'])).code).toBe(0)
     expect(t.fake.policySnapshot('my-proj')).toEqual(before)
@@ -179,7 +256,11 @@ describe('gcp bootstrap / status / teardown against the loopback Google APIs', (
     const project = t.fake.projects.get('my-proj')!
     const {errors} = await import('../../helpers/fake-gcp.js')
     const disabled = errors.serviceDisabled('iam.googleapis.com', project.number)
-    t.fake.inject({match: (r) => r.method === 'GET' && r.path.endsWith(SA), action: {kind: 'respond', ...disabled}, times: 2})
+    t.fake.inject({
+      match: (r) => r.method === 'GET' && r.path.endsWith(SA),
+      action: {kind: 'respond', ...disabled},
+      times: 2,
+    })
     const r = await t.gcp('bootstrap', ['--yes', '--json'])
     expect(r.code, r.stderr).toBe(0)
     expect(r.json().steps[0].items).toContain('iam.googleapis.com')
@@ -187,7 +268,11 @@ describe('gcp bootstrap / status / teardown against the loopback Google APIs', (
 
     // Already enabled before this run: a SERVICE_DISABLED is reported at once, with the link.
     t.fake.clearLog()
-    t.fake.inject({match: (r) => r.method === 'GET' && r.path.endsWith(SA), action: {kind: 'respond', ...disabled}, times: 5})
+    t.fake.inject({
+      match: (r) => r.method === 'GET' && r.path.endsWith(SA),
+      action: {kind: 'respond', ...disabled},
+      times: 5,
+    })
     const again = await t.gcp('bootstrap', ['--yes'])
     expect(again.code).toBe(4)
     expect(again.stderr).toContain('[API_NOT_ENABLED]')
@@ -199,7 +284,12 @@ describe('gcp bootstrap / status / teardown against the loopback Google APIs', (
     expect(r.code).toBe(5)
     const st = r.json()
     expect(st.ok).toBe(false)
-    expect(st.apis.filter((a: {enabled: boolean}) => !a.enabled).map((a: {name: string}) => a.name).sort()).toEqual(['cloudresourcemanager.googleapis.com', 'iam.googleapis.com', 'iamcredentials.googleapis.com'])
+    expect(
+      st.apis
+        .filter((a: {enabled: boolean}) => !a.enabled)
+        .map((a: {name: string}) => a.name)
+        .sort(),
+    ).toEqual(['cloudresourcemanager.googleapis.com', 'iam.googleapis.com', 'iamcredentials.googleapis.com'])
     // With the IAM and Resource Manager APIs off, the account and roles cannot be checked: unknown, not "ok".
     expect(st.account.exists).toBeNull()
     expect(st.roles.every((x: {granted: boolean | null}) => x.granted === null)).toBe(true)
@@ -243,7 +333,12 @@ describe('gcp bootstrap / status / teardown against the loopback Google APIs', (
     fake.clearLog()
     const again = await t.gcp('bootstrap', ['--yes', '--json'])
     expect(again.code, again.stderr).toBe(0)
-    expect(again.json().steps.map((s: {outcome: string}) => s.outcome)).toEqual(['changed', 'created', 'changed', 'created'])
+    expect(again.json().steps.map((s: {outcome: string}) => s.outcome)).toEqual([
+      'changed',
+      'created',
+      'changed',
+      'created',
+    ])
   })
 
   it('adopts an account made by hand: teardown removes only the bindings and keys dezc added and keeps the account', async () => {
@@ -253,7 +348,12 @@ describe('gcp bootstrap / status / teardown against the loopback Google APIs', (
     const r = await t.gcp('bootstrap', ['--yes', '--json'])
     expect(r.code, r.stderr).toBe(0)
     const steps = r.json().steps
-    expect(steps.map((s: {step: string; outcome: string}) => `${s.step}:${s.outcome}`)).toEqual(['apis:already there', 'account:already there', 'roles:changed', 'key:created'])
+    expect(steps.map((s: {step: string; outcome: string}) => `${s.step}:${s.outcome}`)).toEqual([
+      'apis:already there',
+      'account:already there',
+      'roles:changed',
+      'key:created',
+    ])
     // roles/viewer was already held: not counted as added.
     expect(steps[2].items.sort()).toEqual(['roles/bigquery.admin', 'roles/storage.admin', 'roles/storage.objectAdmin'])
     expect(t.fake.accounts.get(SA)!.keys.size).toBe(2)
@@ -267,7 +367,7 @@ describe('gcp bootstrap / status / teardown against the loopback Google APIs', (
     expect(fs.existsSync(path.join(t.keyDir, 'dezc-sa.json'))).toBe(false)
   })
 
-  it('a key request whose answer was lost: the next run counts that key as dezc\'s, and teardown removes it', async () => {
+  it("a key request whose answer was lost: the next run counts that key as dezc's, and teardown removes it", async () => {
     await handMadeAccount()
     const keys = t.fake.accounts.get(SA)!.keys
     t.fake.inject({match: (r) => r.method === 'POST' && r.path.endsWith('/keys'), action: {kind: 'drop-after'}})
@@ -292,10 +392,16 @@ describe('gcp bootstrap / status / teardown against the loopback Google APIs', (
     const r = await t.gcp('bootstrap', ['--dry-run'])
     expect(r.code, r.stderr).toBe(0)
     expect(t.fake.writes()).toEqual([])
-    expect(r.stdout).toContain('gcloud services enable iam.googleapis.com iamcredentials.googleapis.com cloudresourcemanager.googleapis.com --project my-proj')
+    expect(r.stdout).toContain(
+      'gcloud services enable iam.googleapis.com iamcredentials.googleapis.com cloudresourcemanager.googleapis.com --project my-proj',
+    )
     expect(r.stdout).toContain('gcloud iam service-accounts create dezc-sa --project my-proj')
-    expect(r.stdout).toContain(`gcloud projects add-iam-policy-binding my-proj --member serviceAccount:${SA} --role roles/bigquery.admin --condition None`)
-    expect(r.stdout).toContain(`gcloud iam service-accounts keys create ${path.join(t.keyDir, 'dezc-sa.json')} --iam-account ${SA}`)
+    expect(r.stdout).toContain(
+      `gcloud projects add-iam-policy-binding my-proj --member serviceAccount:${SA} --role roles/bigquery.admin --condition None`,
+    )
+    expect(r.stdout).toContain(
+      `gcloud iam service-accounts keys create ${path.join(t.keyDir, 'dezc-sa.json')} --iam-account ${SA}`,
+    )
     expect(fs.existsSync(t.keyDir)).toBe(false)
 
     expect((await t.gcp('bootstrap', ['--yes'])).code).toBe(0)
@@ -308,17 +414,33 @@ describe('gcp bootstrap / status / teardown against the loopback Google APIs', (
   it('--write-env writes the export line once, and custom --roles/--apis/--sa-name are honoured', async () => {
     const envFile = path.join(t.dir, '.env')
     fs.writeFileSync(envFile, 'FOO=1\nexport GOOGLE_APPLICATION_CREDENTIALS=/old/key.json\n')
-    const r = await t.gcp('bootstrap', ['--yes', '--json', '--write-env', envFile, '--sa-name', 'zoomcamp-sa', '--roles', 'storage.admin,roles/bigquery.admin', '--apis', 'iam', '--apis', 'cloudresourcemanager'])
+    const r = await t.gcp('bootstrap', [
+      '--yes',
+      '--json',
+      '--write-env',
+      envFile,
+      '--sa-name',
+      'zoomcamp-sa',
+      '--roles',
+      'storage.admin,roles/bigquery.admin',
+      '--apis',
+      'iam',
+      '--apis',
+      'cloudresourcemanager',
+    ])
     expect(r.code, r.stderr).toBe(0)
     const keyFile = path.join(t.keyDir, 'zoomcamp-sa.json')
     expect(fs.readFileSync(envFile, 'utf8')).toBe(`FOO=1\nexport GOOGLE_APPLICATION_CREDENTIALS=${keyFile}\n`)
     const email = 'zoomcamp-sa@my-proj.iam.gserviceaccount.com'
-    const roles = t.fake.projects.get('my-proj')!.policy.bindings.filter((b) => b.members.includes(`serviceAccount:${email}`)).map((b) => b.role)
+    const roles = t.fake.projects
+      .get('my-proj')!
+      .policy.bindings.filter((b) => b.members.includes(`serviceAccount:${email}`))
+      .map((b) => b.role)
     expect(roles.sort()).toEqual(['roles/bigquery.admin', 'roles/storage.admin'])
     expect(t.fake.projects.get('my-proj')!.services.has('iamcredentials.googleapis.com')).toBe(false)
   })
 
-  it('replaces a local key that was deleted on Google\'s side, without piling up keys', async () => {
+  it("replaces a local key that was deleted on Google's side, without piling up keys", async () => {
     expect((await t.gcp('bootstrap', ['--yes'])).code).toBe(0)
     const keyFile = path.join(t.keyDir, 'dezc-sa.json')
     const oldId = JSON.parse(fs.readFileSync(keyFile, 'utf8')).private_key_id

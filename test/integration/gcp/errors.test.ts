@@ -33,16 +33,27 @@ describe('gcp errors: each clear, with the fix and a non-zero exit', () => {
 
     const json = await t.gcp('bootstrap', ['--yes', '--json'])
     expect(json.code).toBe(4)
-    expect(json.json().error).toMatchObject({code: 'KEY_CREATION_DISABLED', details: {constraint: 'constraints/iam.disableServiceAccountKeyCreation'}})
+    expect(json.json().error).toMatchObject({
+      code: 'KEY_CREATION_DISABLED',
+      details: {constraint: 'constraints/iam.disableServiceAccountKeyCreation'},
+    })
   })
 
   it('API disabled in the quota (consumer) project: SERVICE_DISABLED with the activation link', async () => {
     t = await gcpTestEnv()
     t.fake.addProject('my-proj')
-    const billing = t.fake.addProject('billing-proj', {number: '123456789012', services: ['serviceusage.googleapis.com']})
-    const r = await t.gcp('bootstrap', ['--yes'], {GOOGLE_CLOUD_QUOTA_PROJECT: billing.id, DEZC_GCP_TIME_SCALE: '0.0001'})
+    const billing = t.fake.addProject('billing-proj', {
+      number: '123456789012',
+      services: ['serviceusage.googleapis.com'],
+    })
+    const r = await t.gcp('bootstrap', ['--yes'], {
+      GOOGLE_CLOUD_QUOTA_PROJECT: billing.id,
+      DEZC_GCP_TIME_SCALE: '0.0001',
+    })
     expectCleanError(r, 'API_NOT_ENABLED', 4)
-    expect(r.stderr).toContain('https://console.developers.google.com/apis/api/iam.googleapis.com/overview?project=123456789012')
+    expect(r.stderr).toContain(
+      'https://console.developers.google.com/apis/api/iam.googleapis.com/overview?project=123456789012',
+    )
     expect(r.stderr).toContain('quota project')
     // The quota project travelled as x-goog-user-project (that is how the fake picked the consumer).
     expect(t.fake.requests.some((x) => x.status === 403)).toBe(true)
@@ -53,25 +64,46 @@ describe('gcp errors: each clear, with the fix and a non-zero exit', () => {
     const p = t.fake.addProject('my-proj')
     const poll = (r: {method: string; path: string}) => r.method === 'GET' && r.path.startsWith('/v1/operations/')
     const message = `Billing account for project '${p.number}' is not found. Billing must be enabled for activation of service(s) 'iam.googleapis.com' to proceed.`
-    t.fake.inject({match: poll, action: {kind: 'respond', status: 200, body: {name: 'operations/acat.p2-x', done: true, error: {code: 9, message}}}})
+    t.fake.inject({
+      match: poll,
+      action: {
+        kind: 'respond',
+        status: 200,
+        body: {name: 'operations/acat.p2-x', done: true, error: {code: 9, message}},
+      },
+    })
     const r = await t.gcp('bootstrap', ['--yes'])
     expectCleanError(r, 'BILLING_NOT_ENABLED', 4)
     expect(r.stderr).toContain(message)
     expect(t.fake.writes().map((w) => w.path)).toEqual(['/v1/projects/my-proj/services:batchEnable'])
 
     t.fake.clearLog()
-    const failures = [{serviceId: 'iamcredentials.googleapis.com', errorMessage: 'The service is currently unavailable in this location.'}]
-    t.fake.inject({match: poll, action: {kind: 'respond', status: 200, body: {name: 'operations/acat.p2-y', done: true, response: {failures}}}})
+    const failures = [
+      {
+        serviceId: 'iamcredentials.googleapis.com',
+        errorMessage: 'The service is currently unavailable in this location.',
+      },
+    ]
+    t.fake.inject({
+      match: poll,
+      action: {kind: 'respond', status: 200, body: {name: 'operations/acat.p2-y', done: true, response: {failures}}},
+    })
     const partial = await t.gcp('bootstrap', ['--yes', '--json'])
     expect(partial.code).toBe(1)
-    expect(partial.json().error.message).toContain('iamcredentials.googleapis.com: The service is currently unavailable')
+    expect(partial.json().error.message).toContain(
+      'iamcredentials.googleapis.com: The service is currently unavailable',
+    )
     expect(t.fake.requests.some((x) => x.path.includes('/serviceAccounts'))).toBe(false)
   })
 
   it('a policy that keeps changing under us: bounded retries, then a clear error; no key is created', async () => {
     t = await gcpTestEnv()
     t.fake.addProject('my-proj')
-    t.fake.inject({match: (r) => r.path.endsWith(':setIamPolicy'), action: {kind: 'concurrent-policy-change'}, times: 1000})
+    t.fake.inject({
+      match: (r) => r.path.endsWith(':setIamPolicy'),
+      action: {kind: 'concurrent-policy-change'},
+      times: 1000,
+    })
     const r = await t.gcp('bootstrap', ['--yes'], {DEZC_GCP_TIME_SCALE: '0.001'})
     expectCleanError(r, 'CONCURRENT_POLICY_CHANGE', 1)
     const sets = t.fake.requests.filter((x) => x.path.endsWith(':setIamPolicy'))
@@ -120,7 +152,13 @@ describe('gcp errors: each clear, with the fix and a non-zero exit', () => {
     expect((await t.gcp('bootstrap', ['--yes'])).code).toBe(0)
     const account = t.fake.accounts.get(SA)!
     // Someone else's 9 keys fill the account; dezc's local key disappears.
-    for (let i = 0; i < 9; i++) account.keys.set(`other${i}`, {name: `projects/my-proj/serviceAccounts/${SA}/keys/other${i}`, id: `other${i}`, validAfterTime: '2026-01-01T00:00:00Z', validBeforeTime: '9999-12-31T23:59:59Z'})
+    for (let i = 0; i < 9; i++)
+      account.keys.set(`other${i}`, {
+        name: `projects/my-proj/serviceAccounts/${SA}/keys/other${i}`,
+        id: `other${i}`,
+        validAfterTime: '2026-01-01T00:00:00Z',
+        validBeforeTime: '9999-12-31T23:59:59Z',
+      })
     fs.rmSync(path.join(t.keyDir, 'dezc-sa.json'))
     const r = await t.gcp('bootstrap', ['--yes'])
     expectCleanError(r, 'KEY_LIMIT_REACHED', 4)
@@ -132,11 +170,15 @@ describe('gcp errors: each clear, with the fix and a non-zero exit', () => {
     expect([...account.keys.keys()].filter((k) => k.startsWith('other')).length).toBe(9)
   })
 
-  it('refuses to overwrite another account\'s key file, before changing anything', async () => {
+  it("refuses to overwrite another account's key file, before changing anything", async () => {
     t = await gcpTestEnv()
     t.fake.addProject('my-proj')
     fs.mkdirSync(t.keyDir, {recursive: true})
-    const other = JSON.stringify({type: 'service_account', client_email: 'someone@else.iam.gserviceaccount.com', private_key_id: 'abc'})
+    const other = JSON.stringify({
+      type: 'service_account',
+      client_email: 'someone@else.iam.gserviceaccount.com',
+      private_key_id: 'abc',
+    })
     fs.writeFileSync(path.join(t.keyDir, 'dezc-sa.json'), other)
     const r = await t.gcp('bootstrap', ['--yes'])
     expectCleanError(r, 'KEY_FILE_CONFLICT', 2)
@@ -178,7 +220,13 @@ describe('gcp errors: each clear, with the fix and a non-zero exit', () => {
     assertNoSecrets(expired, 'stale-token')
 
     fs.mkdirSync(t.env.CLOUDSDK_CONFIG, {recursive: true})
-    const adc = {type: 'authorized_user', client_id: 'cid.apps.googleusercontent.com', client_secret: 'sekrit', refresh_token: 'revoked-rt', account: 'student@example.com'}
+    const adc = {
+      type: 'authorized_user',
+      client_id: 'cid.apps.googleusercontent.com',
+      client_secret: 'sekrit',
+      refresh_token: 'revoked-rt',
+      account: 'student@example.com',
+    }
     fs.writeFileSync(path.join(t.env.CLOUDSDK_CONFIG, 'application_default_credentials.json'), JSON.stringify(adc))
     t.fake.revokedRefreshTokens.add('revoked-rt')
     const revoked = await t.gcp('status', [], {GOOGLE_OAUTH_ACCESS_TOKEN: ''})
@@ -204,7 +252,14 @@ describe('gcp credentials from Application Default Credentials', () => {
     t = await gcpTestEnv()
     t.fake.addProject('adc-proj-1')
     fs.mkdirSync(t.env.CLOUDSDK_CONFIG, {recursive: true})
-    const adc = {type: 'authorized_user', client_id: 'cid.apps.googleusercontent.com', client_secret: 'sekrit', refresh_token: 'good-rt', quota_project_id: 'adc-proj-1', account: 'student@example.com'}
+    const adc = {
+      type: 'authorized_user',
+      client_id: 'cid.apps.googleusercontent.com',
+      client_secret: 'sekrit',
+      refresh_token: 'good-rt',
+      quota_project_id: 'adc-proj-1',
+      account: 'student@example.com',
+    }
     fs.writeFileSync(path.join(t.env.CLOUDSDK_CONFIG, 'application_default_credentials.json'), JSON.stringify(adc))
     const env = {...t.env, GOOGLE_OAUTH_ACCESS_TOKEN: ''}
     const r = await runCli(['gcp', 'bootstrap', '--yes', '--json', '--verbose', '--key-dir', t.keyDir], {env})
@@ -221,7 +276,10 @@ describe('gcp credentials from Application Default Credentials', () => {
     const keyFile = path.join(t.keyDir, 'dezc-sa.json')
     // The account acts as itself: the fake denies it, like Google does for an SA without IAM admin rights.
     t.fake.deniedPrincipals.add(SA)
-    const r = await t.gcp('bootstrap', ['--yes'], {GOOGLE_OAUTH_ACCESS_TOKEN: '', GOOGLE_APPLICATION_CREDENTIALS: keyFile})
+    const r = await t.gcp('bootstrap', ['--yes'], {
+      GOOGLE_OAUTH_ACCESS_TOKEN: '',
+      GOOGLE_APPLICATION_CREDENTIALS: keyFile,
+    })
     expect(r.stderr).toContain(`GOOGLE_APPLICATION_CREDENTIALS points at the key of ${SA}`)
     expectCleanError(r, 'PERMISSION_DENIED', 4)
     assertNoSecrets(r)
@@ -236,11 +294,23 @@ describe('gcp settings from dezc.yaml', () => {
     t.fake.addProject('cfg-proj-1')
     t.fake.addProject('flag-proj-1')
     const keyDir = path.join(t.dir, 'cfg-keys')
-    fs.writeFileSync(path.join(t.dir, 'dezc.yaml'), `gcp:\n  project: cfg-proj-1\n  serviceAccount: course-sa\n  roles: [roles/bigquery.admin]\n  keyDir: ${keyDir}\n`)
+    fs.writeFileSync(
+      path.join(t.dir, 'dezc.yaml'),
+      `gcp:\n  project: cfg-proj-1\n  serviceAccount: course-sa\n  roles: [roles/bigquery.admin]\n  keyDir: ${keyDir}\n`,
+    )
     const r = await runCli(['gcp', 'bootstrap', '--yes', '--json'], {env: t.env, cwd: t.dir})
     expect(r.code, r.stderr).toBe(0)
-    expect(r.json()).toMatchObject({project: 'cfg-proj-1', serviceAccount: 'course-sa@cfg-proj-1.iam.gserviceaccount.com', keyFile: path.join(keyDir, 'course-sa.json')})
-    expect(t.fake.policySnapshot('cfg-proj-1').filter((b) => b.members.includes('serviceAccount:course-sa@cfg-proj-1.iam.gserviceaccount.com')).map((b) => b.role)).toEqual(['roles/bigquery.admin'])
+    expect(r.json()).toMatchObject({
+      project: 'cfg-proj-1',
+      serviceAccount: 'course-sa@cfg-proj-1.iam.gserviceaccount.com',
+      keyFile: path.join(keyDir, 'course-sa.json'),
+    })
+    expect(
+      t.fake
+        .policySnapshot('cfg-proj-1')
+        .filter((b) => b.members.includes('serviceAccount:course-sa@cfg-proj-1.iam.gserviceaccount.com'))
+        .map((b) => b.role),
+    ).toEqual(['roles/bigquery.admin'])
     const flag = await runCli(['gcp', 'status', '--project', 'flag-proj-1', '--json'], {env: t.env, cwd: t.dir})
     expect(flag.json().project).toBe('flag-proj-1')
   })

@@ -10,7 +10,11 @@ import {startFileServer, type FileServer} from '../../helpers/file-server.js'
 let srv: FileServer
 let dir: string
 /** A fake parquet body: PAR1 ... PAR1, big enough to be cut mid-way. */
-const body = Buffer.concat([Buffer.from('PAR1'), Buffer.from(Array.from({length: 300_000}, (_, i) => (i * 31) % 251)), Buffer.from('PAR1')])
+const body = Buffer.concat([
+  Buffer.from('PAR1'),
+  Buffer.from(Array.from({length: 300_000}, (_, i) => (i * 31) % 251)),
+  Buffer.from('PAR1'),
+])
 const sha = createHash('sha256').update(body).digest('hex')
 
 beforeAll(async () => {
@@ -36,7 +40,9 @@ describe('download', () => {
   it('resumes with a Range request after the connection is cut mid-body, and the file is intact', async () => {
     srv.set('/cut/yellow_tripdata_2021-01.parquet', {body, cutAfter: {bytes: 100_000}})
     const warnings: string[] = []
-    const f = await download(opts(`${srv.url}/cut/yellow_tripdata_2021-01.parquet`, {onWarning: (m) => warnings.push(m)}))
+    const f = await download(
+      opts(`${srv.url}/cut/yellow_tripdata_2021-01.parquet`, {onWarning: (m) => warnings.push(m)}),
+    )
     expect(f.bytes).toBe(body.length)
     expect(f.sha256).toBe(sha)
     expect(fs.readFileSync(f.path).equals(body)).toBe(true)

@@ -31,20 +31,43 @@ beforeAll(async () => {
 
 afterAll(() => stopIngestFixture({db, srv, client, dir}))
 
-const snapshot = async () => (await client.query('SELECT count(*)::int AS n, (SELECT count(*)::int FROM dezc_ingest_ledger) AS l FROM yellow_taxi_data')).rows[0]
+const snapshot = async () =>
+  (
+    await client.query(
+      'SELECT count(*)::int AS n, (SELECT count(*)::int FROM dezc_ingest_ledger) AS l FROM yellow_taxi_data',
+    )
+  ).rows[0]
 
 describe('dezc ingest --dry-run', () => {
   it('plans skip for the loaded month and load for the new one, with curl/duckdb/psql commands; changes nothing', async () => {
     const before = {db: await snapshot(), requests: srv.requests.length}
-    const r = await runCli(['ingest', 'yellow', '2021-01..2021-02', '--base-url', base, '--db-url', db.url, '--dry-run', '--json'])
+    const r = await runCli([
+      'ingest',
+      'yellow',
+      '2021-01..2021-02',
+      '--base-url',
+      base,
+      '--db-url',
+      db.url,
+      '--dry-run',
+      '--json',
+    ])
     expect(r.code, r.stderr).toBe(0)
     const plan = r.json()
     expect(plan).toMatchObject({dryRun: true, table: 'yellow_taxi_data', ledgerRead: true})
     expect(plan.steps).toEqual([
-      {period: '2021-01', action: 'skip', source: `${base}yellow_tripdata_2021-01.parquet`, rows: 2000, loadId: expect.any(Number)},
+      {
+        period: '2021-01',
+        action: 'skip',
+        source: `${base}yellow_tripdata_2021-01.parquet`,
+        rows: 2000,
+        loadId: expect.any(Number),
+      },
       {period: '2021-02', action: 'load', source: `${base}yellow_tripdata_2021-02.parquet`},
     ])
-    expect(plan.commands[0]).toBe(`curl -fL --retry 5 -C - -o yellow_tripdata_2021-02.parquet ${base}yellow_tripdata_2021-02.parquet`)
+    expect(plan.commands[0]).toBe(
+      `curl -fL --retry 5 -C - -o yellow_tripdata_2021-02.parquet ${base}yellow_tripdata_2021-02.parquet`,
+    )
     expect(plan.commands[1]).toContain('duckdb -c')
     expect(plan.commands[2]).toMatch(/^psql postgresql:\/\/root@127\.0\.0\.1:\d+\/\w+ -c '\\copy yellow_taxi_data FROM/)
     expect(r.stdout + r.stderr).not.toContain(':root@') // no password, not even in the psql URL
@@ -52,9 +75,20 @@ describe('dezc ingest --dry-run', () => {
   })
 
   it('with --force the loaded month is a replacement of exactly its load', async () => {
-    const r = await runCli(['ingest', 'yellow', '2021-01', '--base-url', base, '--db-url', db.url, '--dry-run', '--force'])
+    const r = await runCli([
+      'ingest',
+      'yellow',
+      '2021-01',
+      '--base-url',
+      base,
+      '--db-url',
+      db.url,
+      '--dry-run',
+      '--force',
+    ])
     expect(r.code, r.stderr).toBe(0)
-    const loadId = (await client.query("SELECT load_id FROM dezc_ingest_ledger WHERE active AND period = '2021-01'")).rows[0].load_id
+    const loadId = (await client.query("SELECT load_id FROM dezc_ingest_ledger WHERE active AND period = '2021-01'"))
+      .rows[0].load_id
     expect(r.stdout).toMatch(/replace +2021-01/)
     expect(r.stdout).toContain(`DELETE FROM yellow_taxi_data WHERE dezc_load_id = ${loadId}`)
     expect(r.stdout).toContain('nothing is downloaded or written')

@@ -12,7 +12,20 @@ const images = () => execFileSync('docker', ['images', '-q', 'dezc-ingest'], {en
 describe('dezc ingest --in-network on another OS than the engine (real engine)', () => {
   it('fails with IN_NETWORK_OS_MISMATCH, exit 4, and builds nothing', async () => {
     const before = images()
-    const r = await runCli(['ingest', 'yellow', '2021-01', '--in-network', '--stack', `ingos${process.pid % 100000}`, '--db-url', 'postgresql://root:root@pgdatabase:5432/nytaxi', '--json'], {env: {DEZC_PLATFORM: `darwin-${process.arch}`}})
+    const r = await runCli(
+      [
+        'ingest',
+        'yellow',
+        '2021-01',
+        '--in-network',
+        '--stack',
+        `ingos${process.pid % 100000}`,
+        '--db-url',
+        'postgresql://root:root@pgdatabase:5432/nytaxi',
+        '--json',
+      ],
+      {env: {DEZC_PLATFORM: `darwin-${process.arch}`}},
+    )
     expect(r.code, r.stdout + r.stderr).toBe(4)
     const e = r.json().error
     expect(e.code).toBe('IN_NETWORK_OS_MISMATCH')

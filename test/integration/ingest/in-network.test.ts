@@ -19,7 +19,8 @@ import {CANONICAL_KINDS, sourceAggregates, tableAggregates, writeTripParquet} fr
 
 const NODE_BASE = 'dezc-test/node:bookworm'
 const project = `ingnet${process.pid % 100000}`
-const docker = (...args: string[]) => execFileSync('docker', args, {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']}).trim()
+const docker = (...args: string[]) =>
+  execFileSync('docker', args, {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']}).trim()
 
 let srv: FileServer
 let dir: string
@@ -47,12 +48,16 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-ingest-net-'))
   srv = await startFileServer({host: '0.0.0.0', missingStatus: 403})
   pgPort = await freePort()
-  const up = await runCli(['env', 'up', '--stack', project, '--pg-port', String(pgPort), '--no-pgadmin', '--json'], {timeoutMs: 300_000})
+  const up = await runCli(['env', 'up', '--stack', project, '--pg-port', String(pgPort), '--no-pgadmin', '--json'], {
+    timeoutMs: 300_000,
+  })
   expect(up.code, up.stdout + up.stderr).toBe(0)
 }, 400_000)
 
 afterAll(async () => {
-  await runCli(['env', 'down', '--stack', project, '--volumes', '--yes', '--json'], {timeoutMs: 120_000}).catch(() => {})
+  await runCli(['env', 'down', '--stack', project, '--volumes', '--yes', '--json'], {timeoutMs: 120_000}).catch(
+    () => {},
+  )
   for (const v of [`${project}-dezc-ingest-cache`]) {
     try {
       docker('volume', 'rm', v)
@@ -72,10 +77,28 @@ describe('dezc ingest --in-network (real engine)', () => {
     const file = path.join(dir, 'yellow_tripdata_2021-01.parquet')
     await writeTripParquet(file, 'yellow', '2021-01', 40_000)
     srv.set('/trip-data/yellow_tripdata_2021-01.parquet', {file})
-    const gateway = docker('network', 'inspect', `${project}-pg-network`, '--format', '{{(index .IPAM.Config 0).Gateway}}')
+    const gateway = docker(
+      'network',
+      'inspect',
+      `${project}-pg-network`,
+      '--format',
+      '{{(index .IPAM.Config 0).Gateway}}',
+    )
     expect(gateway).toMatch(/^\d+\.\d+\.\d+\.\d+$/)
     const base = `http://${gateway}:${srv.port}/trip-data/`
-    const args = ['ingest', 'yellow', '2021-01', '--in-network', '--stack', project, '--image-base', NODE_BASE, '--base-url', base, '--json']
+    const args = [
+      'ingest',
+      'yellow',
+      '2021-01',
+      '--in-network',
+      '--stack',
+      project,
+      '--image-base',
+      NODE_BASE,
+      '--base-url',
+      base,
+      '--json',
+    ]
 
     const first = await runCli(args, {timeoutMs: 600_000})
     expect(first.code, first.stdout + first.stderr).toBe(0)
@@ -83,7 +106,13 @@ describe('dezc ingest --in-network (real engine)', () => {
     images.push(s1.inNetwork.image)
     expect(s1.inNetwork).toMatchObject({network: `${project}-pg-network`, built: true})
     expect(s1.target).toBe('postgresql://root:***@pgdatabase:5432/nytaxi')
-    expect(s1.loads[0]).toMatchObject({dataset: 'yellow', period: '2021-01', status: 'loaded', rows: 40_000, source: `${base}yellow_tripdata_2021-01.parquet`})
+    expect(s1.loads[0]).toMatchObject({
+      dataset: 'yellow',
+      period: '2021-01',
+      status: 'loaded',
+      rows: 40_000,
+      source: `${base}yellow_tripdata_2021-01.parquet`,
+    })
     // The download came from a container on the stack network, not from this process.
     const gets = srv.requests.filter((r) => r.method === 'GET' && r.path.endsWith('2021-01.parquet'))
     expect(gets.length).toBeGreaterThan(0)
@@ -92,7 +121,9 @@ describe('dezc ingest --in-network (real engine)', () => {
     const client = new pg.Client({connectionString: `postgresql://root:root@127.0.0.1:${pgPort}/nytaxi`})
     await client.connect()
     try {
-      expect(await tableAggregates(client, 'yellow_taxi_data', CANONICAL_KINDS.yellow)).toEqual(await sourceAggregates(file, CANONICAL_KINDS.yellow))
+      expect(await tableAggregates(client, 'yellow_taxi_data', CANONICAL_KINDS.yellow)).toEqual(
+        await sourceAggregates(file, CANONICAL_KINDS.yellow),
+      )
     } finally {
       await client.end()
     }
@@ -106,11 +137,41 @@ describe('dezc ingest --in-network (real engine)', () => {
   }, 900_000)
 
   it('refuses a local --file (it is not on the engine) and reports a missing month from inside', async () => {
-    const local = await runCli(['ingest', 'yellow', '--in-network', '--stack', project, '--file', './x.parquet', '--json'])
+    const local = await runCli([
+      'ingest',
+      'yellow',
+      '--in-network',
+      '--stack',
+      project,
+      '--file',
+      './x.parquet',
+      '--json',
+    ])
     expect(local.code).toBe(2)
     expect(local.json().error.code).toBe('IN_NETWORK_LOCAL_FILE')
-    const gateway = docker('network', 'inspect', `${project}-pg-network`, '--format', '{{(index .IPAM.Config 0).Gateway}}')
-    const missing = await runCli(['ingest', 'yellow', '2021-02', '--in-network', '--stack', project, '--image-base', NODE_BASE, '--base-url', `http://${gateway}:${srv.port}/trip-data/`, '--json'], {timeoutMs: 300_000})
+    const gateway = docker(
+      'network',
+      'inspect',
+      `${project}-pg-network`,
+      '--format',
+      '{{(index .IPAM.Config 0).Gateway}}',
+    )
+    const missing = await runCli(
+      [
+        'ingest',
+        'yellow',
+        '2021-02',
+        '--in-network',
+        '--stack',
+        project,
+        '--image-base',
+        NODE_BASE,
+        '--base-url',
+        `http://${gateway}:${srv.port}/trip-data/`,
+        '--json',
+      ],
+      {timeoutMs: 300_000},
+    )
     expect(missing.code).toBe(1)
     const e = missing.json().error
     expect(e.code).toBe('NOT_AVAILABLE')

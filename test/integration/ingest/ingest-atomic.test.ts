@@ -14,7 +14,15 @@ import {runCli, type CliResult} from '../../helpers/cli.js'
 import {startFileServer, type FileServer} from '../../helpers/file-server.js'
 import {startIngestFixture, stopIngestFixture} from '../../helpers/ingest-fixture.js'
 import type {PgServer} from '../../helpers/postgres.js'
-import {CANONICAL_KINDS, sourceAggregates, tableAggregates, writeTripCsvGz, writeTripParquet, zonesCsv, type TripDataset} from '../../helpers/tlc-fixtures.js'
+import {
+  CANONICAL_KINDS,
+  sourceAggregates,
+  tableAggregates,
+  writeTripCsvGz,
+  writeTripParquet,
+  zonesCsv,
+  type TripDataset,
+} from '../../helpers/tlc-fixtures.js'
 
 let db: PgServer
 let srv: FileServer
@@ -22,7 +30,13 @@ let client: pg.Client
 let dir: string
 let base: string
 
-async function serve(server: FileServer, dataset: TripDataset, period: string, rows: number, options: {name?: string; delayMs?: number} = {}): Promise<string> {
+async function serve(
+  server: FileServer,
+  dataset: TripDataset,
+  period: string,
+  rows: number,
+  options: {name?: string; delayMs?: number} = {},
+): Promise<string> {
   const file = path.join(dir, options.name ?? `${dataset}_tripdata_${period}.parquet`)
   await writeTripParquet(file, dataset, period, rows)
   server.set(`/trip-data/${dataset}_tripdata_${period}.parquet`, {file, delayMs: options.delayMs})
@@ -33,16 +47,27 @@ const ingest = (args: string[], options: Parameters<typeof runCli>[1] = {}) =>
   runCli(['ingest', ...args, '--base-url', base, '--db-url', db.url, '--json'], {timeoutMs: 180_000, ...options})
 
 async function activeLoad(table: string, dataset: string, period: string): Promise<number | undefined> {
-  const r = await client.query('SELECT load_id FROM dezc_ingest_ledger WHERE active AND table_name = $1 AND dataset = $2 AND period = $3', [table, dataset, period])
+  const r = await client.query(
+    'SELECT load_id FROM dezc_ingest_ledger WHERE active AND table_name = $1 AND dataset = $2 AND period = $3',
+    [table, dataset, period],
+  )
   return r.rows[0] ? Number(r.rows[0].load_id) : undefined
 }
 
 async function aggregatesOf(dataset: TripDataset, table: string, period: string) {
-  return tableAggregates(client, table, CANONICAL_KINDS[dataset], `dezc_load_id = ${await activeLoad(table, dataset, period)}`)
+  return tableAggregates(
+    client,
+    table,
+    CANONICAL_KINDS[dataset],
+    `dezc_load_id = ${await activeLoad(table, dataset, period)}`,
+  )
 }
 
 /** Calls `during(child)` once, as soon as the CLI's COPY has sent rows to the server. */
-function whenCopying(during: (child: ChildProcess) => Promise<void> | void): {onSpawn: (child: ChildProcess) => void; fired: () => boolean} {
+function whenCopying(during: (child: ChildProcess) => Promise<void> | void): {
+  onSpawn: (child: ChildProcess) => void
+  fired: () => boolean
+} {
   let fired = false
   let busy = false
   const watcher = new pg.Client({connectionString: db.url})
@@ -54,7 +79,9 @@ function whenCopying(during: (child: ChildProcess) => Promise<void> | void): {on
         if (busy || fired) return
         busy = true
         await ready
-        const p = await watcher.query(`SELECT tuples_processed FROM pg_stat_progress_copy`).catch(() => ({rows: [] as Array<{tuples_processed: string}>}))
+        const p = await watcher
+          .query(`SELECT tuples_processed FROM pg_stat_progress_copy`)
+          .catch(() => ({rows: [] as Array<{tuples_processed: string}>}))
         busy = false
         if (fired || p.rows.length === 0 || Number(p.rows[0].tuples_processed) === 0) return
         fired = true
@@ -72,15 +99,22 @@ function whenCopying(during: (child: ChildProcess) => Promise<void> | void): {on
 /** Wait until the server has ended the killed CLI's session (and so rolled its transaction back). */
 async function backendGone(): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    const r = await client.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'dezc ingest'`)
+    const r = await client.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'dezc ingest'`,
+    )
     if (r.rows[0].n === 0) return
     await new Promise((r) => setTimeout(r, 50))
   }
-  throw new Error('the killed CLI\'s database session never ended')
+  throw new Error("the killed CLI's database session never ended")
 }
 
 async function ledger(table: string) {
-  return (await client.query('SELECT load_id::int, period, active, rows::int FROM dezc_ingest_ledger WHERE table_name = $1 ORDER BY load_id', [table])).rows
+  return (
+    await client.query(
+      'SELECT load_id::int, period, active, rows::int FROM dezc_ingest_ledger WHERE table_name = $1 ORDER BY load_id',
+      [table],
+    )
+  ).rows
 }
 
 function ok(r: CliResult) {
@@ -99,7 +133,9 @@ describe('--force replaces exactly one period, atomically', () => {
     await serve(srv, 'green', '2021-01', 400_000)
     const feb = await serve(srv, 'green', '2021-02', 3000)
     const first = ok(await ingest(['green', '2021-01..2021-02']))
-    expect(first.loads.map((l: {period: string; status: string; rows: number}) => [l.period, l.status, l.rows])).toEqual([
+    expect(
+      first.loads.map((l: {period: string; status: string; rows: number}) => [l.period, l.status, l.rows]),
+    ).toEqual([
       ['2021-01', 'loaded', 400_000],
       ['2021-02', 'loaded', 3000],
     ])
@@ -114,7 +150,10 @@ describe('--force replaces exactly one period, atomically', () => {
     await reader.connect()
     const w = whenCopying(async () => {
       for (let i = 0; i < 3; i++) {
-        const r = await reader.query(`SELECT count(*) FILTER (WHERE dezc_load_id = $1)::int AS jan, count(*)::int AS total FROM green_taxi_data`, [janId])
+        const r = await reader.query(
+          `SELECT count(*) FILTER (WHERE dezc_load_id = $1)::int AS jan, count(*)::int AS total FROM green_taxi_data`,
+          [janId],
+        )
         seen.push(r.rows[0])
       }
     })
@@ -127,11 +166,15 @@ describe('--force replaces exactly one period, atomically', () => {
     expect(forced.loads[0]).toMatchObject({period: '2021-01', status: 'replaced', rows: 350_000, replacedLoadId: janId})
     const newJan = (await activeLoad('green_taxi_data', 'green', '2021-01'))!
     expect(newJan).not.toBe(janId)
-    expect(await aggregatesOf('green', 'green_taxi_data', '2021-01')).toEqual(await sourceAggregates(jan2, CANONICAL_KINDS.green))
+    expect(await aggregatesOf('green', 'green_taxi_data', '2021-01')).toEqual(
+      await sourceAggregates(jan2, CANONICAL_KINDS.green),
+    )
     expect(await activeLoad('green_taxi_data', 'green', '2021-02')).toBe(febId)
     expect(await aggregatesOf('green', 'green_taxi_data', '2021-02')).toEqual(febBefore)
     expect(febBefore).toEqual(await sourceAggregates(feb, CANONICAL_KINDS.green))
-    const counts = await client.query(`SELECT dezc_load_id::int AS id, count(*)::int AS n FROM green_taxi_data GROUP BY 1 ORDER BY 1`)
+    const counts = await client.query(
+      `SELECT dezc_load_id::int AS id, count(*)::int AS n FROM green_taxi_data GROUP BY 1 ORDER BY 1`,
+    )
     expect(counts.rows).toEqual([
       {id: febId, n: 3000},
       {id: newJan, n: 350_000},
@@ -151,7 +194,10 @@ describe('a load killed with SIGKILL changes nothing', () => {
     expect(killed.code).toBeNull() // died of the signal, no cleanup ran
     await backendGone()
     expect(await ledger('green_taxi_data')).toEqual(before)
-    const counts = await client.query(`SELECT count(*)::int AS n, count(*) FILTER (WHERE dezc_load_id = $1)::int AS jan FROM green_taxi_data`, [janId])
+    const counts = await client.query(
+      `SELECT count(*)::int AS n, count(*) FILTER (WHERE dezc_load_id = $1)::int AS jan FROM green_taxi_data`,
+      [janId],
+    )
     expect(counts.rows[0]).toEqual({n: 353_000, jan: 350_000})
     const again = ok(await ingest(['green', '2021-01']))
     expect(again.loads[0]).toMatchObject({status: 'skipped', rows: 350_000, loadId: janId})
@@ -168,7 +214,9 @@ describe('a load killed with SIGKILL changes nothing', () => {
     expect(await ledger('killed_first')).toEqual([])
     const rerun = ok(await ingest(['yellow', '2021-03', '--table', 'killed_first']))
     expect(rerun.loads[0]).toMatchObject({status: 'loaded', rows: 900_000, fromCache: true})
-    expect(await aggregatesOf('yellow', 'killed_first', '2021-03')).toEqual(await sourceAggregates(file, CANONICAL_KINDS.yellow))
+    expect(await aggregatesOf('yellow', 'killed_first', '2021-03')).toEqual(
+      await sourceAggregates(file, CANONICAL_KINDS.yellow),
+    )
   }, 300_000)
 })
 
@@ -177,11 +225,37 @@ describe('several periods with bounded concurrency', () => {
     const slow = await startFileServer({missingStatus: 403})
     try {
       const files: string[] = []
-      for (const m of ['01', '02', '03', '04', '05']) files.push(await serve(slow, 'fhv', `2022-${m}`, 2000 + Number(m), {delayMs: 400}))
-      const r = ok(await runCli(['ingest', 'fhv', '2022-01..2022-05', '--jobs', '2', '--base-url', `${slow.url}/trip-data/`, '--db-url', db.url, '--json'], {timeoutMs: 180_000}))
+      for (const m of ['01', '02', '03', '04', '05'])
+        files.push(await serve(slow, 'fhv', `2022-${m}`, 2000 + Number(m), {delayMs: 400}))
+      const r = ok(
+        await runCli(
+          [
+            'ingest',
+            'fhv',
+            '2022-01..2022-05',
+            '--jobs',
+            '2',
+            '--base-url',
+            `${slow.url}/trip-data/`,
+            '--db-url',
+            db.url,
+            '--json',
+          ],
+          {timeoutMs: 180_000},
+        ),
+      )
       expect(slow.maxInFlight).toBe(2)
-      expect(r.loads.map((l: {period: string; rows: number}) => `${l.period}:${l.rows}`)).toEqual(['2022-01:2001', '2022-02:2002', '2022-03:2003', '2022-04:2004', '2022-05:2005'])
-      for (const [i, file] of files.entries()) expect(await aggregatesOf('fhv', 'fhv_taxi_data', `2022-0${i + 1}`)).toEqual(await sourceAggregates(file, CANONICAL_KINDS.fhv))
+      expect(r.loads.map((l: {period: string; rows: number}) => `${l.period}:${l.rows}`)).toEqual([
+        '2022-01:2001',
+        '2022-02:2002',
+        '2022-03:2003',
+        '2022-04:2004',
+        '2022-05:2005',
+      ])
+      for (const [i, file] of files.entries())
+        expect(await aggregatesOf('fhv', 'fhv_taxi_data', `2022-0${i + 1}`)).toEqual(
+          await sourceAggregates(file, CANONICAL_KINDS.fhv),
+        )
     } finally {
       await slow.close()
     }
@@ -203,20 +277,41 @@ describe('--source backup (the course csv.gz releases)', () => {
       }
       mirror.set('/download/misc/taxi_zone_lookup.csv', {body: Buffer.from(zonesCsv())})
       const args = ['--source', 'backup', '--base-url', `${mirror.url}/download/`, '--db-url', db.url, '--json']
-      const r = ok(await runCli(['ingest', 'yellow', '2019-01', '2021-01', '--table', 'yellow_backup', ...args], {timeoutMs: 180_000}))
-      expect(r.loads.map((l: {period: string; status: string; rows: number; source: string}) => [l.period, l.status, l.rows, l.source])).toEqual([
+      const r = ok(
+        await runCli(['ingest', 'yellow', '2019-01', '2021-01', '--table', 'yellow_backup', ...args], {
+          timeoutMs: 180_000,
+        }),
+      )
+      expect(
+        r.loads.map((l: {period: string; status: string; rows: number; source: string}) => [
+          l.period,
+          l.status,
+          l.rows,
+          l.source,
+        ]),
+      ).toEqual([
         ['2019-01', 'loaded', 25_000, `${mirror.url}/download/yellow/yellow_tripdata_2019-01.csv.gz`],
         ['2021-01', 'loaded', 25_000, `${mirror.url}/download/yellow/yellow_tripdata_2021-01.csv.gz`],
       ])
-      expect(await aggregatesOf('yellow', 'yellow_backup', '2019-01')).toEqual(await sourceAggregates(parquets[0], CANONICAL_KINDS.yellow))
-      expect(await aggregatesOf('yellow', 'yellow_backup', '2021-01')).toEqual(await sourceAggregates(parquets[1], CANONICAL_KINDS.yellow))
-      const types = await client.query(`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'yellow_backup' AND column_name IN ('passenger_count', 'tpep_pickup_datetime')  ORDER BY 1`)
+      expect(await aggregatesOf('yellow', 'yellow_backup', '2019-01')).toEqual(
+        await sourceAggregates(parquets[0], CANONICAL_KINDS.yellow),
+      )
+      expect(await aggregatesOf('yellow', 'yellow_backup', '2021-01')).toEqual(
+        await sourceAggregates(parquets[1], CANONICAL_KINDS.yellow),
+      )
+      const types = await client.query(
+        `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'yellow_backup' AND column_name IN ('passenger_count', 'tpep_pickup_datetime')  ORDER BY 1`,
+      )
       expect(types.rows).toEqual([
         {column_name: 'passenger_count', data_type: expect.stringMatching(/integer|smallint|bigint/)},
         {column_name: 'tpep_pickup_datetime', data_type: 'timestamp without time zone'},
       ])
       const zones = ok(await runCli(['ingest', 'zones', '--table', 'zones_backup', ...args]))
-      expect(zones.loads[0]).toMatchObject({status: 'loaded', rows: 265, source: `${mirror.url}/download/misc/taxi_zone_lookup.csv`})
+      expect(zones.loads[0]).toMatchObject({
+        status: 'loaded',
+        rows: 265,
+        source: `${mirror.url}/download/misc/taxi_zone_lookup.csv`,
+      })
       const again = ok(await runCli(['ingest', 'zones', '--table', 'zones_backup', ...args]))
       expect(again.loads[0]).toMatchObject({status: 'skipped', rows: 265})
     } finally {

@@ -29,11 +29,15 @@ async function query<T = Record<string, unknown>>(sql: string): Promise<T[]> {
 
 /** Every user table with its row count and column list, plus the ledger. */
 async function fingerprint(): Promise<string> {
-  const tables = await query<{t: string}>(`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`)
+  const tables = await query<{t: string}>(
+    `SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,
+  )
   const parts: string[] = []
   for (const {t} of tables) {
     const [{n}] = await query<{n: number}>(`SELECT count(*)::int AS n FROM "${t}"`)
-    const cols = await query<{c: string}>(`SELECT column_name || ':' || data_type AS c FROM information_schema.columns WHERE table_name = '${t}' ORDER BY ordinal_position`)
+    const cols = await query<{c: string}>(
+      `SELECT column_name || ':' || data_type AS c FROM information_schema.columns WHERE table_name = '${t}' ORDER BY ordinal_position`,
+    )
     parts.push(`${t}(${n}) ${cols.map((c) => c.c).join(',')}`)
   }
   return parts.join('\n')
@@ -46,7 +50,8 @@ async function serve(name: string, build: (file: string) => Promise<void> | void
   return file
 }
 
-const ingest = (args: string[], options: Parameters<typeof runCli>[1] = {}) => runCli(['ingest', ...args, '--base-url', base, '--db-url', db.url, '--json'], {timeoutMs: 120_000, ...options})
+const ingest = (args: string[], options: Parameters<typeof runCli>[1] = {}) =>
+  runCli(['ingest', ...args, '--base-url', base, '--db-url', db.url, '--json'], {timeoutMs: 120_000, ...options})
 
 function expectError(r: CliResult, code: string, exit = 1): {message: string; suggestions: string[]} {
   expect(r.code, r.stdout + r.stderr).toBe(exit)
@@ -116,7 +121,9 @@ describe('dezc ingest: bad input changes nothing', () => {
   it('a parquet file cut mid-way, and a file that is not parquet', async () => {
     const whole = path.join(dir, 'whole.parquet')
     await writeTripParquet(whole, 'yellow', '2021-03', 20_000)
-    await serve('yellow_tripdata_2021-03.parquet', (f) => fs.writeFileSync(f, fs.readFileSync(whole).subarray(0, Math.floor(fs.statSync(whole).size / 2))))
+    await serve('yellow_tripdata_2021-03.parquet', (f) =>
+      fs.writeFileSync(f, fs.readFileSync(whole).subarray(0, Math.floor(fs.statSync(whole).size / 2))),
+    )
     const cut = expectError(await ingest(['yellow', '2021-03']), 'CORRUPT_FILE')
     expect(cut.message).toMatch(/cut short|not .*parquet/)
     expect(cut.message).not.toContain('.part') // the cache's internal file is not the user's business
@@ -131,22 +138,43 @@ describe('dezc ingest: bad input changes nothing', () => {
     expect(own.suggestions.join(' ')).not.toContain('--no-cache')
     // Valid magic at both ends, garbage inside: DuckDB refuses it.
     const bytes = fs.readFileSync(whole)
-    await serve('yellow_tripdata_2021-05.parquet', (f) => fs.writeFileSync(f, Buffer.concat([bytes.subarray(0, 4), Buffer.alloc(bytes.length - 8, 0x41), bytes.subarray(-4)])))
+    await serve('yellow_tripdata_2021-05.parquet', (f) =>
+      fs.writeFileSync(
+        f,
+        Buffer.concat([bytes.subarray(0, 4), Buffer.alloc(bytes.length - 8, 0x41), bytes.subarray(-4)]),
+      ),
+    )
     expectError(await ingest(['yellow', '2021-05']), 'CORRUPT_FILE')
     expect(await fingerprint()).toBe(baseline)
   })
 
   it('a column whose type cannot be cast (values and types)', async () => {
     await serve('yellow_tripdata_2021-06.parquet', (f) =>
-      writeTripParquet(f, 'yellow', '2021-06', 5000, {replace: {passenger_count: ['passenger_count', 'VARCHAR', "CASE WHEN i = 4321 THEN 'two' ELSE CAST(1 + i % 3 AS VARCHAR) END"]}}),
+      writeTripParquet(f, 'yellow', '2021-06', 5000, {
+        replace: {
+          passenger_count: [
+            'passenger_count',
+            'VARCHAR',
+            "CASE WHEN i = 4321 THEN 'two' ELSE CAST(1 + i % 3 AS VARCHAR) END",
+          ],
+        },
+      }),
     )
     const values = expectError(await ingest(['yellow', '2021-06']), 'UNCASTABLE_COLUMN')
     expect(values.message).toContain('passenger_count')
     expect(values.message).toContain('two')
-    await serve('yellow_tripdata_2021-07.parquet', (f) => writeTripParquet(f, 'yellow', '2021-07', 100, {replace: {trip_distance: ['trip_distance', 'STRUCT(km DOUBLE)', '{km: 1.5}']}}))
+    await serve('yellow_tripdata_2021-07.parquet', (f) =>
+      writeTripParquet(f, 'yellow', '2021-07', 100, {
+        replace: {trip_distance: ['trip_distance', 'STRUCT(km DOUBLE)', '{km: 1.5}']},
+      }),
+    )
     const types = expectError(await ingest(['yellow', '2021-07']), 'UNCASTABLE_COLUMN')
     expect(types.message).toMatch(/trip_distance.*STRUCT/)
-    await serve('yellow_tripdata_2021-08.parquet', (f) => writeTripParquet(f, 'yellow', '2021-08', 100, {replace: {tpep_pickup_datetime: ['tpep_pickup_datetime', 'DOUBLE', '1.5']}}))
+    await serve('yellow_tripdata_2021-08.parquet', (f) =>
+      writeTripParquet(f, 'yellow', '2021-08', 100, {
+        replace: {tpep_pickup_datetime: ['tpep_pickup_datetime', 'DOUBLE', '1.5']},
+      }),
+    )
     const ts = expectError(await ingest(['yellow', '2021-08']), 'UNCASTABLE_COLUMN')
     expect(ts.message).toContain('tpep_pickup_datetime')
     expect(await fingerprint()).toBe(baseline)
@@ -154,7 +182,16 @@ describe('dezc ingest: bad input changes nothing', () => {
 
   it('database unreachable, wrong password, missing database: clear, and the password never printed', async () => {
     const port = await freePort()
-    const down = await runCli(['ingest', 'yellow', '2021-01', '--base-url', base, '--db-url', `postgresql://root:s3cretpw@127.0.0.1:${port}/nytaxi`, '--json'])
+    const down = await runCli([
+      'ingest',
+      'yellow',
+      '2021-01',
+      '--base-url',
+      base,
+      '--db-url',
+      `postgresql://root:s3cretpw@127.0.0.1:${port}/nytaxi`,
+      '--json',
+    ])
     const e1 = expectError(down, 'DB_UNREACHABLE', 4)
     expect(e1.message).toContain(`127.0.0.1:${port}`)
     expect(down.stdout + down.stderr).not.toContain('s3cretpw')
@@ -164,7 +201,16 @@ describe('dezc ingest: bad input changes nothing', () => {
     expect(auth.stderr).toMatch(/Error: PostgreSQL at .* rejected the login.*\[DB_AUTH_FAILED\]/)
     expect(auth.stderr).toContain('Try this:')
     expect(auth.stdout + auth.stderr).not.toContain('wrong-pw')
-    const nodb = await runCli(['ingest', 'yellow', '2021-01', '--base-url', base, '--db-url', db.url.replace('/nytaxi', '/nosuchdb'), '--json'])
+    const nodb = await runCli([
+      'ingest',
+      'yellow',
+      '2021-01',
+      '--base-url',
+      base,
+      '--db-url',
+      db.url.replace('/nytaxi', '/nosuchdb'),
+      '--json',
+    ])
     expectError(nodb, 'DB_NOT_FOUND', 4)
     expect(await fingerprint()).toBe(baseline)
   })
@@ -175,7 +221,10 @@ describe('dezc ingest: bad input changes nothing', () => {
     const target = path.join(cache, 'ingest', `127.0.0.1_${srv.port}`, 'trip-data')
     fs.mkdirSync(target, {recursive: true})
     fs.symlinkSync('/dev/full', path.join(target, 'yellow_tripdata_2021-09.parquet.part'))
-    srv.set('/trip-data/yellow_tripdata_2021-09.parquet', {file: path.join(dir, 'yellow_tripdata_2021-09.parquet'), chunked: true})
+    srv.set('/trip-data/yellow_tripdata_2021-09.parquet', {
+      file: path.join(dir, 'yellow_tripdata_2021-09.parquet'),
+      chunked: true,
+    })
     const e = expectError(await ingest(['yellow', '2021-09'], {env: {DEZC_CACHE_DIR: cache}}), 'DISK_FULL')
     expect(e.message).toContain('yellow 2021-09')
     expect(await fingerprint()).toBe(baseline)
@@ -211,8 +260,12 @@ describe('dezc ingest: the database dying mid-load', () => {
   it('reports the lost connection and, after a restart, the table is as before', async () => {
     const own = await startPostgres()
     try {
-      const file = await serve('yellow_tripdata_2020-02.parquet', (f) => writeTripParquet(f, 'yellow', '2020-02', 1_500_000))
-      const small = await serve('yellow_tripdata_2020-03.parquet', (f) => writeTripParquet(f, 'yellow', '2020-03', 1000))
+      const file = await serve('yellow_tripdata_2020-02.parquet', (f) =>
+        writeTripParquet(f, 'yellow', '2020-02', 1_500_000),
+      )
+      const small = await serve('yellow_tripdata_2020-03.parquet', (f) =>
+        writeTripParquet(f, 'yellow', '2020-03', 1000),
+      )
       expect(fs.existsSync(file) && fs.existsSync(small)).toBe(true)
       const ok = await runCli(['ingest', 'yellow', '2020-03', '--base-url', base, '--db-url', own.url, '--json'])
       expect(ok.code, ok.stderr).toBe(0)
@@ -225,7 +278,9 @@ describe('dezc ingest: the database dying mid-load', () => {
         onSpawn: () => {
           const poll = setInterval(async () => {
             if (crashed) return
-            const p = await watcher.query(`SELECT tuples_processed FROM pg_stat_progress_copy`).catch(() => ({rows: []}))
+            const p = await watcher
+              .query(`SELECT tuples_processed FROM pg_stat_progress_copy`)
+              .catch(() => ({rows: []}))
             // Polls overlap (each awaits a query): only the first one that sees the COPY crashes the server.
             if (crashed || !(p.rows.length > 0 && Number(p.rows[0].tuples_processed) > 0)) return
             crashed = true
@@ -259,7 +314,22 @@ describe('credentials inside the source URL', () => {
     await serve('yellow_tripdata_2018-05.parquet', (f) => writeTripParquet(f, 'yellow', '2018-05', 500))
     const authed = base.replace('http://', `http://reader:${secret}@`)
     const t0 = srv.requests.length
-    const ok = await runCli(['ingest', 'yellow', '2018-05', '--base-url', authed, '--db-url', db.url, '--table', 'yellow_authed', '--verbose', '--json'], {timeoutMs: 120_000})
+    const ok = await runCli(
+      [
+        'ingest',
+        'yellow',
+        '2018-05',
+        '--base-url',
+        authed,
+        '--db-url',
+        db.url,
+        '--table',
+        'yellow_authed',
+        '--verbose',
+        '--json',
+      ],
+      {timeoutMs: 120_000},
+    )
     expect(ok.code, ok.stdout + ok.stderr).toBe(0)
     expect(ok.stdout + ok.stderr).not.toContain(secret)
     const sent = srv.requests.slice(t0).filter((q) => q.path.endsWith('2018-05.parquet'))
@@ -269,7 +339,10 @@ describe('credentials inside the source URL', () => {
     await query("DELETE FROM dezc_ingest_ledger WHERE table_name = 'yellow_authed'")
     const t1 = srv.requests.length
     const started = Date.now()
-    const missing = await runCli(['ingest', 'yellow', '2019-07', '--base-url', authed, '--db-url', db.url, '--verbose', '--json'], {timeoutMs: 120_000})
+    const missing = await runCli(
+      ['ingest', 'yellow', '2019-07', '--base-url', authed, '--db-url', db.url, '--verbose', '--json'],
+      {timeoutMs: 120_000},
+    )
     const e = expectError(missing, 'NOT_AVAILABLE')
     expect(missing.stdout + missing.stderr).not.toContain(secret)
     expect(e.message).toMatch(/http:\/\/127\.0\.0\.1:\d+\/trip-data\/yellow_tripdata_2019-07\.parquet/)
@@ -277,4 +350,3 @@ describe('credentials inside the source URL', () => {
     expect(srv.requests.slice(t1).filter((q) => q.method === 'GET')).toHaveLength(1)
   })
 })
-

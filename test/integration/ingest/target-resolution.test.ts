@@ -26,7 +26,9 @@ describe('ingest resolves the named stack or stops', () => {
   for (const dry of [false, true]) {
     const extra = dry ? ['--dry-run'] : []
     it(`engine unreachable: exit 4, nothing loaded anywhere${dry ? ' (dry-run)' : ''}`, async () => {
-      const r = await runCli(['ingest', 'yellow', '2021-01', '--stack', 'qa4', '--json', ...extra], {env: {DOCKER_HOST: 'unix:///nonexistent.sock'}})
+      const r = await runCli(['ingest', 'yellow', '2021-01', '--stack', 'qa4', '--json', ...extra], {
+        env: {DOCKER_HOST: 'unix:///nonexistent.sock'},
+      })
       const e = expectError(r, 'DOCKER_NOT_RUNNING', 4)
       expect(e.message).toContain('/nonexistent.sock')
     })

@@ -54,7 +54,8 @@ afterAll(async () => {
 })
 
 const md5b64 = (b: Buffer) => createHash('md5').update(b).digest('base64')
-const uploadRequests = () => proxy.requests.filter((r) => (r.method === 'POST' && r.path.includes('uploadType=resumable')) || r.method === 'PUT')
+const uploadRequests = () =>
+  proxy.requests.filter((r) => (r.method === 'POST' && r.path.includes('uploadType=resumable')) || r.method === 'PUT')
 
 describe('dezc lake upload against fake-gcs-server', () => {
   it('uploads three months as three objects with the predictable names; checksums agree with what the server stores', async () => {
@@ -73,7 +74,11 @@ describe('dezc lake upload against fake-gcs-server', () => {
     for (const u of res.uploads) {
       const meta = await gcs.object(BUCKET, u.object)
       const bytes = await gcs.media(BUCKET, u.object)
-      expect({md5: meta!.md5Hash, crc32c: meta!.crc32c, size: Number(meta!.size)}).toEqual({md5: u.md5, crc32c: u.crc32c, size: u.bytes})
+      expect({md5: meta!.md5Hash, crc32c: meta!.crc32c, size: Number(meta!.size)}).toEqual({
+        md5: u.md5,
+        crc32c: u.crc32c,
+        size: u.bytes,
+      })
       expect(md5b64(bytes)).toBe(u.md5)
       expect(meta!.metadata).toMatchObject({'dezc-layout': 'canonical', 'dezc-period': u.period, 'dezc-rows': '40000'})
     }
@@ -111,19 +116,34 @@ describe('dezc lake upload against fake-gcs-server', () => {
   it('the uploaded file holds exactly the source rows, in the canonical types (read back with DuckDB)', async () => {
     const back = path.join(dir, 'back-2021-01.parquet')
     fs.writeFileSync(back, await gcs.media(BUCKET, obj('2021-01')))
-    expect(await sourceAggregates(back, CANONICAL_KINDS.yellow)).toEqual(await sourceAggregates(src('2021-01'), CANONICAL_KINDS.yellow))
+    expect(await sourceAggregates(back, CANONICAL_KINDS.yellow)).toEqual(
+      await sourceAggregates(src('2021-01'), CANONICAL_KINDS.yellow),
+    )
     const {DuckDBInstance} = await import('@duckdb/node-api')
     const conn = await (await DuckDBInstance.create(':memory:')).connect()
-    const types = Object.fromEntries((await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${back}')`)).getRowObjects().map((x) => [String(x.column_name), String(x.column_type)]))
+    const types = Object.fromEntries(
+      (await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${back}')`))
+        .getRowObjects()
+        .map((x) => [String(x.column_name), String(x.column_type)]),
+    )
     conn.closeSync()
     // 2021 files have passenger_count as DOUBLE and no cbd_congestion_fee: the canonical file does not.
-    expect(types).toMatchObject({passenger_count: 'BIGINT', RatecodeID: 'BIGINT', VendorID: 'BIGINT', tpep_pickup_datetime: 'TIMESTAMP', airport_fee: 'DOUBLE', cbd_congestion_fee: 'DOUBLE'})
+    expect(types).toMatchObject({
+      passenger_count: 'BIGINT',
+      RatecodeID: 'BIGINT',
+      VendorID: 'BIGINT',
+      tpep_pickup_datetime: 'TIMESTAMP',
+      airport_fee: 'DOUBLE',
+      cbd_congestion_fee: 'DOUBLE',
+    })
   })
 
   it('a connection cut mid-chunk resumes at the acknowledged offset (not from zero) and the object verifies', async () => {
     proxy.clear()
     proxy.cut({nth: 2, afterBytes: 100_000, match: isChunk})
-    const r = await runCli(['lake', 'upload', 'yellow', '2021-04', '--json'], {env: {...env, DEZC_LAKE_CHUNK_BYTES: String(CHUNK)}})
+    const r = await runCli(['lake', 'upload', 'yellow', '2021-04', '--json'], {
+      env: {...env, DEZC_LAKE_CHUNK_BYTES: String(CHUNK)},
+    })
     expect(r.code, r.stderr).toBe(0)
     const [u] = r.json().uploads
     expect(u).toMatchObject({status: 'uploaded', resumes: 1, resumedFrom: 0})
@@ -144,12 +164,14 @@ describe('dezc lake upload against fake-gcs-server', () => {
     const {held} = proxy.hold({nth: 3, match: isChunk})
     const killed = await runCli(['lake', 'upload', 'yellow', '2021-05', '--json'], {
       env: {...env, DEZC_LAKE_CHUNK_BYTES: String(CHUNK)},
-      onSpawn: (child) => void held.then(() => setTimeout(() => child.kill("SIGKILL"), 300)),
+      onSpawn: (child) => void held.then(() => setTimeout(() => child.kill('SIGKILL'), 300)),
     })
     expect(killed.code).toBe(null)
     expect(await gcs.object(BUCKET, obj('2021-05'))).toBeUndefined()
     proxy.clear()
-    const r = await runCli(['lake', 'upload', 'yellow', '2021-05', '--json'], {env: {...env, DEZC_LAKE_CHUNK_BYTES: String(CHUNK)}})
+    const r = await runCli(['lake', 'upload', 'yellow', '2021-05', '--json'], {
+      env: {...env, DEZC_LAKE_CHUNK_BYTES: String(CHUNK)},
+    })
     expect(r.code, r.stderr).toBe(0)
     const [u] = r.json().uploads
     expect(u).toMatchObject({status: 'uploaded', resumedFrom: 2 * CHUNK})
@@ -180,7 +202,9 @@ describe('dezc lake upload against fake-gcs-server', () => {
       ['2021-05', 'check'],
       ['2021-06', 'upload'],
     ])
-    expect(plan.commands).toContain(`gcloud storage cp yellow_tripdata_2021-06.canonical.parquet gs://${BUCKET}/${obj('2021-06')}`)
+    expect(plan.commands).toContain(
+      `gcloud storage cp yellow_tripdata_2021-06.canonical.parquet gs://${BUCKET}/${obj('2021-06')}`,
+    )
     expect(uploadRequests()).toEqual([])
     expect(srv.requests.length).toBe(files)
   })
@@ -207,7 +231,10 @@ describe('dezc lake upload against fake-gcs-server', () => {
   it('reads the bucket dezc tf set up (terraform.tfvars in the tf dir)', async () => {
     const tf = path.join(dir, 'terraform')
     fs.mkdirSync(tf, {recursive: true})
-    fs.writeFileSync(path.join(tf, 'terraform.tfvars'), `project         = "dezc-test-123"\ngcs_bucket_name = "${BUCKET}"\n`)
+    fs.writeFileSync(
+      path.join(tf, 'terraform.tfvars'),
+      `project         = "dezc-test-123"\ngcs_bucket_name = "${BUCKET}"\n`,
+    )
     const r = await runCli(['lake', 'ls', '--json'], {env: {...env, DEZC_LAKE_BUCKET: ''}, cwd: dir})
     expect(r.code, r.stderr).toBe(0)
     expect(r.json().bucket).toBe(BUCKET)

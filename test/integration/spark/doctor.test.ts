@@ -18,18 +18,36 @@ beforeEach(async () => {
 })
 
 async function installWithJava17(): Promise<void> {
-  const r = await runCli(['spark', 'install', '--mirror', t.m.mirror, '--prefix', prefix, '--rc-file', rc, '--java', 'auto', '--yes'], {env: {...t.h.env, JAVA_HOME: JAVA17_HOME}})
+  const r = await runCli(
+    ['spark', 'install', '--mirror', t.m.mirror, '--prefix', prefix, '--rc-file', rc, '--java', 'auto', '--yes'],
+    {env: {...t.h.env, JAVA_HOME: JAVA17_HOME}},
+  )
   expect(r.code, r.stderr).toBe(0)
 }
 
 /** `dezc spark doctor` in a bash that sourced the rc file first (a new terminal). */
-function doctorInShell(args: string[], before = ''): {code: number | null; stdout: string; stderr: string; json(): any} {
-  const r = spawnSync('/usr/bin/bash', ['-c', `source "${rc}"; ${before} exec "${process.execPath}" "${BIN}" spark doctor --rc-file "${rc}" ${args.join(' ')}`], {
-    env: {...t.h.env, NODE_ENV: 'production', CI: 'true'},
-    encoding: 'utf8',
-    timeout: 120_000,
-  })
-  return {code: r.status, stdout: r.stdout, stderr: r.stderr, json: () => parseEnvelope(r.stdout, r.status, `stderr: ${r.stderr}`).result}
+function doctorInShell(
+  args: string[],
+  before = '',
+): {code: number | null; stdout: string; stderr: string; json(): any} {
+  const r = spawnSync(
+    '/usr/bin/bash',
+    [
+      '-c',
+      `source "${rc}"; ${before} exec "${process.execPath}" "${BIN}" spark doctor --rc-file "${rc}" ${args.join(' ')}`,
+    ],
+    {
+      env: {...t.h.env, NODE_ENV: 'production', CI: 'true'},
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  )
+  return {
+    code: r.status,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    json: () => parseEnvelope(r.stdout, r.status, `stderr: ${r.stderr}`).result,
+  }
 }
 
 const byId = (json: any) => Object.fromEntries(json.checks.map((c: any) => [c.id, c]))
@@ -42,19 +60,35 @@ describe('dezc spark doctor', () => {
     const json = r.json()
     expect(json).toMatchObject({ok: true, sparkVersion: '3.3.2', javaHome: JAVA17_HOME})
     const c = byId(json)
-    for (const id of ['rc-block', 'spark-home', 'java-home', 'java-version', 'java-consistent', 'spark-submit', 'pythonpath', 'pyspark-shadow']) expect(c[id]?.status, id).toBe('ok')
+    for (const id of [
+      'rc-block',
+      'spark-home',
+      'java-home',
+      'java-version',
+      'java-consistent',
+      'spark-submit',
+      'pythonpath',
+      'pyspark-shadow',
+    ])
+      expect(c[id]?.status, id).toBe('ok')
     expect(c['spark-submit'].detail).toBe('runs: Spark 3.3.2')
     expect(c['java-version'].detail).toMatch(/^Java 17\.\d.* suits Spark 3\.3\.2$/)
   })
 
   it('a leftover SPARK_HOME shadowing a pip-installed pyspark 4 fails with the fix, exit 5', async () => {
     await installWithJava17()
-    const site = execFileSync('/usr/bin/python3', ['-c', 'import site; print(site.getusersitepackages())'], {env: {HOME: t.h.home}, encoding: 'utf8'}).trim()
+    const site = execFileSync('/usr/bin/python3', ['-c', 'import site; print(site.getusersitepackages())'], {
+      env: {HOME: t.h.home},
+      encoding: 'utf8',
+    }).trim()
     expect(site.startsWith(t.h.home)).toBe(true)
     await fs.mkdir(path.join(site, 'pyspark'), {recursive: true})
     await fs.writeFile(path.join(site, 'pyspark', '__init__.py'), '__version__ = "4.0.1"\n')
     await fs.mkdir(path.join(site, 'pyspark-4.0.1.dist-info'))
-    await fs.writeFile(path.join(site, 'pyspark-4.0.1.dist-info', 'METADATA'), 'Metadata-Version: 2.1\nName: pyspark\nVersion: 4.0.1\n')
+    await fs.writeFile(
+      path.join(site, 'pyspark-4.0.1.dist-info', 'METADATA'),
+      'Metadata-Version: 2.1\nName: pyspark\nVersion: 4.0.1\n',
+    )
     await fs.writeFile(path.join(site, 'pyspark-4.0.1.dist-info', 'INSTALLER'), 'pip\n')
 
     const r = doctorInShell(['--json'])
@@ -63,7 +97,9 @@ describe('dezc spark doctor', () => {
     expect(json.ok).toBe(false)
     const shadow = byId(json)['pyspark-shadow']
     expect(shadow.status).toBe('fail')
-    expect(shadow.detail).toContain(`(Spark 3.3.2) shadows pip-installed pyspark 4.0.1 at ${path.join(site, 'pyspark')}`)
+    expect(shadow.detail).toContain(
+      `(Spark 3.3.2) shadows pip-installed pyspark 4.0.1 at ${path.join(site, 'pyspark')}`,
+    )
     expect(shadow.fix).toMatch(/unset SPARK_HOME/)
 
     const human = doctorInShell([])
@@ -77,17 +113,27 @@ describe('dezc spark doctor', () => {
     // A JDK 21 stand-in: Spark 3.3.2 supports Java 8/11/17 only.
     const jdk21 = path.join(t.h.home, 'jdk-21')
     await fs.mkdir(path.join(jdk21, 'bin'), {recursive: true})
-    await fs.writeFile(path.join(jdk21, 'bin', 'java'), '#!/bin/sh\necho \'openjdk version "21.0.2" 2024-01-16\' >&2\n', {mode: 0o755})
+    await fs.writeFile(
+      path.join(jdk21, 'bin', 'java'),
+      '#!/bin/sh\necho \'openjdk version "21.0.2" 2024-01-16\' >&2\n',
+      {mode: 0o755},
+    )
     const r = doctorInShell(['--json'], `export JAVA_HOME="${jdk21}"; export PATH="$JAVA_HOME/bin:$PATH";`)
     expect(r.code).toBe(5)
     const c = byId(r.json())
-    expect(c['java-version']).toMatchObject({status: 'fail', detail: 'Java 21.0.2 is not supported by Spark 3.3.2 (needs 8/11/17)'})
+    expect(c['java-version']).toMatchObject({
+      status: 'fail',
+      detail: 'Java 21.0.2 is not supported by Spark 3.3.2 (needs 8/11/17)',
+    })
     expect(c['rc-block'].status).toBe('warn')
 
     const gone = doctorInShell(['--json'], 'export SPARK_HOME=/nonexistent/spark JAVA_HOME=/nonexistent/jdk;')
     expect(gone.code).toBe(5)
     const g = byId(gone.json())
-    expect(g['spark-home']).toMatchObject({status: 'fail', detail: 'SPARK_HOME=/nonexistent/spark has no bin/spark-submit'})
+    expect(g['spark-home']).toMatchObject({
+      status: 'fail',
+      detail: 'SPARK_HOME=/nonexistent/spark has no bin/spark-submit',
+    })
     expect(g['java-home'].status).toBe('fail')
     expect(g['java-home'].fix).toMatch(/dezc spark install/)
   })
@@ -95,7 +141,9 @@ describe('dezc spark doctor', () => {
   it('a block the current shell has not loaded is a warning that says to source it', async () => {
     await installWithJava17()
     const r = await runCli(['spark', 'doctor', '--rc-file', rc], {env: t.h.env})
-    expect(r.stdout).toContain(`[warn] dezc block in the shell rc: ${rc} sets SPARK_HOME=${prefix}/spark-3.3.2-bin-hadoop3, but this shell has SPARK_HOME=(unset)`)
+    expect(r.stdout).toContain(
+      `[warn] dezc block in the shell rc: ${rc} sets SPARK_HOME=${prefix}/spark-3.3.2-bin-hadoop3, but this shell has SPARK_HOME=(unset)`,
+    )
     expect(r.stdout).toContain(`fix: Open a new terminal or run: source ${rc}`)
     // Nothing set and no java at all: JAVA_HOME fails, so the exit is non-zero.
     expect(r.code).toBe(5)
@@ -103,7 +151,10 @@ describe('dezc spark doctor', () => {
 
   it('reads spark.rcFile from the config, as spark install does: the block is found where install wrote it', async () => {
     const custom = path.join(t.h.home, 'custom-rc')
-    const r0 = await runCli(['spark', 'install', '--mirror', t.m.mirror, '--prefix', prefix, '--rc-file', custom, '--java', 'auto', '--yes'], {env: {...t.h.env, JAVA_HOME: JAVA17_HOME}})
+    const r0 = await runCli(
+      ['spark', 'install', '--mirror', t.m.mirror, '--prefix', prefix, '--rc-file', custom, '--java', 'auto', '--yes'],
+      {env: {...t.h.env, JAVA_HOME: JAVA17_HOME}},
+    )
     expect(r0.code, r0.stderr).toBe(0)
     await fs.writeFile(path.join(t.h.home, 'dezc.yaml'), `spark:\n  rcFile: ${custom}\n`)
     const r = await runCli(['spark', 'doctor', '--json'], {env: t.h.env, cwd: t.h.home})
@@ -112,4 +163,3 @@ describe('dezc spark doctor', () => {
     expect(block.detail).not.toContain('.bashrc')
   })
 })
-

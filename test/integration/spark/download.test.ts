@@ -39,7 +39,12 @@ describe('download()', () => {
   it('downloads, verifies and reports progress up to the full size', async () => {
     const dest = path.join(dir, 'f.bin')
     const seen: DownloadProgress[] = []
-    const r = await download({url: url(), dest, checksum: {algorithm: 'sha512', hex: sha512}, onProgress: (p) => seen.push(p)})
+    const r = await download({
+      url: url(),
+      dest,
+      checksum: {algorithm: 'sha512', hex: sha512},
+      onProgress: (p) => seen.push(p),
+    })
     expect(r).toMatchObject({bytes: body.length, fromCache: false, resumedFrom: 0, digest: sha512})
     expect((await fs.readFile(dest)).equals(body)).toBe(true)
     expect(seen.at(-1)).toMatchObject({received: body.length, total: body.length})
@@ -98,7 +103,9 @@ describe('download()', () => {
   })
 
   it('a 404 is a clear error naming the URL', async () => {
-    const e = await failure(download({url: `${server.url}/nope.bin`, dest: path.join(dir, 'x'), hint: 'Check --some-flag.'}))
+    const e = await failure(
+      download({url: `${server.url}/nope.bin`, dest: path.join(dir, 'x'), hint: 'Check --some-flag.'}),
+    )
     expect(e.code).toBe('DOWNLOAD_FAILED')
     expect(e.message).toContain('/nope.bin answered HTTP 404')
     // The caller's hint (which setting holds the URL) follows the generic advice.
@@ -119,9 +126,15 @@ describe('download()', () => {
     const dest = path.join(dir, 'f.bin')
     server.pace('/f.bin', 64 * 1024, 20)
     const ac = new AbortController()
-    const p = download({url: url(), dest, checksum: {algorithm: 'sha512', hex: sha512}, signal: ac.signal, onProgress: (pr) => {
-      if (pr.received > 300_000) ac.abort()
-    }})
+    const p = download({
+      url: url(),
+      dest,
+      checksum: {algorithm: 'sha512', hex: sha512},
+      signal: ac.signal,
+      onProgress: (pr) => {
+        if (pr.received > 300_000) ac.abort()
+      },
+    })
     const e = await failure(p)
     expect(e.code).toBe('INTERRUPTED')
     expect((await fs.stat(`${dest}.part`)).size).toBeGreaterThan(300_000)

@@ -23,7 +23,10 @@ function install(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult
 const std = () => ['--mirror', t.m.mirror, '--prefix', prefix, '--rc-file', rc, '--yes']
 
 async function exists(p: string): Promise<boolean> {
-  return fs.access(p).then(() => true, () => false)
+  return fs.access(p).then(
+    () => true,
+    () => false,
+  )
 }
 
 async function snapshot(dir: string): Promise<string[]> {
@@ -42,7 +45,11 @@ async function snapshot(dir: string): Promise<string[]> {
 
 /** Run a command in bash after sourcing the rc file, like a new terminal would. */
 function inShell(command: string, env: NodeJS.ProcessEnv = {}): string {
-  return execFileSync('/usr/bin/bash', ['-c', `source "${rc}" && ${command}`], {env: {...t.h.env, ...env}, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
+  return execFileSync('/usr/bin/bash', ['-c', `source "${rc}" && ${command}`], {
+    env: {...t.h.env, ...env},
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
 }
 
 describe('dezc spark install (loopback Apache mirror, generated archives)', () => {
@@ -64,7 +71,13 @@ describe('dezc spark install (loopback Apache mirror, generated archives)', () =
     expect(first.stdout).toContain(`Open a new terminal, or run: source ${rc}`)
     // Both archives and both checksums were fetched, verified and cached.
     const root = t.m.sparkPath('3.3.2').replace(/^\/dist/, '')
-    expect(t.m.server.requests.map((r) => r.path)).toEqual(expect.arrayContaining([root, `${root}.sha512`, '/java/GA/jdk11/9/GPL/openjdk-11.0.2_linux-x64_bin.tar.gz.sha256']))
+    expect(t.m.server.requests.map((r) => r.path)).toEqual(
+      expect.arrayContaining([
+        root,
+        `${root}.sha512`,
+        '/java/GA/jdk11/9/GPL/openjdk-11.0.2_linux-x64_bin.tar.gz.sha256',
+      ]),
+    )
     expect(await fs.readdir(prefix)).toEqual(['jdk-11.0.2', 'spark-3.3.2-bin-hadoop3'])
 
     const before = await snapshot(t.h.home)
@@ -80,7 +93,15 @@ describe('dezc spark install (loopback Apache mirror, generated archives)', () =
     const r = await install([...std(), '--java', 'auto', '--json'], {JAVA_HOME: JAVA17_HOME})
     expect(r.code, r.stderr).toBe(0)
     const out = r.json()
-    expect(out).toMatchObject({changed: true, version: '3.3.2', javaHome: JAVA17_HOME, java: {source: 'JAVA_HOME', major: 17}, py4j: '0.10.9.5', rcFile: rc, shell: 'bash'})
+    expect(out).toMatchObject({
+      changed: true,
+      version: '3.3.2',
+      javaHome: JAVA17_HOME,
+      java: {source: 'JAVA_HOME', major: 17},
+      py4j: '0.10.9.5',
+      rcFile: rc,
+      shell: 'bash',
+    })
     expect(t.m.server.requests.some((q) => q.path.includes('openjdk'))).toBe(false)
     expect(await exists(path.join(prefix, 'jdk-11.0.2'))).toBe(false)
 
@@ -106,7 +127,17 @@ describe('dezc spark install (loopback Apache mirror, generated archives)', () =
 
     t.m.server.requests.length = 0
     const other = path.join(t.h.home, 'other')
-    const again = await install(['--mirror', t.m.mirror, '--prefix', other, '--rc-file', rc, '--yes', '--version', '3.5.1'])
+    const again = await install([
+      '--mirror',
+      t.m.mirror,
+      '--prefix',
+      other,
+      '--rc-file',
+      rc,
+      '--yes',
+      '--version',
+      '3.5.1',
+    ])
     expect(again.code, again.stderr).toBe(0)
     expect(again.stderr).toContain('Cached and verified Spark 3.5.1')
     expect(again.stdout).toContain(`reused cached ${t.h.env.DEZC_CACHE_DIR}/spark/spark-3.5.1-bin-hadoop3.tgz`)
@@ -147,7 +178,7 @@ describe('dezc spark install (loopback Apache mirror, generated archives)', () =
       expect(r.stderr).toContain('[CHECKSUM_MISMATCH]')
       expect(r.stderr).toContain('nothing was installed')
       expect(r.stderr).not.toMatch(/\n\s+at /)
-      expect(await exists(prefix) ? await fs.readdir(prefix) : []).toEqual([])
+      expect((await exists(prefix)) ? await fs.readdir(prefix) : []).toEqual([])
       expect(await exists(rc)).toBe(false)
       const cached = await fs.readdir(path.join(t.h.env.DEZC_CACHE_DIR!, 'spark')).catch(() => [])
       expect(cached).toEqual([])
@@ -201,7 +232,10 @@ describe('dezc spark install (loopback Apache mirror, generated archives)', () =
         env: {...t.h.env, DEZC_SPARK_JDK_MIRROR: t.m.jdkMirror},
         onSpawn: (child) => {
           const poll = setInterval(async () => {
-            const size = await fs.stat(part).then((s) => s.size, () => 0)
+            const size = await fs.stat(part).then(
+              (s) => s.size,
+              () => 0,
+            )
             if (size > 64 * 1024) {
               clearInterval(poll)
               child.kill('SIGINT')
@@ -227,19 +261,29 @@ describe('dezc spark install (loopback Apache mirror, generated archives)', () =
     const r = await install([...std(), '--dry-run'])
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toContain('Dry run: nothing was changed.')
-    expect(r.stdout).toContain(`curl -fL -C - -o ${t.h.env.DEZC_CACHE_DIR}/spark/spark-3.3.2-bin-hadoop3.tgz ${t.m.mirror}/spark/spark-3.3.2/spark-3.3.2-bin-hadoop3.tgz`)
+    expect(r.stdout).toContain(
+      `curl -fL -C - -o ${t.h.env.DEZC_CACHE_DIR}/spark/spark-3.3.2-bin-hadoop3.tgz ${t.m.mirror}/spark/spark-3.3.2/spark-3.3.2-bin-hadoop3.tgz`,
+    )
     expect(r.stdout).toContain(`${t.m.jdkMirror}/openjdk-11.0.2_linux-x64_bin.tar.gz`)
     expect(r.stdout).toContain(`tar -xzf ${t.h.env.DEZC_CACHE_DIR}/spark/spark-3.3.2-bin-hadoop3.tgz -C ${prefix}`)
     expect(r.stdout).toContain(`cat >> ${rc} <<'EOF'`)
     expect(r.stdout).toContain('py4j-0.10.9.5-src.zip')
-    expect(await snapshot(t.h.home)).toEqual(expect.not.arrayContaining([expect.stringMatching(/^(spark|\.bashrc|\.cache)/)]))
+    expect(await snapshot(t.h.home)).toEqual(
+      expect.not.arrayContaining([expect.stringMatching(/^(spark|\.bashrc|\.cache)/)]),
+    )
     expect(t.m.server.requests).toEqual([])
   })
 
   it('takes version, mirrors and prefix from the config file (spark section); env beats config, flags beat both', async () => {
     const cfg = path.join(t.h.home, 'dezc.yaml')
-    await fs.writeFile(cfg, `spark:\n  mirror: ${t.m.mirror}\n  jdkMirror: ${t.m.jdkMirror}\n  prefix: ${prefix}\n  version: 3.5.1\n`)
-    const r = await install(['--rc-file', rc, '--yes', '--config', cfg, '--json'], {DEZC_SPARK_JDK_MIRROR: '', DEZC_SPARK_VERSION: '3.3.2'})
+    await fs.writeFile(
+      cfg,
+      `spark:\n  mirror: ${t.m.mirror}\n  jdkMirror: ${t.m.jdkMirror}\n  prefix: ${prefix}\n  version: 3.5.1\n`,
+    )
+    const r = await install(['--rc-file', rc, '--yes', '--config', cfg, '--json'], {
+      DEZC_SPARK_JDK_MIRROR: '',
+      DEZC_SPARK_VERSION: '3.3.2',
+    })
     expect(r.code, r.stderr).toBe(0)
     expect(r.json()).toMatchObject({version: '3.3.2', sparkHome: path.join(prefix, 'spark-3.3.2-bin-hadoop3')})
 
@@ -252,15 +296,23 @@ describe('dezc spark install (loopback Apache mirror, generated archives)', () =
     expect(viaConfig.stderr).toContain('Cannot reach http://127.0.0.1:9')
     expect(viaConfig.stderr).toContain('comes from --mirror (DEZC_SPARK_MIRROR, spark.mirror in the config)')
     // An unreachable JDK mirror says where that URL comes from, and the offline way out.
-    const jdkDown = await install(['--rc-file', rc, '--yes', '--config', cfg, '--prefix', other('j'), '--mirror', t.m.mirror], {DEZC_SPARK_JDK_MIRROR: 'http://127.0.0.1:9/jdk'})
+    const jdkDown = await install(
+      ['--rc-file', rc, '--yes', '--config', cfg, '--prefix', other('j'), '--mirror', t.m.mirror],
+      {DEZC_SPARK_JDK_MIRROR: 'http://127.0.0.1:9/jdk'},
+    )
     expect(jdkDown.code).toBe(1)
     expect(jdkDown.stderr).toContain('[DOWNLOAD_FAILED]')
     expect(jdkDown.stderr).toContain('--jdk-mirror (DEZC_SPARK_JDK_MIRROR, spark.jdkMirror)')
     expect(jdkDown.stderr).toContain('--java auto')
-    const viaEnv = await install(['--rc-file', rc, '--yes', '--config', cfg, '--prefix', other('b'), '--json'], {DEZC_SPARK_MIRROR: t.m.mirror})
+    const viaEnv = await install(['--rc-file', rc, '--yes', '--config', cfg, '--prefix', other('b'), '--json'], {
+      DEZC_SPARK_MIRROR: t.m.mirror,
+    })
     expect(viaEnv.code, viaEnv.stderr).toBe(0)
     expect(viaEnv.json()).toMatchObject({changed: true, sparkHome: path.join(other('b'), 'spark-3.3.2-bin-hadoop3')})
-    const viaFlag = await install(['--rc-file', rc, '--yes', '--config', cfg, '--prefix', other('c'), '--mirror', t.m.mirror, '--json'], {DEZC_SPARK_MIRROR: dead})
+    const viaFlag = await install(
+      ['--rc-file', rc, '--yes', '--config', cfg, '--prefix', other('c'), '--mirror', t.m.mirror, '--json'],
+      {DEZC_SPARK_MIRROR: dead},
+    )
     expect(viaFlag.code, viaFlag.stderr).toBe(0)
     expect(viaFlag.json()).toMatchObject({changed: true, sparkHome: path.join(other('c'), 'spark-3.3.2-bin-hadoop3')})
 
@@ -273,11 +325,16 @@ describe('dezc spark install (loopback Apache mirror, generated archives)', () =
 
   it('writes fish syntax to a fish rc file', async () => {
     const fishRc = path.join(t.h.home, '.config', 'fish', 'config.fish')
-    const r = await install(['--mirror', t.m.mirror, '--prefix', prefix, '--rc-file', fishRc, '--yes', '--java', 'auto'], {JAVA_HOME: JAVA17_HOME})
+    const r = await install(
+      ['--mirror', t.m.mirror, '--prefix', prefix, '--rc-file', fishRc, '--yes', '--java', 'auto'],
+      {JAVA_HOME: JAVA17_HOME},
+    )
     expect(r.code, r.stderr).toBe(0)
     const text = await fs.readFile(fishRc, 'utf8')
     expect(text).toContain(`set -gx SPARK_HOME '${prefix}/spark-3.3.2-bin-hadoop3'`)
-    expect(text).toContain('set -gx PYTHONPATH $SPARK_HOME/python $SPARK_HOME/python/lib/py4j-0.10.9.5-src.zip $PYTHONPATH')
+    expect(text).toContain(
+      'set -gx PYTHONPATH $SPARK_HOME/python $SPARK_HOME/python/lib/py4j-0.10.9.5-src.zip $PYTHONPATH',
+    )
   })
 
   it('bad input: unsupported OS, malformed version, no --yes without a TTY; each exits non-zero with a fix and no stack', async () => {
@@ -294,12 +351,23 @@ describe('dezc spark install (loopback Apache mirror, generated archives)', () =
     for (const r of [win, ver, noYes]) expect(r.stderr).not.toMatch(/\n\s+at /)
     expect(await exists(prefix)).toBe(false)
     // Only the checksums were read before the question (an unknown version fails early); no archive was downloaded.
-    expect(t.m.server.requests.map((q) => q.path).sort()).toEqual([`${t.m.sparkPath('3.3.2')}.sha512`, '/java/GA/jdk11/9/GPL/openjdk-11.0.2_linux-x64_bin.tar.gz.sha256'])
+    expect(t.m.server.requests.map((q) => q.path).sort()).toEqual([
+      `${t.m.sparkPath('3.3.2')}.sha512`,
+      '/java/GA/jdk11/9/GPL/openjdk-11.0.2_linux-x64_bin.tar.gz.sha256',
+    ])
   })
 
   it('a prefix that is a file, and an rc path that is a directory, fail before any download', async () => {
     await fs.writeFile(path.join(t.h.home, 'afile'), '')
-    const r1 = await install(['--mirror', t.m.mirror, '--prefix', path.join(t.h.home, 'afile', 'spark'), '--rc-file', rc, '--yes'])
+    const r1 = await install([
+      '--mirror',
+      t.m.mirror,
+      '--prefix',
+      path.join(t.h.home, 'afile', 'spark'),
+      '--rc-file',
+      rc,
+      '--yes',
+    ])
     expect(r1.code).toBe(4)
     expect(r1.stderr).toContain('[PREFIX_NOT_WRITABLE]')
     const r2 = await install(['--mirror', t.m.mirror, '--prefix', prefix, '--rc-file', t.h.home, '--yes'])

@@ -16,11 +16,16 @@ beforeEach(async () => {
 })
 
 function install(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  return runCli(['spark', 'install', '--mirror', t.m.mirror, '--prefix', prefix, '--yes', ...args], {env: {...t.h.env, DEZC_SPARK_JDK_MIRROR: t.m.jdkMirror, ...env}})
+  return runCli(['spark', 'install', '--mirror', t.m.mirror, '--prefix', prefix, '--yes', ...args], {
+    env: {...t.h.env, DEZC_SPARK_JDK_MIRROR: t.m.jdkMirror, ...env},
+  })
 }
 
 async function exists(p: string): Promise<boolean> {
-  return fs.access(p).then(() => true, () => false)
+  return fs.access(p).then(
+    () => true,
+    () => false,
+  )
 }
 
 /**
@@ -31,7 +36,9 @@ async function standInBrew(): Promise<{keg: string; log: string}> {
   const keg = path.join(t.h.home, 'homebrew', 'opt', 'openjdk@11')
   const log = path.join(t.h.home, 'brew.log')
   const home = path.join(keg, 'libexec', 'openjdk.jdk', 'Contents', 'Home')
-  await fs.writeFile(path.join(t.h.bin, 'brew'), `#!/usr/bin/bash
+  await fs.writeFile(
+    path.join(t.h.bin, 'brew'),
+    `#!/usr/bin/bash
 echo "$*" >> "${log}"
 case "$1" in
   --prefix) echo "${keg}" ;;
@@ -43,7 +50,9 @@ case "$1" in
     /usr/bin/chmod 755 "${home}/bin/java" ;;
   *) echo "stand-in brew: $1 not implemented" >&2; exit 2 ;;
 esac
-`, {mode: 0o755})
+`,
+    {mode: 0o755},
+  )
   return {keg, log}
 }
 
@@ -54,8 +63,19 @@ describe('dezc spark install on macOS (DEZC_PLATFORM, stand-in brew)', () => {
     const r = await install(['--json'], env)
     expect(r.code, r.stderr).toBe(0)
     const javaHome = path.join(keg, 'libexec', 'openjdk.jdk', 'Contents', 'Home')
-    expect(r.json()).toMatchObject({changed: true, version: '3.3.2', shell: 'zsh', rcFile: path.join(t.h.home, '.zshrc'), javaHome, java: {source: 'brew openjdk@11', major: 11}})
-    expect((await fs.readFile(log, 'utf8')).trim().split('\n')).toEqual(['--prefix openjdk@11', 'install openjdk@11', '--prefix openjdk@11'])
+    expect(r.json()).toMatchObject({
+      changed: true,
+      version: '3.3.2',
+      shell: 'zsh',
+      rcFile: path.join(t.h.home, '.zshrc'),
+      javaHome,
+      java: {source: 'brew openjdk@11', major: 11},
+    })
+    expect((await fs.readFile(log, 'utf8')).trim().split('\n')).toEqual([
+      '--prefix openjdk@11',
+      'install openjdk@11',
+      '--prefix openjdk@11',
+    ])
     // Spark is the version asked for, from the Apache archive; no JDK tarball was fetched.
     expect(t.m.server.requests.map((q) => q.path)).toEqual(expect.arrayContaining([t.m.sparkPath('3.3.2')]))
     expect(t.m.server.requests.some((q) => q.path.includes('openjdk'))).toBe(false)
@@ -74,7 +94,10 @@ describe('dezc spark install on macOS (DEZC_PLATFORM, stand-in brew)', () => {
 
   it('a failing `brew install` exits 1 with its message and a fix; nothing is extracted, no block is written', async () => {
     await standInBrew()
-    const r = await install(['--rc-file', path.join(t.h.home, '.zshrc')], {DEZC_PLATFORM: 'darwin-arm64', BREW_FAIL: '1'})
+    const r = await install(['--rc-file', path.join(t.h.home, '.zshrc')], {
+      DEZC_PLATFORM: 'darwin-arm64',
+      BREW_FAIL: '1',
+    })
     expect(r.code).toBe(1)
     expect(r.stderr).toContain('[BREW_FAILED]')
     expect(r.stderr).toContain('stand-in failure')
@@ -90,7 +113,12 @@ describe('dezc spark install on macOS (DEZC_PLATFORM, stand-in brew)', () => {
     expect(r.code, r.stderr).toBe(0)
     const javaHome = path.join(prefix, 'jdk-11.0.2.jdk', 'Contents', 'Home')
     expect(r.json()).toMatchObject({javaHome, java: {source: 'download', major: 11, version: '11.0.2'}, shell: 'bash'})
-    expect(t.m.server.requests.map((q) => q.path)).toEqual(expect.arrayContaining(['/java/GA/jdk11/9/GPL/openjdk-11.0.2_osx-x64_bin.tar.gz', '/java/GA/jdk11/9/GPL/openjdk-11.0.2_osx-x64_bin.tar.gz.sha256']))
+    expect(t.m.server.requests.map((q) => q.path)).toEqual(
+      expect.arrayContaining([
+        '/java/GA/jdk11/9/GPL/openjdk-11.0.2_osx-x64_bin.tar.gz',
+        '/java/GA/jdk11/9/GPL/openjdk-11.0.2_osx-x64_bin.tar.gz.sha256',
+      ]),
+    )
     await fs.access(path.join(javaHome, 'bin', 'java'), fs.constants.X_OK)
     expect(await fs.readFile(rc, 'utf8')).toContain(`export JAVA_HOME="${javaHome}"`)
   })
@@ -115,7 +143,11 @@ describe('dezc spark install on macOS (DEZC_PLATFORM, stand-in brew)', () => {
 describe('shell detection without --rc-file', () => {
   it('SHELL=zsh writes ~/.zshrc (ZDOTDIR honoured); SHELL=fish writes ~/.config/fish/config.fish', async () => {
     const zdot = path.join(t.h.home, 'zdot')
-    const z = await install(['--java', 'auto', '--json'], {SHELL: '/usr/bin/zsh', ZDOTDIR: zdot, JAVA_HOME: JAVA17_HOME})
+    const z = await install(['--java', 'auto', '--json'], {
+      SHELL: '/usr/bin/zsh',
+      ZDOTDIR: zdot,
+      JAVA_HOME: JAVA17_HOME,
+    })
     expect(z.code, z.stderr).toBe(0)
     expect(z.json()).toMatchObject({shell: 'zsh', rcFile: path.join(zdot, '.zshrc')})
     expect(await fs.readFile(path.join(zdot, '.zshrc'), 'utf8')).toContain('export SPARK_HOME=')

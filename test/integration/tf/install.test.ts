@@ -35,15 +35,31 @@ let cache: string
 
 function serveRelease(sumsFor: Buffer = zip): void {
   server.files.set(zipPath, zip)
-  server.files.set(sumsPath, Buffer.from(`${'0'.repeat(64)}  terraform_${V}_freebsd_arm.zip\n${sha(sumsFor)}  ${ZIP}\n`))
-  server.files.set('/index.json', Buffer.from(JSON.stringify({name: 'terraform', versions: {'1.9.8': {}, '1.10.5': {}, '1.11.4': {}, '1.12.0-alpha1': {}}})))
+  server.files.set(
+    sumsPath,
+    Buffer.from(`${'0'.repeat(64)}  terraform_${V}_freebsd_arm.zip\n${sha(sumsFor)}  ${ZIP}\n`),
+  )
+  server.files.set(
+    '/index.json',
+    Buffer.from(
+      JSON.stringify({name: 'terraform', versions: {'1.9.8': {}, '1.10.5': {}, '1.11.4': {}, '1.12.0-alpha1': {}}}),
+    ),
+  )
 }
 
 /** `dezc tf install` with --mirror/--version/--bin-dir defaulted unless args give them. */
 function install(args: string[] = [], extra: NodeJS.ProcessEnv = {}) {
   const defaults: string[] = []
-  for (const [flag, value] of [['--mirror', server.url], ['--version', V], ['--bin-dir', binDir]]) if (!args.includes(flag)) defaults.push(flag, value)
-  return runCli(['tf', 'install', ...defaults, ...args], {env: {HOME: home, PATH: '/usr/bin:/bin', DEZC_CACHE_DIR: cache, SHELL: '/bin/bash', ...extra}, cwd: home})
+  for (const [flag, value] of [
+    ['--mirror', server.url],
+    ['--version', V],
+    ['--bin-dir', binDir],
+  ])
+    if (!args.includes(flag)) defaults.push(flag, value)
+  return runCli(['tf', 'install', ...defaults, ...args], {
+    env: {HOME: home, PATH: '/usr/bin:/bin', DEZC_CACHE_DIR: cache, SHELL: '/bin/bash', ...extra},
+    cwd: home,
+  })
 }
 
 beforeAll(async () => {
@@ -66,7 +82,17 @@ describe('dezc tf install (loopback mirror, stand-in release)', () => {
     const r = await install(['--json'])
     expect(r.code, r.stderr).toBe(0)
     const target = path.join(binDir, 'terraform')
-    expect(r.json()).toMatchObject({action: 'installed', version: V, os: rel.os, arch: rel.arch, path: target, sha256: sha(zip), fromCache: false, onPath: false, url: `${server.url}${zipPath}`})
+    expect(r.json()).toMatchObject({
+      action: 'installed',
+      version: V,
+      os: rel.os,
+      arch: rel.arch,
+      path: target,
+      sha256: sha(zip),
+      fromCache: false,
+      onPath: false,
+      url: `${server.url}${zipPath}`,
+    })
     expect(r.json().pathHint[0]).toBe(`echo 'export PATH="$HOME/.local/bin:$PATH"' >> ~/.bashrc`)
     expect(fs.statSync(target).mode & 0o777).toBe(0o755)
     expect(fs.readFileSync(target, 'utf8')).toBe(standinBinary)
@@ -93,7 +119,9 @@ describe('dezc tf install (loopback mirror, stand-in release)', () => {
     serveRelease(Buffer.from('something else'))
     const r = await install()
     expect(r.code).toBe(1)
-    expect(r.stderr).toMatch(/does not match terraform_1\.9\.8_SHA256SUMS .*The download was deleted; nothing was installed\. \[TF_CHECKSUM_MISMATCH\]/)
+    expect(r.stderr).toMatch(
+      /does not match terraform_1\.9\.8_SHA256SUMS .*The download was deleted; nothing was installed\. \[TF_CHECKSUM_MISMATCH\]/,
+    )
     expect(fs.existsSync(path.join(binDir, 'terraform'))).toBe(false)
     expect(fs.readdirSync(path.join(cache, 'terraform'))).toEqual([])
   })
@@ -106,14 +134,21 @@ describe('dezc tf install (loopback mirror, stand-in release)', () => {
     const r = await install()
     expect(r.code, r.stderr).toBe(0)
     expect(r.stderr).toMatch(/Resuming /)
-    expect(server.requests.find((q) => q.path === zipPath)).toMatchObject({method: 'GET', path: zipPath, range: `bytes=${half}-`, status: 206})
+    expect(server.requests.find((q) => q.path === zipPath)).toMatchObject({
+      method: 'GET',
+      path: zipPath,
+      range: `bytes=${half}-`,
+      status: 206,
+    })
     expect(fs.readFileSync(path.join(binDir, 'terraform'), 'utf8')).toBe(standinBinary)
   })
 
   it('an unknown version lists the versions the mirror has (exit 2)', async () => {
     const r = await install(['--version', '9.9.9'])
     expect(r.code).toBe(2)
-    expect(r.stderr).toMatch(/terraform 9\.9\.9 is not on http:\/\/127\.0\.0\.1:\d+ \(no terraform_9\.9\.9_SHA256SUMS\)\. \[TF_VERSION_UNKNOWN\]/)
+    expect(r.stderr).toMatch(
+      /terraform 9\.9\.9 is not on http:\/\/127\.0\.0\.1:\d+ \(no terraform_9\.9\.9_SHA256SUMS\)\. \[TF_VERSION_UNKNOWN\]/,
+    )
     expect(r.stderr).toMatch(/Versions the mirror has \(newest first\): 1\.11\.4, 1\.10\.5, 1\.9\.8/)
   })
 
@@ -127,11 +162,17 @@ describe('dezc tf install (loopback mirror, stand-in release)', () => {
   })
 
   it('mirror from the environment; unreachable mirror and non-URL mirror are clear errors', async () => {
-    const viaEnv = await runCli(['tf', 'install', '--version', V, '--bin-dir', binDir, '--json'], {env: {HOME: home, DEZC_TF_MIRROR: server.url, DEZC_CACHE_DIR: cache}, cwd: home})
+    const viaEnv = await runCli(['tf', 'install', '--version', V, '--bin-dir', binDir, '--json'], {
+      env: {HOME: home, DEZC_TF_MIRROR: server.url, DEZC_CACHE_DIR: cache},
+      cwd: home,
+    })
     expect(viaEnv.code, viaEnv.stderr).toBe(0)
     expect(viaEnv.json().url).toBe(`${server.url}${zipPath}`)
 
-    const down = await runCli(['tf', 'install', '--mirror', 'http://127.0.0.1:9', '--version', V, '--bin-dir', path.join(home, 'b2')], {env: {HOME: home, DEZC_CACHE_DIR: cache}, cwd: home})
+    const down = await runCli(
+      ['tf', 'install', '--mirror', 'http://127.0.0.1:9', '--version', V, '--bin-dir', path.join(home, 'b2')],
+      {env: {HOME: home, DEZC_CACHE_DIR: cache}, cwd: home},
+    )
     expect(down.code).toBe(1)
     expect(down.stderr).toMatch(/Cannot reach http:\/\/127\.0\.0\.1:9\/.*\[TF_MIRROR_UNREACHABLE\]/)
     expect(down.stderr).toMatch(/--mirror/)

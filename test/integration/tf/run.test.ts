@@ -22,17 +22,35 @@ const OUTPUTS = {
   secret_thing: {sensitive: true, type: 'string', value: 'do-not-print'},
 }
 
-const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({HOME: home, PATH: pathWithout([tf.binDir]), GOOGLE_APPLICATION_CREDENTIALS: '', ...extra})
-const cli = (args: string[], extra: NodeJS.ProcessEnv = {}) => runCli(['tf', ...args, '--dir', dir], {env: env(extra), cwd: home})
+const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
+  HOME: home,
+  PATH: pathWithout([tf.binDir]),
+  GOOGLE_APPLICATION_CREDENTIALS: '',
+  ...extra,
+})
+const cli = (args: string[], extra: NodeJS.ProcessEnv = {}) =>
+  runCli(['tf', ...args, '--dir', dir], {env: env(extra), cwd: home})
 
 beforeAll(async () => {
   // One generated directory (with the bootstrap key named in its tfvars), copied fresh for each test.
   home = makeTempDir('dezc-tf-run-home-')
   keyFile = path.join(home, '.gc', 'my-proj-123.json')
   fs.mkdirSync(path.dirname(keyFile), {recursive: true})
-  fs.writeFileSync(keyFile, JSON.stringify({type: 'service_account', project_id: 'my-proj-123', client_email: 'dezc@my-proj-123.iam.gserviceaccount.com', private_key: 'SECRET'}), {mode: 0o600})
+  fs.writeFileSync(
+    keyFile,
+    JSON.stringify({
+      type: 'service_account',
+      project_id: 'my-proj-123',
+      client_email: 'dezc@my-proj-123.iam.gserviceaccount.com',
+      private_key: 'SECRET',
+    }),
+    {mode: 0o600},
+  )
   template = path.join(home, 'template')
-  const r = await runCli(['tf', 'init', '--dir', template, '--project', 'my-proj-123', '--skip-terraform-init'], {env: {HOME: home, PATH: pathWithout(), GOOGLE_APPLICATION_CREDENTIALS: ''}, cwd: home})
+  const r = await runCli(['tf', 'init', '--dir', template, '--project', 'my-proj-123', '--skip-terraform-init'], {
+    env: {HOME: home, PATH: pathWithout(), GOOGLE_APPLICATION_CREDENTIALS: ''},
+    cwd: home,
+  })
   expect(r.code, r.stderr).toBe(0)
 })
 
@@ -44,7 +62,15 @@ beforeEach(() => {
 
 describe('dezc tf apply (stand-in terraform)', () => {
   it('--yes: terraform init, apply -auto-approve, output -json, each in the dir with the key as GOOGLE_APPLICATION_CREDENTIALS; outputs in --json with sensitive ones masked', async () => {
-    tf.setScenario({steps: {apply: {stdout: 'Plan: 2 to add, 0 to change, 0 to destroy.\nApply complete! Resources: 2 added, 0 changed, 0 destroyed.\n'}, output: {stdout: JSON.stringify(OUTPUTS)}}})
+    tf.setScenario({
+      steps: {
+        apply: {
+          stdout:
+            'Plan: 2 to add, 0 to change, 0 to destroy.\nApply complete! Resources: 2 added, 0 changed, 0 destroyed.\n',
+        },
+        output: {stdout: JSON.stringify(OUTPUTS)},
+      },
+    })
     const r = await cli(['apply', '--yes', '--json'])
     expect(r.code, r.stderr).toBe(0)
     expect(tf.runs().map((c) => c.argv)).toEqual([
@@ -57,8 +83,19 @@ describe('dezc tf apply (stand-in terraform)', () => {
       expect(c.env).toMatchObject({GOOGLE_APPLICATION_CREDENTIALS: keyFile, TF_IN_AUTOMATION: '1', TF_INPUT: '0'})
     }
     const out = r.json()
-    expect(out).toMatchObject({action: 'apply', dir, credentials: keyFile, changed: true, plan: {add: 2, change: 0, destroy: 0}, terraform: {version: '1.11.4', path: tf.exe}})
-    expect(out.outputs).toEqual({bucket_name: 'my-proj-123-dezc-data-lake', dataset_id: 'trips_data_all', secret_thing: '(sensitive)'})
+    expect(out).toMatchObject({
+      action: 'apply',
+      dir,
+      credentials: keyFile,
+      changed: true,
+      plan: {add: 2, change: 0, destroy: 0},
+      terraform: {version: '1.11.4', path: tf.exe},
+    })
+    expect(out.outputs).toEqual({
+      bucket_name: 'my-proj-123-dezc-data-lake',
+      dataset_id: 'trips_data_all',
+      secret_thing: '(sensitive)',
+    })
     // terraform's own output went to stderr, so stdout is only the JSON result
     expect(r.stderr).toContain('Apply complete!')
     expect(r.stdout + r.stderr).not.toContain('do-not-print')
@@ -72,24 +109,52 @@ describe('dezc tf apply (stand-in terraform)', () => {
     const r = await cli(['apply', '--yes'])
     expect(r.code, r.stderr).toBe(0)
     expect(tf.runs().map((c) => c.argv[0])).toEqual(['apply', 'output'])
-    expect(r.stdout).toMatch(/Outputs:\n\s+bucket_name\s+my-proj-123-dezc-data-lake\n\s+dataset_id\s+trips_data_all\n\s+secret_thing\s+\(sensitive\)/)
+    expect(r.stdout).toMatch(
+      /Outputs:\n\s+bucket_name\s+my-proj-123-dezc-data-lake\n\s+dataset_id\s+trips_data_all\n\s+secret_thing\s+\(sensitive\)/,
+    )
   })
 
   it('without --yes and without a TTY: a clear error at once (exit 3), terraform never runs', async () => {
     const t0 = Date.now()
     const r = await cli(['apply'])
     expect(r.code).toBe(3)
-    expect(r.stderr).toMatch(/Error: terraform apply needs a confirmation, but this session cannot prompt.*\[NON_INTERACTIVE\]/)
+    expect(r.stderr).toMatch(
+      /Error: terraform apply needs a confirmation, but this session cannot prompt.*\[NON_INTERACTIVE\]/,
+    )
     expect(r.stderr).toMatch(/Try this: Re-run with --yes/)
     expect(tf.runs()).toEqual([])
     expect(Date.now() - t0).toBeLessThan(20_000)
   })
 
   it.each([
-    ['bucket name taken', '│ Error: googleapi: Error 409: The requested bucket name is not available. The bucket namespace is shared by all users of the system., conflict', 1, 'TF_BUCKET_NAME_TAKEN', /bucket name "my-proj-123-dezc-data-lake" is already taken/],
-    ['API disabled', '│ Error: Error creating Dataset: googleapi: Error 403: BigQuery API has not been used in project 123456 before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/bigquery.googleapis.com/overview?project=123456 then retry.', 4, 'TF_API_DISABLED', /gcloud services enable bigquery\.googleapis\.com --project my-proj-123/],
-    ['billing disabled', '│ Error: googleapi: Error 403: The billing account for the owning project is disabled in state absent, accountDisabled', 4, 'TF_BILLING_DISABLED', /Billing is not enabled for project my-proj-123/],
-    ['no credentials', '│ Error: Attempted to load application default credentials since neither `credentials` nor `access_token` was set in the provider block.  No credentials loaded.', 4, 'TF_NO_CREDENTIALS', /dezc gcp bootstrap/],
+    [
+      'bucket name taken',
+      '│ Error: googleapi: Error 409: The requested bucket name is not available. The bucket namespace is shared by all users of the system., conflict',
+      1,
+      'TF_BUCKET_NAME_TAKEN',
+      /bucket name "my-proj-123-dezc-data-lake" is already taken/,
+    ],
+    [
+      'API disabled',
+      '│ Error: Error creating Dataset: googleapi: Error 403: BigQuery API has not been used in project 123456 before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/bigquery.googleapis.com/overview?project=123456 then retry.',
+      4,
+      'TF_API_DISABLED',
+      /gcloud services enable bigquery\.googleapis\.com --project my-proj-123/,
+    ],
+    [
+      'billing disabled',
+      '│ Error: googleapi: Error 403: The billing account for the owning project is disabled in state absent, accountDisabled',
+      4,
+      'TF_BILLING_DISABLED',
+      /Billing is not enabled for project my-proj-123/,
+    ],
+    [
+      'no credentials',
+      '│ Error: Attempted to load application default credentials since neither `credentials` nor `access_token` was set in the provider block.  No credentials loaded.',
+      4,
+      'TF_NO_CREDENTIALS',
+      /dezc gcp bootstrap/,
+    ],
   ])('terraform failing (%s) becomes a clear error with the fix', async (_label, stderr, exit, code, text) => {
     tf.setScenario({steps: {apply: {code: 1, stderr: `╷\n${stderr}\n╵\n`}}})
     const r = await cli(['apply', '--yes'])
@@ -119,18 +184,33 @@ describe('dezc tf plan (stand-in terraform)', () => {
     expect(r.stdout).toMatch(/Plan: 2 to add, 0 to change, 0 to destroy\. Apply with: dezc tf apply/)
   })
 
-  it('-detailed-exitcode 1: an error, exit 1 with terraform\'s first error line', async () => {
-    tf.setScenario({steps: {plan: {code: 1, stderr: '╷\n│ Error: Unsupported argument\n│ \n│   on main.tf line 3\n╵\n'}}})
+  it("-detailed-exitcode 1: an error, exit 1 with terraform's first error line", async () => {
+    tf.setScenario({
+      steps: {plan: {code: 1, stderr: '╷\n│ Error: Unsupported argument\n│ \n│   on main.tf line 3\n╵\n'}},
+    })
     const r = await cli(['plan', '--json'])
     expect(r.code).toBe(1)
-    expect(r.json().error).toMatchObject({code: 'TF_FAILED', message: 'terraform plan failed (exit 1): Unsupported argument', details: {step: 'plan', terraformExit: 1}})
+    expect(r.json().error).toMatchObject({
+      code: 'TF_FAILED',
+      message: 'terraform plan failed (exit 1): Unsupported argument',
+      details: {step: 'plan', terraformExit: 1},
+    })
   })
 
   it('init failing stops before plan', async () => {
-    tf.setScenario({steps: {init: {code: 1, stderr: 'Error: Failed to query available provider packages\ncould not connect to registry.terraform.io\n'}}})
+    tf.setScenario({
+      steps: {
+        init: {
+          code: 1,
+          stderr: 'Error: Failed to query available provider packages\ncould not connect to registry.terraform.io\n',
+        },
+      },
+    })
     const r = await cli(['plan'])
     expect(r.code).toBe(4)
-    expect(r.stderr).toMatch(/terraform init failed: terraform could not download the google provider\. \[TF_REGISTRY_UNREACHABLE\]/)
+    expect(r.stderr).toMatch(
+      /terraform init failed: terraform could not download the google provider\. \[TF_REGISTRY_UNREACHABLE\]/,
+    )
     expect(tf.runs().map((c) => c.argv[0])).toEqual(['init'])
   })
 
@@ -162,10 +242,19 @@ describe('dezc tf destroy (stand-in terraform)', () => {
   })
 
   it('--yes: destroy -auto-approve', async () => {
-    tf.setScenario({steps: {destroy: {stdout: 'Plan: 0 to add, 0 to change, 2 to destroy.\nDestroy complete! Resources: 2 destroyed.\n'}}})
+    tf.setScenario({
+      steps: {
+        destroy: {stdout: 'Plan: 0 to add, 0 to change, 2 to destroy.\nDestroy complete! Resources: 2 destroyed.\n'},
+      },
+    })
     const r = await cli(['destroy', '--yes'])
     expect(r.code, r.stderr).toBe(0)
-    expect(tf.runs().map((c) => c.argv).at(-1)).toEqual(['destroy', '-no-color', '-input=false', '-auto-approve'])
+    expect(
+      tf
+        .runs()
+        .map((c) => c.argv)
+        .at(-1),
+    ).toEqual(['destroy', '-no-color', '-input=false', '-auto-approve'])
     expect(r.stdout).toMatch(/Destroyed \(2 resources\)\./)
     const json = await cli(['destroy', '--yes', '--json'])
     expect(json.code, json.stderr).toBe(0)
@@ -173,7 +262,15 @@ describe('dezc tf destroy (stand-in terraform)', () => {
   })
 
   it('a dataset that still has tables: exit 1 with both ways out', async () => {
-    tf.setScenario({steps: {destroy: {code: 1, stderr: '│ Error: Error when reading or editing Dataset: googleapi: Error 400: Dataset my-proj-123:trips_data_all is still in use, resourceInUse\n'}}})
+    tf.setScenario({
+      steps: {
+        destroy: {
+          code: 1,
+          stderr:
+            '│ Error: Error when reading or editing Dataset: googleapi: Error 400: Dataset my-proj-123:trips_data_all is still in use, resourceInUse\n',
+        },
+      },
+    })
     const r = await cli(['destroy', '--yes'])
     expect(r.code).toBe(1)
     expect(r.stderr).toMatch(/dataset "trips_data_all" still has tables.*\[TF_DATASET_NOT_EMPTY\]/)
@@ -209,7 +306,7 @@ describe('Ctrl-C during terraform (stand-in terraform)', () => {
     expect(tf.sigints()).toBe(1)
   })
 
-  it('terraform got the terminal\'s SIGINT too: dezc sends no second one (that would abandon the state)', async () => {
+  it("terraform got the terminal's SIGINT too: dezc sends no second one (that would abandon the state)", async () => {
     const r = await interrupt(true)
     expect(r.code).toBe(130)
     expect(tf.sigints()).toBe(1)
@@ -218,7 +315,10 @@ describe('Ctrl-C during terraform (stand-in terraform)', () => {
 
 describe('prerequisites', () => {
   it('without terraform on PATH: exit 4 with install guidance', async () => {
-    const r = await runCli(['tf', 'apply', '--dir', dir, '--yes'], {env: {HOME: home, PATH: pathWithout(), GOOGLE_APPLICATION_CREDENTIALS: ''}, cwd: home})
+    const r = await runCli(['tf', 'apply', '--dir', dir, '--yes'], {
+      env: {HOME: home, PATH: pathWithout(), GOOGLE_APPLICATION_CREDENTIALS: ''},
+      cwd: home,
+    })
     expect(r.code).toBe(4)
     expect(r.stderr).toMatch(/Error: terraform is not installed \(not found on PATH\)\. \[TERRAFORM_NOT_FOUND\]/)
     expect(r.stderr).toMatch(/Try this: Install it with: dezc tf install/)
@@ -238,7 +338,9 @@ describe('prerequisites', () => {
     expect(r.code).toBe(4)
     expect(r.stderr).toMatch(/has no main\.tf\. \[TF_DIR_NOT_INITIALIZED\]/)
     // the suggested --dir is relative to where the user is
-    expect(r.stderr).toContain(`Try this: Generate the files first: dezc tf init --dir ${path.basename(empty)} --project <id>`)
+    expect(r.stderr).toContain(
+      `Try this: Generate the files first: dezc tf init --dir ${path.basename(empty)} --project <id>`,
+    )
   })
 
   it('--dry-run lists the commands with the credentials and runs nothing', async () => {

@@ -35,7 +35,14 @@ function ctxWith(answer: boolean | 'never'): TfContext {
       throw new Error('no select expected')
     },
   }
-  const ui: Ui = {reporter: {info() {}, warn() {}, debug() {}}, warnings: [], prompter, renderer: 'silent', json: false, verbose: false}
+  const ui: Ui = {
+    reporter: {info() {}, warn() {}, debug() {}},
+    warnings: [],
+    prompter,
+    renderer: 'silent',
+    json: false,
+    verbose: false,
+  }
   return {
     ui,
     env: {HOME: path.dirname(dir), PATH: pathWithout([tf.binDir])},
@@ -50,7 +57,16 @@ function ctxWith(answer: boolean | 'never'): TfContext {
 
 beforeEach(async () => {
   dir = path.join(makeTempDir('dezc-tf-confirm-'), 'terraform')
-  const files = await renderFiles({project: 'my-proj-123', region: 'us-central1', location: 'US', bucket: 'my-proj-123-lake', dataset: 'trips_data_all', storageClass: 'STANDARD', credentials: {kind: 'adc', source: 'test'}, sources: {}})
+  const files = await renderFiles({
+    project: 'my-proj-123',
+    region: 'us-central1',
+    location: 'US',
+    bucket: 'my-proj-123-lake',
+    dataset: 'trips_data_all',
+    storageClass: 'STANDARD',
+    credentials: {kind: 'adc', source: 'test'},
+    sources: {},
+  })
   await writeManagedFiles(dir, files, {force: false, dryRun: false})
   fs.mkdirSync(path.join(dir, '.terraform', 'providers'), {recursive: true})
   fs.writeFileSync(path.join(dir, '.terraform.lock.hcl'), '')
@@ -59,7 +75,12 @@ beforeEach(async () => {
 
 describe('apply/destroy after a "yes" at the prompt (stand-in terraform)', () => {
   it('apply: saves the plan, asks, applies exactly that plan file, then removes it', async () => {
-    tf.setScenario({steps: {plan: {code: 2, stdout: 'Plan: 2 to add, 0 to change, 0 to destroy.\n'}, output: {stdout: '{"bucket_name":{"sensitive":false,"value":"my-proj-123-lake"}}'}}})
+    tf.setScenario({
+      steps: {
+        plan: {code: 2, stdout: 'Plan: 2 to add, 0 to change, 0 to destroy.\n'},
+        output: {stdout: '{"bucket_name":{"sensitive":false,"value":"my-proj-123-lake"}}'},
+      },
+    })
     const r = await tfRun(ctxWith(true), 'apply', {yes: false, dryRun: false})
     expect(tf.runs().map((c) => c.argv)).toEqual([
       ['plan', '-no-color', '-input=false', '-detailed-exitcode', `-out=${PLAN_FILE}`],
@@ -69,7 +90,11 @@ describe('apply/destroy after a "yes" at the prompt (stand-in terraform)', () =>
     expect(asked).toHaveLength(1)
     expect(asked[0].message).toBe('Apply these changes in project my-proj-123?')
     expect(asked[0].default).toBe(false)
-    expect(r).toMatchObject({changed: true, plan: {add: 2, change: 0, destroy: 0}, outputs: {bucket_name: 'my-proj-123-lake'}})
+    expect(r).toMatchObject({
+      changed: true,
+      plan: {add: 2, change: 0, destroy: 0},
+      outputs: {bucket_name: 'my-proj-123-lake'},
+    })
     expect(fs.existsSync(path.join(dir, PLAN_FILE))).toBe(false)
   })
 
@@ -80,7 +105,9 @@ describe('apply/destroy after a "yes" at the prompt (stand-in terraform)', () =>
       ['plan', '-no-color', '-input=false', '-detailed-exitcode', '-destroy', `-out=${PLAN_FILE}`],
       ['apply', '-no-color', '-input=false', PLAN_FILE],
     ])
-    expect(asked[0].message).toBe('Destroy the bucket my-proj-123-lake (and everything in it) and the dataset trips_data_all in project my-proj-123?')
+    expect(asked[0].message).toBe(
+      'Destroy the bucket my-proj-123-lake (and everything in it) and the dataset trips_data_all in project my-proj-123?',
+    )
     expect(r.plan).toEqual({add: 0, change: 0, destroy: 2})
   })
 

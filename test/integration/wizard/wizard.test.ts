@@ -25,7 +25,14 @@ function workdir(): string {
 }
 
 function privateEnv(dir: string): Record<string, string> {
-  return {DEZC_CONFIG_DIR: path.join(dir, '.config'), DEZC_CACHE_DIR: path.join(dir, '.cache'), DEZC_DATA_DIR: path.join(dir, '.data'), TERM: 'xterm-256color', NO_COLOR: '1', NODE_ENV: 'production'}
+  return {
+    DEZC_CONFIG_DIR: path.join(dir, '.config'),
+    DEZC_CACHE_DIR: path.join(dir, '.cache'),
+    DEZC_DATA_DIR: path.join(dir, '.data'),
+    TERM: 'xterm-256color',
+    NO_COLOR: '1',
+    NODE_ENV: 'production',
+  }
 }
 
 afterAll(async () => {
@@ -45,11 +52,16 @@ describe('dezc wizard in a real terminal', () => {
     srv.set('/trip-data/yellow_tripdata_2021-01.parquet', {file: parquet})
     try {
       const env = {...privateEnv(dir), DEZC_INGEST_BASE_URL: `${srv.url}/trip-data/`}
-      const s = TmuxSession.start(['wizard', '--stack', project, '--pg-port', String(pgPort), '--pgadmin-port', String(paPort)], {cwd: dir, env})
+      const s = TmuxSession.start(
+        ['wizard', '--stack', project, '--pg-port', String(pgPort), '--pgadmin-port', String(paPort)],
+        {cwd: dir, env},
+      )
       sessions.push(s)
       await s.waitFor(/Where should the database stack run\?/)
       s.send('Enter') // local is the default
-      await s.waitFor(new RegExp(`Start Postgres on port ${pgPort} and pgAdmin on port ${paPort} \\(profile local\\)\\?`))
+      await s.waitFor(
+        new RegExp(`Start Postgres on port ${pgPort} and pgAdmin on port ${paPort} \\(profile local\\)\\?`),
+      )
       s.send('y', true)
       s.send('Enter')
       await s.waitFor(/Load NYC taxi trip data into Postgres now\?/, 120_000)
@@ -71,11 +83,16 @@ describe('dezc wizard in a real terminal', () => {
       const screen = await s.waitFor(/To repeat the finished steps without the wizard:/, 120_000)
       expect(screen).toContain(`dezc env up --stack ${project} --pg-port ${pgPort} --pgadmin-port ${paPort}`)
       expect(screen).toContain(`dezc ingest yellow 2021-01 --stack ${project}`)
-      expect(screen).toMatch(/done +Start Postgres and pgAdmin — Postgres at postgresql:\/\/root:\*+@127\.0\.0\.1:\d+\/nytaxi/)
+      expect(screen).toMatch(
+        /done +Start Postgres and pgAdmin — Postgres at postgresql:\/\/root:\*+@127\.0\.0\.1:\d+\/nytaxi/,
+      )
       expect(screen).toMatch(/done +Load NYC taxi trip data — 5,000 rows in yellow_taxi_data/)
       expect(await s.exitCode()).toBe(0)
       const saved = parse(fs.readFileSync(path.join(dir, 'dezc.yaml'), 'utf8'))
-      expect(saved.wizard).toEqual({profile: 'local', steps: {env: {up: true}, ingest: {dataset: 'yellow', periods: '2021-01'}, gcp: false, tf: false, spark: false}})
+      expect(saved.wizard).toEqual({
+        profile: 'local',
+        steps: {env: {up: true}, ingest: {dataset: 'yellow', periods: '2021-01'}, gcp: false, tf: false, spark: false},
+      })
       // Real effects: the stack is healthy and the rows are in its Postgres.
       const status = await runCli(['env', 'status', '--stack', project, '--json'])
       expect(status.code, status.stderr).toBe(0)
@@ -97,10 +114,29 @@ describe('dezc wizard in a real terminal', () => {
     await fake.start()
     fake.addProject('wiz-proj-1')
     const spark = await startSparkMirror()
-    const tf = createStandinTerraform({steps: {plan: {code: 2, stdout: 'Plan: 2 to add, 0 to change, 0 to destroy.\n'}, apply: {stdout: 'Apply complete! Resources: 2 added, 0 changed, 0 destroyed.\n'}, output: {stdout: '{}'}}})
+    const tf = createStandinTerraform({
+      steps: {
+        plan: {code: 2, stdout: 'Plan: 2 to add, 0 to change, 0 to destroy.\n'},
+        apply: {stdout: 'Apply complete! Resources: 2 added, 0 changed, 0 destroyed.\n'},
+        output: {stdout: '{}'},
+      },
+    })
     try {
       const dir = workdir()
-      const env = {...privateEnv(dir), HOME: dir, CLOUDSDK_CONFIG: path.join(dir, 'gcloud'), DEZC_GOOGLE_API_ROOT: fake.url, DEZC_GCP_TIME_SCALE: '0.005', GOOGLE_OAUTH_ACCESS_TOKEN: 'test', PATH: pathWithout([tf.binDir]), SHELL: '/bin/bash', JAVA_HOME: '', SPARK_HOME: '', DEZC_SPARK_MIRROR: spark.mirror, DEZC_SPARK_JDK_MIRROR: spark.jdkMirror}
+      const env = {
+        ...privateEnv(dir),
+        HOME: dir,
+        CLOUDSDK_CONFIG: path.join(dir, 'gcloud'),
+        DEZC_GOOGLE_API_ROOT: fake.url,
+        DEZC_GCP_TIME_SCALE: '0.005',
+        GOOGLE_OAUTH_ACCESS_TOKEN: 'test',
+        PATH: pathWithout([tf.binDir]),
+        SHELL: '/bin/bash',
+        JAVA_HOME: '',
+        SPARK_HOME: '',
+        DEZC_SPARK_MIRROR: spark.mirror,
+        DEZC_SPARK_JDK_MIRROR: spark.jdkMirror,
+      }
       const s = TmuxSession.start(['wizard', '--stack', uniqueStack('wizg')], {cwd: dir, env})
       sessions.push(s)
       await s.waitFor(/Where should the database stack run\?/)
@@ -145,7 +181,13 @@ describe('dezc wizard in a real terminal', () => {
       expect(keys).toHaveLength(1)
       expect(fs.statSync(path.join(dir, '.gc', keys[0])).mode & 0o777).toBe(0o600)
       expect(tf.runs().map((c) => c.argv[0])).toEqual(['init', 'plan', 'apply', 'output'])
-      expect(parse(fs.readFileSync(path.join(dir, 'dezc.yaml'), 'utf8')).wizard.steps).toEqual({env: false, ingest: false, gcp: {project: 'wiz-proj-1'}, tf: {project: 'wiz-proj-1'}, spark: {version: '3.3.2'}})
+      expect(parse(fs.readFileSync(path.join(dir, 'dezc.yaml'), 'utf8')).wizard.steps).toEqual({
+        env: false,
+        ingest: false,
+        gcp: {project: 'wiz-proj-1'},
+        tf: {project: 'wiz-proj-1'},
+        spark: {version: '3.3.2'},
+      })
     } finally {
       await fake.stop()
       await spark.close()
@@ -154,7 +196,10 @@ describe('dezc wizard in a real terminal', () => {
 
   it('NAS profile without an endpoint: asks for it (validated) and keeps it in the profile', async () => {
     const dir = workdir()
-    const s = TmuxSession.start(['wizard', '--stack', uniqueStack('wizn')], {cwd: dir, env: {...privateEnv(dir), DOCKER_HOST: '', DOCKER_CONTEXT: ''}})
+    const s = TmuxSession.start(['wizard', '--stack', uniqueStack('wizn')], {
+      cwd: dir,
+      env: {...privateEnv(dir), DOCKER_HOST: '', DOCKER_CONTEXT: ''},
+    })
     sessions.push(s)
     await s.waitFor(/Where should the database stack run\?/)
     s.send('Down')
@@ -167,7 +212,10 @@ describe('dezc wizard in a real terminal', () => {
     s.send('ssh://admin@nas.local', true)
     s.send('Enter')
     await s.waitFor(/Start Postgres on port 5433 and pgAdmin on port 8080 \(profile synology\)\?/)
-    expect(parse(fs.readFileSync(path.join(dir, 'dezc.yaml'), 'utf8'))).toMatchObject({profiles: {synology: {docker: {host: 'ssh://admin@nas.local'}}}, wizard: {profile: 'synology'}})
+    expect(parse(fs.readFileSync(path.join(dir, 'dezc.yaml'), 'utf8'))).toMatchObject({
+      profiles: {synology: {docker: {host: 'ssh://admin@nas.local'}}},
+      wizard: {profile: 'synology'},
+    })
     s.send('C-c')
     expect(await s.exitCode()).toBe(130)
   }, 120_000)

@@ -6,7 +6,11 @@ import {ERROR_CODES, withErrorCodeTable} from '../../../src/core/error-codes.js'
 import {ROOT} from '../../helpers/cli.js'
 
 function sourceFiles(dir: string): string[] {
-  return fs.readdirSync(dir, {withFileTypes: true}).flatMap((e) => (e.isDirectory() ? sourceFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []))
+  return fs
+    .readdirSync(dir, {withFileTypes: true})
+    .flatMap((e) =>
+      e.isDirectory() ? sourceFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : [],
+    )
 }
 
 describe('error codes', () => {

@@ -8,17 +8,32 @@ describe('error mapping', () => {
     const own = new DezcError({code: 'DOCKER_NOT_RUNNING', message: 'm', exit: ExitCode.PREREQUISITE})
     expect(toDezcError(own)).toBe(own)
     const parse = Object.assign(new Error('Nonexistent flag: --bogus\nSee more help with --help'), {oclif: {exit: 2}})
-    expect(toDezcError(parse)).toMatchObject({code: 'USAGE', exit: 2, message: 'Nonexistent flag: --bogus', suggestions: ['See more help with --help']})
+    expect(toDezcError(parse)).toMatchObject({
+      code: 'USAGE',
+      exit: 2,
+      message: 'Nonexistent flag: --bogus',
+      suggestions: ['See more help with --help'],
+    })
     expect(toDezcError(new TypeError('boom'))).toMatchObject({code: 'UNEXPECTED', exit: 1})
     expect(toDezcError(Object.assign(new Error('x'), {name: 'ExitPromptError'}))).toMatchObject({exit: 130})
     expect(toDezcError(new Error('whatever'), true)).toMatchObject({code: 'INTERRUPTED', exit: 130})
   })
 
   it('formats message, code and suggestions; causes only with --verbose', () => {
-    const e = new DezcError({code: 'PORT_IN_USE', message: 'Port 5432 is busy.', suggestion: ['use --pg-port'], cause: new Error('inner')})
+    const e = new DezcError({
+      code: 'PORT_IN_USE',
+      message: 'Port 5432 is busy.',
+      suggestion: ['use --pg-port'],
+      cause: new Error('inner'),
+    })
     expect(formatError(e, false)).toBe('Error: Port 5432 is busy. [PORT_IN_USE]\n  Try this: use --pg-port\n')
     expect(formatError(e, true)).toContain('Caused by: Error: inner')
-    expect(JSON.parse(JSON.stringify(e))).toEqual({code: 'PORT_IN_USE', message: 'Port 5432 is busy.', suggestions: ['use --pg-port'], exit: 1})
+    expect(JSON.parse(JSON.stringify(e))).toEqual({
+      code: 'PORT_IN_USE',
+      message: 'Port 5432 is busy.',
+      suggestions: ['use --pg-port'],
+      exit: 1,
+    })
   })
 })
 
@@ -37,9 +52,13 @@ describe('prompting policy', () => {
     expect(err).toBeInstanceOf(NonInteractiveError)
     expect(err.exit).toBe(ExitCode.DECLINED)
     expect(err.suggestions[0]).toContain('--yes')
-    const input = await new PolicyPrompter(false, false).input({message: 'Project id', flagHint: '--project'}).catch((e) => e)
+    const input = await new PolicyPrompter(false, false)
+      .input({message: 'Project id', flagHint: '--project'})
+      .catch((e) => e)
     expect(input.suggestions[0]).toBe('Pass --project.')
-    expect(await new PolicyPrompter(false, true).input({message: 'Project id', flagHint: '--stack', default: 'p1'})).toBe('p1')
+    expect(
+      await new PolicyPrompter(false, true).input({message: 'Project id', flagHint: '--stack', default: 'p1'}),
+    ).toBe('p1')
   })
 
   it('chooses the renderer: silent for --json, verbose for --verbose, simple without a TTY', () => {

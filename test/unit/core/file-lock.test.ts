@@ -14,11 +14,16 @@ describe('file lock', () => {
     const file = path.join(tmp(), 'x.parquet')
     const order: string[] = []
     const waits: number[] = []
-    const job = (name: string) => withFileLock(file, async () => {
-      order.push(`${name}+`)
-      await new Promise((r) => setTimeout(r, 50))
-      order.push(`${name}-`)
-    }, {pollMs: 10, onWait: (h) => waits.push(h.pid)})
+    const job = (name: string) =>
+      withFileLock(
+        file,
+        async () => {
+          order.push(`${name}+`)
+          await new Promise((r) => setTimeout(r, 50))
+          order.push(`${name}-`)
+        },
+        {pollMs: 10, onWait: (h) => waits.push(h.pid)},
+      )
     await Promise.all([job('a'), job('b'), job('c')])
     // Never two inside at once: every entry is followed by its own exit.
     for (let i = 0; i < order.length; i += 2) expect(order[i + 1]).toBe(order[i].replace('+', '-'))
@@ -30,7 +35,10 @@ describe('file lock', () => {
   it('takes over the lock of a process that died (kill -9) without waiting for it to go stale', async () => {
     const file = path.join(tmp(), 'y.tgz')
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString()
-    fs.writeFileSync(lockPathFor(file), JSON.stringify({pid: Number(dead), host: os.hostname(), since: new Date().toISOString()}))
+    fs.writeFileSync(
+      lockPathFor(file),
+      JSON.stringify({pid: Number(dead), host: os.hostname(), since: new Date().toISOString()}),
+    )
     const t0 = Date.now()
     const release = await acquireFileLock(file, {staleMs: 60_000})
     expect(Date.now() - t0).toBeLessThan(1000)
@@ -47,7 +55,7 @@ describe('file lock', () => {
     await release()
   })
 
-  it('Ctrl-C while waiting stops with INTERRUPTED and leaves the holder\'s lock alone', async () => {
+  it("Ctrl-C while waiting stops with INTERRUPTED and leaves the holder's lock alone", async () => {
     const file = path.join(tmp(), 'w')
     const release = await acquireFileLock(file)
     const ac = new AbortController()
@@ -61,7 +69,14 @@ describe('file lock', () => {
 describe('gcp state file under concurrent writers', () => {
   it('keeps every record when many updates run at once (read-modify-write under the lock)', async () => {
     const store = new StateStore(path.join(tmp(), 'gcp-state.json'))
-    await Promise.all(Array.from({length: 12}, (_, i) => store.update('p', `sa${i}@p.iam.gserviceaccount.com`, (r) => r.addedRoles.push('roles/storage.admin'))))
-    for (let i = 0; i < 12; i++) expect(await store.get('p', `sa${i}@p.iam.gserviceaccount.com`)).toMatchObject({addedRoles: ['roles/storage.admin']})
+    await Promise.all(
+      Array.from({length: 12}, (_, i) =>
+        store.update('p', `sa${i}@p.iam.gserviceaccount.com`, (r) => r.addedRoles.push('roles/storage.admin')),
+      ),
+    )
+    for (let i = 0; i < 12; i++)
+      expect(await store.get('p', `sa${i}@p.iam.gserviceaccount.com`)).toMatchObject({
+        addedRoles: ['roles/storage.admin'],
+      })
   })
 })

@@ -6,7 +6,11 @@ import {TEST_KNOBS, platformOverride} from '../../../src/core/test-knobs.js'
 import {ROOT} from '../../helpers/cli.js'
 
 function sourceFiles(dir: string): string[] {
-  return fs.readdirSync(dir, {withFileTypes: true}).flatMap((e) => (e.isDirectory() ? sourceFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []))
+  return fs
+    .readdirSync(dir, {withFileTypes: true})
+    .flatMap((e) =>
+      e.isDirectory() ? sourceFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : [],
+    )
 }
 
 describe('test knobs', () => {
@@ -15,7 +19,9 @@ describe('test knobs', () => {
       .filter((f) => !f.endsWith('test-knobs.ts'))
       .flatMap((f) => {
         const code = fs.readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '')
-        return Object.keys(TEST_KNOBS).filter((k) => code.includes(k)).map((k) => `${path.relative(ROOT, f)}: ${k}`)
+        return Object.keys(TEST_KNOBS)
+          .filter((k) => code.includes(k))
+          .map((k) => `${path.relative(ROOT, f)}: ${k}`)
       })
     expect(readers).toEqual([])
   })

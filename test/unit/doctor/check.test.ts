@@ -16,15 +16,23 @@ describe('runChecks', () => {
       running--
       return outcome
     }
-    const results = await runChecks([check('a', tracked(ok('A'))), check('b', tracked(warn('B', 'fix b')))], null, {timeoutMs: 5000})
+    const results = await runChecks([check('a', tracked(ok('A'))), check('b', tracked(warn('B', 'fix b')))], null, {
+      timeoutMs: 5000,
+    })
     expect(maxRunning).toBe(2)
-    expect(results.map((r) => [r.id, r.status, r.detail])).toEqual([['a', 'ok', 'A'], ['b', 'warn', 'B']])
+    expect(results.map((r) => [r.id, r.status, r.detail])).toEqual([
+      ['a', 'ok', 'A'],
+      ['b', 'warn', 'B'],
+    ])
   })
 
   it('a check that outlives its timeout fails (and is told to stop); the others still answer', async () => {
     let aborted = false
     const results = await runChecks(
-      [check('slow', (_ctx, signal) => new Promise(() => signal.addEventListener('abort', () => (aborted = true)))), check('fast', async () => ok('fine'))],
+      [
+        check('slow', (_ctx, signal) => new Promise(() => signal.addEventListener('abort', () => (aborted = true)))),
+        check('fast', async () => ok('fine')),
+      ],
       null,
       {timeoutMs: 100},
     )
@@ -33,10 +41,16 @@ describe('runChecks', () => {
     expect(aborted).toBe(true)
   })
 
-  it('a check that throws becomes a failed result with the error\'s own fix', async () => {
-    const [r] = await runChecks([check('boom', async () => {
-      throw new DezcError({code: 'DB_ERROR', message: 'it broke\nsecond line', suggestion: 'do this'})
-    })], null, {timeoutMs: 1000})
+  it("a check that throws becomes a failed result with the error's own fix", async () => {
+    const [r] = await runChecks(
+      [
+        check('boom', async () => {
+          throw new DezcError({code: 'DB_ERROR', message: 'it broke\nsecond line', suggestion: 'do this'})
+        }),
+      ],
+      null,
+      {timeoutMs: 1000},
+    )
     expect(r).toMatchObject({status: 'fail', detail: 'it broke', fix: 'do this'})
   })
 })

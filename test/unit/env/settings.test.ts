@@ -16,7 +16,14 @@ describe('resolveStack', () => {
     const s = resolveStack(await config())
     expect(s.profile).toBe('local')
     expect(s.network).toBe('pg-network')
-    expect(s.postgres).toMatchObject({container: 'pgsql-dev', image: 'postgres:13', port: 5432, db: 'nytaxi', user: 'root', password: 'root'})
+    expect(s.postgres).toMatchObject({
+      container: 'pgsql-dev',
+      image: 'postgres:13',
+      port: 5432,
+      db: 'nytaxi',
+      user: 'root',
+      password: 'root',
+    })
     expect(s.pgadmin).toMatchObject({container: 'pgadmin-dev', image: 'dpage/pgadmin4:4.8', port: 8080})
     expect(s.publish).toBe('127.0.0.1')
     expect(s.postgres.mount).toEqual({type: 'volume', name: 'pgsql-dev-data'})
@@ -24,7 +31,13 @@ describe('resolveStack', () => {
   })
 
   it('namespaces containers, network and volumes with --stack and applies overrides', async () => {
-    const s = resolveStack(await config(), {stack: 'demo', pgPort: 15433, pgadminPort: 18080, noPgadmin: true, waitTimeout: 7})
+    const s = resolveStack(await config(), {
+      stack: 'demo',
+      pgPort: 15433,
+      pgadminPort: 18080,
+      noPgadmin: true,
+      waitTimeout: 7,
+    })
     expect(s.postgres.container).toBe('demo-pgsql-dev')
     expect(s.network).toBe('demo-pg-network')
     expect(s.postgres.mount).toEqual({type: 'volume', name: 'demo-pgsql-dev-data'})
@@ -64,7 +77,9 @@ describe('resolveStack', () => {
   })
 
   it('supports user profiles that extend built-ins', async () => {
-    const c = await config('profiles:\n  nas2:\n    extends: synology\n    servicesHost: 192.0.2.10\n    postgres: {port: 5434, password: Xy7-long-unique-pass}\n    pgadmin: {enabled: false}\n')
+    const c = await config(
+      'profiles:\n  nas2:\n    extends: synology\n    servicesHost: 192.0.2.10\n    postgres: {port: 5434, password: Xy7-long-unique-pass}\n    pgadmin: {enabled: false}\n',
+    )
     const s = resolveStack(c, {profile: 'nas2'})
     expect(s.postgres.port).toBe(5434)
     expect(s.postgres.mount).toEqual({type: 'bind', path: '/volume1/docker/data'})

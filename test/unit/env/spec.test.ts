@@ -27,10 +27,17 @@ describe('container specs', () => {
   it('publishes on the profile address, mounts data and registers the alias in pgAdmin', async () => {
     const [pg, pa] = containerSpecs(await stack({stack: 'x'}), {apiVersion: '1.41'})
     expect(pg.body.HostConfig.PortBindings['5432/tcp']).toEqual([{HostIp: '127.0.0.1', HostPort: '5432'}])
-    expect(pg.body.HostConfig.Mounts).toEqual([{Type: 'volume', Source: 'x-pgsql-dev-data', Target: '/var/lib/postgresql/data'}])
+    expect(pg.body.HostConfig.Mounts).toEqual([
+      {Type: 'volume', Source: 'x-pgsql-dev-data', Target: '/var/lib/postgresql/data'},
+    ])
     expect(pg.body.NetworkingConfig.EndpointsConfig['x-pg-network'].Aliases).toEqual(['pgdatabase'])
     const servers = JSON.parse(pa.files[0].content)
-    expect(servers.Servers['1']).toMatchObject({Host: 'pgdatabase', Port: 5432, MaintenanceDB: 'nytaxi', Username: 'root'})
+    expect(servers.Servers['1']).toMatchObject({
+      Host: 'pgdatabase',
+      Port: 5432,
+      MaintenanceDB: 'nytaxi',
+      Username: 'root',
+    })
     expect(pa.files[0].path).toBe('/pgadmin4/servers.json')
   })
 
@@ -60,20 +67,35 @@ describe('container specs', () => {
     expect(local.services.pgdatabase.healthcheck.test[1]).toContain('$$POSTGRES_USER')
     // The same health settings env up uses on engines without start_interval.
     const hc = healthchecks('1.41').postgres
-    expect(local.services.pgdatabase.healthcheck).toMatchObject({interval: `${hc.Interval / 1e9}s`, retries: hc.Retries, start_period: `${hc.StartPeriod / 1e9}s`})
+    expect(local.services.pgdatabase.healthcheck).toMatchObject({
+      interval: `${hc.Interval / 1e9}s`,
+      retries: hc.Retries,
+      start_period: `${hc.StartPeriod / 1e9}s`,
+    })
     expect(local.services.pgadmin.volumes).toContain('./servers.json:/pgadmin4/servers.json:ro')
-    expect(local.services.pgdatabase.labels).toMatchObject({'dev.dezc.managed': 'true', 'dev.dezc.project': 'default', 'dev.dezc.service': 'postgres'})
+    expect(local.services.pgdatabase.labels).toMatchObject({
+      'dev.dezc.managed': 'true',
+      'dev.dezc.project': 'default',
+      'dev.dezc.service': 'postgres',
+    })
     expect(JSON.parse(files.serversJson!).Servers['1'].Host).toBe('pgdatabase')
-    const nas = resolveStack(await loadConfig({cwd: os.tmpdir(), env: {HOME: '/nonexistent', DEZC_CONFIG_DIR: '/nonexistent'}}), {profile: 'synology'})
+    const nas = resolveStack(
+      await loadConfig({cwd: os.tmpdir(), env: {HOME: '/nonexistent', DEZC_CONFIG_DIR: '/nonexistent'}}),
+      {profile: 'synology'},
+    )
     nas.postgres.password = 'generated-secret'
     const text = composeFiles(nas).compose
     expect(text).not.toContain('generated-secret')
     expect(parse(text).services.pgdatabase.volumes).toEqual(['/volume1/docker/data:/var/lib/postgresql/data'])
     nas.postgres.image = 'postgres:18'
-    expect(parse(composeFiles(nas).compose).services.pgdatabase.volumes).toEqual(['/volume1/docker/data:/var/lib/postgresql'])
+    expect(parse(composeFiles(nas).compose).services.pgdatabase.volumes).toEqual([
+      '/volume1/docker/data:/var/lib/postgresql',
+    ])
   })
 
   it('.env quoting survives any password', () => {
-    expect(dotEnv({A: 'plain_1', B: 'with space', C: "it's $HOME"})).toBe(`A=plain_1\nB='with space'\nC="it's \\$HOME"\n`)
+    expect(dotEnv({A: 'plain_1', B: 'with space', C: "it's $HOME"})).toBe(
+      `A=plain_1\nB='with space'\nC="it's \\$HOME"\n`,
+    )
   })
 })

@@ -5,7 +5,8 @@ import {isAccountNotYetKnown, isNotYetVisible, toGcpError} from '../../../src/gc
 import {errors} from '../../helpers/fake-gcp.js'
 
 /** A GaxiosError-shaped object carrying one of the real error bodies. */
-const gaxios = (e: {status: number; body: unknown}) => Object.assign(new Error('request failed'), {status: e.status, response: {status: e.status, data: e.body}})
+const gaxios = (e: {status: number; body: unknown}) =>
+  Object.assign(new Error('request failed'), {status: e.status, response: {status: e.status, data: e.body}})
 const ctx = {action: 'creating a key', project: 'p1', account: 'dezc-sa@p1.iam.gserviceaccount.com'}
 
 describe('toGcpError', () => {
@@ -14,12 +15,17 @@ describe('toGcpError', () => {
     expect(e.code).toBe('API_NOT_ENABLED')
     expect(e.exit).toBe(ExitCode.PREREQUISITE)
     expect(e.message).toContain('Identity and Access Management (IAM) API')
-    expect(e.suggestions.join(' ')).toContain('https://console.developers.google.com/apis/api/iam.googleapis.com/overview?project=123456789012')
+    expect(e.suggestions.join(' ')).toContain(
+      'https://console.developers.google.com/apis/api/iam.googleapis.com/overview?project=123456789012',
+    )
     expect(e.suggestions.join(' ')).toContain('quota project')
   })
 
   it('key creation blocked: names the constraint and offers impersonation', () => {
-    const e = toGcpError(gaxios(errors.keyCreationBlocked('p1', ctx.account, 'constraints/iam.managed.disableServiceAccountKeyCreation')), ctx)
+    const e = toGcpError(
+      gaxios(errors.keyCreationBlocked('p1', ctx.account, 'constraints/iam.managed.disableServiceAccountKeyCreation')),
+      ctx,
+    )
     expect(e.code).toBe('KEY_CREATION_DISABLED')
     expect(e.message).toContain('constraints/iam.managed.disableServiceAccountKeyCreation')
     expect(e.suggestions.join(' ')).toContain('--impersonate-service-account=dezc-sa@p1.iam.gserviceaccount.com')
@@ -27,14 +33,27 @@ describe('toGcpError', () => {
 
   it('ten-key limit (both the current 400 and the older 429)', () => {
     expect(toGcpError(gaxios(errors.tooManyKeys()), ctx).code).toBe('KEY_LIMIT_REACHED')
-    const old = {status: 429, body: {error: {code: 429, status: 'RESOURCE_EXHAUSTED', message: 'Maximum number of keys on account reached.'}}}
+    const old = {
+      status: 429,
+      body: {error: {code: 429, status: 'RESOURCE_EXHAUSTED', message: 'Maximum number of keys on account reached.'}},
+    }
     expect(toGcpError(gaxios(old), ctx).code).toBe('KEY_LIMIT_REACHED')
   })
 
   it('billing, permission, expired login and network failures', () => {
-    expect(toGcpError(gaxios(errors.billing('123', ['compute.googleapis.com'])), {action: 'enabling APIs', project: 'p1'}).code).toBe('BILLING_NOT_ENABLED')
-    const denied = toGcpError(gaxios(errors.iamDenied('iam.serviceAccounts.create')), {...ctx, principal: 'me@example.com'})
-    expect([denied.code, denied.exit, denied.details?.permission]).toEqual(['PERMISSION_DENIED', ExitCode.PREREQUISITE, 'iam.serviceAccounts.create'])
+    expect(
+      toGcpError(gaxios(errors.billing('123', ['compute.googleapis.com'])), {action: 'enabling APIs', project: 'p1'})
+        .code,
+    ).toBe('BILLING_NOT_ENABLED')
+    const denied = toGcpError(gaxios(errors.iamDenied('iam.serviceAccounts.create')), {
+      ...ctx,
+      principal: 'me@example.com',
+    })
+    expect([denied.code, denied.exit, denied.details?.permission]).toEqual([
+      'PERMISSION_DENIED',
+      ExitCode.PREREQUISITE,
+      'iam.serviceAccounts.create',
+    ])
     expect(denied.suggestions[0]).toContain('me@example.com')
     const enable = toGcpError(gaxios(errors.enableDenied('iam.googleapis.com')), ctx)
     expect(enable.details?.permission).toBe('serviceusage.services.enable')
@@ -49,7 +68,20 @@ describe('toGcpError', () => {
 
   it('classifies eventual-consistency answers as retryable', () => {
     expect(isNotYetVisible(gaxios(errors.saNotFound()))).toBe(true)
-    expect(isNotYetVisible(gaxios({status: 403, body: {error: {code: 403, status: 'PERMISSION_DENIED', message: "Permission 'iam.serviceAccounts.get' denied on resource (or it may not exist)."}}}))).toBe(true)
+    expect(
+      isNotYetVisible(
+        gaxios({
+          status: 403,
+          body: {
+            error: {
+              code: 403,
+              status: 'PERMISSION_DENIED',
+              message: "Permission 'iam.serviceAccounts.get' denied on resource (or it may not exist).",
+            },
+          },
+        }),
+      ),
+    ).toBe(true)
     expect(isNotYetVisible(gaxios(errors.serviceDisabled('iam.googleapis.com', '1')))).toBe(false)
     expect(isAccountNotYetKnown(gaxios(errors.saDoesNotExist('dezc-sa@p1.iam.gserviceaccount.com')))).toBe(true)
     expect(isAccountNotYetKnown(gaxios(errors.aborted()))).toBe(false)

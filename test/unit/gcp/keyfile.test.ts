@@ -3,12 +3,27 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {DezcError} from '../../../src/core/errors.js'
-import {assertKeyFileUsable, decodeKeyFile, exportLine, keyIdOf, readLocalKey, writeEnvLine, writeSecretFile} from '../../../src/gcp/keyfile.js'
+import {
+  assertKeyFileUsable,
+  decodeKeyFile,
+  exportLine,
+  keyIdOf,
+  readLocalKey,
+  writeEnvLine,
+  writeSecretFile,
+} from '../../../src/gcp/keyfile.js'
 import {withRetry} from '../../../src/gcp/retry.js'
 import {StateStore} from '../../../src/gcp/state.js'
 
 const SA = 'dezc-sa@p1.iam.gserviceaccount.com'
-const keyJson = (email = SA, id = 'abc123') => JSON.stringify({type: 'service_account', project_id: 'p1', private_key_id: id, private_key: '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n', client_email: email})
+const keyJson = (email = SA, id = 'abc123') =>
+  JSON.stringify({
+    type: 'service_account',
+    project_id: 'p1',
+    private_key_id: id,
+    private_key: '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n',
+    client_email: email,
+  })
 let dir: string
 
 beforeEach(() => {
@@ -35,12 +50,20 @@ describe('key files', () => {
     fs.writeFileSync(file, '{not json')
     expect(await readLocalKey(file)).toMatchObject({state: 'unreadable', reason: 'it is not valid JSON'})
     fs.writeFileSync(file, JSON.stringify({type: 'authorized_user'}))
-    expect(await readLocalKey(file)).toMatchObject({state: 'unreadable', reason: 'it is not a service-account key file'})
+    expect(await readLocalKey(file)).toMatchObject({
+      state: 'unreadable',
+      reason: 'it is not a service-account key file',
+    })
     fs.writeFileSync(file, keyJson())
-    expect(await readLocalKey(file)).toMatchObject({state: 'present', clientEmail: SA, keyId: 'abc123', projectId: 'p1'})
+    expect(await readLocalKey(file)).toMatchObject({
+      state: 'present',
+      clientEmail: SA,
+      keyId: 'abc123',
+      projectId: 'p1',
+    })
   })
 
-  it('refuses a file that holds another account\'s key or something else, and accepts its own', async () => {
+  it("refuses a file that holds another account's key or something else, and accepts its own", async () => {
     const file = path.join(dir, 'k.json')
     fs.writeFileSync(file, keyJson('other@p1.iam.gserviceaccount.com'))
     await expect(assertKeyFileUsable(file, SA)).rejects.toMatchObject({code: 'KEY_FILE_CONFLICT'})
@@ -50,7 +73,7 @@ describe('key files', () => {
     await expect(assertKeyFileUsable(file, SA)).resolves.toMatchObject({state: 'present'})
   })
 
-  it('decodes keys.create data and checks it is the requested account\'s key', () => {
+  it("decodes keys.create data and checks it is the requested account's key", () => {
     const data = Buffer.from(keyJson()).toString('base64')
     expect(decodeKeyFile(data, SA)).toEqual({text: keyJson(), keyId: 'abc123'})
     expect(() => decodeKeyFile(data, 'x@p1.iam.gserviceaccount.com')).toThrow(/not x@p1/)
@@ -59,8 +82,12 @@ describe('key files', () => {
   })
 
   it('quotes the export line only when needed, and replaces an earlier line in an env file', async () => {
-    expect(exportLine('/home/me/.gc/dezc-sa.json')).toBe('export GOOGLE_APPLICATION_CREDENTIALS=/home/me/.gc/dezc-sa.json')
-    expect(exportLine("/tmp/it's here/k.json")).toBe(`export GOOGLE_APPLICATION_CREDENTIALS='/tmp/it'\\''s here/k.json'`)
+    expect(exportLine('/home/me/.gc/dezc-sa.json')).toBe(
+      'export GOOGLE_APPLICATION_CREDENTIALS=/home/me/.gc/dezc-sa.json',
+    )
+    expect(exportLine("/tmp/it's here/k.json")).toBe(
+      `export GOOGLE_APPLICATION_CREDENTIALS='/tmp/it'\\''s here/k.json'`,
+    )
     const env = path.join(dir, '.env')
     expect(await writeEnvLine(env, exportLine('/a.json'))).toBe(true)
     expect(await writeEnvLine(env, exportLine('/a.json'))).toBe(false)
@@ -96,14 +123,18 @@ describe('retry and state', () => {
       calls++
       return Promise.reject(new Error('still busy'))
     }
-    await expect(withRetry(always, {retryOn: () => true, initialMs: 10, factor: 1, totalMs: 60})).rejects.toThrow('still busy')
+    await expect(withRetry(always, {retryOn: () => true, initialMs: 10, factor: 1, totalMs: 60})).rejects.toThrow(
+      'still busy',
+    )
     expect(calls).toBeGreaterThan(1)
     expect(calls).toBeLessThan(10)
 
     const ac = new AbortController()
     setTimeout(() => ac.abort(), 20)
     const t0 = Date.now()
-    await expect(withRetry(always, {retryOn: () => true, initialMs: 10_000, signal: ac.signal})).rejects.toMatchObject({code: 'INTERRUPTED'})
+    await expect(withRetry(always, {retryOn: () => true, initialMs: 10_000, signal: ac.signal})).rejects.toMatchObject({
+      code: 'INTERRUPTED',
+    })
     expect(Date.now() - t0).toBeLessThan(5000)
   })
 
@@ -111,7 +142,12 @@ describe('retry and state', () => {
     const store = new StateStore(path.join(dir, 'data', 'gcp-state.json'))
     await store.update('p1', SA, (r) => r.addedRoles.push('roles/viewer', 'roles/viewer'))
     await store.update('p1', SA, (r) => r.createdKeys.push('k1'))
-    expect(await store.get('p1', SA)).toEqual({createdAccount: false, addedRoles: ['roles/viewer'], createdKeys: ['k1'], enabledApis: []})
+    expect(await store.get('p1', SA)).toEqual({
+      createdAccount: false,
+      addedRoles: ['roles/viewer'],
+      createdKeys: ['k1'],
+      enabledApis: [],
+    })
     expect(await store.get('p2', SA)).toBeUndefined()
     expect(fs.statSync(store.file).mode & 0o777).toBe(0o600)
     await store.remove('p1', SA)

@@ -1,5 +1,12 @@
 import {describe, expect, it} from 'vitest'
-import {addMember, hasUnconditionalRole, missingRoles, removeMember, rolesOf, type Policy} from '../../../src/gcp/policy.js'
+import {
+  addMember,
+  hasUnconditionalRole,
+  missingRoles,
+  removeMember,
+  rolesOf,
+  type Policy,
+} from '../../../src/gcp/policy.js'
 
 const SA = 'serviceAccount:dezc-sa@p1.iam.gserviceaccount.com'
 const base = (): Policy => ({
@@ -8,7 +15,11 @@ const base = (): Policy => ({
   bindings: [
     {role: 'roles/owner', members: ['user:me@example.com']},
     {role: 'roles/viewer', members: ['user:friend@example.com']},
-    {role: 'roles/storage.admin', members: [SA], condition: {title: 'only-temp', expression: 'resource.name.startsWith("projects/_/buckets/tmp")'}},
+    {
+      role: 'roles/storage.admin',
+      members: [SA],
+      condition: {title: 'only-temp', expression: 'resource.name.startsWith("projects/_/buckets/tmp")'},
+    },
   ],
   auditConfigs: [{service: 'allServices', auditLogConfigs: [{logType: 'DATA_READ'}]}],
 })
@@ -34,7 +45,10 @@ describe('addMember', () => {
 
   it('does not count a conditional binding as granting the role', () => {
     expect(hasUnconditionalRole(base(), 'roles/storage.admin', SA)).toBe(false)
-    expect(missingRoles(base(), ['roles/storage.admin', 'roles/owner'], SA)).toEqual(['roles/storage.admin', 'roles/owner'])
+    expect(missingRoles(base(), ['roles/storage.admin', 'roles/owner'], SA)).toEqual([
+      'roles/storage.admin',
+      'roles/owner',
+    ])
   })
 
   it('reports nothing to change when every role is already held', () => {

@@ -1,5 +1,11 @@
 import {describe, expect, it} from 'vitest'
-import {COPY_HEADER, COPY_TRAILER, encodeRows, textColumnFromStrings, type EncColumn} from '../../../src/ingest/copy-encoder.js'
+import {
+  COPY_HEADER,
+  COPY_TRAILER,
+  encodeRows,
+  textColumnFromStrings,
+  type EncColumn,
+} from '../../../src/ingest/copy-encoder.js'
 import {chunkColumns} from '../../../src/ingest/reader.js'
 import type {PgKind} from '../../../src/ingest/datasets.js'
 
@@ -96,9 +102,31 @@ describe('binary COPY encoder', () => {
       textColumnFromStrings(text),
       {kind: 'const8', value: 77n},
     ]
-    const rows = decode(encodeRows(cols, 5), ['int8', 'timestamp', 'float8', 'int4', 'int2', 'float4', 'bool', 'date', 'text', 'const8'])
+    const rows = decode(encodeRows(cols, 5), [
+      'int8',
+      'timestamp',
+      'float8',
+      'int4',
+      'int2',
+      'float4',
+      'bool',
+      'date',
+      'text',
+      'const8',
+    ])
     for (let i = 0; i < 5; i++) {
-      expect(rows[i]).toEqual([int8[i], ts[i], f8[i], i4[i], i2[i], f4[i], bools[i] === null ? null : bools[i] === 1, dates[i], text[i], 77n])
+      expect(rows[i]).toEqual([
+        int8[i],
+        ts[i],
+        f8[i],
+        i4[i],
+        i2[i],
+        f4[i],
+        bools[i] === null ? null : bools[i] === 1,
+        dates[i],
+        text[i],
+        77n,
+      ])
     }
   })
 
@@ -109,7 +137,10 @@ describe('binary COPY encoder', () => {
 
   it('encodes real DuckDB vectors (the private layout this relies on) to the values DuckDB reports', async () => {
     const {DuckDBInstance} = await import('@duckdb/node-api')
-    const db = await DuckDBInstance.create(':memory:', {autoload_known_extensions: 'false', autoinstall_known_extensions: 'false'})
+    const db = await DuckDBInstance.create(':memory:', {
+      autoload_known_extensions: 'false',
+      autoinstall_known_extensions: 'false',
+    })
     const conn = await db.connect()
     const sql = `SELECT CASE WHEN i % 7 = 0 THEN NULL ELSE i * 1000003 - 5000 END::BIGINT AS a,
         (TIMESTAMP '1999-12-31 23:59:59' + to_microseconds(i * 3600000001))::TIMESTAMP AS b,
@@ -118,7 +149,11 @@ describe('binary COPY encoder', () => {
         (i % 2 = 0)::BOOLEAN AS e, (i - 1000)::INTEGER AS f, (DATE '1999-12-30' + i::INTEGER) AS g
       FROM range(5000) t(i)`
     const kinds: PgKind[] = ['int8', 'timestamp', 'float8', 'text', 'bool', 'int4', 'date']
-    const expected = (await conn.runAndReadAll(`SELECT a, epoch_us(b) AS b, c, d, e, f, CAST(g - DATE '1970-01-01' AS INTEGER) AS g FROM (${sql})`)).getRows()
+    const expected = (
+      await conn.runAndReadAll(
+        `SELECT a, epoch_us(b) AS b, c, d, e, f, CAST(g - DATE '1970-01-01' AS INTEGER) AS g FROM (${sql})`,
+      )
+    ).getRows()
     const result = await conn.stream(sql)
     const decoded: unknown[][] = []
     for (;;) {
@@ -129,7 +164,15 @@ describe('binary COPY encoder', () => {
     conn.closeSync()
     expect(decoded).toHaveLength(5000)
     for (let i = 0; i < 5000; i += 1) {
-      const [a, b, c, d, e, f, g] = expected[i] as [bigint | null, bigint, number | null, string | null, boolean, number, number]
+      const [a, b, c, d, e, f, g] = expected[i] as [
+        bigint | null,
+        bigint,
+        number | null,
+        string | null,
+        boolean,
+        number,
+        number,
+      ]
       expect(decoded[i]).toEqual([a, b, c, d, e, f, g])
     }
   })

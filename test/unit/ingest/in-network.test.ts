@@ -3,7 +3,13 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {DezcError} from '../../../src/core/errors.js'
-import {checkEnginePlatform, checkInNetworkFile, DOCKERFILE, imageTag, localPlatform} from '../../../src/ingest/in-network.js'
+import {
+  checkEnginePlatform,
+  checkInNetworkFile,
+  DOCKERFILE,
+  imageTag,
+  localPlatform,
+} from '../../../src/ingest/in-network.js'
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-innet-unit-'))
 fs.mkdirSync(path.join(root, 'dist', 'ingest'), {recursive: true})
@@ -53,11 +59,16 @@ describe('--in-network engine platform', () => {
   it('names this machine as the engine does; DEZC_PLATFORM overrides it', () => {
     expect(localPlatform({DEZC_PLATFORM: 'darwin-arm64'})).toEqual({os: 'darwin', arch: 'arm64'})
     expect(localPlatform({DEZC_PLATFORM: 'win32-x64'})).toEqual({os: 'windows', arch: 'amd64'})
-    expect(localPlatform({})).toEqual({os: process.platform === 'win32' ? 'windows' : process.platform, arch: process.arch === 'x64' ? 'amd64' : process.arch})
+    expect(localPlatform({})).toEqual({
+      os: process.platform === 'win32' ? 'windows' : process.platform,
+      arch: process.arch === 'x64' ? 'amd64' : process.arch,
+    })
   })
 
   it('refuses a linux engine from a Mac (Docker Desktop) before building: exit 4, naming both', () => {
-    const e = thrown(() => checkEnginePlatform({os: 'linux', arch: 'arm64'}, localPlatform({DEZC_PLATFORM: 'darwin-arm64'})))
+    const e = thrown(() =>
+      checkEnginePlatform({os: 'linux', arch: 'arm64'}, localPlatform({DEZC_PLATFORM: 'darwin-arm64'})),
+    )
     expect(e).toBeInstanceOf(DezcError)
     expect(e!.code).toBe('IN_NETWORK_OS_MISMATCH')
     expect(e!.exit).toBe(4)
@@ -67,7 +78,11 @@ describe('--in-network engine platform', () => {
   })
 
   it('still refuses another architecture, and accepts the same platform', () => {
-    expect(thrown(() => checkEnginePlatform({os: 'linux', arch: 'arm64'}, {os: 'linux', arch: 'amd64'}))?.code).toBe('IN_NETWORK_ARCH_MISMATCH')
-    expect(thrown(() => checkEnginePlatform({os: 'linux', arch: 'amd64'}, {os: 'linux', arch: 'amd64'}))).toBeUndefined()
+    expect(thrown(() => checkEnginePlatform({os: 'linux', arch: 'arm64'}, {os: 'linux', arch: 'amd64'}))?.code).toBe(
+      'IN_NETWORK_ARCH_MISMATCH',
+    )
+    expect(
+      thrown(() => checkEnginePlatform({os: 'linux', arch: 'amd64'}, {os: 'linux', arch: 'amd64'})),
+    ).toBeUndefined()
   })
 })

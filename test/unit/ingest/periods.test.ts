@@ -57,11 +57,17 @@ describe('file names and URLs', () => {
   })
 
   it('builds TLC, zone and backup URLs from a base URL with or without a trailing slash', () => {
-    expect(sourceUrl('yellow', '2021-01', 'https://d37ci6vzurychx.cloudfront.net/trip-data/')).toBe('https://d37ci6vzurychx.cloudfront.net/trip-data/yellow_tripdata_2021-01.parquet')
-    expect(sourceUrl('green', '2019-09', 'http://127.0.0.1:9/mirror/trip-data')).toBe('http://127.0.0.1:9/mirror/trip-data/green_tripdata_2019-09.parquet')
-    expect(sourceUrl('zones', 'lookup', 'https://d37ci6vzurychx.cloudfront.net/trip-data/')).toBe('https://d37ci6vzurychx.cloudfront.net/misc/taxi_zone_lookup.csv')
-    expect(sourceUrl('yellow', '2021-01', 'https://github.com/DataTalksClub/nyc-tlc-data/releases/download/', 'backup')).toBe(
-      'https://github.com/DataTalksClub/nyc-tlc-data/releases/download/yellow/yellow_tripdata_2021-01.csv.gz',
+    expect(sourceUrl('yellow', '2021-01', 'https://d37ci6vzurychx.cloudfront.net/trip-data/')).toBe(
+      'https://d37ci6vzurychx.cloudfront.net/trip-data/yellow_tripdata_2021-01.parquet',
     )
+    expect(sourceUrl('green', '2019-09', 'http://127.0.0.1:9/mirror/trip-data')).toBe(
+      'http://127.0.0.1:9/mirror/trip-data/green_tripdata_2019-09.parquet',
+    )
+    expect(sourceUrl('zones', 'lookup', 'https://d37ci6vzurychx.cloudfront.net/trip-data/')).toBe(
+      'https://d37ci6vzurychx.cloudfront.net/misc/taxi_zone_lookup.csv',
+    )
+    expect(
+      sourceUrl('yellow', '2021-01', 'https://github.com/DataTalksClub/nyc-tlc-data/releases/download/', 'backup'),
+    ).toBe('https://github.com/DataTalksClub/nyc-tlc-data/releases/download/yellow/yellow_tripdata_2021-01.csv.gz')
   })
 })

@@ -32,7 +32,9 @@ describe('planColumns', () => {
   })
 
   it('writes into an existing table with its own column names and types, adding missing columns', () => {
-    const table = yellow.filter((c) => c.name !== 'cbd_congestion_fee').map((c) => ({name: c.name.toLowerCase(), pgType: c.kind === 'int8' ? 'int4' : c.kind}))
+    const table = yellow
+      .filter((c) => c.name !== 'cbd_congestion_fee')
+      .map((c) => ({name: c.name.toLowerCase(), pgType: c.kind === 'int8' ? 'int4' : c.kind}))
     const plan = planColumns({...base, fileColumns: yellowFile(), tableColumns: table})
     expect(plan.create).toBeUndefined()
     expect(plan.add).toEqual([{name: 'cbd_congestion_fee', kind: 'float8'}])
@@ -49,7 +51,11 @@ describe('planColumns', () => {
 
   it('refuses nested or binary source columns as uncastable', () => {
     const file = yellowFile({trip_distance: 'STRUCT(a INTEGER)'})
-    expect(() => planColumns({...base, fileColumns: file})).toThrow(/trip_distance.*STRUCT\(a INTEGER\).*double precision/)
-    expect(() => planColumns({...base, fileColumns: yellowFile({fare_amount: 'BLOB'})})).toThrow(/UNCASTABLE|cannot be cast/)
+    expect(() => planColumns({...base, fileColumns: file})).toThrow(
+      /trip_distance.*STRUCT\(a INTEGER\).*double precision/,
+    )
+    expect(() => planColumns({...base, fileColumns: yellowFile({fare_amount: 'BLOB'})})).toThrow(
+      /UNCASTABLE|cannot be cast/,
+    )
   })
 })

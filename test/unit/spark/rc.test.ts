@@ -1,8 +1,24 @@
 import {describe, expect, it} from 'vitest'
-import {BLOCK_BEGIN, defaultRcFile, detectShell, findBlocks, readBlockValues, renderBlock, upsertBlock} from '../../../src/spark/rc.js'
+import {
+  BLOCK_BEGIN,
+  defaultRcFile,
+  detectShell,
+  findBlocks,
+  readBlockValues,
+  renderBlock,
+  upsertBlock,
+} from '../../../src/spark/rc.js'
 
-const e332 = {javaHome: '/home/u/spark/jdk-11.0.2', sparkHome: '/home/u/spark/spark-3.3.2-bin-hadoop3', py4jZip: 'py4j-0.10.9.5-src.zip'}
-const e351 = {javaHome: '/home/u/spark/jdk-11.0.2', sparkHome: '/home/u/spark/spark-3.5.1-bin-hadoop3', py4jZip: 'py4j-0.10.9.7-src.zip'}
+const e332 = {
+  javaHome: '/home/u/spark/jdk-11.0.2',
+  sparkHome: '/home/u/spark/spark-3.3.2-bin-hadoop3',
+  py4jZip: 'py4j-0.10.9.5-src.zip',
+}
+const e351 = {
+  javaHome: '/home/u/spark/jdk-11.0.2',
+  sparkHome: '/home/u/spark/spark-3.5.1-bin-hadoop3',
+  py4jZip: 'py4j-0.10.9.7-src.zip',
+}
 
 describe('shell detection', () => {
   it('follows --rc-file names, then $SHELL, else bash (flagged as a guess)', () => {
@@ -53,7 +69,11 @@ describe('the rc block', () => {
     expect(upsertBlock(once, renderBlock('bash', e332))).toBe(once)
     const switched = upsertBlock(once + '\nexport AFTER=1\n', renderBlock('bash', e351))
     expect(findBlocks(switched)).toHaveLength(1)
-    expect(readBlockValues(findBlocks(switched)[0].text)).toEqual({javaHome: e351.javaHome, sparkHome: e351.sparkHome, py4jZip: 'py4j-0.10.9.7-src.zip'})
+    expect(readBlockValues(findBlocks(switched)[0].text)).toEqual({
+      javaHome: e351.javaHome,
+      sparkHome: e351.sparkHome,
+      py4jZip: 'py4j-0.10.9.7-src.zip',
+    })
     expect(switched).toContain('export AFTER=1\n')
     expect(switched.indexOf('EDITOR')).toBeLessThan(switched.indexOf(BLOCK_BEGIN))
   })

@@ -1,11 +1,29 @@
 import {createHash} from 'node:crypto'
 import {describe, expect, it} from 'vitest'
 import {gpgFormat, sha512sumFormat} from '../../helpers/spark-archives.js'
-import {compareVersions, expectedPy4j, hadoopVariant, parseReleaseFile, parseSha256File, parseSha512File, parseSparkIndex, parseSparkVersion, py4jVersionFromName, sparkArchiveUrl, sparkDistName, supportedJavaMajors} from '../../../src/spark/versions.js'
+import {
+  compareVersions,
+  expectedPy4j,
+  hadoopVariant,
+  parseReleaseFile,
+  parseSha256File,
+  parseSha512File,
+  parseSparkIndex,
+  parseSparkVersion,
+  py4jVersionFromName,
+  sparkArchiveUrl,
+  sparkDistName,
+  supportedJavaMajors,
+} from '../../../src/spark/versions.js'
 import {DezcError} from '../../../src/core/errors.js'
 
 const data = Buffer.from('pretend this is spark-3.3.2-bin-hadoop3.tgz')
-const archive = {name: 'spark-3.3.2-bin-hadoop3.tgz', data, sha512: createHash('sha512').update(data).digest('hex'), sha256: ''}
+const archive = {
+  name: 'spark-3.3.2-bin-hadoop3.tgz',
+  data,
+  sha512: createHash('sha512').update(data).digest('hex'),
+  sha256: '',
+}
 
 describe('Spark checksum files', () => {
   it('reads the sha512sum format (Spark 3.4+)', () => {
@@ -27,7 +45,12 @@ describe('Spark checksum files', () => {
 
   it('picks the line naming our file when a sums file lists several', () => {
     const other = 'a'.repeat(128)
-    expect(parseSha512File(`${other}  spark-3.3.2-bin-hadoop2.tgz\n${archive.sha512}  spark-3.3.2-bin-hadoop3.tgz\n`, archive.name)).toBe(archive.sha512)
+    expect(
+      parseSha512File(
+        `${other}  spark-3.3.2-bin-hadoop2.tgz\n${archive.sha512}  spark-3.3.2-bin-hadoop3.tgz\n`,
+        archive.name,
+      ),
+    ).toBe(archive.sha512)
   })
 
   it('rejects files without a SHA-512', () => {
@@ -46,7 +69,9 @@ describe('Spark versions', () => {
   it('parses and names archives like the Apache archive', () => {
     const v = parseSparkVersion('3.3.2')
     expect(sparkDistName(v)).toBe('spark-3.3.2-bin-hadoop3')
-    expect(sparkArchiveUrl('https://archive.apache.org/dist/', v)).toBe('https://archive.apache.org/dist/spark/spark-3.3.2/spark-3.3.2-bin-hadoop3.tgz')
+    expect(sparkArchiveUrl('https://archive.apache.org/dist/', v)).toBe(
+      'https://archive.apache.org/dist/spark/spark-3.3.2/spark-3.3.2-bin-hadoop3.tgz',
+    )
     expect(hadoopVariant(parseSparkVersion('3.2.4'))).toBe('hadoop3.2')
     expect(sparkDistName(parseSparkVersion('4.0.1'))).toBe('spark-4.0.1-bin-hadoop3')
   })

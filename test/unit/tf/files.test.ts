@@ -3,7 +3,15 @@ import {parse} from '@cdktf/hcl2json'
 import fs from 'node:fs'
 import path from 'node:path'
 import {beforeEach, describe, expect, it} from 'vitest'
-import {GOOGLE_PROVIDER_VERSION, hclString, MARKER_FILE, readTfvarsString, renderFiles, writeManagedFiles, type GeneratedFile} from '../../../src/tf/files.js'
+import {
+  GOOGLE_PROVIDER_VERSION,
+  hclString,
+  MARKER_FILE,
+  readTfvarsString,
+  renderFiles,
+  writeManagedFiles,
+  type GeneratedFile,
+} from '../../../src/tf/files.js'
 import type {TfSettings} from '../../../src/tf/settings.js'
 import {makeTempDir} from '../../helpers/tmp.js'
 
@@ -25,14 +33,23 @@ describe('generated HCL (parsed by @cdktf/hcl2json)', () => {
   it('main.tf: pinned google provider, bucket with force_destroy and the multipart lifecycle rule, dataset in the same location, outputs', async () => {
     const files = await renderFiles(settings())
     const main = (await parse('main.tf', byName(files, 'main.tf'))) as any
-    expect(main.terraform[0].required_providers[0].google).toEqual({source: 'hashicorp/google', version: GOOGLE_PROVIDER_VERSION})
+    expect(main.terraform[0].required_providers[0].google).toEqual({
+      source: 'hashicorp/google',
+      version: GOOGLE_PROVIDER_VERSION,
+    })
     expect(GOOGLE_PROVIDER_VERSION).toMatch(/^\d+\.\d+\.\d+$/)
     expect(main.terraform[0].required_version).toBe('>= 1.0')
     expect(main.provider.google[0]).toMatchObject({project: '${var.project}', region: '${var.region}'})
     expect(main.provider.google[0].credentials).toContain('file(pathexpand(var.credentials))')
 
     const bucket = main.resource.google_storage_bucket.data_lake[0]
-    expect(bucket).toMatchObject({name: '${var.gcs_bucket_name}', location: '${var.location}', storage_class: '${var.gcs_storage_class}', force_destroy: true, uniform_bucket_level_access: true})
+    expect(bucket).toMatchObject({
+      name: '${var.gcs_bucket_name}',
+      location: '${var.location}',
+      storage_class: '${var.gcs_storage_class}',
+      force_destroy: true,
+      uniform_bucket_level_access: true,
+    })
     expect(bucket.lifecycle_rule).toEqual([{condition: [{age: 1}], action: [{type: 'AbortIncompleteMultipartUpload'}]}])
 
     const dataset = main.resource.google_bigquery_dataset.dataset[0]
@@ -40,7 +57,13 @@ describe('generated HCL (parsed by @cdktf/hcl2json)', () => {
     // Bucket and dataset share one variable, so they can never drift apart.
     expect(dataset.location).toBe(bucket.location)
 
-    expect(Object.keys(main.output).sort()).toEqual(['bucket_name', 'bucket_url', 'dataset_full_id', 'dataset_id', 'location'])
+    expect(Object.keys(main.output).sort()).toEqual([
+      'bucket_name',
+      'bucket_url',
+      'dataset_full_id',
+      'dataset_id',
+      'location',
+    ])
     expect(main.output.bucket_name[0].value).toBe('${google_storage_bucket.data_lake.name}')
     expect(main.output.dataset_id[0].value).toBe('${google_bigquery_dataset.dataset.dataset_id}')
   })
@@ -74,7 +97,10 @@ describe('generated HCL (parsed by @cdktf/hcl2json)', () => {
   })
 
   it('ADC leaves credentials empty; odd characters in a path survive HCL quoting', async () => {
-    const adc = await parse('a.tfvars', byName(await renderFiles(settings({credentials: {kind: 'adc', source: 'x'}})), 'terraform.tfvars'))
+    const adc = await parse(
+      'a.tfvars',
+      byName(await renderFiles(settings({credentials: {kind: 'adc', source: 'x'}})), 'terraform.tfvars'),
+    )
     expect(adc.credentials).toBe('')
     const weird = '/tmp/we"ird ${x}\\key.json'
     const parsed = await parse('b.tfvars', `credentials = ${hclString(weird)}\n`)
@@ -87,7 +113,9 @@ describe('generated HCL (parsed by @cdktf/hcl2json)', () => {
 
   it('.gitignore keeps state, plans and key files out of git', async () => {
     const gi = byName(await renderFiles(settings()), '.gitignore').split('\n')
-    expect(gi).toEqual(expect.arrayContaining(['.terraform/', '*.tfstate', '*.tfstate.*', '*.tfplan', '*.json', `!${MARKER_FILE}`]))
+    expect(gi).toEqual(
+      expect.arrayContaining(['.terraform/', '*.tfstate', '*.tfstate.*', '*.tfplan', '*.json', `!${MARKER_FILE}`]),
+    )
   })
 })
 
@@ -106,9 +134,18 @@ describe('writeManagedFiles: edited files are never overwritten without --force'
   ]
 
   it('creates, then reports unchanged, then updates files dezc wrote', async () => {
-    expect((await writeManagedFiles(dir, v1, {force: false, dryRun: false})).map((r) => r.action)).toEqual(['create', 'create'])
-    expect((await writeManagedFiles(dir, v1, {force: false, dryRun: false})).map((r) => r.action)).toEqual(['unchanged', 'unchanged'])
-    expect((await writeManagedFiles(dir, v2, {force: false, dryRun: false})).map((r) => r.action)).toEqual(['update', 'update'])
+    expect((await writeManagedFiles(dir, v1, {force: false, dryRun: false})).map((r) => r.action)).toEqual([
+      'create',
+      'create',
+    ])
+    expect((await writeManagedFiles(dir, v1, {force: false, dryRun: false})).map((r) => r.action)).toEqual([
+      'unchanged',
+      'unchanged',
+    ])
+    expect((await writeManagedFiles(dir, v2, {force: false, dryRun: false})).map((r) => r.action)).toEqual([
+      'update',
+      'update',
+    ])
     expect(fs.readFileSync(path.join(dir, 'main.tf'), 'utf8')).toBe('a = 2\n')
   })
 
@@ -126,7 +163,7 @@ describe('writeManagedFiles: edited files are never overwritten without --force'
     expect(fs.readFileSync(path.join(dir, 'terraform.tfvars.bak'), 'utf8')).toBe('x = "mine"\n')
   })
 
-  it('treats a pre-existing file dezc never wrote as the user\'s', async () => {
+  it("treats a pre-existing file dezc never wrote as the user's", async () => {
     fs.mkdirSync(dir, {recursive: true})
     fs.writeFileSync(path.join(dir, 'main.tf'), '# hand written\n')
     expect((await writeManagedFiles(dir, v1, {force: false, dryRun: false}))[0].action).toBe('keep-edited')
@@ -134,7 +171,10 @@ describe('writeManagedFiles: edited files are never overwritten without --force'
   })
 
   it('a dry run decides but writes nothing', async () => {
-    expect((await writeManagedFiles(dir, v1, {force: false, dryRun: true})).map((r) => r.action)).toEqual(['create', 'create'])
+    expect((await writeManagedFiles(dir, v1, {force: false, dryRun: true})).map((r) => r.action)).toEqual([
+      'create',
+      'create',
+    ])
     expect(fs.existsSync(dir)).toBe(false)
   })
 })

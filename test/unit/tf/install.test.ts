@@ -28,7 +28,9 @@ describe('SHA256SUMS', () => {
   it('parses "<sha256>  <file>" lines and ignores the rest', () => {
     const a = 'a'.repeat(64)
     const b = 'B'.repeat(64)
-    const sums = parseSums(`${a}  terraform_1.9.8_linux_amd64.zip\n${b} *terraform_1.9.8_darwin_arm64.zip\n\nnot a line\n`)
+    const sums = parseSums(
+      `${a}  terraform_1.9.8_linux_amd64.zip\n${b} *terraform_1.9.8_darwin_arm64.zip\n\nnot a line\n`,
+    )
     expect([...sums.entries()]).toEqual([
       ['terraform_1.9.8_linux_amd64.zip', a],
       ['terraform_1.9.8_darwin_arm64.zip', 'b'.repeat(64)],
@@ -43,7 +45,13 @@ describe('zip reader', () => {
     ['stored', {}, true],
     ['deflated with data descriptors (Go archive/zip style)', {dataDescriptor: true}, false],
   ])('extracts a %s entry and checks its CRC', async (_label, opts, store) => {
-    const zip = await makeZip([{name: 'LICENSE.txt', data: 'MPL'}, {name: 'terraform', data: big, mode: 0o755, store}], opts)
+    const zip = await makeZip(
+      [
+        {name: 'LICENSE.txt', data: 'MPL'},
+        {name: 'terraform', data: big, mode: 0o755, store},
+      ],
+      opts,
+    )
     expect((await listZip(zip)).map((e) => [e.name, e.size, e.unixMode])).toEqual([
       ['LICENSE.txt', 3, 0o644],
       ['terraform', big.length, 0o755],
@@ -64,7 +72,9 @@ describe('zip reader', () => {
 describe('PATH guidance', () => {
   it('defaults to ~/.local/bin and tells each shell how to add it', () => {
     expect(defaultBinDir({HOME: '/home/u'}, 'linux')).toBe('/home/u/.local/bin')
-    expect(pathHint('/home/u/.local/bin', {HOME: '/home/u', SHELL: '/bin/zsh'})[0]).toBe(`echo 'export PATH="$HOME/.local/bin:$PATH"' >> ~/.zshrc`)
+    expect(pathHint('/home/u/.local/bin', {HOME: '/home/u', SHELL: '/bin/zsh'})[0]).toBe(
+      `echo 'export PATH="$HOME/.local/bin:$PATH"' >> ~/.zshrc`,
+    )
     expect(pathHint('/home/u/.local/bin', {HOME: '/home/u', SHELL: '/bin/bash'})[0]).toContain('~/.bashrc')
     expect(pathHint('/opt/bin', {HOME: '/home/u', SHELL: '/usr/bin/fish'})).toEqual(['fish_add_path /opt/bin'])
   })

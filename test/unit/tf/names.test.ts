@@ -11,7 +11,14 @@ import {
 } from '../../../src/tf/names.js'
 
 describe('bucket naming rules', () => {
-  it.each(['abc', 'my-proj-123-dezc-data-lake', 'dtc_data_lake_proj', 'a.b.c', 'x'.repeat(63), `${'a'.repeat(63)}.${'b'.repeat(63)}`])('accepts %s', (name) => {
+  it.each([
+    'abc',
+    'my-proj-123-dezc-data-lake',
+    'dtc_data_lake_proj',
+    'a.b.c',
+    'x'.repeat(63),
+    `${'a'.repeat(63)}.${'b'.repeat(63)}`,
+  ])('accepts %s', (name) => {
     expect(bucketNameProblem(name)).toBeUndefined()
   })
   it.each([
@@ -34,8 +41,11 @@ describe('bucket naming rules', () => {
 })
 
 describe('dataset ids', () => {
-  it.each(['trips_data_all', 'ny_taxi', 'Dataset1', '_x', 'a'.repeat(1024)])('accepts %s', (id) => expect(datasetIdProblem(id)).toBeUndefined())
-  it('rejects "-" and says to use "_"', () => expect(datasetIdProblem('trips-data')).toMatch(/found "-"; use "_" instead/))
+  it.each(['trips_data_all', 'ny_taxi', 'Dataset1', '_x', 'a'.repeat(1024)])('accepts %s', (id) =>
+    expect(datasetIdProblem(id)).toBeUndefined(),
+  )
+  it('rejects "-" and says to use "_"', () =>
+    expect(datasetIdProblem('trips-data')).toMatch(/found "-"; use "_" instead/))
   it('rejects dots, spaces, empty and over-long ids', () => {
     expect(datasetIdProblem('a.b')).toMatch(/found "\."/)
     expect(datasetIdProblem('a b')).toMatch(/found " "/)
@@ -46,7 +56,8 @@ describe('dataset ids', () => {
 
 describe('project ids', () => {
   it('accepts console-style ids', () => expect(projectIdProblem('dezc-course-123456')).toBeUndefined())
-  it('explains a pasted display name', () => expect(projectIdProblem('My Project')).toMatch(/looks like the project name/))
+  it('explains a pasted display name', () =>
+    expect(projectIdProblem('My Project')).toMatch(/looks like the project name/))
   it('checks length, first letter and trailing dash', () => {
     expect(projectIdProblem('abc')).toMatch(/6 to 30/)
     expect(projectIdProblem('1abcdef')).toMatch(/start with a lowercase letter/)

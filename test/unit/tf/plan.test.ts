@@ -11,7 +11,9 @@ describe('tf plans', () => {
     expect(p.commands[0].shell).toBe('cd /t && GOOGLE_APPLICATION_CREDENTIALS=/k/sa.json terraform init -input=false')
   })
   it('destroy --yes is one -auto-approve run; plan never asks', () => {
-    expect(planRun('destroy', {dir: '/t', creds, yes: true, needsInit: false}).main).toEqual([['terraform', 'destroy', '-input=false', '-auto-approve']])
+    expect(planRun('destroy', {dir: '/t', creds, yes: true, needsInit: false}).main).toEqual([
+      ['terraform', 'destroy', '-input=false', '-auto-approve'],
+    ])
     expect(planRun('plan', {dir: '/t', creds, yes: false, needsInit: false}).confirm).toBe(false)
   })
   it('install: same version is unchanged unless --force', () => {

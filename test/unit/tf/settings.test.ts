@@ -12,7 +12,16 @@ let env: NodeJS.ProcessEnv
 function writeKey(dir: string, name: string, projectId: string, mtime?: Date): string {
   fs.mkdirSync(dir, {recursive: true})
   const file = path.join(dir, name)
-  fs.writeFileSync(file, JSON.stringify({type: 'service_account', project_id: projectId, client_email: `sa@${projectId}.iam.gserviceaccount.com`, private_key: 'SECRET'}), {mode: 0o600})
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      type: 'service_account',
+      project_id: projectId,
+      client_email: `sa@${projectId}.iam.gserviceaccount.com`,
+      private_key: 'SECRET',
+    }),
+    {mode: 0o600},
+  )
   if (mtime) fs.utimesSync(file, mtime, mtime)
   return file
 }
@@ -35,7 +44,14 @@ beforeEach(() => {
 describe('resolveSettings: flag > env > config > default', () => {
   it('derives every default from the project id', async () => {
     const s = await resolveSettings({flags: {project: 'my-proj-123'}, env, config: {}, gcp: {}})
-    expect(s).toMatchObject({project: 'my-proj-123', region: 'us-central1', location: 'US', bucket: 'my-proj-123-dezc-data-lake', dataset: 'trips_data_all', storageClass: 'STANDARD'})
+    expect(s).toMatchObject({
+      project: 'my-proj-123',
+      region: 'us-central1',
+      location: 'US',
+      bucket: 'my-proj-123-dezc-data-lake',
+      dataset: 'trips_data_all',
+      storageClass: 'STANDARD',
+    })
     expect(s.sources).toMatchObject({project: '--project', bucket: 'default from the project id', dataset: 'default'})
     expect(s.credentials.kind).toBe('adc')
   })
@@ -47,14 +63,33 @@ describe('resolveSettings: flag > env > config > default', () => {
       config: {project: 'cfg-proj-1', region: 'asia-east1', bucket: 'cfg-bucket', storageClass: 'nearline'},
       gcp: {},
     })
-    expect(s).toMatchObject({project: 'env-proj-1', region: 'europe-west6', location: 'EU', bucket: 'cfg-bucket', dataset: 'from_flag', storageClass: 'NEARLINE'})
-    expect(s.sources).toMatchObject({project: 'DEZC_GCP_PROJECT', region: 'DEZC_TF_REGION', location: 'default for region europe-west6', bucket: 'config tf.bucket', dataset: '--dataset', storageClass: 'config tf.storageClass'})
+    expect(s).toMatchObject({
+      project: 'env-proj-1',
+      region: 'europe-west6',
+      location: 'EU',
+      bucket: 'cfg-bucket',
+      dataset: 'from_flag',
+      storageClass: 'NEARLINE',
+    })
+    expect(s.sources).toMatchObject({
+      project: 'DEZC_GCP_PROJECT',
+      region: 'DEZC_TF_REGION',
+      location: 'default for region europe-west6',
+      bucket: 'config tf.bucket',
+      dataset: '--dataset',
+      storageClass: 'config tf.storageClass',
+    })
   })
 
-  it('falls back to gcp.project, then gcloud\'s configured project', async () => {
-    expect((await resolveSettings({flags: {}, env, config: {}, gcp: {project: 'gcp-sect-1'}})).sources.project).toBe('config gcp.project')
+  it("falls back to gcp.project, then gcloud's configured project", async () => {
+    expect((await resolveSettings({flags: {}, env, config: {}, gcp: {project: 'gcp-sect-1'}})).sources.project).toBe(
+      'config gcp.project',
+    )
     fs.mkdirSync(path.join(home, '.config/gcloud/configurations'), {recursive: true})
-    fs.writeFileSync(path.join(home, '.config/gcloud/configurations/config_default'), '[core]\naccount = me@example.com\nproject = gcloud-proj-9\n')
+    fs.writeFileSync(
+      path.join(home, '.config/gcloud/configurations/config_default'),
+      '[core]\naccount = me@example.com\nproject = gcloud-proj-9\n',
+    )
     const s = await resolveSettings({flags: {}, env, config: {}, gcp: {}})
     expect(s.project).toBe('gcloud-proj-9')
   })
@@ -114,14 +149,24 @@ describe('resolveCredentials', () => {
   it('uses an explicit key (flag) and reads only its public fields', async () => {
     const key = writeKey(home, 'mine.json', 'p-one-111')
     const c = await resolveCredentials({flag: key, env, gcp: {}})
-    expect(c).toEqual({kind: 'key', path: key, source: '--credentials', clientEmail: 'sa@p-one-111.iam.gserviceaccount.com', projectId: 'p-one-111'})
+    expect(c).toEqual({
+      kind: 'key',
+      path: key,
+      source: '--credentials',
+      clientEmail: 'sa@p-one-111.iam.gserviceaccount.com',
+      projectId: 'p-one-111',
+    })
     expect(JSON.stringify(c)).not.toContain('SECRET')
   })
 
   it('prefers GOOGLE_APPLICATION_CREDENTIALS over config and the bootstrap key', async () => {
     const envKey = writeKey(home, 'env.json', 'p-env-111')
     writeKey(path.join(home, '.gc'), 'boot.json', 'p-boot-111')
-    const c = await resolveCredentials({env: {...env, GOOGLE_APPLICATION_CREDENTIALS: envKey}, configured: path.join(home, 'nope.json'), gcp: {}})
+    const c = await resolveCredentials({
+      env: {...env, GOOGLE_APPLICATION_CREDENTIALS: envKey},
+      configured: path.join(home, 'nope.json'),
+      gcp: {},
+    })
     expect(c).toMatchObject({kind: 'key', path: envKey, source: 'GOOGLE_APPLICATION_CREDENTIALS'})
   })
 
@@ -131,12 +176,20 @@ describe('resolveCredentials', () => {
     const newest = writeKey(dir, 'new.json', 'p-a-11111', new Date('2025-01-01'))
     const other = writeKey(dir, 'other.json', 'p-b-22222', new Date('2026-01-01'))
     fs.writeFileSync(path.join(dir, 'notakey.json'), '{"type":"authorized_user"}')
-    expect(await resolveCredentials({env, gcp: {keyDir: dir}, project: 'p-a-11111'})).toMatchObject({kind: 'key', path: newest, projectId: 'p-a-11111'})
+    expect(await resolveCredentials({env, gcp: {keyDir: dir}, project: 'p-a-11111'})).toMatchObject({
+      kind: 'key',
+      path: newest,
+      projectId: 'p-a-11111',
+    })
     expect(await resolveCredentials({env, gcp: {keyDir: dir}})).toMatchObject({path: other})
   })
 
   it('falls back to ADC and finds the gcloud application-default file', async () => {
-    expect(await resolveCredentials({env, gcp: {}})).toEqual({kind: 'adc', source: 'Application Default Credentials', adcFile: undefined})
+    expect(await resolveCredentials({env, gcp: {}})).toEqual({
+      kind: 'adc',
+      source: 'Application Default Credentials',
+      adcFile: undefined,
+    })
     const adc = path.join(home, '.config/gcloud/application_default_credentials.json')
     fs.mkdirSync(path.dirname(adc), {recursive: true})
     fs.writeFileSync(adc, '{}')

@@ -5,8 +5,12 @@ import {credentialsEnv} from '../../../src/tf/credentials.js'
 
 describe('terraform version handling', () => {
   it('reads `terraform version -json` and the pre-0.13 text form', () => {
-    expect(parseVersionOutput('{"terraform_version":"1.11.4","platform":"linux_amd64","provider_selections":{}}')).toEqual({version: '1.11.4', platform: 'linux_amd64'})
-    expect(parseVersionOutput('Terraform v0.12.31\n\nYour version of Terraform is out of date!')).toEqual({version: '0.12.31'})
+    expect(
+      parseVersionOutput('{"terraform_version":"1.11.4","platform":"linux_amd64","provider_selections":{}}'),
+    ).toEqual({version: '1.11.4', platform: 'linux_amd64'})
+    expect(parseVersionOutput('Terraform v0.12.31\n\nYour version of Terraform is out of date!')).toEqual({
+      version: '0.12.31',
+    })
     expect(parseVersionOutput('garbage').version).toBeUndefined()
   })
   it('compares versions numerically', () => {
@@ -19,8 +23,16 @@ describe('terraform version handling', () => {
 
 describe('plan output', () => {
   it('reads the plan summary line, also through colour codes', () => {
-    expect(parsePlanCounts(stripAnsi('\u001B[1mPlan:\u001B[0m 2 to add, 0 to change, 1 to destroy.'))).toEqual({add: 2, change: 0, destroy: 1})
-    expect(parsePlanCounts('No changes. Your infrastructure matches the configuration.')).toEqual({add: 0, change: 0, destroy: 0})
+    expect(parsePlanCounts(stripAnsi('\u001B[1mPlan:\u001B[0m 2 to add, 0 to change, 1 to destroy.'))).toEqual({
+      add: 2,
+      change: 0,
+      destroy: 1,
+    })
+    expect(parsePlanCounts('No changes. Your infrastructure matches the configuration.')).toEqual({
+      add: 0,
+      change: 0,
+      destroy: 0,
+    })
     expect(parsePlanCounts('something else')).toBeUndefined()
   })
 })
@@ -29,11 +41,18 @@ describe('the environment terraform runs with', () => {
   const base = {PATH: '/usr/bin', GOOGLE_APPLICATION_CREDENTIALS: '/old.json'}
   it('a key becomes GOOGLE_APPLICATION_CREDENTIALS; automation mode and no input prompts', () => {
     const env = terraformEnv({kind: 'key', path: '/k/key.json', source: 'x'}, base)
-    expect(env).toMatchObject({PATH: '/usr/bin', GOOGLE_APPLICATION_CREDENTIALS: '/k/key.json', TF_IN_AUTOMATION: '1', TF_INPUT: '0'})
+    expect(env).toMatchObject({
+      PATH: '/usr/bin',
+      GOOGLE_APPLICATION_CREDENTIALS: '/k/key.json',
+      TF_IN_AUTOMATION: '1',
+      TF_INPUT: '0',
+    })
     expect(base.GOOGLE_APPLICATION_CREDENTIALS).toBe('/old.json')
   })
   it('ADC leaves the environment as it is', () => {
     expect(credentialsEnv({kind: 'adc', source: 'x'}, base)).toEqual(base)
-    expect(terraformEnv({kind: 'adc', source: 'x'}, {PATH: '/usr/bin'})).not.toHaveProperty('GOOGLE_APPLICATION_CREDENTIALS')
+    expect(terraformEnv({kind: 'adc', source: 'x'}, {PATH: '/usr/bin'})).not.toHaveProperty(
+      'GOOGLE_APPLICATION_CREDENTIALS',
+    )
   })
 })
