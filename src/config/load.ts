@@ -214,6 +214,7 @@ export async function setConfigValue(file: string, keyPath: string[], value: unk
   const doc = parseDocument(text || '{}')
   if (doc.errors.length > 0)
     throw usageError('CONFIG_INVALID', `${file}: cannot update: the file is not valid YAML.`, `Fix ${file} first.`)
+  // yaml types contents as the parsed node union; an empty document gets a fresh map.
   if (!text) doc.contents = doc.createNode({}) as never
   doc.setIn(keyPath, value)
   await fs.mkdir(path.dirname(file), {recursive: true, mode: 0o700})

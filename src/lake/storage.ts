@@ -35,7 +35,7 @@ export interface StorageClients {
  * header comes from dezc's credential (so refreshes, quota project and the token endpoint behave
  * exactly as in `dezc gcp`).
  */
-async function bridgeAuth(auth: ResolvedAuth): Promise<unknown> {
+async function bridgeAuth(auth: ResolvedAuth): Promise<import('@google-cloud/storage').StorageOptions['authClient']> {
   const storageEntry = fileURLToPath(import.meta.resolve('@google-cloud/storage'))
   const gal9 = createRequire(storageEntry)('google-auth-library') as {OAuth2Client: new () => object}
   const source = auth.client
@@ -48,7 +48,8 @@ async function bridgeAuth(auth: ResolvedAuth): Promise<unknown> {
       return {headers}
     }
   }
-  return new DezcCredential()
+  // An OAuth2Client of storage's own (nested) google-auth-library 9, loaded at run time: its type is not importable.
+  return new DezcCredential() as unknown as import('@google-cloud/storage').StorageOptions['authClient']
 }
 
 export async function openStorage(o: {apiRoot?: string; env?: NodeJS.ProcessEnv}): Promise<StorageClients> {
@@ -56,7 +57,7 @@ export async function openStorage(o: {apiRoot?: string; env?: NodeJS.ProcessEnv}
   const {Storage} = await import('@google-cloud/storage')
   const authClient = await bridgeAuth(auth)
   const base = {
-    authClient: authClient as never,
+    authClient,
     projectId: auth.quotaProject ?? 'dezc',
     ...(o.apiRoot ? {apiEndpoint: o.apiRoot, useAuthWithCustomEndpoint: true} : {}),
   }
@@ -274,7 +275,7 @@ export async function uploadResumable(o: UploadOptions): Promise<UploadOutcome> 
           validation: false,
           chunkSize: o.chunkBytes,
           metadata: {contentLength: o.digests.bytes},
-        } as never)
+        })
         const onAbort = () => {
           read.destroy()
           write.destroy(new InterruptedError())

@@ -145,6 +145,7 @@ export async function runWizard(o: WizardOptions): Promise<WizardResult> {
   for (const step of o.steps) {
     if (o.signal.aborted) throw o.signal.reason ?? new InterruptedError()
     const previous = saved.steps?.[step.id] as unknown
+    // Saved answers are untyped YAML; each step validates what it reads back.
     const answers = await step.ask(ctx, previous as never)
     if (answers === undefined) {
       outcomes.push({id: step.id, title: step.title, status: 'skipped', commands: []})
