@@ -28,6 +28,7 @@ import {withFileLock, type LockHolder} from './file-lock.js'
 import {sleep} from './sleep.js'
 import {takeCredentials} from './urls.js'
 import {downloadRetryBaseMs} from './test-knobs.js'
+import {formatBytes} from './units.js'
 
 export interface Checksum {
   algorithm: 'sha256' | 'sha512'
@@ -534,18 +535,6 @@ function closeStream(out: fs.WriteStream): Promise<void> {
     if (out.closed) return resolve()
     out.end(() => resolve())
   })
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`
-  const units = ['KiB', 'MiB', 'GiB']
-  let v = n / 1024
-  let i = 0
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024
-    i++
-  }
-  return `${v.toFixed(1)} ${units[i]}`
 }
 
 /** "12.0 MiB / 290.1 MiB (4%)" for task output. */

@@ -8,16 +8,10 @@
  */
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import {
-  download,
-  fetchText,
-  formatBytes,
-  formatProgress,
-  type DownloadProgress,
-  type DownloadResult,
-} from '../core/download.js'
+import {download, fetchText, formatProgress, type DownloadProgress, type DownloadResult} from '../core/download.js'
 import {DezcError, ExitCode, InterruptedError, systemErrorCode} from '../core/errors.js'
 import {runTasks, type Task} from '../core/tasks.js'
+import {formatBytes} from '../core/units.js'
 import type {Ui} from '../core/ui.js'
 import {
   brewJavaHome,
