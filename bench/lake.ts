@@ -68,7 +68,7 @@ try {
   const env = {
     GOOGLE_OAUTH_ACCESS_TOKEN: 'bench',
     DEZC_GCS_API_ROOT: proxy.url,
-    DEZC_INGEST_BASE_URL: `${srv.url}trip-data/`,
+    DEZC_INGEST_BASE_URL: `${srv.url}/trip-data/`,
     DEZC_CACHE_DIR: path.join(dir, 'cache'),
     CI: 'true',
     NODE_ENV: 'production',

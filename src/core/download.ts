@@ -27,7 +27,7 @@ import {DezcError, ExitCode, InterruptedError, errorMessage, systemErrorCode} fr
 import {withFileLock, type LockHolder} from './file-lock.js'
 import {sleep} from './sleep.js'
 import {takeCredentials} from './urls.js'
-import {downloadRetryBaseMs} from './test-knobs.js'
+import {retryBaseMs} from './test-knobs.js'
 import {formatBytes} from './units.js'
 
 export interface Checksum {
@@ -63,7 +63,7 @@ export interface DownloadOptions {
   label?: string
   /** Retries after network errors, broken connections and 408/425/429/5xx answers (default 0). */
   retries?: number
-  /** First backoff delay, doubled per retry up to 15 s (default DEZC_DOWNLOAD_RETRY_BASE_MS or 500). */
+  /** First backoff delay, doubled per retry up to 15 s (default 500, or the DEZC_RETRY_BASE_MS test knob). */
   retryBaseMs?: number
   /** Notes that are not errors: a retry, a cached copy used while the server is unreachable. */
   onWarning?: (message: string) => void
@@ -156,7 +156,7 @@ async function downloadLocked(o: Resolved): Promise<DownloadResult> {
   const part = `${o.dest}.part`
   if (o.noCache) await removePart(part)
   const retries = o.retries ?? 0
-  const base = o.retryBaseMs ?? downloadRetryBaseMs()
+  const base = o.retryBaseMs ?? retryBaseMs(500)
   for (let attempt = 0; ; attempt++) {
     try {
       return await attemptDownload(o, part)

@@ -9,7 +9,7 @@ export const TEST_KNOBS = {
     'the program run instead of ssh for ssh:// Docker endpoints (the tests pass their own key and known_hosts)',
   DEZC_GCP_TIME_SCALE:
     'factor applied to every GCP retry and poll delay (0.01 turns minutes into seconds against the loopback fake)',
-  DEZC_DOWNLOAD_RETRY_BASE_MS: "the downloader's first backoff delay (default 500 ms)",
+  DEZC_RETRY_BASE_MS: 'first backoff delay of network retries: downloads (default 500 ms) and lake uploads (1 s)',
 } as const
 
 export type TestKnob = keyof typeof TEST_KNOBS
@@ -31,6 +31,6 @@ export function gcpTimeScale(env: NodeJS.ProcessEnv = process.env): number {
   return Number.isFinite(v) && v > 0 ? v : 1
 }
 
-export function downloadRetryBaseMs(env: NodeJS.ProcessEnv = process.env): number {
-  return Number(env.DEZC_DOWNLOAD_RETRY_BASE_MS) || 500
+export function retryBaseMs(fallback: number, env: NodeJS.ProcessEnv = process.env): number {
+  return Number(env.DEZC_RETRY_BASE_MS) || fallback
 }

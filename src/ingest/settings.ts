@@ -4,6 +4,7 @@
  * stack's Postgres, reached the way `dezc env` publishes it.
  */
 import {z} from 'zod'
+import {usageError} from '../core/errors.js'
 import type {LoadedConfig} from '../config/load.js'
 import type {LocateStackDatabase} from '../env/database.js'
 import {redactUrl, resolveStack} from '../env/settings.js'
@@ -59,12 +60,25 @@ export interface IngestSettings {
   jobs: number
 }
 
+/** A source base URL must be http(s); anything else would fail later as an unexplained "Invalid URL". */
+export function checkBaseUrl(url: string, flag = '--base-url'): string {
+  let parsed: URL | undefined
+  try {
+    parsed = new URL(url)
+  } catch {}
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+    throw usageError('INVALID_FLAG', `${flag} "${url}" is not an http(s) URL.`, `For example ${flag} ${TLC_BASE_URL}`)
+  }
+  return url
+}
+
 export async function ingestTarget(config: LoadedConfig, input: TargetInput): Promise<IngestSettings> {
   const section = config.section('ingest', ingestConfigSchema) ?? {}
   const source: SourceKind = input.source ?? section.source ?? 'tlc'
-  const baseUrl =
+  const baseUrl = checkBaseUrl(
     input.baseUrl ??
-    (source === 'backup' ? (section.backupBaseUrl ?? BACKUP_BASE_URL) : (section.baseUrl ?? TLC_BASE_URL))
+      (source === 'backup' ? (section.backupBaseUrl ?? BACKUP_BASE_URL) : (section.baseUrl ?? TLC_BASE_URL)),
+  )
   let dbUrl = input.dbUrl ?? section.dbUrl
   const explicitDbUrl = dbUrl !== undefined
   if (!dbUrl) {

@@ -11,7 +11,7 @@ import type {LoadedConfig} from '../config/load.js'
 import {usageError} from '../core/errors.js'
 import {validApiRoot} from '../gcp/settings.js'
 import {TLC_BASE_URL} from '../ingest/datasets.js'
-import {ingestConfigSchema} from '../ingest/settings.js'
+import {checkBaseUrl, ingestConfigSchema} from '../ingest/settings.js'
 import {TFVARS_FILE, readTfvarsString} from '../tf/files.js'
 import {bucketNameProblem, invalidValue} from '../tf/names.js'
 import {resolveDir, tfConfigSchema} from '../tf/settings.js'
@@ -105,7 +105,7 @@ export async function resolveLakeSettings(input: LakeSettingsInput): Promise<Lak
       [gcp.apiRoot, 'config gcp.apiRoot'],
     ])?.[0],
   )
-  const baseUrl = f.baseUrl ?? ingest.baseUrl ?? TLC_BASE_URL
+  const baseUrl = checkBaseUrl(f.baseUrl ?? ingest.baseUrl ?? TLC_BASE_URL)
   const jobs = f.jobs ?? lake.jobs ?? DEFAULT_JOBS
   const chunkBytes = chunkSize(
     env.DEZC_LAKE_CHUNK_BYTES

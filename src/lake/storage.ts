@@ -18,6 +18,7 @@ import {fileURLToPath} from 'node:url'
 import type {Bucket, Storage} from '@google-cloud/storage'
 import {DezcError, ExitCode, InterruptedError, errorMessage, systemErrorCode} from '../core/errors.js'
 import {sleep} from '../core/sleep.js'
+import {retryBaseMs} from '../core/test-knobs.js'
 import {resolveAuth, type ResolvedAuth} from '../gcp/auth.js'
 import type {Digests, RemoteObject} from './plan.js'
 
@@ -247,7 +248,7 @@ export async function uploadResumable(o: UploadOptions): Promise<UploadOutcome> 
     state = undefined
   const resumedFrom = state?.offset ?? 0
   const attempts = o.attempts ?? 6
-  const base = o.retryBaseMs ?? 1000
+  const base = o.retryBaseMs ?? retryBaseMs(1000)
   let resumes = 0
   let sentBytes = 0
   for (let attempt = 1; ; attempt++) {

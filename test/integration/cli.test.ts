@@ -51,6 +51,20 @@ describe('dezc CLI', () => {
     expect(gcp.stdout).toMatch(/--project=<value>\s+Google Cloud project ID/)
   })
 
+  it('a --base-url that is not an http(s) URL is a usage error naming the flag (ingest and lake)', async () => {
+    for (const argv of [
+      ['ingest', 'yellow', '2021-01', '--db-url', 'postgresql://u:p@127.0.0.1:1/db', '--dry-run'],
+      ['lake', 'upload', 'yellow', '2021-01', '--bucket', 'dezc-test-bucket', '--dry-run'],
+    ]) {
+      const r = await runCli([...argv, '--base-url', '127.0.0.1:8000trip-data/', '--json'])
+      expect(r.code, r.stdout + r.stderr).toBe(2)
+      expect(r.json().error).toMatchObject({
+        code: 'INVALID_FLAG',
+        message: '--base-url "127.0.0.1:8000trip-data/" is not an http(s) URL.',
+      })
+    }
+  })
+
   it('a non-integer port is rejected before anything runs', async () => {
     const r = await runCli(['env', 'up', '--pg-port', 'abc'])
     expect(r.code).toBe(2)

@@ -48,7 +48,6 @@ The bucket comes from --bucket, DEZC_LAKE_BUCKET, config lake.bucket, or what de
       cacheRoot: cacheDir(),
       ui: this.ui,
       signal: this.signal,
-      retryBaseMs: process.env.DEZC_LAKE_RETRY_BASE_MS ? Number(process.env.DEZC_LAKE_RETRY_BASE_MS) : undefined,
     }
     if (f['dry-run']) {
       const plan = await service.lakeUploadDryRun(options)

@@ -40,9 +40,8 @@ beforeAll(async () => {
     GOOGLE_OAUTH_ACCESS_TOKEN: TOKEN,
     DEZC_GCS_API_ROOT: proxy.url,
     DEZC_LAKE_BUCKET: BUCKET,
-    DEZC_INGEST_BASE_URL: `${srv.url}trip-data/`,
-    DEZC_LAKE_RETRY_BASE_MS: '50',
-    DEZC_INGEST_RETRY_BASE_MS: '50',
+    DEZC_INGEST_BASE_URL: `${srv.url}/trip-data/`,
+    DEZC_RETRY_BASE_MS: '50',
   }
 })
 
