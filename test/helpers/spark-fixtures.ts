@@ -3,7 +3,7 @@ import {spawn} from 'node:child_process'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import {afterAll, afterEach, beforeAll, beforeEach} from 'vitest'
+import {afterAll, afterEach, beforeAll, beforeEach, expect} from 'vitest'
 import {buildJdkArchive, buildSparkArchive, gpgFormat, sha512sumFormat, type BuiltArchive} from './spark-archives.js'
 import {BIN} from './cli.js'
 import {startFileServer, type FileServer} from './file-server.js'
@@ -163,4 +163,29 @@ export function useSparkFixtures(): {readonly m: SparkMirror; readonly h: Privat
       return h!
     },
   }
+}
+
+/** `spark doctor --json` checks by id. */
+export const checksById = (json: any): Record<string, any> => Object.fromEntries(json.checks.map((c: any) => [c.id, c]))
+
+/**
+ * A `spark doctor --json` result after an install, in a shell that sourced the block: Spark 3.3.2 with
+ * JAVA_HOME `javaHome`, every check ok, `spark-submit --version` ran and the Java matched `javaDetail`.
+ */
+export function expectDoctorAllOk(json: any, javaHome: string, javaDetail: RegExp): void {
+  expect(json).toMatchObject({ok: true, sparkVersion: '3.3.2', javaHome})
+  const c = checksById(json)
+  for (const id of [
+    'rc-block',
+    'spark-home',
+    'java-home',
+    'java-version',
+    'java-consistent',
+    'spark-submit',
+    'pythonpath',
+    'pyspark-shadow',
+  ])
+    expect(c[id]?.status, id).toBe('ok')
+  expect(c['spark-submit'].detail).toBe('runs: Spark 3.3.2')
+  expect(c['java-version'].detail).toMatch(javaDetail)
 }

@@ -5,7 +5,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import {beforeEach, describe, expect, it} from 'vitest'
 import {BIN, parseEnvelope, runCli} from '../../helpers/cli.js'
-import {JAVA17_HOME, useSparkFixtures} from '../../helpers/spark-fixtures.js'
+import {checksById, expectDoctorAllOk, JAVA17_HOME, useSparkFixtures} from '../../helpers/spark-fixtures.js'
 
 const t = useSparkFixtures()
 let rc: string
@@ -50,29 +50,12 @@ function doctorInShell(
   }
 }
 
-const byId = (json: any) => Object.fromEntries(json.checks.map((c: any) => [c.id, c]))
-
 describe('dezc spark doctor', () => {
   it('after install, in a shell that sourced the block: every check passes, exit 0', async () => {
     await installWithJava17()
     const r = doctorInShell(['--json'])
     expect(r.code, r.stdout + r.stderr).toBe(0)
-    const json = r.json()
-    expect(json).toMatchObject({ok: true, sparkVersion: '3.3.2', javaHome: JAVA17_HOME})
-    const c = byId(json)
-    for (const id of [
-      'rc-block',
-      'spark-home',
-      'java-home',
-      'java-version',
-      'java-consistent',
-      'spark-submit',
-      'pythonpath',
-      'pyspark-shadow',
-    ])
-      expect(c[id]?.status, id).toBe('ok')
-    expect(c['spark-submit'].detail).toBe('runs: Spark 3.3.2')
-    expect(c['java-version'].detail).toMatch(/^Java 17\.\d.* suits Spark 3\.3\.2$/)
+    expectDoctorAllOk(r.json(), JAVA17_HOME, /^Java 17\.\d.* suits Spark 3\.3\.2$/)
   })
 
   it('a leftover SPARK_HOME shadowing a pip-installed pyspark 4 fails with the fix, exit 5', async () => {
@@ -95,7 +78,7 @@ describe('dezc spark doctor', () => {
     expect(r.code).toBe(5)
     const json = r.json()
     expect(json.ok).toBe(false)
-    const shadow = byId(json)['pyspark-shadow']
+    const shadow = checksById(json)['pyspark-shadow']
     expect(shadow.status).toBe('fail')
     expect(shadow.detail).toContain(
       `(Spark 3.3.2) shadows pip-installed pyspark 4.0.1 at ${path.join(site, 'pyspark')}`,
@@ -120,7 +103,7 @@ describe('dezc spark doctor', () => {
     )
     const r = doctorInShell(['--json'], `export JAVA_HOME="${jdk21}"; export PATH="$JAVA_HOME/bin:$PATH";`)
     expect(r.code).toBe(5)
-    const c = byId(r.json())
+    const c = checksById(r.json())
     expect(c['java-version']).toMatchObject({
       status: 'fail',
       detail: 'Java 21.0.2 is not supported by Spark 3.3.2 (needs 8/11/17)',
@@ -129,7 +112,7 @@ describe('dezc spark doctor', () => {
 
     const gone = doctorInShell(['--json'], 'export SPARK_HOME=/nonexistent/spark JAVA_HOME=/nonexistent/jdk;')
     expect(gone.code).toBe(5)
-    const g = byId(gone.json())
+    const g = checksById(gone.json())
     expect(g['spark-home']).toMatchObject({
       status: 'fail',
       detail: 'SPARK_HOME=/nonexistent/spark has no bin/spark-submit',
@@ -158,7 +141,7 @@ describe('dezc spark doctor', () => {
     expect(r0.code, r0.stderr).toBe(0)
     await fs.writeFile(path.join(t.h.home, 'dezc.yaml'), `spark:\n  rcFile: ${custom}\n`)
     const r = await runCli(['spark', 'doctor', '--json'], {env: t.h.env, cwd: t.h.home})
-    const block = byId(r.json())['rc-block']
+    const block = checksById(r.json())['rc-block']
     expect(block.detail).toContain(custom)
     expect(block.detail).not.toContain('.bashrc')
   })
