@@ -43,7 +43,8 @@ async function upWithRealPgAdmin(prefix: string, json: boolean) {
   return {p, paPort, up}
 }
 
-describe('real pgAdmin 4 on the env stack', () => {
+// pgAdmin 9 (a Flask app) takes tens of seconds to start on a busy 2-core machine: each test may take 3 minutes.
+describe('real pgAdmin 4 on the env stack', {timeout: 180_000}, () => {
   it('env up; log in over HTTP (CSRF + session cookie); the registered server is there and pgAdmin connects to it', async () => {
     const {p, paPort, up} = await upWithRealPgAdmin('pga', true)
     const out = up.json()
