@@ -17,6 +17,7 @@ bash scripts/ensure-registry.sh
 bash scripts/ensure-compose-v2.sh
 bash scripts/ensure-fake-gcs.sh
 bash scripts/ensure-real-spark.sh
+bash scripts/ensure-prefect.sh
 echo "test-all: setup took $((SECONDS - t0)) s"
 results=.vitest-results.json
 rm -f "$results"

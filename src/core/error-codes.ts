@@ -167,6 +167,21 @@ export const ERROR_CODES = {
   LAKE_DATASET_NOT_MONTHLY: 'the lake holds monthly trip datasets; zones is a lookup',
   LAKE_OBJECT_CONFLICT: "the month's object exists with other content (replace it with --force)",
   LAKE_INTEGRITY_MISMATCH: 'the stored object does not match the uploaded file (crc32c/md5); it was deleted',
+  // flow
+  FLOW_DIR_NOT_WRITABLE: 'the flow project directory cannot be written',
+  FLOW_TEMPLATE_MISSING: "a flow template is missing from dezc's package",
+  FLOW_NOT_INITIALIZED: 'the directory has no prefect.yaml (dezc flow init)',
+  PREFECT_NOT_INSTALLED: 'no Prefect in the flow environment and it could not be installed (the command is shown)',
+  FLOW_PORT_IN_USE: "the Prefect server's port is held by another program",
+  FLOW_SERVER_FAILED: 'the Prefect server exited or did not become healthy (its log is shown)',
+  FLOW_WORKER_FAILED: 'the Prefect worker exited or did not register (its log is shown)',
+  FLOW_DEPLOY_FAILED: 'prefect deploy or work-pool create failed (its output is shown)',
+  FLOW_SERVER_DOWN: 'no Prefect server answers for this project (dezc flow up)',
+  UNKNOWN_DEPLOYMENT: 'no deployment of that name on the Prefect server (the known ones are listed)',
+  INVALID_PARAMETER: 'a --param is not name=value, or the deployment rejects it',
+  FLOW_RUN_FAILED: 'the flow run ended Failed, Crashed or Cancelled (its logs are shown)',
+  FLOW_RUN_TIMEOUT: 'the flow run did not finish within --timeout (it keeps running)',
+  PREFECT_API_ERROR: 'the Prefect REST API answered an unexpected error (quoted)',
 } as const
 
 export type ErrorCode = keyof typeof ERROR_CODES

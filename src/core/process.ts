@@ -72,3 +72,72 @@ export async function runProcess(file: string, args: string[], o: ProcessOptions
       : ((r.cause as NodeJS.ErrnoException | undefined) ?? Object.assign(new Error(r.shortMessage), {code: r.code})),
   }
 }
+
+/**
+ * Start a long-running program in the background, in its own process group (so it outlives dezc
+ * and can be stopped with its children), stdout and stderr appended to `logFile`. Returns its pid.
+ */
+export async function startDetached(
+  file: string,
+  args: string[],
+  o: {cwd?: string; env?: NodeJS.ProcessEnv; logFile: string},
+): Promise<number> {
+  const [{spawn}, fs] = await Promise.all([import('node:child_process'), import('node:fs')])
+  const fd = fs.openSync(o.logFile, 'a')
+  try {
+    const child = spawn(file, args, {cwd: o.cwd, env: o.env ?? process.env, detached: true, stdio: ['ignore', fd, fd]})
+    const pid = await new Promise<number>((resolve, reject) => {
+      child.once('error', reject)
+      child.once('spawn', () => resolve(child.pid!))
+    })
+    child.unref()
+    return pid
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
+/** Whether a process of this pid exists (and, on Linux, its command line contains `match`). */
+export async function processAlive(pid: number, match?: string): Promise<boolean> {
+  try {
+    process.kill(pid, 0)
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+  if (process.platform !== 'linux') return true
+  const fs = await import('node:fs/promises')
+  // A zombie (state Z) has exited; only its parent has not collected it yet.
+  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
+  if (/^\d+ \(.*\) Z/.test(stat)) return false
+  if (!match) return true
+  const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined)
+  return cmdline === undefined || cmdline.includes(match)
+}
+
+/**
+ * Stop a process started by startDetached: SIGTERM to its group, then SIGKILL after `graceMs`.
+ * Returns how it ended: 'terminated' (went on SIGTERM), 'killed', or 'gone' (was not running).
+ */
+export async function stopProcessGroup(pid: number, graceMs = 15_000): Promise<'terminated' | 'killed' | 'gone'> {
+  const send = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, signal)
+      return true
+    } catch {
+      try {
+        process.kill(pid, signal)
+        return true
+      } catch {
+        return false
+      }
+    }
+  }
+  if (!(await processAlive(pid)) || !send('SIGTERM')) return 'gone'
+  const until = Date.now() + graceMs
+  while (Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 200))
+    if (!(await processAlive(pid))) return 'terminated'
+  }
+  send('SIGKILL')
+  return 'killed'
+}

@@ -1,4 +1,5 @@
 /** Human output of the `dezc tf` commands (the --json result is the returned object itself). */
+import {describeWrite, type WriteAction} from '../core/managed-files.js'
 import type {InstallResult} from './install.js'
 import type {PlannedCommand} from './plan.js'
 import type {InitResult, RunTfResult} from './service.js'
@@ -44,22 +45,7 @@ export function formatRunResult(r: RunTfResult): string[] {
 /** `tf init`; `dirFlag` is the --dir as given, for the next-step hint. */
 export function renderInit(r: InitResult, dirFlag?: string): string[] {
   const s = r.settings
-  const verb = (a: string) =>
-    (r.dryRun
-      ? {
-          create: 'would create',
-          update: 'would update',
-          unchanged: 'unchanged',
-          'keep-edited': 'kept (edited by you)',
-          'overwrite-edited': 'would overwrite (edited; copy to .bak)',
-        }
-      : {
-          create: 'created',
-          update: 'updated',
-          unchanged: 'unchanged',
-          'keep-edited': 'kept (edited by you; --force overwrites)',
-          'overwrite-edited': 'overwritten (your copy: .bak)',
-        })[a as 'create']
+  const verb = (a: WriteAction) => describeWrite(a, r.dryRun)
   const lines = [`${r.dryRun ? 'Dry run: ' : ''}terraform files in ${r.dir}`]
   for (const w of r.files) lines.push(`  ${w.name.padEnd(18)} ${verb(w.action)}`)
   lines.push('Values (terraform.tfvars):')
