@@ -167,6 +167,13 @@ export const ERROR_CODES = {
   LAKE_DATASET_NOT_MONTHLY: 'the lake holds monthly trip datasets; zones is a lookup',
   LAKE_OBJECT_CONFLICT: "the month's object exists with other content (replace it with --force)",
   LAKE_INTEGRITY_MISMATCH: 'the stored object does not match the uploaded file (crc32c/md5); it was deleted',
+  // bq
+  BQ_DATASET_NOT_FOUND: 'the BigQuery dataset does not exist in the project, or the account cannot see it',
+  BQ_LOCATION_MISMATCH: 'the bucket and the dataset are in locations BigQuery cannot read across (both named)',
+  BQ_MONTH_NOT_UPLOADED: 'a month to load is not in the bucket (dezc lake upload it first); nothing was loaded',
+  BQ_NOTHING_UPLOADED: 'the bucket holds no months of the dataset',
+  BQ_JOB_FAILED: "a BigQuery job failed (its error is quoted); the month's rows were not replaced",
+  BQ_INVALID_QUERY: 'BigQuery rejected the SQL (its message is quoted)',
 } as const
 
 export type ErrorCode = keyof typeof ERROR_CODES
