@@ -83,6 +83,7 @@ export const KNOWN_SECTIONS = new Set([
   'wizard',
   'lake',
   'flow',
+  'bq',
 ])
 
 export const fileSchema = z.looseObject({

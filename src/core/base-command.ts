@@ -74,6 +74,25 @@ export abstract class DezcCommand<T extends typeof Command> extends Command {
     return this.abortController.signal
   }
 
+  /** --dry-run: the plan, rendered; else the run, rendered. Either way the result is what --json prints. */
+  protected async planOrRun<P, R>(
+    dryRun: boolean,
+    o: {plan: () => Promise<P>; renderPlan: (p: P) => string[]; run: () => Promise<R>; render: (r: R) => string[]},
+  ): Promise<P | R> {
+    if (dryRun) {
+      const plan = await o.plan()
+      this.logLines(o.renderPlan(plan))
+      return plan
+    }
+    const result = await o.run()
+    this.logLines(o.render(result))
+    return result
+  }
+
+  protected logLines(lines: string[]): void {
+    for (const line of lines) this.log(line)
+  }
+
   /** The layered config, loaded once per command run. */
   protected loadDezcConfig(): Promise<LoadedConfig> {
     this.loadedConfig ??= import('../config/load.js').then(({loadConfig}) =>

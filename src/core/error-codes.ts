@@ -182,6 +182,13 @@ export const ERROR_CODES = {
   FLOW_RUN_FAILED: 'the flow run ended Failed, Crashed or Cancelled (its logs are shown)',
   FLOW_RUN_TIMEOUT: 'the flow run did not finish within --timeout (it keeps running)',
   PREFECT_API_ERROR: 'the Prefect REST API answered an unexpected error (quoted)',
+  // bq
+  BQ_DATASET_NOT_FOUND: 'the BigQuery dataset does not exist in the project, or the account cannot see it',
+  BQ_LOCATION_MISMATCH: 'the bucket and the dataset are in locations BigQuery cannot read across (both named)',
+  BQ_MONTH_NOT_UPLOADED: 'a month to load is not in the bucket (dezc lake upload it first); nothing was loaded',
+  BQ_NOTHING_UPLOADED: 'the bucket holds no months of the dataset',
+  BQ_JOB_FAILED: "a BigQuery job failed (its error is quoted); the month's rows were not replaced",
+  BQ_INVALID_QUERY: 'BigQuery rejected the SQL (its message is quoted)',
 } as const
 
 export type ErrorCode = keyof typeof ERROR_CODES

@@ -25,23 +25,4 @@ export abstract class GcpCommand<T extends typeof Command> extends DezcCommand<T
     })
     return open(settings, {ui: this.ui, signal: this.signal, optionalAuth})
   }
-
-  /** --dry-run: the plan, rendered; else the run, rendered. Either way the result is what --json prints. */
-  protected async planOrRun<P, R>(
-    dryRun: boolean,
-    o: {plan: () => Promise<P>; renderPlan: (p: P) => string[]; run: () => Promise<R>; render: (r: R) => string[]},
-  ): Promise<P | R> {
-    if (dryRun) {
-      const plan = await o.plan()
-      this.logLines(o.renderPlan(plan))
-      return plan
-    }
-    const result = await o.run()
-    this.logLines(o.render(result))
-    return result
-  }
-
-  protected logLines(lines: string[]): void {
-    for (const line of lines) this.log(line)
-  }
 }

@@ -1,5 +1,13 @@
 /** Flags of `dezc lake upload|ls` (only @oclif/core's Flags; no logic). */
-import {Flags} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
+
+/** The <dataset> [periods...] arguments of the commands that take trip months (lake upload, bq load). */
+export function tripMonthArgs(periodsNote = '') {
+  return {
+    dataset: Args.string({description: 'yellow, green, fhv or fhvhv', required: true}),
+    periods: Args.string({description: `Months: 2021-01, 2021-01..2021-06, 2021 (several allowed${periodsNote})`}),
+  }
+}
 
 export const lakeTargetFlags = {
   bucket: Flags.string({

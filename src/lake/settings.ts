@@ -59,8 +59,9 @@ export interface LakeSettingsInput {
   cwd?: string
 }
 
-type Candidate = [string | undefined, string]
-const first = (cs: Candidate[]) => cs.find(([v]) => v !== undefined && v.trim() !== '')
+/** A value and where it came from; `first` picks the first one set (flag > env > config > ...). */
+export type Candidate = [string | undefined, string]
+export const first = (cs: Candidate[]) => cs.find(([v]) => v !== undefined && v.trim() !== '')
 
 export async function resolveLakeSettings(input: LakeSettingsInput): Promise<LakeSettings> {
   const env = input.env ?? process.env
@@ -96,15 +97,13 @@ export async function resolveLakeSettings(input: LakeSettingsInput): Promise<Lak
   const problem = bucketNameProblem(name)
   if (problem) throw invalidValue('bucket name', name, problem, '--bucket')
 
-  const apiRoot = validApiRoot(
-    first([
-      [f.apiRoot, '--api-root'],
-      [env.DEZC_GCS_API_ROOT, 'DEZC_GCS_API_ROOT'],
-      [env.DEZC_GOOGLE_API_ROOT, 'DEZC_GOOGLE_API_ROOT'],
-      [lake.apiRoot, 'config lake.apiRoot'],
-      [gcp.apiRoot, 'config gcp.apiRoot'],
-    ])?.[0],
-  )
+  const apiRoot = serviceApiRoot({
+    flag: f.apiRoot,
+    envName: 'DEZC_GCS_API_ROOT',
+    section: lake.apiRoot,
+    gcp: gcp.apiRoot,
+    env,
+  })
   const baseUrl = checkBaseUrl(f.baseUrl ?? ingest.baseUrl ?? TLC_BASE_URL)
   const jobs = f.jobs ?? lake.jobs ?? DEFAULT_JOBS
   const chunkBytes = chunkSize(
@@ -115,6 +114,25 @@ export async function resolveLakeSettings(input: LakeSettingsInput): Promise<Lak
         : DEFAULT_CHUNK_BYTES,
   )
   return {bucket: name, bucketSource: bucket[1], ...(apiRoot ? {apiRoot} : {}), baseUrl, jobs, chunkBytes}
+}
+
+/** A Google API endpoint: --api-root > DEZC_<SERVICE>_API_ROOT > DEZC_GOOGLE_API_ROOT > the topic's config > gcp.apiRoot. */
+export function serviceApiRoot(o: {
+  flag?: string
+  envName: string
+  section?: string
+  gcp?: string
+  env: NodeJS.ProcessEnv
+}): string | undefined {
+  return validApiRoot(
+    first([
+      [o.flag, '--api-root'],
+      [o.env[o.envName], o.envName],
+      [o.env.DEZC_GOOGLE_API_ROOT, 'DEZC_GOOGLE_API_ROOT'],
+      [o.section, 'config'],
+      [o.gcp, 'config gcp.apiRoot'],
+    ])?.[0],
+  )
 }
 
 function chunkSize(bytes: number): number {

@@ -1,7 +1,6 @@
-import {Args} from '@oclif/core'
 import {DezcCommand} from '../../core/base-command.js'
 import {dryRunFlag} from '../../core/flags.js'
-import {lakeUploadFlags} from '../../lake/flags.js'
+import {lakeUploadFlags, tripMonthArgs} from '../../lake/flags.js'
 import type {LakeDryRun} from '../../lake/plan.js'
 import type {UploadResult} from '../../lake/service.js'
 
@@ -18,10 +17,7 @@ The bucket comes from --bucket, DEZC_LAKE_BUCKET, config lake.bucket, or what de
     '<%= config.bin %> lake upload fhv 2019-01 --dry-run',
   ]
   static strict = false
-  static args = {
-    dataset: Args.string({description: 'yellow, green, fhv or fhvhv', required: true}),
-    periods: Args.string({description: 'Months: 2021-01, 2021-01..2021-06, 2021 (several allowed)'}),
-  }
+  static args = tripMonthArgs()
   static flags = {...lakeUploadFlags, ...dryRunFlag}
 
   async run(): Promise<UploadResult | LakeDryRun> {
