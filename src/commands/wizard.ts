@@ -34,6 +34,7 @@ export default class Wizard extends DezcCommand<typeof Wizard> {
         'Run it in a terminal (not under CI, without --json), or run the steps directly:',
         'dezc env up [--host NAME] [--stack NAME]',
         'dezc ingest yellow 2021-01',
+        'dezc flow init && dezc flow up',
         'dezc gcp bootstrap --project ID; dezc tf init && dezc tf apply; dezc spark install',
       ])
     }

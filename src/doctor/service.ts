@@ -5,6 +5,7 @@ import type {Stack} from '../env/settings.js'
 import {runChecks, summarize, type Check, type CheckResult, type CheckStatus} from './check.js'
 import {cloudChecks} from './cloud-checks.js'
 import {envChecks, type DoctorContext} from './env-checks.js'
+import {flowChecks} from './flow-checks.js'
 import {sparkChecks} from './spark-checks.js'
 
 export interface DoctorResult {
@@ -14,7 +15,7 @@ export interface DoctorResult {
   seconds: number
 }
 
-export const ALL_CHECKS: Array<Check<DoctorContext>> = [...envChecks, ...cloudChecks, ...sparkChecks]
+export const ALL_CHECKS: Array<Check<DoctorContext>> = [...envChecks, ...cloudChecks, ...sparkChecks, ...flowChecks]
 
 export async function runDoctor(o: {
   stack: Stack

@@ -2,7 +2,8 @@
 import type {WizardStep} from '../service.js'
 import {gcpStep, tfStep} from './cloud.js'
 import {envStep} from './env.js'
+import {flowStep} from './flow.js'
 import {ingestStep} from './ingest.js'
 import {sparkStep} from './spark.js'
 
-export const WIZARD_STEPS: Array<WizardStep<any>> = [envStep, ingestStep, gcpStep, tfStep, sparkStep]
+export const WIZARD_STEPS: Array<WizardStep<any>> = [envStep, ingestStep, flowStep, gcpStep, tfStep, sparkStep]

@@ -71,7 +71,10 @@ describe('dezc wizard in a real terminal', () => {
       s.send('Enter') // yellow is the default
       await s.waitFor(/Which months\?/)
       s.send('Enter') // 2021-01 is the default
-      await s.waitFor(/Set up the Google Cloud service account/, 120_000)
+      await s.waitFor(/Set up the Prefect 3 workflow/, 120_000)
+      s.send('n', true)
+      s.send('Enter')
+      await s.waitFor(/Set up the Google Cloud service account/)
       s.send('n', true)
       s.send('Enter')
       await s.waitFor(/Create the course's GCS bucket and BigQuery dataset/)
@@ -91,7 +94,14 @@ describe('dezc wizard in a real terminal', () => {
       const saved = parse(fs.readFileSync(path.join(dir, 'dezc.yaml'), 'utf8'))
       expect(saved.wizard).toEqual({
         profile: 'local',
-        steps: {env: {up: true}, ingest: {dataset: 'yellow', periods: '2021-01'}, gcp: false, tf: false, spark: false},
+        steps: {
+          env: {up: true},
+          ingest: {dataset: 'yellow', periods: '2021-01'},
+          flow: false,
+          gcp: false,
+          tf: false,
+          spark: false,
+        },
       })
       // Real effects: the stack is healthy and the rows are in its Postgres.
       const status = await runCli(['env', 'status', '--stack', project, '--json'])
@@ -147,6 +157,9 @@ describe('dezc wizard in a real terminal', () => {
       await s.waitFor(/Load NYC taxi trip data into Postgres now\?/)
       s.send('n', true)
       s.send('Enter')
+      await s.waitFor(/Set up the Prefect 3 workflow/)
+      s.send('n', true)
+      s.send('Enter')
       await s.waitFor(/Set up the Google Cloud service account/)
       s.send('y', true)
       s.send('Enter')
@@ -184,6 +197,7 @@ describe('dezc wizard in a real terminal', () => {
       expect(parse(fs.readFileSync(path.join(dir, 'dezc.yaml'), 'utf8')).wizard.steps).toEqual({
         env: false,
         ingest: false,
+        flow: false,
         gcp: {project: 'wiz-proj-1'},
         tf: {project: 'wiz-proj-1'},
         spark: {version: '3.3.2'},
