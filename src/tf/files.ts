@@ -4,11 +4,11 @@
  * SHA-256 of what dezc last wrote, so a file the user edited (or wrote themselves) is never
  * overwritten without --force; with --force the edited file is first copied to `<name>.bak`.
  */
-import {createHash} from 'node:crypto'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {DezcError, ExitCode} from '../core/errors.js'
+import {writeManagedFiles as writeManaged, type GeneratedFile, type WriteResult} from '../core/managed-files.js'
 import type {TfSettings} from './settings.js'
 import {DEFAULTS} from './settings.js'
 import {locationForRegion} from './names.js'
@@ -79,10 +79,7 @@ override.tf.json
 .gc/
 `
 
-export interface GeneratedFile {
-  name: string
-  content: string
-}
+export type {GeneratedFile, WriteAction, WriteResult} from '../core/managed-files.js'
 
 export async function renderFiles(settings: TfSettings): Promise<GeneratedFile[]> {
   const vars = {
@@ -113,92 +110,16 @@ export async function renderFiles(settings: TfSettings): Promise<GeneratedFile[]
   ]
 }
 
-export type WriteAction = 'create' | 'update' | 'unchanged' | 'keep-edited' | 'overwrite-edited'
-
-export interface WriteResult {
-  name: string
-  path: string
-  action: WriteAction
-  /** Where the user's version was copied before an --force overwrite. */
-  backup?: string
-}
-
-interface Marker {
-  generatedBy: 'dezc'
-  files: Record<string, {sha256: string}>
-}
-
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
-
-async function readMarker(dir: string): Promise<Marker> {
-  try {
-    const m = JSON.parse(await fs.readFile(path.join(dir, MARKER_FILE), 'utf8')) as Marker
-    if (m && typeof m === 'object' && m.files && typeof m.files === 'object') return m
-  } catch {
-    // absent or unreadable: nothing is known to be dezc's
-  }
-  return {generatedBy: 'dezc', files: {}}
-}
-
-async function readIfExists(file: string): Promise<string | undefined> {
-  try {
-    return await fs.readFile(file, 'utf8')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw error
-  }
-}
-
 /**
- * Decide, and unless dryRun perform, each write. A file counts as dezc's when its current
- * SHA-256 equals the one recorded at the last write; anything else is the user's.
+ * Decide, and unless dryRun perform, each write (src/core/managed-files.ts): a file the user
+ * edited is kept unless --force, which first copies it to `<name>.bak`.
  */
 export async function writeManagedFiles(
   dir: string,
   files: GeneratedFile[],
   opts: {force: boolean; dryRun: boolean},
 ): Promise<WriteResult[]> {
-  const marker = await readMarker(dir)
-  const results: WriteResult[] = []
-  for (const f of files) {
-    const file = path.join(dir, f.name)
-    let current: string | undefined
-    try {
-      current = await readIfExists(file)
-    } catch (error) {
-      throw writeError(file, error)
-    }
-    const recorded = marker.files[f.name]?.sha256
-    let action: WriteAction
-    if (current === undefined) action = 'create'
-    else if (current === f.content) action = 'unchanged'
-    else if (recorded !== undefined && sha256(current) === recorded) action = 'update'
-    else action = opts.force ? 'overwrite-edited' : 'keep-edited'
-    const result: WriteResult = {name: f.name, path: file, action}
-    if (action === 'overwrite-edited') result.backup = `${file}.bak`
-    results.push(result)
-    if (action !== 'keep-edited') marker.files[f.name] = {sha256: sha256(f.content)}
-  }
-  if (opts.dryRun) return results
-  try {
-    await fs.mkdir(dir, {recursive: true})
-    for (const [i, r] of results.entries()) {
-      if (r.action === 'keep-edited' || r.action === 'unchanged') continue
-      if (r.backup) await fs.copyFile(r.path, r.backup)
-      await atomicWrite(r.path, files[i].content)
-    }
-    await atomicWrite(path.join(dir, MARKER_FILE), JSON.stringify(marker, null, 2) + '\n')
-  } catch (error) {
-    if (error instanceof DezcError) throw error
-    throw writeError(dir, error)
-  }
-  return results
-}
-
-async function atomicWrite(file: string, content: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`
-  await fs.writeFile(tmp, content, {mode: 0o644})
-  await fs.rename(tmp, file)
+  return writeManaged(dir, files, {...opts, marker: MARKER_FILE, writeError})
 }
 
 function writeError(target: string, error: unknown): DezcError {
