@@ -16,6 +16,7 @@ bash scripts/build-test-images.sh
 bash scripts/ensure-registry.sh
 bash scripts/ensure-compose-v2.sh
 bash scripts/ensure-fake-gcs.sh
+bash scripts/ensure-dbt.sh
 echo "test-all: setup took $((SECONDS - t0)) s"
 results=.vitest-results.json
 rm -f "$results"

@@ -73,7 +73,17 @@ export const profileSchema = z.strictObject({
 export type ProfileInput = z.infer<typeof profileSchema>
 
 /** Top-level sections; capabilities add their own here. */
-export const KNOWN_SECTIONS = new Set(['defaultProfile', 'profiles', 'ingest', 'gcp', 'tf', 'spark', 'wizard', 'lake'])
+export const KNOWN_SECTIONS = new Set([
+  'defaultProfile',
+  'profiles',
+  'ingest',
+  'gcp',
+  'tf',
+  'spark',
+  'wizard',
+  'lake',
+  'dbt',
+])
 
 export const fileSchema = z.looseObject({
   defaultProfile: z.string().optional(),

@@ -167,6 +167,16 @@ export const ERROR_CODES = {
   LAKE_DATASET_NOT_MONTHLY: 'the lake holds monthly trip datasets; zones is a lookup',
   LAKE_OBJECT_CONFLICT: "the month's object exists with other content (replace it with --force)",
   LAKE_INTEGRITY_MISMATCH: 'the stored object does not match the uploaded file (crc32c/md5); it was deleted',
+  // dbt
+  DBT_NO_DATA: 'the warehouse has nothing dezc ingest loaded (no ledger, or no table it names): ingest first',
+  DBT_WAREHOUSE_UNREADABLE: 'the ingest ledger or information_schema cannot be read (or the DuckDB file opened)',
+  DBT_DIR_NOT_WRITABLE: 'the dbt project folder cannot be written',
+  DBT_NOT_PROJECT: 'the folder has no dbt project written by dezc dbt init',
+  DBT_NOT_FOUND: 'no dbt executable (the project .venv, --dbt, dbt.executable or dbt on PATH)',
+  DBT_BROKEN: 'dbt exists but does not run (its output is quoted)',
+  DBT_VERSION_UNSUPPORTED: 'the dbt version is outside the range the generated project requires',
+  DBT_ADAPTER_MISSING: 'dbt lacks the adapter of the target (dbt-postgres or dbt-duckdb)',
+  DBT_DEPS_FAILED: 'dbt deps could not install packages.yml (hub.getdbt.com unreachable?)',
 } as const
 
 export type ErrorCode = keyof typeof ERROR_CODES
