@@ -4,7 +4,7 @@
  * information_schema (each table's columns and types). Postgres through `pg`, a DuckDB file
  * through DuckDB's Node API (read-only, no extension downloads). The same SQL runs on both.
  */
-import {DezcError, ExitCode, errorMessage} from '../core/errors.js'
+import {DezcError, ExitCode, errorMessage, type ExitCodeValue} from '../core/errors.js'
 import {isDatasetName, type DatasetName} from '../ingest/datasets.js'
 import {LEDGER_TABLE} from '../ingest/loader.js'
 
@@ -154,13 +154,8 @@ export async function readDuckdb(file: string): Promise<Warehouse> {
       autoinstall_known_extensions: 'false',
     })
   } catch (error) {
-    throw new DezcError({
-      code: 'DBT_WAREHOUSE_UNREADABLE',
-      message: `Cannot open the DuckDB database ${file}: ${errorMessage(error)}`,
-      suggestion: 'Check that it is a DuckDB file and that no other process holds it open for writing.',
-      exit: ExitCode.PREREQUISITE,
-      cause: error,
-    })
+    const hint = 'Check that it is a DuckDB file and that no other process holds it open for writing.'
+    throw unreadable(error, `Cannot open the DuckDB database ${file}`, hint, ExitCode.PREREQUISITE)
   }
   const conn = await instance.connect()
   try {
@@ -178,11 +173,11 @@ export async function readDuckdb(file: string): Promise<Warehouse> {
 
 function asReadError(error: unknown, where: string): DezcError {
   if (error instanceof DezcError) return error
-  return new DezcError({
-    code: 'DBT_WAREHOUSE_UNREADABLE',
-    message: `Cannot read the ingest ledger or the tables' columns at ${where}: ${errorMessage(error)}`,
-    suggestion: 'Check that the user may read information_schema and dezc_ingest_ledger; re-run with --verbose.',
-    exit: ExitCode.FAILURE,
-    cause: error,
-  })
+  const hint = 'Check that the user may read information_schema and dezc_ingest_ledger; re-run with --verbose.'
+  return unreadable(error, `Cannot read the ingest ledger or the tables' columns at ${where}`, hint, ExitCode.FAILURE)
+}
+
+function unreadable(error: unknown, what: string, suggestion: string, exit: ExitCodeValue): DezcError {
+  const message = `${what}: ${errorMessage(error)}`
+  return new DezcError({code: 'DBT_WAREHOUSE_UNREADABLE', message, suggestion, exit, cause: error})
 }
