@@ -204,6 +204,26 @@ describe('dezc dbt on the env stack (real dbt-core + dbt-postgres)', () => {
     expect(fs.readFileSync(`${model}.bak`, 'utf8')).toContain('-- mine')
   }, 120_000)
 
+  it("every dbt pass-through under --json: dbt output on stderr, the envelope on stdout with dbt's exit code", async () => {
+    const cwd = path.join(work, 'proj')
+    const runs = [
+      await dezc(['dbt', 'seed', '--json'], {cwd}),
+      await dezc(['dbt', 'test', '--json'], {cwd}),
+      await dezc(['dbt', 'debug', '--json'], {cwd}),
+      await dezc(['dbt', 'deps', '--json'], {cwd}),
+      await dezc(['dbt', 'compile', '--json'], {cwd}),
+      await dezc(['dbt', 'parse', '--json'], {cwd}),
+      await dezc(['dbt', 'freshness', '--json'], {cwd}),
+    ]
+    for (const r of runs) {
+      noSecret(r)
+      expect(r.code, r.stdout + r.stderr).toBe(0)
+      expect(r.json()).toMatchObject({exitCode: 0, dbt: {version: expect.any(String)}})
+    }
+    expect(runs[6].json().args).toEqual(['freshness'])
+    expect(runs[6].stderr).toMatch(/freshness of raw\.yellow_taxi_data/)
+  }, 600_000)
+
   it('the default packages.yml pins dbt_utils; with the hub unreachable, dbt deps fails clearly (DBT_DEPS_FAILED)', async () => {
     const dir = path.join(work, 'with-utils')
     expectOk(await dezc(['dbt', 'init', '--stack', stack, '--dir', dir, '--json']))
