@@ -18,6 +18,7 @@ bash scripts/ensure-compose-v2.sh
 bash scripts/ensure-fake-gcs.sh
 bash scripts/ensure-real-spark.sh
 bash scripts/ensure-prefect.sh
+bash scripts/ensure-dbt.sh
 echo "test-all: setup took $((SECONDS - t0)) s"
 results=.vitest-results.json
 rm -f "$results"

@@ -84,6 +84,7 @@ export const KNOWN_SECTIONS = new Set([
   'lake',
   'flow',
   'bq',
+  'dbt',
 ])
 
 export const fileSchema = z.looseObject({

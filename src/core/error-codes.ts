@@ -189,6 +189,16 @@ export const ERROR_CODES = {
   BQ_NOTHING_UPLOADED: 'the bucket holds no months of the dataset',
   BQ_JOB_FAILED: "a BigQuery job failed (its error is quoted); the month's rows were not replaced",
   BQ_INVALID_QUERY: 'BigQuery rejected the SQL (its message is quoted)',
+  // dbt
+  DBT_NO_DATA: 'the warehouse has nothing dezc ingest loaded (no ledger, or no table it names): ingest first',
+  DBT_WAREHOUSE_UNREADABLE: 'the ingest ledger or information_schema cannot be read (or the DuckDB file opened)',
+  DBT_DIR_NOT_WRITABLE: 'the dbt project folder cannot be written',
+  DBT_NOT_PROJECT: 'the folder has no dbt project written by dezc dbt init',
+  DBT_NOT_FOUND: 'no dbt executable (the project .venv, --dbt, dbt.executable or dbt on PATH)',
+  DBT_BROKEN: 'dbt exists but does not run (its output is quoted)',
+  DBT_VERSION_UNSUPPORTED: 'the dbt version is outside the range the generated project requires',
+  DBT_ADAPTER_MISSING: 'dbt lacks the adapter of the target (dbt-postgres or dbt-duckdb)',
+  DBT_DEPS_FAILED: 'dbt deps could not install packages.yml (hub.getdbt.com unreachable?)',
 } as const
 
 export type ErrorCode = keyof typeof ERROR_CODES

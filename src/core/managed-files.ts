@@ -1,8 +1,9 @@
 /**
- * Files a command generates and the user may then edit (`dezc tf init`, `dezc flow init`): a marker
- * file in the directory records the SHA-256 of what dezc last wrote, so a file the user edited (or
- * wrote themselves) is never overwritten without --force; with --force the edited file is first
- * copied to `<name>.bak`. Each caller names its marker file and turns write failures into its own error.
+ * Files dezc generates into a user's folder (`dezc tf init`, `dezc flow init`, `dezc dbt init`). A marker file records
+ * the SHA-256 of what dezc last wrote, so a file the user edited (or wrote themselves) is never
+ * overwritten without --force; with --force the edited file is first copied to `<name>.bak`.
+ * Names may hold subfolders (`models/staging/x.sql`); each file may ask for its own mode (0600 for
+ * a profile), which is also applied to a file whose content did not change.
  */
 import {createHash} from 'node:crypto'
 import fs from 'node:fs/promises'
@@ -20,17 +21,11 @@ export function renderTemplate(text: string, vars: Record<string, string>): stri
 }
 
 export interface GeneratedFile {
+  /** Path relative to the target folder, with `/` separators. */
   name: string
   content: string
-}
-
-export interface ManagedWriteOptions {
-  force: boolean
-  dryRun: boolean
-  /** The marker file's name inside the directory, e.g. `.dezc-tf.json`. */
-  markerFile: string
-  /** A failed read or write of `target` as the caller's DezcError. */
-  writeError: (target: string, error: unknown) => DezcError
+  /** File mode (default 0644). */
+  mode?: number
 }
 
 export type WriteAction = 'create' | 'update' | 'unchanged' | 'keep-edited' | 'overwrite-edited'
@@ -43,16 +38,29 @@ export interface WriteResult {
   backup?: string
 }
 
-interface Marker {
+export interface Marker {
   generatedBy: 'dezc'
   files: Record<string, {sha256: string}>
+  /** What the generator wants to remember about the folder (e.g. the dbt target it was made for). */
+  meta?: Record<string, unknown>
+}
+
+export interface ManagedWriteOptions {
+  force: boolean
+  dryRun: boolean
+  /** The marker's file name inside the folder, e.g. `.dezc-tf.json`. */
+  marker: string
+  /** Stored in the marker as `meta` (replaces the previous one). */
+  meta?: Record<string, unknown>
+  /** The caller's error for a file or folder that cannot be read or written. */
+  writeError: (target: string, error: unknown) => DezcError
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 
-async function readMarker(dir: string, markerFile: string): Promise<Marker> {
+export async function readMarker(dir: string, marker: string): Promise<Marker> {
   try {
-    const m = JSON.parse(await fs.readFile(path.join(dir, markerFile), 'utf8')) as Marker
+    const m = JSON.parse(await fs.readFile(path.join(dir, marker), 'utf8')) as Marker
     if (m && typeof m === 'object' && m.files && typeof m.files === 'object') return m
   } catch {
     // absent or unreadable: nothing is known to be dezc's
@@ -78,10 +86,10 @@ export async function writeManagedFiles(
   files: GeneratedFile[],
   opts: ManagedWriteOptions,
 ): Promise<WriteResult[]> {
-  const marker = await readMarker(dir, opts.markerFile)
+  const marker = await readMarker(dir, opts.marker)
   const results: WriteResult[] = []
   for (const f of files) {
-    const file = path.join(dir, f.name)
+    const file = path.join(dir, ...f.name.split('/'))
     let current: string | undefined
     try {
       current = await readIfExists(file)
@@ -99,16 +107,21 @@ export async function writeManagedFiles(
     results.push(result)
     if (action !== 'keep-edited') marker.files[f.name] = {sha256: sha256(f.content)}
   }
+  if (opts.meta) marker.meta = opts.meta
   if (opts.dryRun) return results
   try {
     await fs.mkdir(dir, {recursive: true})
     for (const [i, r] of results.entries()) {
-      if (r.action === 'keep-edited' || r.action === 'unchanged') continue
-      if (r.backup) await fs.copyFile(r.path, r.backup)
+      if (r.action === 'keep-edited') continue
+      if (r.action === 'unchanged') {
+        if (files[i].mode !== undefined) await fs.chmod(r.path, files[i].mode)
+        continue
+      }
       await fs.mkdir(path.dirname(r.path), {recursive: true})
-      await atomicWrite(r.path, files[i].content)
+      if (r.backup) await fs.copyFile(r.path, r.backup)
+      await atomicWrite(r.path, files[i].content, files[i].mode ?? 0o644)
     }
-    await atomicWrite(path.join(dir, opts.markerFile), JSON.stringify(marker, null, 2) + '\n')
+    await atomicWrite(path.join(dir, opts.marker), JSON.stringify(marker, null, 2) + '\n', 0o644)
   } catch (error) {
     if (error instanceof DezcError) throw error
     throw opts.writeError(dir, error)
@@ -116,9 +129,11 @@ export async function writeManagedFiles(
   return results
 }
 
-export async function atomicWrite(file: string, content: string): Promise<void> {
+export async function atomicWrite(file: string, content: string, mode = 0o644): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`
-  await fs.writeFile(tmp, content, {mode: 0o644})
+  await fs.writeFile(tmp, content, {mode})
+  // writeFile's mode is filtered by the umask and ignored for an existing tmp: set it exactly.
+  await fs.chmod(tmp, mode)
   await fs.rename(tmp, file)
 }
 

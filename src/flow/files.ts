@@ -62,7 +62,7 @@ export function writeProject(
 ): Promise<WriteResult[]> {
   return writeManagedFiles(dir, files, {
     ...opts,
-    markerFile: MARKER_FILE,
+    marker: MARKER_FILE,
     writeError: dirWriteError('FLOW_DIR_NOT_WRITABLE'),
   })
 }

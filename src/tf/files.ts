@@ -115,7 +115,7 @@ export function writeManagedFiles(
   files: GeneratedFile[],
   opts: {force: boolean; dryRun: boolean},
 ): Promise<WriteResult[]> {
-  return writeManaged(dir, files, {...opts, markerFile: MARKER_FILE, writeError})
+  return writeManaged(dir, files, {...opts, marker: MARKER_FILE, writeError})
 }
 
 const writeError = dirWriteError('TF_DIR_NOT_WRITABLE')

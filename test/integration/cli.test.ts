@@ -178,6 +178,17 @@ describe('dezc CLI', () => {
       'flow:status': 'flow/flow.test.ts',
       'flow:run': 'flow/flow.test.ts',
       'flow:down': 'flow/flow.test.ts',
+      'dbt:init': 'dbt/dbt.test.ts',
+      'dbt:build': 'dbt/dbt.test.ts',
+      'dbt:run': 'dbt/dbt.test.ts',
+      'dbt:test': 'dbt/dbt.test.ts',
+      'dbt:seed': 'dbt/dbt.test.ts',
+      'dbt:debug': 'dbt/dbt.test.ts',
+      'dbt:deps': 'dbt/dbt.test.ts',
+      'dbt:compile': 'dbt/dbt.test.ts',
+      'dbt:parse': 'dbt/dbt.test.ts',
+      'dbt:freshness': 'dbt/dbt.test.ts',
+      'dbt:doctor': 'dbt/dbt.test.ts',
     }
     // The wizard asks questions: under --json it can only say so (NON_INTERACTIVE, exit 3).
     const errorOnly = ['wizard']

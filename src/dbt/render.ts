@@ -1,0 +1,44 @@
+/** `dezc dbt` results → lines for people (--json prints the results themselves). */
+import type {WriteAction} from '../core/managed-files.js'
+import {renderChecks} from '../doctor/render.js'
+import type {DbtDoctorResult, DbtInitResult} from './service.js'
+
+const VERB: Record<WriteAction, string> = {
+  create: 'create',
+  update: 'update',
+  unchanged: 'same  ',
+  'keep-edited': 'KEEP  ',
+  'overwrite-edited': 'REPLACE',
+}
+
+export function renderInit(r: DbtInitResult): string[] {
+  const c = r.connection
+  const lines = [
+    `${r.dryRun ? 'Would write' : 'Wrote'} the dbt project in ${r.dir} (target ${r.target}: ${
+      c.target === 'postgres' ? `${c.user}@${c.host}:${c.port}/${c.dbname}` : c.path
+    }).`,
+    '',
+    'Sources (what dezc ingest loaded):',
+    ...r.sources.map(
+      (s) =>
+        `  ${s.table.padEnd(20)} ${s.dataset.padEnd(6)} ${s.periods.join(', ')}  ${s.rows} rows, ${s.columns} columns -> ${s.model}`,
+    ),
+    ...r.skipped.map((s) => `  skipped: ${s}`),
+    `Zone seed: ${r.seed.rows} rows, ${
+      r.seed.origin === 'warehouse'
+        ? 'from the zones table'
+        : r.seed.origin === 'download'
+          ? `downloaded from ${r.seed.from}`
+          : `PLACEHOLDER (${r.seed.from})`
+    }`,
+    '',
+    'Files:',
+    ...r.files.map((f) => `  ${VERB[f.action]} ${f.name}${f.backup ? ` (yours saved as ${f.name}.bak)` : ''}`),
+  ]
+  if (!r.dryRun) lines.push('', 'Next:', ...r.next.map((n) => `  ${n}`))
+  return lines
+}
+
+export function renderDoctor(r: DbtDoctorResult): string[] {
+  return [renderChecks(r.checks)]
+}

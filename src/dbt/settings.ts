@@ -1,0 +1,90 @@
+/**
+ * What `dezc dbt` works on: the project folder, the target warehouse and the dbt executable.
+ * Precedence for every value: flag > env var (handled by the flag definitions) > config section
+ * `dbt` > what `dezc dbt init` recorded in the project's marker > default.
+ */
+import path from 'node:path'
+import {z} from 'zod'
+import type {LoadedConfig} from '../config/load.js'
+import {resolveStack, type Stack} from '../env/settings.js'
+
+export const DBT_TARGETS = ['postgres', 'duckdb'] as const
+export type DbtTarget = (typeof DBT_TARGETS)[number]
+
+/** The project's and the profile's name: the course's (week 4, taxi_rides_ny). */
+export const PROJECT_NAME = 'taxi_rides_ny'
+/** dbt versions the generated project accepts (loaded_at_query for freshness needs 1.10). */
+export const DBT_VERSION_RANGE = {min: '1.10.0', below: '2.0.0'} as const
+/** dbt_utils as the course pins it. */
+export const DBT_UTILS_VERSION = '1.3.3'
+/** The marker of `dezc dbt init`: hashes of the files it wrote, and the target it wrote them for. */
+export const DBT_MARKER = '.dezc-dbt.json'
+
+export const dbtConfigSchema = z.strictObject({
+  /** The dbt project folder (default: the current folder). */
+  dir: z.string().min(1).optional(),
+  target: z.enum(DBT_TARGETS).optional(),
+  /** The DuckDB database file of the duckdb target. */
+  duckdbFile: z.string().min(1).optional(),
+  /** The dbt executable (default: the project's .venv/bin/dbt, else dbt on PATH). */
+  executable: z.string().min(1).optional(),
+  /** Write packages.yml with dbt_utils (default true). */
+  dbtUtils: z.boolean().optional(),
+})
+export type DbtConfig = z.infer<typeof dbtConfigSchema>
+
+/** What init recorded in the marker (meta), read back by run/doctor. */
+export interface ProjectMeta {
+  target?: DbtTarget
+  duckdbFile?: string
+  stack?: string | null
+  host?: string
+}
+
+export interface DbtFlagValues {
+  dir?: string
+  target?: string
+  'duckdb-file'?: string
+  dbt?: string
+  host?: string
+  stack?: string
+  'docker-host'?: string
+}
+
+export interface DbtSettings {
+  dir: string
+  target: DbtTarget
+  /** Absolute path of the DuckDB file (duckdb target). */
+  duckdbFile?: string
+  /** The dbt executable given by flag/env/config; otherwise the project's .venv, then dbt on PATH. */
+  executable?: string
+  /** The env stack whose Postgres the postgres target uses. */
+  stack: Stack
+  dbtUtils: boolean
+}
+
+export const DEFAULT_DUCKDB_FILE = 'taxi.duckdb'
+
+export function resolveDbtDir(flags: DbtFlagValues, section: DbtConfig | undefined, cwd = process.cwd()): string {
+  return path.resolve(cwd, flags.dir ?? section?.dir ?? '.')
+}
+
+export function resolveDbtSettings(
+  config: LoadedConfig,
+  flags: DbtFlagValues & {'no-dbt-utils'?: boolean},
+  meta: ProjectMeta = {},
+  cwd = process.cwd(),
+): DbtSettings {
+  const section = config.section('dbt', dbtConfigSchema) ?? {}
+  const dir = resolveDbtDir(flags, section, cwd)
+  const target = (flags.target as DbtTarget | undefined) ?? section.target ?? meta.target ?? 'postgres'
+  const duckdb = flags['duckdb-file'] ?? section.duckdbFile ?? meta.duckdbFile
+  const duckdbFile = target === 'duckdb' ? path.resolve(cwd, duckdb ?? DEFAULT_DUCKDB_FILE) : undefined
+  const executable = flags.dbt ?? section.executable
+  const stack = resolveStack(config, {
+    profile: flags.host ?? meta.host,
+    stack: flags.stack ?? meta.stack ?? undefined,
+    dockerHost: flags['docker-host'],
+  })
+  return {dir, target, duckdbFile, executable, stack, dbtUtils: !flags['no-dbt-utils'] && section.dbtUtils !== false}
+}
