@@ -52,13 +52,13 @@ export async function dbtInit(o: InitOptions): Promise<DbtInitResult> {
   const {settings} = o
   const observed = await observeInit(settings, {zonesBaseUrl: o.zonesBaseUrl, ui: o.ui, signal: o.signal})
   const plan = planInit(settings, observed)
-  const {writeManagedFiles} = await import('../core/managed-files.js')
+  const {writeManagedFiles, dirWriteError} = await import('../core/managed-files.js')
   const files = await writeManagedFiles(settings.dir, plan.files, {
     force: o.force,
     dryRun: o.dryRun,
     marker: DBT_MARKER,
     meta: {...plan.meta},
-    writeError: dirError,
+    writeError: dirWriteError('DBT_DIR_NOT_WRITABLE'),
   })
   for (const f of files.filter((x) => x.action === 'keep-edited'))
     o.ui.reporter.warn(`Kept ${f.name}: you edited it (dezc dbt init --force overwrites it, keeping a .bak).`)
@@ -88,20 +88,6 @@ export async function dbtInit(o: InitOptions): Promise<DbtInitResult> {
       'dezc dbt test',
     ],
   }
-}
-
-function dirError(target: string, error: unknown): DezcError {
-  const code = (error as NodeJS.ErrnoException).code
-  const perm = code === 'EACCES' || code === 'EPERM'
-  return new DezcError({
-    code: 'DBT_DIR_NOT_WRITABLE',
-    message: `Cannot write ${target}: ${(error as Error).message}`,
-    suggestion: perm
-      ? `Check the permissions of ${path.dirname(target)} or choose another --dir.`
-      : 'Choose another --dir.',
-    exit: perm ? ExitCode.PREREQUISITE : ExitCode.FAILURE,
-    cause: error,
-  })
 }
 
 /** What init recorded about the project folder (target, stack, DuckDB file), or {} for none. */

@@ -4,14 +4,7 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {ERROR_CODES, withErrorCodeTable} from '../../../src/core/error-codes.js'
 import {ROOT} from '../../helpers/cli.js'
-
-function sourceFiles(dir: string): string[] {
-  return fs
-    .readdirSync(dir, {withFileTypes: true})
-    .flatMap((e) =>
-      e.isDirectory() ? sourceFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : [],
-    )
-}
+import {sourceFiles} from '../../helpers/source-files.js'
 
 describe('error codes', () => {
   it("the README's table is the one generated from src/core/error-codes.ts (run npm run docs:errors)", () => {

@@ -4,14 +4,7 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {TEST_KNOBS, platformOverride} from '../../../src/core/test-knobs.js'
 import {ROOT} from '../../helpers/cli.js'
-
-function sourceFiles(dir: string): string[] {
-  return fs
-    .readdirSync(dir, {withFileTypes: true})
-    .flatMap((e) =>
-      e.isDirectory() ? sourceFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : [],
-    )
-}
+import {sourceFiles} from '../../helpers/source-files.js'
 
 describe('test knobs', () => {
   it('only src/core/test-knobs.ts reads them (others name them in comments only)', () => {
