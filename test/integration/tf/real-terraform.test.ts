@@ -46,13 +46,13 @@ output "token" {
  * terraform kills the provisioner and stops within milliseconds, so dezc's 1 s grace before it
  * passes a SIGINT on is not reached when terraform got the terminal's SIGINT itself; a terraform
  * that takes longer to stop (a provider finishing an API call) is played by the stand-in in
- * run.test.ts.
+ * run.test.ts. `exec`: terraform kills the provisioner's shell, and the sleep must not outlive it.
  */
 const SLOW_TF = `resource "terraform_data" "slow" {
   input = "slow"
 
   provisioner "local-exec" {
-    command = "sleep 60"
+    command = "exec sleep 60"
   }
 }
 `
