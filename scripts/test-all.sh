@@ -19,6 +19,7 @@ bash scripts/ensure-fake-gcs.sh
 bash scripts/ensure-real-spark.sh
 bash scripts/ensure-prefect.sh
 bash scripts/ensure-dbt.sh
+bash scripts/ensure-terraform.sh
 echo "test-all: setup took $((SECONDS - t0)) s"
 results=.vitest-results.json
 rm -f "$results"

@@ -121,6 +121,7 @@ export const ERROR_CODES = {
   TERRAFORM_TOO_OLD: 'terraform is older than the generated files need',
   TERRAFORM_BROKEN: 'terraform exists but does not run',
   TF_FAILED: 'terraform failed (its output is shown)',
+  TF_STATE_LOCKED: 'another terraform run holds the state lock',
   TF_NOT_INITIALIZED: 'the terraform directory was not initialised (dezc tf init)',
   TF_DIR_NOT_INITIALIZED: 'the directory has no dezc terraform files',
   TF_DIR_NOT_WRITABLE: 'the terraform directory cannot be written',

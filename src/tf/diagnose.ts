@@ -142,6 +142,23 @@ const RULES: Rule[] = [
     ],
   },
   {
+    // Another terraform run (or one that was killed) holds the state lock; terraform waits 0 s by default.
+    code: 'TF_STATE_LOCKED',
+    exit: ExitCode.FAILURE,
+    test: /Error acquiring the state lock/i,
+    message: (_m, out, ctx) => {
+      const info = lockInfo(out)
+      const holder = [info.operation?.replace(/^OperationType/, '').toLowerCase(), info.who && `by ${info.who}`]
+        .filter(Boolean)
+        .join(' ')
+      return `the terraform state in ${ctx.dir} is locked by another terraform run${holder ? ` (${holder}${info.created ? ` since ${info.created}` : ''})` : ''}.`
+    },
+    suggestion: (_m, out, ctx) => [
+      'Wait for that run to finish, then retry.',
+      `If no terraform is running any more (it was killed), release the lock: cd ${ctx.dir} && terraform force-unlock ${lockInfo(out).id ?? '<lock-id>'}`,
+    ],
+  },
+  {
     code: 'TF_NOT_INITIALIZED',
     exit: ExitCode.FAILURE,
     test: /please run "terraform init"|Inconsistent dependency lock file|Required plugins are not installed|Module not installed/i,
@@ -160,6 +177,17 @@ const RULES: Rule[] = [
     ],
   },
 ]
+
+/** The "Lock Info:" block terraform prints with a state-lock error. */
+function lockInfo(output: string): {id?: string; operation?: string; who?: string; created?: string} {
+  const field = (name: string) => output.match(new RegExp(`^[│\\s]*${name}:[ \\t]+(\\S.*?)\\s*$`, 'm'))?.[1]
+  return {
+    id: field('ID'),
+    operation: field('Operation'),
+    who: field('Who'),
+    created: field('Created')?.replace(/\.\d+/, ''),
+  }
+}
 
 /** The first `Error:` line terraform printed, for the generic message. */
 export function firstErrorLine(output: string): string | undefined {

@@ -25,7 +25,11 @@ export function formatRunResult(r: RunTfResult): string[] {
     )
   }
   if (r.action === 'destroy')
-    lines.push(r.changed === false ? 'Nothing to destroy.' : `Destroyed${p ? ` (${p.destroy} resources)` : ''}.`)
+    lines.push(
+      r.changed === false
+        ? 'Nothing to destroy.'
+        : `Destroyed${p ? ` (${p.destroy} resource${p.destroy === 1 ? '' : 's'})` : ''}.`,
+    )
   if (r.action === 'apply') {
     lines.push(
       r.changed === false

@@ -283,6 +283,18 @@ function maskOutputs(raw: unknown): Record<string, unknown> {
   return out
 }
 
+/**
+ * The question before a saved plan is applied. The generated configuration names its bucket and
+ * dataset in terraform.tfvars; any other configuration (no such tfvars) is asked about by counts.
+ */
+function confirmQuestion(action: TfAction, state: DirState, plan?: PlanCounts): string {
+  const where = state.project ? ` in project ${state.project}` : ''
+  if (action === 'apply') return `Apply these changes${where}?`
+  if (state.bucket || state.dataset)
+    return `Destroy the bucket${state.bucket ? ` ${state.bucket}` : ''} (and everything in it) and the dataset${state.dataset ? ` ${state.dataset}` : ''}${where}?`
+  return `Destroy ${plan ? `all ${plan.destroy} resource${plan.destroy === 1 ? '' : 's'}` : 'everything'} in the state of this configuration${where}?`
+}
+
 export async function tfRun(ctx: TfContext, action: TfAction, opts: RunTfOptions): Promise<RunTfResult> {
   const dir = resolveDir(ctx, opts.dir)
   const state = await readDirState(dir, ctx.cwd)
@@ -335,12 +347,8 @@ export async function tfRun(ctx: TfContext, action: TfAction, opts: RunTfOptions
         ctx.ui.reporter.info(`No changes: nothing to ${action}.`)
         result.changed = false
       } else {
-        const what =
-          action === 'destroy'
-            ? `Destroy the bucket${state.bucket ? ` ${state.bucket}` : ''} (and everything in it) and the dataset${state.dataset ? ` ${state.dataset}` : ''}`
-            : 'Apply these changes'
         const ok = await ctx.ui.prompter.confirm({
-          message: `${what} in project ${state.project ?? '(see terraform.tfvars)'}?`,
+          message: confirmQuestion(action, state, result.plan),
           default: false,
           flagHint: '--yes',
         })

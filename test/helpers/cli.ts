@@ -56,6 +56,11 @@ export interface CliOptions {
   timeoutMs?: number
   /** Called once with the child, e.g. to send SIGINT mid-way. */
   onSpawn?: (child: import('node:child_process').ChildProcess) => void
+  /**
+   * Start dezc as the leader of its own process group, so `process.kill(-child.pid, 'SIGINT')`
+   * reaches dezc and everything it started, the way a terminal's Ctrl-C does.
+   */
+  processGroup?: boolean
 }
 
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
@@ -64,6 +69,7 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
       cwd: options.cwd ?? ROOT,
       env: {...process.env, NODE_ENV: 'production', CI: 'true', ...options.env},
       stdio: ['pipe', 'pipe', 'pipe'],
+      detached: options.processGroup ?? false,
     })
     let stdout = ''
     let stderr = ''

@@ -1,7 +1,9 @@
 /**
  * `dezc tf install` against a real HTTP server on loopback that serves a release the way
- * releases.hashicorp.com lays it out: a generated zip holding a STAND-IN `terraform` (a shell
- * script that reports its version), the SHA256SUMS of it, and index.json. No HashiCorp download.
+ * releases.hashicorp.com lays it out. Mostly a generated zip holding a STAND-IN `terraform` (a
+ * shell script that reports its version, small and shaped for resume and checksum cases), the
+ * SHA256SUMS of it, and index.json; and once the REAL terraform 1.11.4 release zip that
+ * scripts/ensure-terraform.sh packs from the binary it builds. No HashiCorp download.
  */
 import {createHash} from 'node:crypto'
 import {execFileSync} from 'node:child_process'
@@ -12,6 +14,7 @@ import {releasePlatform} from '../../../src/tf/install.js'
 import {runCli} from '../../helpers/cli.js'
 import {startFileServer, type FileServer} from '../../helpers/file-server.js'
 import {makeZip} from '../../helpers/zip-writer.js'
+import {realTerraform, realTerraformEnv} from '../../helpers/real-terraform.js'
 import {makeTempDir} from '../../helpers/tmp.js'
 
 const V = '1.9.8'
@@ -189,5 +192,42 @@ describe('dezc tf install (loopback mirror, stand-in release)', () => {
     expect(r.code).toBe(1)
     expect(r.stderr).toMatch(/Cannot install into .*file-not-dir\/bin.*\[TF_BIN_DIR_NOT_WRITABLE\]/)
     expect(r.stderr).not.toMatch(/\n\s+at /)
+  })
+})
+
+describe('dezc tf install (loopback mirror, the real terraform release zip)', () => {
+  it('installs the real terraform 1.11.4 from its zip and SHA256SUMS; the installed binary is real and runs a plan', async () => {
+    const real = realTerraform()
+    const zipName = `terraform_${real.version}_${rel.os}_${rel.arch}.zip`
+    const sumsName = `terraform_${real.version}_SHA256SUMS`
+    server.files.clear()
+    server.set(`/${real.version}/${zipName}`, {file: path.join(real.releaseDir, zipName)})
+    server.set(`/${real.version}/${sumsName}`, {file: path.join(real.releaseDir, sumsName)})
+    const r = await install(['--version', real.version, '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const target = path.join(binDir, 'terraform')
+    const published = fs.readFileSync(path.join(real.releaseDir, sumsName), 'utf8').split(/\s+/)[0]
+    expect(r.json()).toMatchObject({action: 'installed', version: real.version, path: target, sha256: published})
+    expect(fs.statSync(target).mode & 0o777).toBe(0o755)
+    // the very binary the zip was made from
+    expect(sha(fs.readFileSync(target))).toBe(sha(fs.readFileSync(real.exe)))
+    const v = JSON.parse(
+      execFileSync(target, ['version', '-json'], {
+        env: {TF_CLI_CONFIG_FILE: '', CHECKPOINT_DISABLE: '1'},
+        encoding: 'utf8',
+      }),
+    ) as {terraform_version: string; platform: string}
+    expect(v).toEqual(expect.objectContaining({terraform_version: real.version, platform: `${rel.os}_${rel.arch}`}))
+
+    // and dezc runs it: a plan of a terraform_data configuration with only the installed binary on PATH
+    const dir = path.join(home, 'cfg')
+    fs.mkdirSync(dir)
+    fs.writeFileSync(path.join(dir, 'main.tf'), 'resource "terraform_data" "x" {\n  input = "installed"\n}\n')
+    const plan = await runCli(['tf', 'plan', '--dir', dir, '--json'], {
+      env: realTerraformEnv({...real, binDir}, home),
+      cwd: home,
+    })
+    expect(plan.code, plan.stderr).toBe(0)
+    expect(plan.json()).toMatchObject({changed: true, plan: {add: 1}, terraform: {path: target, version: real.version}})
   })
 })

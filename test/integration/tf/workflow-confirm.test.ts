@@ -5,13 +5,13 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import {PassThrough} from 'node:stream'
 import {beforeEach, describe, expect, it} from 'vitest'
 import {DezcError} from '../../../src/core/errors.js'
-import type {ConfirmOptions, Prompter, Ui} from '../../../src/core/ui.js'
+import type {ConfirmOptions} from '../../../src/core/ui.js'
 import {PLAN_FILE, renderFiles, writeManagedFiles} from '../../../src/tf/files.js'
 import {tfRun, type TfContext} from '../../../src/tf/service.js'
 import {createStandinTerraform, pathWithout, type Standin} from '../../helpers/standin-terraform.js'
+import {scriptedTfContext} from '../../helpers/tf-context.js'
 import {makeTempDir} from '../../helpers/tmp.js'
 
 let dir: string
@@ -20,39 +20,10 @@ let asked: ConfirmOptions[]
 
 function ctxWith(answer: boolean | 'never'): TfContext {
   asked = []
-  const prompter: Prompter = {
-    canPrompt: true,
-    assumeYes: false,
-    async confirm(o) {
-      asked.push(o)
-      if (answer === 'never') throw new Error('no prompt expected')
-      return answer
-    },
-    input: async () => {
-      throw new Error('no input expected')
-    },
-    select: async () => {
-      throw new Error('no select expected')
-    },
-  }
-  const ui: Ui = {
-    reporter: {info() {}, warn() {}, debug() {}},
-    warnings: [],
-    prompter,
-    renderer: 'silent',
-    json: false,
-    verbose: false,
-  }
-  return {
-    ui,
+  return scriptedTfContext(answer, asked, {
     env: {HOME: path.dirname(dir), PATH: pathWithout([tf.binDir])},
-    signal: new AbortController().signal,
-    config: {},
-    gcp: {},
     cwd: path.dirname(dir),
-    out: {stdout: new PassThrough().resume(), stderr: new PassThrough().resume()},
-    noColor: true,
-  }
+  })
 }
 
 beforeEach(async () => {

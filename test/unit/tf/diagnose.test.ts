@@ -130,6 +130,40 @@ describe('diagnose', () => {
     expect(diagnose('segfault', 2, {step: 'init', dir: '/d'}).message).toBe('terraform init failed (exit 2).')
   })
 
+  it.each([
+    ['without colour (-no-color)', (l: string) => l],
+    ['in the box terraform draws on a terminal', (l: string) => `│ ${l}`],
+  ])(
+    'a held state lock (terraform 1.11 text, %s): who holds it, since when, and the force-unlock command',
+    (_label, wrap) => {
+      const out = [
+        'Error: Error acquiring the state lock',
+        '',
+        'Error message: resource temporarily unavailable',
+        'Lock Info:',
+        '  ID:        d39cab5e-bfc0-59fe-5de8-dcce0571a12d',
+        '  Path:      terraform.tfstate',
+        '  Operation: OperationTypeApply',
+        '  Who:       root@vm',
+        '  Version:   1.11.4',
+        '  Created:   2026-12-03 16:41:33.352977528 +0000 UTC',
+        '  Info:      ',
+      ]
+        .map(wrap)
+        .join('\n')
+      const e = diagnose(out, 1, ctx)
+      expect(e.code).toBe('TF_STATE_LOCKED')
+      expect(e.exit).toBe(1)
+      expect(e.message).toBe(
+        'terraform apply failed: the terraform state in /w/terraform is locked by another terraform run (apply by root@vm since 2026-12-03 16:41:33 +0000 UTC).',
+      )
+      expect(e.suggestions).toEqual([
+        'Wait for that run to finish, then retry.',
+        'If no terraform is running any more (it was killed), release the lock: cd /w/terraform && terraform force-unlock d39cab5e-bfc0-59fe-5de8-dcce0571a12d',
+      ])
+    },
+  )
+
   it('firstErrorLine strips the box drawing', () => {
     expect(firstErrorLine('noise\n│ Error: Something broke\n')).toBe('Something broke')
     expect(firstErrorLine('all good')).toBeUndefined()
