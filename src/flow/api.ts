@@ -5,7 +5,9 @@
 import {DezcError, ExitCode, systemErrorCode} from '../core/errors.js'
 import {withRetry} from '../core/retry.js'
 
-const TRANSIENT = new Set([429, 500, 502, 503, 504])
+// A 500 may come after a write was committed: only calls that change nothing retry it.
+const TRANSIENT_WRITE = new Set([429, 502, 503, 504])
+const TRANSIENT_READ = new Set([...TRANSIENT_WRITE, 500])
 
 export interface Deployment {
   id: string
@@ -66,8 +68,8 @@ export class PrefectApi {
 
   /**
    * A JSON call; a 404 is undefined when `allow404`. Like Prefect's own client, answers of
-   * 429/500/502/503/504 (a busy server, SQLite "database is locked") are retried a few times, and a
-   * connection that broke mid-request for calls that change nothing. A refused connection is a
+   * 429/502/503/504 are retried a few times; calls that change nothing also retry a 500 (SQLite
+   * "database is locked" on a busy server) and a connection that broke mid-request. A refused connection is a
    * server that is down: no retry, so `flow run` without a server fails at once.
    */
   async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, allow404 = false): Promise<T> {
@@ -75,7 +77,7 @@ export class PrefectApi {
     return withRetry(() => this.callOnce<T>(method, path, body, allow404), {
       retryOn: (error) =>
         error instanceof DezcError &&
-        (TRANSIENT.has(Number(error.details?.status)) ||
+        ((readOnly ? TRANSIENT_READ : TRANSIENT_WRITE).has(Number(error.details?.status)) ||
           (error.code === 'FLOW_SERVER_DOWN' && readOnly && error.details?.refused !== true)),
       initialMs: 300,
       totalMs: 5000,

@@ -1,6 +1,6 @@
 /**
- * PrefectApi against a loopback HTTP server that answers like a busy Prefect: a 503 or a SQLite
- * "database is locked" 500 is retried, a 4xx is not, a refused connection fails at once.
+ * PrefectApi against a loopback HTTP server that answers like a busy Prefect: a 503 is retried, a
+ * SQLite "database is locked" 500 only by reads, a 4xx never; a refused connection fails at once.
  */
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
@@ -23,15 +23,29 @@ async function prefect(answers: Array<[number, unknown]>): Promise<{url: string;
 }
 
 describe('PrefectApi', () => {
-  it('retries 503 and a locked-database 500, then returns the answer', async () => {
+  it('a read retries 503 and a locked-database 500, then returns the answer', async () => {
     const p = await prefect([
       [503, {detail: 'busy'}],
       [500, {exception_message: 'database is locked'}],
       [200, {id: 'r1', name: 'run'}],
     ])
-    const run = await new PrefectApi(p.url).createFlowRun('d1', {months: ['2021-01']})
-    expect(run).toEqual({id: 'r1', name: 'run'})
+    expect(await new PrefectApi(p.url).flowRun('r1')).toEqual({id: 'r1', name: 'run'})
     expect(p.requests()).toBe(3)
+  })
+
+  it('creating a run retries a 503 but not a 500 (the run may exist already)', async () => {
+    const busy = await prefect([
+      [503, {detail: 'busy'}],
+      [200, {id: 'r1', name: 'run'}],
+    ])
+    expect(await new PrefectApi(busy.url).createFlowRun('d1', {})).toEqual({id: 'r1', name: 'run'})
+    expect(busy.requests()).toBe(2)
+    await new Promise<void>((r) => server!.close(() => r()))
+    const failed = await prefect([[500, {exception_message: 'boom'}]])
+    await expect(new PrefectApi(failed.url).createFlowRun('d1', {})).rejects.toMatchObject({
+      code: 'PREFECT_API_ERROR',
+    })
+    expect(failed.requests()).toBe(1)
   })
 
   it('does not retry a 422: the parameters are wrong', async () => {
