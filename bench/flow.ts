@@ -19,6 +19,7 @@ import {fileURLToPath} from 'node:url'
 import {freePort} from '../test/helpers/docker.js'
 import {startFileServer} from '../test/helpers/file-server.js'
 import {writeTripParquet} from '../test/helpers/tlc-fixtures.js'
+import {WORKER_QUERY_SECONDS} from '../src/flow/settings.js'
 import {benchPython} from './python-env.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -53,11 +54,16 @@ function run(
 }
 
 let env: NodeJS.ProcessEnv = {}
+/** `--json` goes before a `--` (what follows it is psql's). */
+const withJson = (args: string[]) =>
+  args.includes('--')
+    ? [...args.slice(0, args.indexOf('--')), '--json', ...args.slice(args.indexOf('--'))]
+    : [...args, '--json']
 async function dezc(
   args: string[],
   extraEnv: NodeJS.ProcessEnv = {},
 ): Promise<{seconds: number; json: Record<string, any>}> {
-  const r = await run(process.execPath, [path.join(root, 'bin', 'run.js'), ...args, '--json'], {...env, ...extraEnv})
+  const r = await run(process.execPath, [path.join(root, 'bin', 'run.js'), ...withJson(args)], {...env, ...extraEnv})
   if (r.code !== 0) throw new Error(`dezc ${args.join(' ')} failed (${r.code}): ${r.stdout}\n${r.stderr.slice(-2000)}`)
   return {seconds: r.seconds, json: JSON.parse(r.stdout).result}
 }
@@ -134,13 +140,14 @@ async function main(): Promise<void> {
 
     const rows = (name: string, n: number, s: number, note = '') =>
       console.log(`${name.padEnd(58)} ${s.toFixed(2).padStart(7)} s ${fmt(n / s).padStart(10)} rows/s  ${note}`)
-    console.log(`\n${fmt(ROWS)} rows, ${mib.toFixed(1)} MiB, into the stack's Postgres (a real container)`)
+    console.log(`\nload average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`)
+    console.log(`${fmt(ROWS)} rows, ${mib.toFixed(1)} MiB, into the stack's Postgres (a real container)`)
     rows('(a) dezc ingest (whole command)', ROWS, a.seconds)
     rows(
       '(b) dezc flow run ingest (trigger -> Completed)',
       ROWS,
       b.seconds,
-      `worker polls every ${process.env.PREFECT_WORKER_QUERY_SECONDS ?? 'dezc default'} s`,
+      `the worker polls every ${process.env.PREFECT_WORKER_QUERY_SECONDS ?? WORKER_QUERY_SECONDS} s`,
     )
     rows(
       "(c) the course's flow: python flow.py (pandas + to_sql)",
