@@ -23,6 +23,7 @@ import {fileURLToPath} from 'node:url'
 import pg from 'pg'
 import {startPostgres} from '../test/helpers/postgres.js'
 import {writeTripParquet} from '../test/helpers/tlc-fixtures.js'
+import {benchPython} from './python-env.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const arg = (name: string, def: number) =>
@@ -32,7 +33,6 @@ const INSERT_ROWS = Math.min(arg('--insert-rows', 200_000), ROWS)
 const TRIPLE = !process.argv.includes('--no-3x')
 const PEER_ROWS = Math.min(arg('--peer-rows', ROWS), ROWS)
 const PEERS = !process.argv.includes('--no-peers')
-const BENCH_CACHE = process.env.DEZC_BENCH_CACHE ?? '/var/cache/dezc-bench'
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-bench-ingest-'))
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
@@ -92,40 +92,6 @@ function dezc(
     rows: load.rows,
     rssMiB: Number(fs.readFileSync(rssFile, 'utf8').trim().split('\n').pop()) / 1024,
   }
-}
-
-/** uv (from PyPI) and a venv with the peers' packages, created once. */
-function pythonPeers(): string {
-  const python = path.join(BENCH_CACHE, 'py', 'bin', 'python')
-  const uv = path.join(BENCH_CACHE, 'uv-pkg', 'bin', 'uv')
-  const ok =
-    spawnSync(python, ['-c', 'import pandas, pyarrow, sqlalchemy, psycopg2, dlt'], {encoding: 'utf8'}).status === 0
-  if (ok) return python
-  const t0 = performance.now()
-  const step = (cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env) => {
-    const r = spawnSync(cmd, args, {encoding: 'utf8', env})
-    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`)
-  }
-  fs.mkdirSync(BENCH_CACHE, {recursive: true})
-  step('python3', [
-    '-m',
-    'pip',
-    'install',
-    '-q',
-    '--disable-pip-version-check',
-    '--target',
-    path.join(BENCH_CACHE, 'uv-pkg'),
-    'uv',
-  ])
-  step(uv, ['venv', '-q', path.join(BENCH_CACHE, 'py')])
-  step(uv, ['pip', 'install', '-q', 'pandas', 'pyarrow', 'sqlalchemy', 'psycopg2-binary', 'dlt[postgres]'], {
-    ...process.env,
-    VIRTUAL_ENV: path.join(BENCH_CACHE, 'py'),
-  })
-  console.log(
-    `created the peers' Python environment with uv in ${((performance.now() - t0) / 1000).toFixed(1)} s (${BENCH_CACHE})`,
-  )
-  return python
 }
 
 function peer(
@@ -224,7 +190,11 @@ async function main(): Promise<void> {
     })
 
     if (PEERS) {
-      const python = pythonPeers()
+      const python = benchPython(
+        'py',
+        ['pandas', 'pyarrow', 'sqlalchemy', 'psycopg2-binary', 'dlt[postgres]'],
+        'pandas, pyarrow, sqlalchemy, psycopg2, dlt',
+      )
       for (const [mode, name, table] of [
         ['course', "(e) the course's pandas to_sql (chunks of 100k)", 'bench_course'],
         ['dlt', "(f) dlt's postgres destination", 'bench_dlt'],

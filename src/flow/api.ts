@@ -2,7 +2,12 @@
  * The few calls of Prefect 3's REST API that `dezc flow` makes (server at `<url>/api`): health,
  * work pools and their workers, deployments, flow runs with their task runs, and logs.
  */
-import {DezcError, ExitCode} from '../core/errors.js'
+import {DezcError, ExitCode, systemErrorCode} from '../core/errors.js'
+import {withRetry} from '../core/retry.js'
+
+// A 500 may come after a write was committed: only calls that change nothing retry it.
+const TRANSIENT_WRITE = new Set([429, 502, 503, 504])
+const TRANSIENT_READ = new Set([...TRANSIENT_WRITE, 500])
 
 export interface Deployment {
   id: string
@@ -61,8 +66,26 @@ export class PrefectApi {
     }
   }
 
-  /** A JSON call; a 404 is undefined when `allow404`. */
+  /**
+   * A JSON call; a 404 is undefined when `allow404`. Like Prefect's own client, answers of
+   * 429/502/503/504 are retried a few times; calls that change nothing also retry a 500 (SQLite
+   * "database is locked" on a busy server) and a connection that broke mid-request. A refused connection is a
+   * server that is down: no retry, so `flow run` without a server fails at once.
+   */
   async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, allow404 = false): Promise<T> {
+    const readOnly = method === 'GET' || path.endsWith('/filter')
+    return withRetry(() => this.callOnce<T>(method, path, body, allow404), {
+      retryOn: (error) =>
+        error instanceof DezcError &&
+        ((readOnly ? TRANSIENT_READ : TRANSIENT_WRITE).has(Number(error.details?.status)) ||
+          (error.code === 'FLOW_SERVER_DOWN' && readOnly && error.details?.refused !== true)),
+      initialMs: 300,
+      totalMs: 5000,
+      minAttempts: 4,
+    })
+  }
+
+  private async callOnce<T>(method: 'GET' | 'POST', path: string, body: unknown, allow404: boolean): Promise<T> {
     let r: Response
     try {
       r = await fetch(`${this.url}/api${path}`, {
@@ -78,6 +101,7 @@ export class PrefectApi {
         suggestion: 'Start it with: dezc flow up',
         exit: ExitCode.UNHEALTHY,
         cause: error,
+        details: {refused: systemErrorCode(error) === 'ECONNREFUSED'},
       })
     }
     if (r.status === 404 && allow404) return undefined as T

@@ -20,7 +20,7 @@ import {
   type TeardownObserved,
 } from './plan.js'
 import {missingRoles, removeMember, rolesOf, type Policy} from './policy.js'
-import {withRetry} from './retry.js'
+import {withRetry} from '../core/retry.js'
 import {call, member, type GcpSession} from './session.js'
 import {
   adoptLostKeys,

@@ -8,7 +8,7 @@ import {SA_DESCRIPTION, SA_DISPLAY_NAME} from './defaults.js'
 import {googleErrorInfo, isAccountNotYetKnown, isRetryableServerError, isStatus, toGcpError} from './errors.js'
 import {assertKeyFileUsable, decodeKeyFile, keyIdOf, readLocalKey, writeSecretFile} from './keyfile.js'
 import {addMember} from './policy.js'
-import {sleep, withRetry} from './retry.js'
+import {sleep, withRetry} from '../core/retry.js'
 import {call, ctxFor, eventual, member, propagating, type GcpSession} from './session.js'
 
 export type Outcome =

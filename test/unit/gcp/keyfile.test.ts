@@ -12,7 +12,7 @@ import {
   writeEnvLine,
   writeSecretFile,
 } from '../../../src/gcp/keyfile.js'
-import {withRetry} from '../../../src/gcp/retry.js'
+import {withRetry} from '../../../src/core/retry.js'
 import {StateStore} from '../../../src/gcp/state.js'
 
 const SA = 'dezc-sa@p1.iam.gserviceaccount.com'

@@ -1,5 +1,9 @@
-/** Backoff with jitter, scaled by DEZC_GCP_TIME_SCALE, stopping at once when the signal aborts. */
-import {sleep} from '../core/sleep.js'
+/**
+ * The one retry with backoff and jitter for API calls (Google's APIs, Prefect's REST API); `scale`
+ * shrinks every delay in tests (DEZC_GCP_TIME_SCALE). Stops at once when the signal aborts.
+ * Downloads have their own resume-aware loop in download.ts.
+ */
+import {sleep} from './sleep.js'
 
 export {sleep}
 
