@@ -92,6 +92,8 @@ export const ERROR_CODES = {
     "the engine's OS differs from this machine's (Docker Desktop on a Mac): run without --in-network",
   IN_NETWORK_LOCAL_FILE: '--in-network cannot read a local --file',
   IN_NETWORK_FAILED: 'the in-network ingest container failed',
+  DUCKDB_OPEN_FAILED: '--to duckdb: the DuckDB file cannot be opened (not a DuckDB file, or another process holds it)',
+  DUCKDB_LOAD_FAILED: '--to duckdb: a month failed to load; the file is as it was',
   // gcp
   NOT_AUTHENTICATED: 'no usable Google credentials (run gcloud auth application-default login)',
   NO_CREDENTIALS: 'no credentials file or ADC was found',

@@ -7,6 +7,7 @@ import path from 'node:path'
 import {z} from 'zod'
 import type {LoadedConfig} from '../config/load.js'
 import {resolveStack, type Stack} from '../env/settings.js'
+import {DEFAULT_DUCKDB_FILE, ingestConfigSchema} from '../ingest/settings.js'
 
 export const DBT_TARGETS = ['postgres', 'duckdb'] as const
 export type DbtTarget = (typeof DBT_TARGETS)[number]
@@ -63,7 +64,8 @@ export interface DbtSettings {
   dbtUtils: boolean
 }
 
-export const DEFAULT_DUCKDB_FILE = 'taxi.duckdb'
+/** The file `dezc ingest --to duckdb` writes when none is named. */
+export {DEFAULT_DUCKDB_FILE} from '../ingest/settings.js'
 
 export function resolveDbtDir(flags: DbtFlagValues, section: DbtConfig | undefined, cwd = process.cwd()): string {
   return path.resolve(cwd, flags.dir ?? section?.dir ?? '.')
@@ -78,7 +80,9 @@ export function resolveDbtSettings(
   const section = config.section('dbt', dbtConfigSchema) ?? {}
   const dir = resolveDbtDir(flags, section, cwd)
   const target = (flags.target as DbtTarget | undefined) ?? section.target ?? meta.target ?? 'postgres'
-  const duckdb = flags['duckdb-file'] ?? section.duckdbFile ?? meta.duckdbFile
+  // Last: the file dezc ingest --to duckdb was configured to write.
+  const ingestFile = config.section('ingest', ingestConfigSchema)?.duckdbFile
+  const duckdb = flags['duckdb-file'] ?? section.duckdbFile ?? meta.duckdbFile ?? ingestFile
   const duckdbFile = target === 'duckdb' ? path.resolve(cwd, duckdb ?? DEFAULT_DUCKDB_FILE) : undefined
   const executable = flags.dbt ?? section.executable
   const stack = resolveStack(config, {
