@@ -201,6 +201,8 @@ export const ERROR_CODES = {
   DBT_BROKEN: 'dbt exists but does not run (its output is quoted)',
   DBT_VERSION_UNSUPPORTED: 'the dbt version is outside the range the generated project requires',
   DBT_ADAPTER_MISSING: 'dbt lacks the adapter of the target (dbt-postgres or dbt-duckdb)',
+  DBT_UV_NOT_FOUND: "dezc dbt install needs uv (the course's Python tool) and it is not on PATH (or --uv)",
+  DBT_INSTALL_FAILED: 'uv could not make the venv or install dbt (its last lines are quoted)',
   DBT_DEPS_FAILED: 'dbt deps could not install packages.yml (hub.getdbt.com unreachable?)',
 } as const
 

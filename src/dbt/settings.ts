@@ -16,6 +16,13 @@ export type DbtTarget = (typeof DBT_TARGETS)[number]
 export const PROJECT_NAME = 'taxi_rides_ny'
 /** dbt versions the generated project accepts (loaded_at_query for freshness needs 1.10). */
 export const DBT_VERSION_RANGE = {min: '1.10.0', below: '2.0.0'} as const
+/**
+ * What `dezc dbt install` puts in the project's venv (the versions the tests run: scripts/ensure-dbt.sh
+ * uses the same, a unit test checks it). duckdbEngine: the DuckDB of dezc's own Node API, so dbt and
+ * `dezc ingest --to duckdb` read and write the same file format.
+ */
+export const DBT_PINS = {core: '1.10.15', postgres: '1.9.1', duckdb: '1.9.6', duckdbEngine: '1.5.6'} as const
+
 /** dbt_utils as the course pins it. */
 export const DBT_UTILS_VERSION = '1.3.3'
 /** The marker of `dezc dbt init`: hashes of the files it wrote, and the target it wrote them for. */

@@ -54,6 +54,10 @@ describe('dezc dbt on a DuckDB file loaded by dezc ingest --to duckdb (real dbt-
     expect(sources.sources[0]).toMatchObject({name: 'raw', schema: 'main'})
     expect(fs.readFileSync(path.join(work, 'profiles.yml'), 'utf8')).toContain('type: duckdb')
 
+    // DEZC_DBT names the tests' real dbt: install finds it suitable and installs nothing.
+    const install = await cli(['dbt', 'install', '--json'])
+    expect(install.code, install.stdout + install.stderr).toBe(0)
+    expect(install.json()).toMatchObject({action: 'reused', dbt: {executable: DBT, adapters: {duckdb: '1.9.6'}}})
     for (const [command, pass] of [
       ['seed', 1],
       ['run', 3],
