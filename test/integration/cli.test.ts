@@ -190,6 +190,9 @@ describe('dezc CLI', () => {
       'dbt:parse': 'dbt/dbt.test.ts',
       'dbt:freshness': 'dbt/dbt.test.ts',
       'dbt:doctor': 'dbt/dbt.test.ts',
+      'dbt:ls': 'dbt/duckdb.test.ts',
+      'dbt:show': 'dbt/duckdb.test.ts',
+      'dbt:snapshot': 'dbt/duckdb.test.ts',
     }
     // The wizard asks questions: under --json it can only say so (NON_INTERACTIVE, exit 3).
     const errorOnly = ['wizard']

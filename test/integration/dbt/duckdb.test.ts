@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
+import {DuckDBInstance} from '@duckdb/node-api'
 import {beforeAll, describe, expect, it} from 'vitest'
 import YAML from 'yaml'
 import {runCli} from '../../helpers/cli.js'
@@ -69,7 +70,62 @@ describe('dezc dbt on a DuckDB file loaded by dezc ingest --to duckdb (real dbt-
     }
     const [row] = await sql(file, ['SELECT count(*)::INTEGER AS n FROM dev.stg_yellow_tripdata'])
     expect(row.n).toBe(ROWS)
+
+    // More of dbt through dezc, under --json (dbt's output on stderr, its exit code in the envelope).
+    const ls = await cli(['dbt', 'ls', '--resource-type', 'model', '--json'])
+    expect(ls.code, ls.stderr).toBe(0)
+    expect(ls.json()).toMatchObject({command: 'ls', exitCode: 0})
+    expect(ls.stderr).toContain('taxi_rides_ny.staging.stg_yellow_tripdata')
+    const show = await cli([
+      'dbt',
+      'show',
+      '--inline',
+      "select count(*) as n from {{ ref('stg_yellow_tripdata') }}",
+      '--json',
+    ])
+    expect(show.code, show.stderr).toBe(0)
+    expect(show.stderr).toContain(String(ROWS))
+    const snap = await cli(['dbt', 'snapshot', '--json'])
+    expect(snap.code, snap.stderr).toBe(0)
+    expect(snap.json()).toMatchObject({command: 'snapshot', exitCode: 0})
   }, 400_000)
+
+  it('a DuckDB file with nothing dezc loaded is DBT_NO_DATA: ingest first', async () => {
+    const empty = path.join(work, 'empty.duckdb')
+    const instance = await DuckDBInstance.create(empty)
+    const conn = await instance.connect()
+    await conn.run('CREATE TABLE notes (t VARCHAR)')
+    conn.closeSync()
+    instance.closeSync()
+    const dir = path.join(work, 'empty-proj')
+    const r = await runCli(['dbt', 'init', '--target', 'duckdb', '--duckdb-file', empty, '--dir', dir, '--json'], {
+      cwd: work,
+    })
+    expect(r.code).toBe(4)
+    const {error} = r.json()
+    expect(error.code).toBe('DBT_NO_DATA')
+    expect(error.message).toContain('has no dezc ingest ledger')
+    expect(error.suggestions.join(' ')).toContain('dezc ingest')
+    expect(fs.existsSync(path.join(dir, 'dbt_project.yml'))).toBe(false)
+  })
+
+  it('a DuckDB file another process holds for writing cannot be read: DBT_WAREHOUSE_UNREADABLE (exit 4), nothing written', async () => {
+    const held = await DuckDBInstance.create(file)
+    try {
+      const dir = path.join(work, 'held-proj')
+      const r = await runCli(['dbt', 'init', '--target', 'duckdb', '--duckdb-file', file, '--dir', dir, '--json'], {
+        cwd: work,
+      })
+      expect(r.code).toBe(4)
+      const {error} = r.json()
+      expect(error.code).toBe('DBT_WAREHOUSE_UNREADABLE')
+      expect(error.message).toContain(file)
+      expect(error.suggestions.join(' ')).toContain('no other process holds it open')
+      expect(fs.existsSync(dir)).toBe(false)
+    } finally {
+      held.closeSync()
+    }
+  })
 
   it('a missing DuckDB file is DBT_NO_DATA (exit 4)', async () => {
     const r = await runCli(
