@@ -16,6 +16,8 @@ if [[ ! -x "$dir/uv/bin/uv" ]]; then
   "$dir/uv/bin/pip" install --quiet --disable-pip-version-check "uv==${DEZC_TEST_UV:-0.13.9}"
 fi
 uv=$dir/uv/bin/uv
+# The uv cache the install tests use too (test/integration/dbt/install.test.ts): warm after this.
+export UV_CACHE_DIR=${UV_CACHE_DIR:-$dir/uv-cache}
 rm -rf "$dir/venv"
 "$uv" venv --quiet --python "$(command -v python3)" "$dir/venv"
 # shellcheck disable=SC2086

@@ -92,6 +92,8 @@ export const ERROR_CODES = {
     "the engine's OS differs from this machine's (Docker Desktop on a Mac): run without --in-network",
   IN_NETWORK_LOCAL_FILE: '--in-network cannot read a local --file',
   IN_NETWORK_FAILED: 'the in-network ingest container failed',
+  DUCKDB_OPEN_FAILED: '--to duckdb: the DuckDB file cannot be opened (not a DuckDB file, or another process holds it)',
+  DUCKDB_LOAD_FAILED: '--to duckdb: a month failed to load; the file is as it was',
   // gcp
   NOT_AUTHENTICATED: 'no usable Google credentials (run gcloud auth application-default login)',
   NO_CREDENTIALS: 'no credentials file or ADC was found',
@@ -199,6 +201,8 @@ export const ERROR_CODES = {
   DBT_BROKEN: 'dbt exists but does not run (its output is quoted)',
   DBT_VERSION_UNSUPPORTED: 'the dbt version is outside the range the generated project requires',
   DBT_ADAPTER_MISSING: 'dbt lacks the adapter of the target (dbt-postgres or dbt-duckdb)',
+  DBT_UV_NOT_FOUND: "dezc dbt install needs uv (the course's Python tool) and it is not on PATH (or --uv)",
+  DBT_INSTALL_FAILED: 'uv could not make the venv or install dbt (its last lines are quoted)',
   DBT_DEPS_FAILED: 'dbt deps could not install packages.yml (hub.getdbt.com unreachable?)',
 } as const
 

@@ -43,7 +43,7 @@ export function versionSupported(version: string): boolean {
   return cmpVersion(version, DBT_VERSION_RANGE.min) >= 0 && cmpVersion(version, DBT_VERSION_RANGE.below) < 0
 }
 
-export const INSTALL_HINT = `Install dbt with its adapter, e.g. \`uv venv .venv && uv pip install --python .venv "dbt-core>=${DBT_VERSION_RANGE.min},<${DBT_VERSION_RANGE.below}" dbt-postgres dbt-duckdb\` in the project folder, or pass --dbt PATH.`
+export const INSTALL_HINT = `Run \`dezc dbt install\` in the project folder (uv makes .venv with the pinned dbt-core and the target's adapter), or by hand: \`uv venv .venv && uv pip install --python .venv "dbt-core>=${DBT_VERSION_RANGE.min},<${DBT_VERSION_RANGE.below}" dbt-postgres dbt-duckdb\`; or pass --dbt PATH.`
 
 /** The first candidate that runs `dbt --version`. */
 export async function findDbt(settings: DbtSettings, env: NodeJS.ProcessEnv): Promise<DbtInfo> {

@@ -38,3 +38,12 @@ export const initFlags = {
 export const runFlags = {...projectFlags}
 
 export const doctorFlags = {...projectFlags, ...targetFlags}
+
+export const installFlags = {
+  ...projectFlags,
+  ...targetFlags,
+  ...dryRunFlag,
+  uv: Flags.string({description: 'The uv executable (default: uv on PATH).', env: 'DEZC_UV'}),
+  python: Flags.string({description: "The Python for the project's .venv (default: uv's choice)."}),
+  force: Flags.boolean({description: "Install into the project's .venv even when a suitable dbt is found elsewhere."}),
+}

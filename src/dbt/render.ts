@@ -1,6 +1,7 @@
 /** `dezc dbt` results → lines for people (--json prints the results themselves). */
 import type {WriteAction} from '../core/managed-files.js'
 import {renderChecks} from '../doctor/render.js'
+import type {DbtInstallResult} from './install.js'
 import type {DbtDoctorResult, DbtInitResult} from './service.js'
 
 const VERB: Record<WriteAction, string> = {
@@ -41,4 +42,26 @@ export function renderInit(r: DbtInitResult): string[] {
 
 export function renderDoctor(r: DbtDoctorResult): string[] {
   return [renderChecks(r.checks)]
+}
+
+export function renderInstall(r: DbtInstallResult): string[] {
+  const lines: string[] = []
+  if (r.action === 'reused')
+    lines.push(
+      `dbt ${r.dbt!.version} with dbt-${r.target} ${r.dbt!.adapters[r.target]} is already there (${r.dbt!.executable}): nothing installed.`,
+      `(dezc dbt install --force puts the pinned ${r.packages.join(' ')} into ${r.venv} instead.)`,
+    )
+  else {
+    for (const why of r.rejected) lines.push(`Not usable: ${why}`)
+    lines.push(`${r.dryRun ? 'Would run' : 'Ran'}:`, ...r.commands.map((c) => `  ${c}`))
+    if (r.dbt)
+      lines.push(
+        '',
+        `Installed in ${r.venv}: dbt-core ${r.dbt.version}, ${Object.entries(r.dbt.adapters)
+          .map(([a, v]) => `dbt-${a} ${v}`)
+          .join(', ')} (pinned: ${r.packages.join(' ')}).`,
+      )
+  }
+  if (!r.dryRun) lines.push('', 'Next: dezc dbt debug, then dezc dbt seed / run / test.')
+  return lines
 }

@@ -7,6 +7,7 @@ import path from 'node:path'
 import {z} from 'zod'
 import type {LoadedConfig} from '../config/load.js'
 import {resolveStack, type Stack} from '../env/settings.js'
+import {DEFAULT_DUCKDB_FILE, ingestConfigSchema} from '../ingest/settings.js'
 
 export const DBT_TARGETS = ['postgres', 'duckdb'] as const
 export type DbtTarget = (typeof DBT_TARGETS)[number]
@@ -15,6 +16,13 @@ export type DbtTarget = (typeof DBT_TARGETS)[number]
 export const PROJECT_NAME = 'taxi_rides_ny'
 /** dbt versions the generated project accepts (loaded_at_query for freshness needs 1.10). */
 export const DBT_VERSION_RANGE = {min: '1.10.0', below: '2.0.0'} as const
+/**
+ * What `dezc dbt install` puts in the project's venv (the versions the tests run: scripts/ensure-dbt.sh
+ * uses the same, a unit test checks it). duckdbEngine: the DuckDB of dezc's own Node API, so dbt and
+ * `dezc ingest --to duckdb` read and write the same file format.
+ */
+export const DBT_PINS = {core: '1.10.15', postgres: '1.9.1', duckdb: '1.9.6', duckdbEngine: '1.5.6'} as const
+
 /** dbt_utils as the course pins it. */
 export const DBT_UTILS_VERSION = '1.3.3'
 /** The marker of `dezc dbt init`: hashes of the files it wrote, and the target it wrote them for. */
@@ -63,7 +71,8 @@ export interface DbtSettings {
   dbtUtils: boolean
 }
 
-export const DEFAULT_DUCKDB_FILE = 'taxi.duckdb'
+/** The file `dezc ingest --to duckdb` writes when none is named. */
+export {DEFAULT_DUCKDB_FILE} from '../ingest/settings.js'
 
 export function resolveDbtDir(flags: DbtFlagValues, section: DbtConfig | undefined, cwd = process.cwd()): string {
   return path.resolve(cwd, flags.dir ?? section?.dir ?? '.')
@@ -78,7 +87,9 @@ export function resolveDbtSettings(
   const section = config.section('dbt', dbtConfigSchema) ?? {}
   const dir = resolveDbtDir(flags, section, cwd)
   const target = (flags.target as DbtTarget | undefined) ?? section.target ?? meta.target ?? 'postgres'
-  const duckdb = flags['duckdb-file'] ?? section.duckdbFile ?? meta.duckdbFile
+  // Last: the file dezc ingest --to duckdb was configured to write.
+  const ingestFile = config.section('ingest', ingestConfigSchema)?.duckdbFile
+  const duckdb = flags['duckdb-file'] ?? section.duckdbFile ?? meta.duckdbFile ?? ingestFile
   const duckdbFile = target === 'duckdb' ? path.resolve(cwd, duckdb ?? DEFAULT_DUCKDB_FILE) : undefined
   const executable = flags.dbt ?? section.executable
   const stack = resolveStack(config, {

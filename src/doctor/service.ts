@@ -4,6 +4,7 @@ import {connectStack, type StackEngine} from '../env/engine.js'
 import type {Stack} from '../env/settings.js'
 import {runChecks, summarize, type Check, type CheckResult, type CheckStatus} from './check.js'
 import {cloudChecks} from './cloud-checks.js'
+import {dbtChecks} from './dbt-checks.js'
 import {envChecks, type DoctorContext} from './env-checks.js'
 import {flowChecks} from './flow-checks.js'
 import {sparkChecks} from './spark-checks.js'
@@ -15,7 +16,13 @@ export interface DoctorResult {
   seconds: number
 }
 
-export const ALL_CHECKS: Array<Check<DoctorContext>> = [...envChecks, ...cloudChecks, ...sparkChecks, ...flowChecks]
+export const ALL_CHECKS: Array<Check<DoctorContext>> = [
+  ...envChecks,
+  ...cloudChecks,
+  ...sparkChecks,
+  ...flowChecks,
+  ...dbtChecks,
+]
 
 export async function runDoctor(o: {
   stack: Stack

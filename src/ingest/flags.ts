@@ -6,6 +6,16 @@ import {stackFlags} from '../env/flags.js'
 export const ingestFlags = {
   ...stackFlags,
   ...dryRunFlag,
+  to: Flags.string({
+    description:
+      "Where to load: postgres (the env stack's Postgres, or --db-url) or duckdb (a DuckDB file, --duckdb-file).",
+    options: ['postgres', 'duckdb'],
+    env: 'DEZC_INGEST_TO',
+  }),
+  'duckdb-file': Flags.string({
+    description: 'The DuckDB database file of --to duckdb (created if missing; default taxi.duckdb).',
+    env: 'DEZC_INGEST_DUCKDB_FILE',
+  }),
   'db-url': Flags.string({
     description: "Target database (postgresql://user:pass@host:port/db); default: the env stack's Postgres.",
     env: 'DEZC_INGEST_DB_URL',

@@ -20,6 +20,7 @@ import {
   castError,
   planColumns,
   quoteDuckIdent,
+  tableDdl,
   type ColumnPlan,
   type TableColumn,
 } from './schema-map.js'
@@ -117,12 +118,8 @@ async function tableColumns(client: pg.Client, table: string): Promise<TableColu
   return res.rows.map((r) => ({name: r.name as string, pgType: r.type as string}))
 }
 
-function columnDdl(c: {name: string; kind: keyof typeof PG_TYPE_OF_KIND}): string {
-  return `${quoteIdent(c.name)} ${PG_TYPE_OF_KIND[c.kind]}`
-}
-
 /** Fail before the COPY if DuckDB cannot bind the casts; name the offending column. */
-async function checkCasts(
+export async function checkCasts(
   duck: DuckDBConnection,
   plan: ColumnPlan,
   from: string,
@@ -151,7 +148,7 @@ async function checkCasts(
 }
 
 /** After a runtime conversion error, find which column holds values that do not cast. */
-async function explainCastFailure(
+export async function explainCastFailure(
   duck: DuckDBConnection,
   plan: ColumnPlan,
   from: string,
@@ -219,17 +216,7 @@ export async function loadPeriod(o: LoadOptions): Promise<LoadResult> {
     })
     for (const w of plan.warnings) o.onWarning?.(w)
     await checkCasts(duck, plan, from, o.label, o.format)
-    if (plan.create) {
-      const cols = [...plan.create.map(columnDdl), `${quoteIdent(LOAD_ID_COLUMN)} bigint`]
-      await client.query(`CREATE TABLE ${qt} (${cols.join(', ')})`)
-      await client.query(
-        `COMMENT ON COLUMN ${qt}.${quoteIdent(LOAD_ID_COLUMN)} IS 'dezc ingest lineage: ${LEDGER_TABLE}.load_id of the load that wrote the row'`,
-      )
-    } else {
-      for (const add of plan.add) await client.query(`ALTER TABLE ${qt} ADD COLUMN ${columnDdl(add)}`)
-      if (!existing!.some((c) => c.name === LOAD_ID_COLUMN))
-        await client.query(`ALTER TABLE ${qt} ADD COLUMN ${quoteIdent(LOAD_ID_COLUMN)} bigint`)
-    }
+    for (const ddl of tableDdl(qt, plan, existing, (k) => PG_TYPE_OF_KIND[k], LEDGER_TABLE)) await client.query(ddl)
     if (prevId !== undefined) {
       await client.query(`DELETE FROM ${qt} WHERE ${quoteIdent(LOAD_ID_COLUMN)} = $1`, [prevId])
       await client.query(`UPDATE ${LEDGER_TABLE} SET active = false WHERE load_id = $1`, [prevId])
@@ -317,14 +304,7 @@ export async function loadPeriod(o: LoadOptions): Promise<LoadResult> {
     await Promise.race([finished, failed])
     o.onRows?.(rows, o.source.rows)
     const copied = stream.rowCount ?? rows
-    if (o.source.rows !== undefined && copied !== o.source.rows) {
-      throw new DezcError({
-        code: 'ROW_COUNT_MISMATCH',
-        message: `${o.label}: the parquet footer says ${o.source.rows} rows but ${copied} were read; nothing was committed.`,
-        suggestion: 'Re-run with --no-cache to download the file again.',
-        exit: ExitCode.FAILURE,
-      })
-    }
+    checkRowCount(o.label, o.source.rows, copied)
     const seconds = (Date.now() - started) / 1000
     await client.query(`UPDATE ${LEDGER_TABLE} SET rows = $2, finished_at = now(), seconds = $3 WHERE load_id = $1`, [
       loadId,
@@ -362,6 +342,18 @@ export async function loadPeriod(o: LoadOptions): Promise<LoadResult> {
       })
     }
     throw pgLoadError(error, o.label, table)
+  }
+}
+
+/** The rows written must be the rows the parquet footer announced (CSV has no footer). */
+export function checkRowCount(label: string, expected: number | undefined, got: number): void {
+  if (expected !== undefined && got !== expected) {
+    throw new DezcError({
+      code: 'ROW_COUNT_MISMATCH',
+      message: `${label}: the parquet footer says ${expected} rows but ${got} were read; nothing was committed.`,
+      suggestion: 'Re-run with --no-cache to download the file again.',
+      exit: ExitCode.FAILURE,
+    })
   }
 }
 

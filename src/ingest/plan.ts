@@ -5,10 +5,9 @@
  */
 import path from 'node:path'
 import type {Ui} from '../core/ui.js'
-import {redactUrl} from '../env/settings.js'
-import {loadedPeriods} from './loader.js'
-import {connectPg} from './pg.js'
+import {relation} from './reader.js'
 import {prepareIngest, type IngestOptions} from './service.js'
+import {openTarget, targetWhere} from './targets/target.js'
 
 export interface IngestPlanStep {
   period: string
@@ -35,31 +34,30 @@ const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'",
 export async function planIngest(
   o: Pick<
     IngestOptions,
-    'dataset' | 'periods' | 'file' | 'baseUrl' | 'source' | 'table' | 'dbUrl' | 'force' | 'signal'
+    'dataset' | 'periods' | 'file' | 'baseUrl' | 'source' | 'table' | 'dbUrl' | 'duckdbFile' | 'force' | 'signal'
   > & {ui: Ui},
 ): Promise<IngestDryRun> {
   const {spec, table, items, format} = prepareIngest(o)
   let done = new Map<string, {rows: number; loadId: number}>()
   let ledgerRead = false
   try {
-    const client = await connectPg(o.dbUrl, o.signal)
+    const sink = await openTarget(o, o.signal, {readOnly: true})
     try {
-      done = await loadedPeriods(
-        client,
+      done = await sink.loadedPeriods(
         table,
         spec.name,
         items.map((i) => i.period),
       )
       ledgerRead = true
     } finally {
-      await client.end().catch(() => {})
+      await sink.close()
     }
   } catch (error) {
     o.ui.reporter.warn(
       `Could not read what is loaded already (${(error as Error).message.split('\n')[0]}); every period is shown as "load or skip".`,
     )
   }
-  const target = redactUrl(o.dbUrl)
+  const target = await targetWhere(o)
   const steps: IngestPlanStep[] = items.map((it) => {
     const source = it.url ?? it.localPath!
     const prior = done.get(it.period)
@@ -69,11 +67,25 @@ export async function planIngest(
       ? {period: it.period, action: 'replace', source, loadId: prior.loadId}
       : {period: it.period, action: 'load', source}
   })
+  const commands: string[] = []
+  if (o.duckdbFile) {
+    for (const [i, step] of steps.entries()) {
+      if (step.action === 'skip') continue
+      const it = items[i]
+      const file = it.localPath ?? path.basename(new URL(it.url!).pathname)
+      if (it.url) commands.push(`curl -fL --retry 5 -C - -o ${q(file)} ${q(it.url)}`)
+      const del = step.action === 'replace' ? `DELETE FROM ${table} WHERE dezc_load_id = ${step.loadId}; ` : ''
+      const sql = `BEGIN; ${del}CREATE TABLE IF NOT EXISTS ${table} AS SELECT * FROM ${relation(file, format)} LIMIT 0; INSERT INTO ${table} BY NAME SELECT * FROM ${relation(file, format)}; COMMIT;`
+      commands.push(
+        `duckdb ${q(o.duckdbFile)} -c ${q(sql)}   # dezc also casts to the canonical columns and records the load in dezc_ingest_ledger`,
+      )
+    }
+    return {dryRun: true, target, table, ledgerRead, steps, commands}
+  }
   // psql asks for the password: it is never printed, not even masked.
-  const u = new URL(o.dbUrl)
+  const u = new URL(o.dbUrl!)
   u.password = ''
   const psqlUrl = u.toString()
-  const commands: string[] = []
   for (const [i, step] of steps.entries()) {
     if (step.action === 'skip') continue
     const it = items[i]

@@ -207,3 +207,27 @@ export function castError(file: string, src: FileColumn, target: string, kind: P
     exit: ExitCode.FAILURE,
   })
 }
+
+/**
+ * The DDL that makes the table fit the plan: CREATE TABLE (canonical columns + the lineage column,
+ * with its comment) for a new table, else ADD COLUMN for what it lacks. `typeOf` names each kind in
+ * the target's SQL (Postgres or DuckDB); `ledger` is the ledger table the comment points at.
+ */
+export function tableDdl(
+  qt: string,
+  plan: ColumnPlan,
+  existing: TableColumn[] | undefined,
+  typeOf: (kind: PgKind) => string,
+  ledger: string,
+): string[] {
+  const col = (c: {name: string; kind: PgKind}) => `${quoteDuckIdent(c.name)} ${typeOf(c.kind)}`
+  const loadId = `${quoteDuckIdent(LOAD_ID_COLUMN)} ${typeOf('int8')}`
+  if (plan.create)
+    return [
+      `CREATE TABLE ${qt} (${[...plan.create.map(col), loadId].join(', ')})`,
+      `COMMENT ON COLUMN ${qt}.${quoteDuckIdent(LOAD_ID_COLUMN)} IS 'dezc ingest lineage: ${ledger}.load_id of the load that wrote the row'`,
+    ]
+  const out = plan.add.map((add) => `ALTER TABLE ${qt} ADD COLUMN ${col(add)}`)
+  if (!existing?.some((c) => c.name === LOAD_ID_COLUMN)) out.push(`ALTER TABLE ${qt} ADD COLUMN ${loadId}`)
+  return out
+}

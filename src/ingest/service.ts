@@ -19,10 +19,10 @@ import {
   type SourceKind,
 } from './datasets.js'
 import {download, localFile, mb, type FileFacts, type Magic} from './download.js'
-import {loadedPeriods, loadPeriod, type LedgerEntry} from './loader.js'
-import {connectPg} from './pg.js'
+import type {LedgerEntry} from './loader.js'
 import {expandPeriods, periodFromFileName} from './periods.js'
 import {describeSource, duckConnect, type SourceFormat} from './reader.js'
+import {openTarget} from './targets/target.js'
 
 export interface IngestOptions {
   dataset: string
@@ -32,7 +32,10 @@ export interface IngestOptions {
   baseUrl: string
   source: SourceKind
   table?: string
-  dbUrl: string
+  /** The Postgres target (unless duckdbFile is set). */
+  dbUrl?: string
+  /** --to duckdb: the DuckDB database file. */
+  duckdbFile?: string
   force?: boolean
   strict?: boolean
   noCache?: boolean
@@ -209,7 +212,7 @@ export function prepareIngest(
       `Invalid --table "${table}".`,
       'Use a plain name or schema.name of letters, digits and "_" (e.g. --table yellowtaxidata).',
     )
-  if (!/^postgres(ql)?:\/\//.test(o.dbUrl))
+  if (o.dbUrl !== undefined && !/^postgres(ql)?:\/\//.test(o.dbUrl))
     throw usageError(
       'INVALID_DB_URL',
       `--db-url must be a postgresql:// URL (got ${redactUrl(o.dbUrl)}).`,
@@ -220,14 +223,12 @@ export function prepareIngest(
 
 export async function ingest(o: IngestOptions): Promise<IngestSummary> {
   const {spec, table, items, format, magic} = prepareIngest(o)
-  const target = redactUrl(o.dbUrl)
-
   // Reachability, credentials and the ledger, before any download.
-  const client = await connectPg(o.dbUrl, o.signal)
+  const sink = await openTarget(o, o.signal)
+  const target = sink.where
   try {
     if (!o.force) {
-      const done = await loadedPeriods(
-        client,
+      const done = await sink.loadedPeriods(
         table,
         spec.name,
         items.map((i) => i.period),
@@ -235,7 +236,7 @@ export async function ingest(o: IngestOptions): Promise<IngestSummary> {
       for (const it of items) it.skip = done.get(it.period)
     }
   } catch (error) {
-    await client.end().catch(() => {})
+    await sink.close()
     throw error
   }
 
@@ -294,8 +295,7 @@ export async function ingest(o: IngestOptions): Promise<IngestSummary> {
           const release = await loads.acquire(stop.signal)
           const tl = Date.now()
           try {
-            const r = await loadPeriod({
-              client,
+            const r = await sink.load({
               duck,
               table,
               dataset: spec,
@@ -357,7 +357,7 @@ export async function ingest(o: IngestOptions): Promise<IngestSummary> {
     await runTasks(o.ui, items.map(taskFor), {}, {concurrent: true, exitOnError: false})
   } finally {
     o.signal.removeEventListener('abort', onUserAbort)
-    await client.end().catch(() => {})
+    await sink.close()
   }
   const loadsDone = items.flatMap((i) => (i.summary ? [i.summary] : []))
   if (firstError !== undefined || o.signal.aborted) {

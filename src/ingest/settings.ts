@@ -29,10 +29,22 @@ export const ingestConfigSchema = z.strictObject({
   jobs: z.number().int().min(1).max(8).optional(),
   /** Base image for the --in-network image (must provide node >= 20.19 and glibc). */
   imageBase: z.string().min(1).optional(),
+  /** The default target: the env stack's Postgres, or a DuckDB file. */
+  to: z.enum(['postgres', 'duckdb']).optional(),
+  /** The DuckDB database file of --to duckdb (default taxi.duckdb in the current folder). */
+  duckdbFile: z.string().min(1).optional(),
 })
 export type IngestConfig = z.infer<typeof ingestConfigSchema>
 
+/** The DuckDB file of `--to duckdb` when none is named (the one `dezc dbt init --target duckdb` reads too). */
+export const DEFAULT_DUCKDB_FILE = 'taxi.duckdb'
+
 export interface TargetInput {
+  /** postgres (default) or duckdb. */
+  to?: string
+  duckdbFile?: string
+  /** Resolves a relative --duckdb-file (default: the current folder). */
+  cwd?: string
   dbUrl?: string
   host?: string
   stack?: string
@@ -49,9 +61,14 @@ export interface TargetInput {
 }
 
 export interface IngestSettings {
-  dbUrl: string
+  to: 'postgres' | 'duckdb'
+  /** The Postgres target (to = postgres). */
+  dbUrl?: string
+  /** The absolute path of the DuckDB file (to = duckdb). */
+  duckdbFile?: string
   /** --db-url, its env var or the config gave the URL (not derived from the env stack). */
   explicitDbUrl: boolean
+  /** Where the data goes, for messages: the URL without its password, or the DuckDB file. */
   redactedDbUrl: string
   imageBase: string
   baseUrl: string
@@ -79,9 +96,21 @@ export async function ingestTarget(config: LoadedConfig, input: TargetInput): Pr
     input.baseUrl ??
       (source === 'backup' ? (section.backupBaseUrl ?? BACKUP_BASE_URL) : (section.baseUrl ?? TLC_BASE_URL)),
   )
-  let dbUrl = input.dbUrl ?? section.dbUrl
+  const to = input.to ?? section.to ?? 'postgres'
+  if (to !== 'postgres' && to !== 'duckdb')
+    throw usageError(
+      'INVALID_FLAG',
+      `--to ${to} is not a target dezc ingest knows.`,
+      'Use --to postgres or --to duckdb.',
+    )
+  let dbUrl = to === 'duckdb' ? undefined : (input.dbUrl ?? section.dbUrl)
   const explicitDbUrl = dbUrl !== undefined
-  if (!dbUrl) {
+  const {resolve} = await import('node:path')
+  const duckdbFile =
+    to === 'duckdb'
+      ? resolve(input.cwd ?? process.cwd(), input.duckdbFile ?? section.duckdbFile ?? DEFAULT_DUCKDB_FILE)
+      : undefined
+  if (to === 'postgres' && !dbUrl) {
     const stack = resolveStack(config, {profile: input.host, stack: input.stack, dockerHost: input.dockerHost})
     const {stackDatabase} = await import('../env/database.js')
     dbUrl = (await stackDatabase(stack, input.locate)).url
@@ -91,9 +120,11 @@ export async function ingestTarget(config: LoadedConfig, input: TargetInput): Pr
     (input.dataset ? section.tables?.[input.dataset as keyof NonNullable<IngestConfig['tables']>] : undefined)
   const imageBase = input.imageBase ?? section.imageBase ?? DEFAULT_IMAGE_BASE
   return {
+    to,
     dbUrl,
+    duckdbFile,
     explicitDbUrl,
-    redactedDbUrl: redactUrl(dbUrl),
+    redactedDbUrl: dbUrl ? redactUrl(dbUrl) : duckdbFile!,
     imageBase,
     baseUrl,
     source,

@@ -150,6 +150,7 @@ describe('dezc CLI', () => {
       'spark:install': ['spark', 'install', '--dry-run'],
       'tf:init': ['tf', 'init', '--project', 'json-proj-1', '--dry-run'],
       'tf:install': ['tf', 'install', '--dry-run'],
+      'dbt:install': ['dbt', 'install', '--target', 'duckdb', '--dry-run'],
       ingest: ['ingest', 'zones', '--db-url', 'postgresql://u:secret@127.0.0.1:1/db', '--dry-run'],
     }
     // Needs a running stack, the GCP stand-in or terraform: covered by --json assertions in these files.
@@ -189,6 +190,9 @@ describe('dezc CLI', () => {
       'dbt:parse': 'dbt/dbt.test.ts',
       'dbt:freshness': 'dbt/dbt.test.ts',
       'dbt:doctor': 'dbt/dbt.test.ts',
+      'dbt:ls': 'dbt/duckdb.test.ts',
+      'dbt:show': 'dbt/duckdb.test.ts',
+      'dbt:snapshot': 'dbt/duckdb.test.ts',
     }
     // The wizard asks questions: under --json it can only say so (NON_INTERACTIVE, exit 3).
     const errorOnly = ['wizard']

@@ -8,7 +8,7 @@ export default class Ingest extends DezcCommand<typeof Ingest> {
   static description = `Downloads each month's file (cached, resumable, verified), reads it with DuckDB and loads it with PostgreSQL binary COPY.
 Each (dataset, month) is loaded in one transaction and recorded in the dezc_ingest_ledger table: re-running skips loaded months, --force replaces exactly that month's rows, and a failure or Ctrl-C leaves the table as it was.
 Periods: a month (2021-01), a range (2021-01..2021-06) or a year (2021); several may be given.
-The target is the env stack's Postgres (see dezc env) unless --db-url is given.`
+The target is the env stack's Postgres (see dezc env) unless --db-url is given, or a DuckDB file with --to duckdb (the same tables, columns and ledger; DuckDB reads the file and writes the table in one pass).`
   static examples = [
     '<%= config.bin %> ingest yellow 2021-01',
     '<%= config.bin %> ingest green 2019-01..2019-12 --table greentaxidata',
@@ -17,6 +17,7 @@ The target is the env stack's Postgres (see dezc env) unless --db-url is given.`
     '<%= config.bin %> ingest yellow --file ./yellow_tripdata_2021-01.parquet',
     '<%= config.bin %> ingest yellow 2021-01..2021-03 --in-network --host synology',
     '<%= config.bin %> ingest yellow 2021 --dry-run',
+    '<%= config.bin %> ingest yellow 2021-01 --to duckdb --duckdb-file taxi.duckdb',
   ]
   static strict = false
   static args = {
@@ -39,6 +40,8 @@ The target is the env stack's Postgres (see dezc env) unless --db-url is given.`
     const f = this.flags
     const config = await this.loadDezcConfig()
     const settings = await ingestTarget(config, {
+      to: f.to,
+      duckdbFile: f['duckdb-file'],
       dbUrl: f['db-url'],
       host: f.host,
       stack: f.stack,
@@ -61,6 +64,7 @@ The target is the env stack's Postgres (see dezc env) unless --db-url is given.`
       source: settings.source,
       table: settings.table,
       dbUrl: settings.dbUrl,
+      duckdbFile: settings.duckdbFile,
       force: f.force,
       signal: this.signal,
       ui: this.ui,
@@ -96,6 +100,14 @@ The target is the env stack's Postgres (see dezc env) unless --db-url is given.`
     ])
     const f = this.flags
     checkInNetworkFile(f.file)
+    if (settings.duckdbFile) {
+      const {usageError} = await import('../../core/errors.js')
+      throw usageError(
+        'INVALID_FLAG',
+        "--in-network loads into the env stack's Postgres; a DuckDB file is on this machine.",
+        'Drop --in-network to load into the DuckDB file, or drop --to duckdb.',
+      )
+    }
     // The base URL goes through the environment (it may hold credentials), like the database URL.
     const args = [dataset, ...periods, '--source', settings.source, '--jobs', String(settings.jobs)]
     if (settings.table) args.push('--table', settings.table)

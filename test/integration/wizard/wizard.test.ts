@@ -80,7 +80,10 @@ describe('dezc wizard in a real terminal', () => {
       await s.waitFor(/Create the course's GCS bucket and BigQuery dataset/)
       s.send('n', true)
       s.send('Enter')
-      await s.waitFor(/Install Spark .* and a JDK/)
+      await s.waitFor(/Write the week-4 dbt project/)
+      s.send('y', true)
+      s.send('Enter')
+      await s.waitFor(/Install Spark .* and a JDK/, 120_000)
       s.send('n', true)
       s.send('Enter')
       const screen = await s.waitFor(/To repeat the finished steps without the wizard:/, 120_000)
@@ -90,6 +93,9 @@ describe('dezc wizard in a real terminal', () => {
         /done +Start Postgres and pgAdmin — Postgres at postgresql:\/\/root:\*+@127\.0\.0\.1:\d+\/nytaxi/,
       )
       expect(screen).toMatch(/done +Load NYC taxi trip data — 5,000 rows in yellow_taxi_data/)
+      expect(screen).toMatch(/done +dbt project \(week 4\) — 1 source table\(s\) in dbt/)
+      expect(screen).toContain(`dezc dbt init --dir dbt --stack ${project}`)
+      expect(fs.readFileSync(path.join(dir, 'dbt', 'models/staging/sources.yml'), 'utf8')).toContain('yellow_taxi_data')
       expect(await s.exitCode()).toBe(0)
       const saved = parse(fs.readFileSync(path.join(dir, 'dezc.yaml'), 'utf8'))
       expect(saved.wizard).toEqual({
@@ -100,6 +106,7 @@ describe('dezc wizard in a real terminal', () => {
           flow: false,
           gcp: false,
           tf: false,
+          dbt: {dir: 'dbt'},
           spark: false,
         },
       })
@@ -174,6 +181,9 @@ describe('dezc wizard in a real terminal', () => {
       await s.waitFor(/in project wiz-proj-1\?/, 120_000) // terraform's plan, then our confirmation
       s.send('y', true)
       s.send('Enter')
+      await s.waitFor(/Write the week-4 dbt project/, 120_000)
+      s.send('n', true)
+      s.send('Enter')
       await s.waitFor(/Install Spark 3\.3\.2 and a JDK/, 120_000)
       s.send('y', true)
       s.send('Enter')
@@ -200,6 +210,7 @@ describe('dezc wizard in a real terminal', () => {
         flow: false,
         gcp: {project: 'wiz-proj-1'},
         tf: {project: 'wiz-proj-1'},
+        dbt: false,
         spark: {version: '3.3.2'},
       })
     } finally {

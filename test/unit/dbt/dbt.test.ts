@@ -77,3 +77,23 @@ describe('dbt deps needed', () => {
     expect(needsDeps(dir)).toBe(false)
   })
 })
+
+describe('dezc dbt install pins', () => {
+  it('are the versions the tests run (scripts/ensure-dbt.sh), and DuckDB is the Node API’s engine', async () => {
+    const {DBT_PINS} = await import('../../../src/dbt/settings.js')
+    const {pinnedPackages} = await import('../../../src/dbt/install.js')
+    const script = fs.readFileSync(new URL('../../../scripts/ensure-dbt.sh', import.meta.url), 'utf8')
+    for (const [pkg, v] of [
+      ['dbt-core', DBT_PINS.core],
+      ['dbt-postgres', DBT_PINS.postgres],
+      ['dbt-duckdb', DBT_PINS.duckdb],
+      ['duckdb', DBT_PINS.duckdbEngine],
+    ])
+      expect(script).toMatch(new RegExp(` ?${pkg}==\\$\\{DEZC_TEST_[A-Z_]+:-${v.replaceAll('.', '\\.')}\\}`))
+    const nodeDuck = JSON.parse(
+      fs.readFileSync(new URL('../../../node_modules/@duckdb/node-api/package.json', import.meta.url), 'utf8'),
+    ).version
+    expect(nodeDuck.split('-')[0]).toBe(DBT_PINS.duckdbEngine)
+    expect(pinnedPackages('postgres')).toEqual(['dbt-core==1.10.15', 'dbt-postgres==1.9.1'])
+  })
+})
