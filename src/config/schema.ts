@@ -7,6 +7,7 @@
  * a top-level key is reported instead of silently ignored.
  */
 import {z} from 'zod'
+import {COURSES} from './course.js'
 
 const port = z.number().int().min(1).max(65535)
 const restartPolicy = z.enum(['no', 'always', 'unless-stopped', 'on-failure'])
@@ -74,6 +75,7 @@ export type ProfileInput = z.infer<typeof profileSchema>
 
 /** Top-level sections; capabilities add their own here. */
 export const KNOWN_SECTIONS = new Set([
+  'course',
   'defaultProfile',
   'profiles',
   'ingest',
@@ -88,6 +90,11 @@ export const KNOWN_SECTIONS = new Set([
 ])
 
 export const fileSchema = z.looseObject({
+  /** The course edition (config/course.ts); YAML reads `course: 2026` as a number. */
+  course: z
+    .union([z.enum(COURSES), z.number()])
+    .refine((v) => COURSES.includes(String(v) as never), `must be one of ${COURSES.join(', ')}`)
+    .optional(),
   defaultProfile: z.string().optional(),
   profiles: z
     .record(

@@ -5,6 +5,7 @@
  */
 import path from 'node:path'
 import {z} from 'zod'
+import {courseDefaults, resolveCourse} from '../config/course.js'
 import type {LoadedConfig} from '../config/load.js'
 import {resolveStack, type Stack} from '../env/settings.js'
 
@@ -47,6 +48,7 @@ export interface DbtFlagValues {
   'duckdb-file'?: string
   dbt?: string
   host?: string
+  course?: string
   stack?: string
   'docker-host'?: string
 }
@@ -77,12 +79,16 @@ export function resolveDbtSettings(
 ): DbtSettings {
   const section = config.section('dbt', dbtConfigSchema) ?? {}
   const dir = resolveDbtDir(flags, section, cwd)
-  const target = (flags.target as DbtTarget | undefined) ?? section.target ?? meta.target ?? 'postgres'
+  const course = resolveCourse(flags.course, config.raw('course'))
+  // The edition's warehouse: the notes' Postgres (2023), or DuckDB as today's course runs dbt locally.
+  const target =
+    (flags.target as DbtTarget | undefined) ?? section.target ?? meta.target ?? courseDefaults(course).dbt.target
   const duckdb = flags['duckdb-file'] ?? section.duckdbFile ?? meta.duckdbFile
   const duckdbFile = target === 'duckdb' ? path.resolve(cwd, duckdb ?? DEFAULT_DUCKDB_FILE) : undefined
   const executable = flags.dbt ?? section.executable
   const stack = resolveStack(config, {
     profile: flags.host ?? meta.host,
+    course: flags.course,
     stack: flags.stack ?? meta.stack ?? undefined,
     dockerHost: flags['docker-host'],
   })

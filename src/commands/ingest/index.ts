@@ -41,6 +41,7 @@ The target is the env stack's Postgres (see dezc env) unless --db-url is given.`
     const settings = await ingestTarget(config, {
       dbUrl: f['db-url'],
       host: f.host,
+      course: f.course,
       stack: f.stack,
       dockerHost: f['docker-host'],
       baseUrl: f['base-url'],
