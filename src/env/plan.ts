@@ -6,6 +6,7 @@
 import {DezcError, ExitCode} from '../core/errors.js'
 import type {Ui} from '../core/ui.js'
 import type {ContainerSummary, DockerClient} from '../docker/client.js'
+import {withActiveDataVolume} from './data-volume.js'
 import {connectStack, type StackEngine} from './engine.js'
 import type {Stack} from './settings.js'
 import {baseLabels, containerSpecs, LABEL, type ContainerSpec, type ServiceName} from './spec.js'
@@ -100,6 +101,7 @@ export function dockerRunCommands(stack: Stack, spec: ContainerSpec): string[] {
 export async function planUp(stack: Stack, ui: Ui): Promise<DryRunResult> {
   const engine = await tryConnect(stack, ui)
   try {
+    if (engine) stack = await withActiveDataVolume(engine.client, stack)
     const specs = containerSpecs(stack, {apiVersion: engine?.info.apiVersion ?? '1.41'})
     const steps: PlannedStep[] = []
     const commands: string[] = []

@@ -14,6 +14,8 @@ export const LABEL = {
   service: 'dev.dezc.service',
   configHash: 'dev.dezc.config-hash',
   pgMajor: 'dev.dezc.postgres-major',
+  /** On a volume made by `env upgrade`: the volume whose data it was restored from. */
+  upgradedFrom: 'dev.dezc.upgraded-from',
 } as const
 
 export type ServiceName = 'postgres' | 'pgadmin'
