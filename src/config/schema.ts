@@ -32,6 +32,11 @@ const postgresService = z.strictObject({
   volume: dockerName.optional(),
   /** ...or a path on the engine's host (a NAS share). */
   bind: z.string().startsWith('/', 'must be an absolute path on the engine host').optional(),
+  /** Run the container as this uid[:gid] (a NAS user, e.g. "1044:100", so files on the share are theirs). */
+  runAs: z
+    .string()
+    .regex(/^\d+(:\d+)?$/, 'must be a numeric uid or uid:gid, e.g. "1044:100"')
+    .optional(),
 })
 
 const pgadminService = z.strictObject({
@@ -44,6 +49,11 @@ const pgadminService = z.strictObject({
   password: z.string().min(1).optional(),
   volume: dockerName.optional(),
   bind: z.string().startsWith('/', 'must be an absolute path on the engine host').optional(),
+  /** Run the container as this uid[:gid] (a NAS user, e.g. "1044:100", so files on the share are theirs). */
+  runAs: z
+    .string()
+    .regex(/^\d+(:\d+)?$/, 'must be a numeric uid or uid:gid, e.g. "1044:100"')
+    .optional(),
 })
 
 export const profileSchema = z.strictObject({

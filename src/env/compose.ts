@@ -62,6 +62,7 @@ export function composeFiles(stack: Stack): ComposeFiles {
     if (spec.service === 'pgadmin') volumes.push(`./servers.json:${PGADMIN_SERVERS_JSON_PATH}:ro`)
     services[SERVICE_KEYS[spec.service]] = {
       image: spec.image,
+      ...(b.User ? {user: b.User} : {}),
       container_name: spec.name,
       environment,
       labels,

@@ -66,6 +66,7 @@ export function dockerRunCommands(stack: Stack, spec: ContainerSpec): string[] {
     '--network-alias',
     b.NetworkingConfig.EndpointsConfig[stack.network].Aliases[0],
     ...Object.entries(b.Labels as Record<string, string>).flatMap(([k, v]) => ['--label', shellQuote(`${k}=${v}`)]),
+    ...(b.User ? ['--user', b.User] : []),
     ...(b.Env as string[]).map((e) => envArg(e)),
     ...Object.entries(b.HostConfig.PortBindings as Record<string, Array<{HostIp: string; HostPort: string}>>).flatMap(
       ([cport, binds]) => ['-p', `${binds[0].HostIp}:${binds[0].HostPort}:${cport.replace('/tcp', '')}`],

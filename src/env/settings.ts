@@ -73,6 +73,8 @@ export interface PostgresSpec {
   /** Undefined until generated (see Stack.missingSecrets). */
   password?: string
   mount: Mount
+  /** The container's user (uid[:gid]); undefined: the image's own. */
+  runAs?: string
 }
 
 export interface PgadminSpec {
@@ -84,6 +86,7 @@ export interface PgadminSpec {
   email: string
   password?: string
   mount: Mount
+  runAs?: string
 }
 
 export interface Stack {
@@ -299,6 +302,7 @@ export function resolveStack(config: LoadedConfig, overrides: StackOverrides = {
       user: need(pg.user, 'postgres.user'),
       password: pgPassword,
       mount: mount(pg, 'postgres'),
+      runAs: pg.runAs,
     },
     pgadmin: {
       enabled: pgadminEnabled,
@@ -309,6 +313,7 @@ export function resolveStack(config: LoadedConfig, overrides: StackOverrides = {
       email: need(pa.email, 'pgadmin.email'),
       password: paPassword,
       mount: mount(pa, 'pgadmin'),
+      runAs: pa.runAs,
     },
     missingSecrets,
   }

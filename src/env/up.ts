@@ -16,9 +16,17 @@ import type {ContainerSummary, DockerClient} from '../docker/client.js'
 import {describeEndpoint} from '../docker/endpoint.js'
 import {connectStack, type StackEngine} from './engine.js'
 import {hostPort, serviceAnswers, tcpOpen} from './probe.js'
-import {dataMajor, withActiveDataVolume} from './data-volume.js'
+import {dataMajor, runThrowaway, withActiveDataVolume} from './data-volume.js'
 import {isLoopback, postgresUrl, redactUrl, stackArgs, type Mount, type Stack} from './settings.js'
-import {baseLabels, containerSpecs, LABEL, postgresMajor, type ContainerSpec, type ServiceName} from './spec.js'
+import {
+  baseLabels,
+  containerSpecs,
+  dataWriter,
+  LABEL,
+  postgresMajor,
+  type ContainerSpec,
+  type ServiceName,
+} from './spec.js'
 
 import {planContainers, type ContainerPlan, type ServiceAction, type ServicePlan} from './plan.js'
 
@@ -344,6 +352,48 @@ async function checkBindPath(client: DockerClient, stack: Stack, service: Servic
   } finally {
     await client.removeContainer(probe, true).catch(() => {})
   }
+  await checkBindWritable(client, stack, service, path)
+}
+
+/** The bind folder must be writable by the uid the service writes as (runAs, or 5050 for current pgAdmin): asked of the engine's host. */
+async function checkBindWritable(
+  client: DockerClient,
+  stack: Stack,
+  service: ServiceName,
+  path: string,
+): Promise<void> {
+  const svc = service === 'postgres' ? stack.postgres : stack.pgadmin
+  const writer = dataWriter(service, svc.image, svc.runAs)
+  if (!writer) return
+  const {output} = await runThrowaway(client, `dezc-writecheck-${stack.label}-${service}-${process.pid}`, {
+    Image: stack.postgres.image,
+    User: writer,
+    Entrypoint: [
+      'sh',
+      '-c',
+      'f=/mnt/check/.dezc-write-check-$$; if touch "$f" 2>/dev/null; then rm -f "$f"; echo WRITABLE; else echo "NOT_WRITABLE $(stat -c %u:%g /mnt/check) $(stat -c %a /mnt/check)"; fi',
+    ],
+    Cmd: [],
+    Labels: baseLabels(stack),
+    HostConfig: {Mounts: [{Type: 'bind', Source: path, Target: '/mnt/check'}]},
+  })
+  const m = /NOT_WRITABLE (\S+) (\S+)/.exec(output)
+  if (!m) return
+  const [, owner, mode] = m
+  const host = client.endpoint.remote ? ` (${client.endpoint.ssh?.host ?? client.endpoint.host})` : ''
+  const why = svc.runAs ? `profiles.${stack.profile}.${service}.runAs is ${svc.runAs}` : `${svc.image} runs as uid 5050`
+  throw new DezcError({
+    code: 'RUN_AS_NOT_WRITABLE',
+    message: `The ${service} data folder ${path} on the Docker host${host} belongs to ${owner} (mode ${mode}) and is not writable by ${writer} (${why}).`,
+    suggestion: [
+      `Give it to that user on the engine host: sudo chown -R ${writer} ${path}`,
+      svc.runAs
+        ? `Or run ${service} as the folder's owner: runAs: "${owner}" in the profile.`
+        : `Or run pgAdmin as the folder's owner: pgadmin.runAs: "${owner}" in the profile.`,
+    ],
+    exit: ExitCode.PREREQUISITE,
+    details: {service, path, owner, mode, writer},
+  })
 }
 
 /** Ports must be free before we create anything, and when not, say who holds them. */
