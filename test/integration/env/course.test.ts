@@ -8,12 +8,16 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {parse} from 'yaml'
+import {execFile} from 'node:child_process'
+import {promisify} from 'node:util'
 import {runCli} from '../../helpers/cli.js'
+import {composeV2Binary} from '../../helpers/compose.js'
 import {docker, freePort, removeStack, uniqueStack} from '../../helpers/docker.js'
 import {queryStack} from '../../helpers/postgres.js'
 import {writeTripParquet} from '../../helpers/tlc-fixtures.js'
 import {configDir} from '../../helpers/tmp.js'
 
+const run = promisify(execFile)
 const projects: string[] = []
 let dir: string
 let file: string
@@ -79,6 +83,48 @@ describe('course 2026 on the real images', {timeout: 300_000}, () => {
     })
     expect(again.code, again.stdout + again.stderr).toBe(0)
     expect(again.json().changed).toBe(false)
+  })
+})
+
+describe('the 2026 compose file, run by a real Docker Compose v2', {timeout: 180_000}, () => {
+  it('compose --course 2026 --out DIR; `docker compose up -d --wait` waits on the healthchecks dezc adds; PostgreSQL 18 with ny_taxi', async () => {
+    const p = uniqueStack('c26')
+    projects.push(p)
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-compose26-'))
+    const port = await freePort()
+    const written = await runCli(
+      [
+        'env',
+        'compose',
+        '--course',
+        '2026',
+        '--stack',
+        p,
+        '--pg-port',
+        String(port),
+        '--no-pgadmin',
+        '--out',
+        out,
+        '--json',
+      ],
+      {cwd: configDir('{}\n')},
+    )
+    expect(written.code, written.stdout + written.stderr).toBe(0)
+    const up = await run(composeV2Binary(), ['-p', p, 'up', '-d', '--wait', '--wait-timeout', '120'], {
+      cwd: out,
+      timeout: 150_000,
+    })
+    expect(up.stderr).toMatch(/Healthy/)
+    const info = await docker.getContainer(`${p}-pgsql-dev`).inspect()
+    expect(info.State.Health?.Status).toBe('healthy')
+    expect(
+      await queryStack(
+        port,
+        "select current_setting('server_version_num')::int / 10000 as v, current_database() as db",
+        'ny_taxi',
+      ),
+    ).toEqual([{v: 18, db: 'ny_taxi'}])
+    fs.rmSync(out, {recursive: true, force: true})
   })
 })
 
