@@ -219,6 +219,15 @@ postgres_context() {
   local ctx="$PG_CACHE/context-$major"
   mkdir -p "$ctx"
   cp "$IMAGES_DIR/postgres/Dockerfile" "$IMAGES_DIR/postgres/docker-entrypoint.sh" "$ctx/"
+  # Debian's libnss-wrapper (the official image's answer to an arbitrary --user, e.g. a NAS uid).
+  if [[ ! -s "$PG_CACHE/libnss_wrapper.so" ]]; then
+    local debs; debs=$(mktemp -d)
+    (cd "$debs" && apt-get download -q libnss-wrapper >/dev/null 2>&1) || { apt-get update -qq && (cd "$debs" && apt-get download -q libnss-wrapper >/dev/null); }
+    dpkg-deb -x "$debs"/libnss-wrapper_*.deb "$debs/x"
+    cp "$debs/x/usr/lib/x86_64-linux-gnu/libnss_wrapper.so" "$PG_CACHE/libnss_wrapper.so"
+    rm -rf "$debs"
+  fi
+  cp "$PG_CACHE/libnss_wrapper.so" "$ctx/"
   if [[ ! -s "$ctx/postgres.txz" || "$jar" -nt "$ctx/postgres.txz" ]]; then
     python3 -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read("postgres-linux-x86_64.txz"))' "$jar" >"$ctx/postgres.txz.tmp"
     mv "$ctx/postgres.txz.tmp" "$ctx/postgres.txz"

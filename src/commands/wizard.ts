@@ -52,6 +52,7 @@ export default class Wizard extends DezcCommand<typeof Wizard> {
       signal: this.signal,
       overrides: {
         profile: this.flags.host,
+        course: this.flags.course,
         stack: this.flags.stack,
         dockerHost: this.flags['docker-host'],
         pgPort: this.flags['pg-port'],

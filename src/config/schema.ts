@@ -7,6 +7,7 @@
  * a top-level key is reported instead of silently ignored.
  */
 import {z} from 'zod'
+import {COURSES} from './course.js'
 
 const port = z.number().int().min(1).max(65535)
 const restartPolicy = z.enum(['no', 'always', 'unless-stopped', 'on-failure'])
@@ -31,6 +32,11 @@ const postgresService = z.strictObject({
   volume: dockerName.optional(),
   /** ...or a path on the engine's host (a NAS share). */
   bind: z.string().startsWith('/', 'must be an absolute path on the engine host').optional(),
+  /** Run the container as this uid[:gid] (a NAS user, e.g. "1044:100", so files on the share are theirs). */
+  runAs: z
+    .string()
+    .regex(/^\d+(:\d+)?$/, 'must be a numeric uid or uid:gid, e.g. "1044:100"')
+    .optional(),
 })
 
 const pgadminService = z.strictObject({
@@ -43,6 +49,11 @@ const pgadminService = z.strictObject({
   password: z.string().min(1).optional(),
   volume: dockerName.optional(),
   bind: z.string().startsWith('/', 'must be an absolute path on the engine host').optional(),
+  /** Run the container as this uid[:gid] (a NAS user, e.g. "1044:100", so files on the share are theirs). */
+  runAs: z
+    .string()
+    .regex(/^\d+(:\d+)?$/, 'must be a numeric uid or uid:gid, e.g. "1044:100"')
+    .optional(),
 })
 
 export const profileSchema = z.strictObject({
@@ -74,6 +85,7 @@ export type ProfileInput = z.infer<typeof profileSchema>
 
 /** Top-level sections; capabilities add their own here. */
 export const KNOWN_SECTIONS = new Set([
+  'course',
   'defaultProfile',
   'profiles',
   'ingest',
@@ -88,6 +100,11 @@ export const KNOWN_SECTIONS = new Set([
 ])
 
 export const fileSchema = z.looseObject({
+  /** The course edition (config/course.ts); YAML reads `course: 2026` as a number. */
+  course: z
+    .union([z.enum(COURSES), z.number()])
+    .refine((v) => COURSES.includes(String(v) as never), `must be one of ${COURSES.join(', ')}`)
+    .optional(),
   defaultProfile: z.string().optional(),
   profiles: z
     .record(

@@ -5,6 +5,7 @@
  */
 import path from 'node:path'
 import {z} from 'zod'
+import {courseDefaults, resolveCourse} from '../config/course.js'
 import type {LoadedConfig} from '../config/load.js'
 import {resolveStack, type Stack} from '../env/settings.js'
 import {DEFAULT_DUCKDB_FILE, ingestConfigSchema} from '../ingest/settings.js'
@@ -55,6 +56,7 @@ export interface DbtFlagValues {
   'duckdb-file'?: string
   dbt?: string
   host?: string
+  course?: string
   stack?: string
   'docker-host'?: string
 }
@@ -86,7 +88,10 @@ export function resolveDbtSettings(
 ): DbtSettings {
   const section = config.section('dbt', dbtConfigSchema) ?? {}
   const dir = resolveDbtDir(flags, section, cwd)
-  const target = (flags.target as DbtTarget | undefined) ?? section.target ?? meta.target ?? 'postgres'
+  const course = resolveCourse(flags.course, config.raw('course'))
+  // The edition's warehouse: the notes' Postgres (2023), or DuckDB as today's course runs dbt locally.
+  const target =
+    (flags.target as DbtTarget | undefined) ?? section.target ?? meta.target ?? courseDefaults(course).dbt.target
   // Last: the file dezc ingest --to duckdb was configured to write.
   const ingestFile = config.section('ingest', ingestConfigSchema)?.duckdbFile
   const duckdb = flags['duckdb-file'] ?? section.duckdbFile ?? meta.duckdbFile ?? ingestFile
@@ -94,6 +99,7 @@ export function resolveDbtSettings(
   const executable = flags.dbt ?? section.executable
   const stack = resolveStack(config, {
     profile: flags.host ?? meta.host,
+    course: flags.course,
     stack: flags.stack ?? meta.stack ?? undefined,
     dockerHost: flags['docker-host'],
   })

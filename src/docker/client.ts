@@ -293,6 +293,13 @@ export class DockerClient {
     return v ? {name: v.Name, labels: v.Labels ?? {}, createdAt: (v as {CreatedAt?: string}).CreatedAt} : undefined
   }
 
+  /** Volumes carrying every one of these labels. */
+  async listVolumes(labels: Record<string, string>): Promise<Array<{name: string; labels: Record<string, string>}>> {
+    const label = Object.entries(labels).map(([k, v]) => `${k}=${v}`)
+    const r = await this.call('list volumes', () => this.docker.listVolumes({filters: {label}}))
+    return (r.Volumes ?? []).map((v) => ({name: v.Name, labels: v.Labels ?? {}}))
+  }
+
   async createVolume(name: string, labels: Record<string, string>): Promise<void> {
     await this.call(`create volume ${name}`, () => this.docker.createVolume({Name: name, Labels: labels}))
   }

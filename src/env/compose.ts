@@ -9,7 +9,7 @@
  * variables, which `--out` writes into a 0600 `.env` beside it (Compose reads it by itself).
  */
 import {stringify} from 'yaml'
-import {envUpCommand, type Stack} from './settings.js'
+import {envUpCommand, stackArgs, type Stack} from './settings.js'
 import {containerSpecs, LABEL, PGADMIN_SERVERS_JSON_PATH, pgadminServersJson, type ContainerSpec} from './spec.js'
 
 /** Older Compose implementations cannot parse the file; `doctor` checks the installed one against this. */
@@ -36,7 +36,7 @@ export function composeFiles(stack: Stack): ComposeFiles {
   // Compose files run on whatever engine the user has: the healthcheck form every engine accepts (no start_interval).
   const specs = containerSpecs(stack, {apiVersion: '1.41'})
   const projectName = stack.name ?? 'dezc'
-  const up = `dezc env credentials${stack.profile === 'local' ? '' : ` --host ${stack.profile}`}${stack.name ? ` --stack ${stack.name}` : ''}`
+  const up = `dezc env credentials${stackArgs(stack)}`
   const secrets: Record<string, string> = {}
   const services: Record<string, unknown> = {}
   for (const spec of specs) {
@@ -62,6 +62,7 @@ export function composeFiles(stack: Stack): ComposeFiles {
     if (spec.service === 'pgadmin') volumes.push(`./servers.json:${PGADMIN_SERVERS_JSON_PATH}:ro`)
     services[SERVICE_KEYS[spec.service]] = {
       image: spec.image,
+      ...(b.User ? {user: b.User} : {}),
       container_name: spec.name,
       environment,
       labels,

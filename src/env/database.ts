@@ -18,7 +18,9 @@ export interface StackDatabase {
 }
 
 /** Where a stack's Postgres is, as seen from this machine. Resolved by the caller's engine (tests inject one). */
-export type LocateStackDatabase = (stack: Stack) => Promise<{host: string; port: number; container: string}>
+export type LocateStackDatabase = (
+  stack: Stack,
+) => Promise<{host: string; port: number; container: string; db?: string; user?: string}>
 
 export function requireStoredPassword(stack: Stack): string {
   if (stack.postgres.password !== undefined) return stack.postgres.password
@@ -65,7 +67,8 @@ export const locateOnEngine: LocateStackDatabase = async (stack) => {
       })
     }
     const {publishedPort} = await import('./status.js')
-    const port = publishedPort(await engine.client.inspectContainer(running.name), 5432)
+    const info = await engine.client.inspectContainer(running.name)
+    const port = publishedPort(info, 5432)
     if (port === undefined) {
       throw new DezcError({
         code: 'STACK_NOT_PUBLISHED',
@@ -77,7 +80,16 @@ export const locateOnEngine: LocateStackDatabase = async (stack) => {
         exit: ExitCode.UNHEALTHY,
       })
     }
-    return {host: engine.host, port, container: running.name}
+    // The database and user the container was created with (its edition's), not this command's defaults.
+    const env = (info?.Config?.Env ?? []) as string[]
+    const fromEnv = (key: string) => env.find((e) => e.startsWith(`${key}=`))?.slice(key.length + 1) || undefined
+    return {
+      host: engine.host,
+      port,
+      container: running.name,
+      db: fromEnv('POSTGRES_DB'),
+      user: fromEnv('POSTGRES_USER'),
+    }
   } finally {
     engine.client.close()
   }
@@ -88,6 +100,10 @@ export async function stackDatabase(
   locate: LocateStackDatabase = locateOnEngine,
 ): Promise<StackDatabase> {
   requireStoredPassword(stack)
-  const at = await locate(stack)
-  return {url: postgresUrl(stack, at.host, at.port), ...at}
+  const {db, user, ...at} = await locate(stack)
+  const running = {
+    ...stack,
+    postgres: {...stack.postgres, db: db ?? stack.postgres.db, user: user ?? stack.postgres.user},
+  }
+  return {url: postgresUrl(running, at.host, at.port), ...at}
 }

@@ -25,6 +25,16 @@ export async function stackVolumes(engine: StackEngine, stack: Stack): Promise<s
     // Only volumes dezc created for this stack: never someone else's volume that shares a name.
     if (v && v.labels[LABEL.managed] === 'true' && v.labels[LABEL.stack] === stack.label) found.push(name)
   }
+  // The volumes `env upgrade` restored into are the stack's data too.
+  const pg = stack.postgres.mount
+  if (pg.type === 'volume') {
+    const upgraded = await engine.client.listVolumes({
+      [LABEL.managed]: 'true',
+      [LABEL.stack]: stack.label,
+      [LABEL.upgradedFrom]: pg.name,
+    })
+    found.push(...upgraded.map((v) => v.name).filter((n) => !found.includes(n)))
+  }
   return found
 }
 

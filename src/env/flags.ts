@@ -8,6 +8,13 @@ export const stackFlags = {
     env: 'DEZC_HOST',
     helpGroup: 'STACK',
   }),
+  course: Flags.string({
+    description:
+      "Course edition whose defaults to use: 2023 (the notes: postgres:13, pgAdmin 4.8) or 2026 (today's course: postgres:18, pgAdmin 9 on 8085, db ny_taxi). Default: course: in dezc.yaml, else 2023.",
+    env: 'DEZC_COURSE',
+    options: ['2023', '2026'],
+    helpGroup: 'STACK',
+  }),
   stack: Flags.string({
     description:
       'Name of the stack: a namespace for everything dezc creates (containers, network, volumes), so stacks never collide.',

@@ -6,6 +6,7 @@
 import {DezcError, ExitCode} from '../core/errors.js'
 import type {Ui} from '../core/ui.js'
 import type {ContainerSummary, DockerClient} from '../docker/client.js'
+import {withActiveDataVolume} from './data-volume.js'
 import {connectStack, type StackEngine} from './engine.js'
 import type {Stack} from './settings.js'
 import {baseLabels, containerSpecs, LABEL, type ContainerSpec, type ServiceName} from './spec.js'
@@ -65,6 +66,7 @@ export function dockerRunCommands(stack: Stack, spec: ContainerSpec): string[] {
     '--network-alias',
     b.NetworkingConfig.EndpointsConfig[stack.network].Aliases[0],
     ...Object.entries(b.Labels as Record<string, string>).flatMap(([k, v]) => ['--label', shellQuote(`${k}=${v}`)]),
+    ...(b.User ? ['--user', b.User] : []),
     ...(b.Env as string[]).map((e) => envArg(e)),
     ...Object.entries(b.HostConfig.PortBindings as Record<string, Array<{HostIp: string; HostPort: string}>>).flatMap(
       ([cport, binds]) => ['-p', `${binds[0].HostIp}:${binds[0].HostPort}:${cport.replace('/tcp', '')}`],
@@ -100,6 +102,7 @@ export function dockerRunCommands(stack: Stack, spec: ContainerSpec): string[] {
 export async function planUp(stack: Stack, ui: Ui): Promise<DryRunResult> {
   const engine = await tryConnect(stack, ui)
   try {
+    if (engine) stack = await withActiveDataVolume(engine.client, stack)
     const specs = containerSpecs(stack, {apiVersion: engine?.info.apiVersion ?? '1.41'})
     const steps: PlannedStep[] = []
     const commands: string[] = []

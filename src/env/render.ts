@@ -90,3 +90,22 @@ export function formatUptime(seconds: number | null): string {
   if (seconds < 172_800) return `${Math.round(seconds / 3600)}h`
   return `${Math.round(seconds / 86_400)}d`
 }
+
+/** `env upgrade`: what moved where, the checked row counts, and what happens to the old volume. */
+export function renderUpgrade(r: import('./upgrade.js').EnvUpgradeResult): string[] {
+  if (r.action === 'unchanged')
+    return [
+      `The data is on PostgreSQL ${r.to.major} already (volume ${r.from.volume}); nothing to upgrade.`,
+      ...(r.oldVolume ? [`Old volume ${r.oldVolume.name}: ${r.oldVolume.action}.`] : []),
+    ]
+  const rows = r.tables.reduce((n, t) => n + t.rows, 0)
+  return [
+    `Upgraded PostgreSQL ${r.from.major} -> ${r.to.major} in ${r.seconds} s: ${r.databases.length} database(s), ${r.tables.length} table(s), ${rows} rows, every table's count checked.`,
+    ...r.tables.map((t) => `  ${t.database}.${t.table}: ${t.rows}`),
+    `The stack now runs ${r.to.image} on volume ${r.to.volume}.`,
+    r.oldVolume?.action === 'removed'
+      ? `Old volume ${r.oldVolume.name} removed.`
+      : `Old volume ${r.from.volume} kept (remove it with --prune-old once you are happy).`,
+    `Set postgres.image: ${r.to.image} in the profile${r.to.major >= 18 ? ' (or course: 2026)' : ''} so later \`dezc env up\` runs start the same image.`,
+  ]
+}

@@ -7,16 +7,20 @@ import {DezcError, ExitCode, usageError} from '../core/errors.js'
 import {deepMerge, type LoadedConfig} from '../config/load.js'
 import {z} from 'zod'
 import {profileSchema, type ProfileInput} from '../config/schema.js'
+import {courseDefaults, resolveCourse, type Course} from '../config/course.js'
 
-// The course notes' services, the same on every built-in profile; the profiles differ in ports, mounts and passwords.
-const COURSE_POSTGRES = {image: 'postgres:13', container: 'pgsql-dev', alias: 'pgdatabase', db: 'nytaxi', user: 'root'}
-const COURSE_PGADMIN = {
-  enabled: true,
-  image: 'dpage/pgadmin4:4.8',
-  container: 'pgadmin-dev',
-  alias: 'pgadmin',
-  port: 8080,
-  email: 'admin@admin.com',
+// The course's services, the same on every built-in profile; the profiles differ in ports, mounts and passwords.
+// Images, database name and pgAdmin's port come from the course edition (config/course.ts), under the profiles.
+const COURSE_POSTGRES = {container: 'pgsql-dev', alias: 'pgdatabase', user: 'root'}
+const COURSE_PGADMIN = {enabled: true, container: 'pgadmin-dev', alias: 'pgadmin', email: 'admin@admin.com'}
+
+/** The edition's part of every profile: the lowest layer, under built-in and user profiles. */
+function courseProfile(course: Course): ProfileInput {
+  const d = courseDefaults(course)
+  return {
+    postgres: {image: d.postgres.image, db: d.postgres.db},
+    pgadmin: {image: d.pgadmin.image, port: d.pgadmin.port},
+  }
 }
 
 export const BUILTIN_PROFILES: Record<string, ProfileInput> = {
@@ -69,6 +73,8 @@ export interface PostgresSpec {
   /** Undefined until generated (see Stack.missingSecrets). */
   password?: string
   mount: Mount
+  /** The container's user (uid[:gid]); undefined: the image's own. */
+  runAs?: string
 }
 
 export interface PgadminSpec {
@@ -80,10 +86,15 @@ export interface PgadminSpec {
   email: string
   password?: string
   mount: Mount
+  runAs?: string
 }
 
 export interface Stack {
   profile: string
+  /** The course edition whose defaults are under the profile. */
+  course: Course
+  /** ` --course N` when a flag or DEZC_COURSE chose the edition (repeated in suggested commands), else ''. */
+  courseArg: string
   /** The --stack name (a namespace), or undefined for the default stack. */
   name?: string
   /** Value of the stack label (LABEL.stack): the name, or "default". */
@@ -105,6 +116,8 @@ export interface Stack {
 
 export interface StackOverrides {
   profile?: string
+  /** --course: the edition (else DEZC_COURSE, config `course:`, 2023). */
+  course?: string
   stack?: string
   pgPort?: number
   pgadminPort?: number
@@ -186,7 +199,11 @@ export function isLoopback(address: string): boolean {
 /** Resolve the active profile and overrides into a concrete stack. */
 export function resolveStack(config: LoadedConfig, overrides: StackOverrides = {}): Stack {
   const profileName = overrides.profile ?? (config.raw('defaultProfile') as string | undefined) ?? DEFAULT_PROFILE
-  const {profile, userSet} = mergedProfile(config, profileName)
+  const merged = mergedProfile(config, profileName)
+  const {userSet} = merged
+  const course = resolveCourse(overrides.course, config.raw('course'))
+  const courseFromCli = overrides.course !== undefined || Boolean(process.env.DEZC_COURSE)
+  const profile = deepMerge(courseProfile(course), merged.profile) as ProfileInput
   const name = overrides.stack
   if (name !== undefined && !STACK_NAME_PATTERN.test(name)) {
     throw usageError(
@@ -261,6 +278,8 @@ export function resolveStack(config: LoadedConfig, overrides: StackOverrides = {
 
   return {
     profile: profileName,
+    course,
+    courseArg: courseFromCli ? ` --course ${course}` : '',
     name,
     label: name ?? 'default',
     docker: {
@@ -283,6 +302,7 @@ export function resolveStack(config: LoadedConfig, overrides: StackOverrides = {
       user: need(pg.user, 'postgres.user'),
       password: pgPassword,
       mount: mount(pg, 'postgres'),
+      runAs: pg.runAs,
     },
     pgadmin: {
       enabled: pgadminEnabled,
@@ -293,6 +313,7 @@ export function resolveStack(config: LoadedConfig, overrides: StackOverrides = {
       email: need(pa.email, 'pgadmin.email'),
       password: paPassword,
       mount: mount(pa, 'pgadmin'),
+      runAs: pa.runAs,
     },
     missingSecrets,
   }
@@ -309,7 +330,12 @@ function checkPort(port: number, flag: string): void {
 
 /** The command that starts (or repairs) this stack: the one to suggest when it is not running. */
 export function envUpCommand(stack: Stack): string {
-  return `dezc env up${stack.profile === 'local' ? '' : ` --host ${stack.profile}`}${stack.name ? ` --stack ${stack.name}` : ''}`
+  return `dezc env up${stackArgs(stack)}`
+}
+
+/** The flags that name this stack again in a suggested command: --host, --stack, --course. */
+export function stackArgs(stack: Stack): string {
+  return `${stack.profile === 'local' ? '' : ` --host ${stack.profile}`}${stack.name ? ` --stack ${stack.name}` : ''}${stack.courseArg}`
 }
 
 /** postgresql:// URL for a stack, as seen from `host` (the services host or the in-network alias). */
@@ -352,6 +378,7 @@ export function passwordOrigin(
 /** The env stack flags' values (flags.ts) -> overrides -> Stack: what every command with stack flags calls. */
 export interface StackFlagValues {
   host?: string
+  course?: string
   stack?: string
   'docker-host'?: string
   'pg-port'?: number
@@ -363,6 +390,7 @@ export interface StackFlagValues {
 export function stackFromFlags(config: LoadedConfig, f: StackFlagValues): Stack {
   return resolveStack(config, {
     profile: f.host,
+    course: f.course,
     stack: f.stack,
     dockerHost: f['docker-host'],
     pgPort: f['pg-port'],

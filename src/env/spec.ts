@@ -14,6 +14,8 @@ export const LABEL = {
   service: 'dev.dezc.service',
   configHash: 'dev.dezc.config-hash',
   pgMajor: 'dev.dezc.postgres-major',
+  /** On a volume made by `env upgrade`: the volume whose data it was restored from. */
+  upgradedFrom: 'dev.dezc.upgraded-from',
 } as const
 
 export type ServiceName = 'postgres' | 'pgadmin'
@@ -74,6 +76,19 @@ export function postgresMajor(image: string): number | undefined {
 export function postgresDataTarget(image: string): string {
   const major = postgresMajor(image)
   return major !== undefined && major >= 18 ? '/var/lib/postgresql' : '/var/lib/postgresql/data'
+}
+
+/**
+ * The uid a service's process writes its data folder as: the profile's runAs, else the image's
+ * own user where it is not root — current pgAdmin images (5.x and later) run as 5050; Postgres
+ * starts as root and chowns its data itself. Undefined: no write check needed.
+ */
+export function dataWriter(service: ServiceName, image: string, runAs: string | undefined): string | undefined {
+  if (runAs) return runAs
+  if (service !== 'pgadmin') return undefined
+  const tag = image.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : 'latest'
+  const major = /^(\d+)/.exec(tag)
+  return major && Number(major[1]) < 5 ? undefined : '5050:5050'
 }
 
 export const PGADMIN_SERVERS_JSON_PATH = '/pgadmin4/servers.json'
@@ -147,6 +162,7 @@ export function containerSpecs(stack: Stack, options: SpecOptions): ContainerSpe
       image: pg.image,
       body: {
         Image: pg.image,
+        ...(pg.runAs ? {User: pg.runAs} : {}),
         Env: [`POSTGRES_USER=${pg.user}`, `POSTGRES_PASSWORD=${pg.password ?? ''}`, `POSTGRES_DB=${pg.db}`],
         Labels: {...labels, [LABEL.service]: 'postgres'},
         ExposedPorts: {'5432/tcp': {}},
@@ -165,6 +181,7 @@ export function containerSpecs(stack: Stack, options: SpecOptions): ContainerSpe
       image: pa.image,
       body: {
         Image: pa.image,
+        ...(pa.runAs ? {User: pa.runAs} : {}),
         Env: [
           `PGADMIN_DEFAULT_EMAIL=${pa.email}`,
           `PGADMIN_DEFAULT_PASSWORD=${pa.password ?? ''}`,

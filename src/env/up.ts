@@ -16,8 +16,17 @@ import type {ContainerSummary, DockerClient} from '../docker/client.js'
 import {describeEndpoint} from '../docker/endpoint.js'
 import {connectStack, type StackEngine} from './engine.js'
 import {hostPort, serviceAnswers, tcpOpen} from './probe.js'
-import {isLoopback, postgresUrl, redactUrl, type Mount, type Stack} from './settings.js'
-import {baseLabels, containerSpecs, LABEL, postgresMajor, type ContainerSpec, type ServiceName} from './spec.js'
+import {dataMajor, runThrowaway, withActiveDataVolume} from './data-volume.js'
+import {isLoopback, postgresUrl, redactUrl, stackArgs, type Mount, type Stack} from './settings.js'
+import {
+  baseLabels,
+  containerSpecs,
+  dataWriter,
+  LABEL,
+  postgresMajor,
+  type ContainerSpec,
+  type ServiceName,
+} from './spec.js'
 
 import {planContainers, type ContainerPlan, type ServiceAction, type ServicePlan} from './plan.js'
 
@@ -77,6 +86,8 @@ export async function envUp(stack: Stack, ui: Ui, signal: AbortSignal): Promise<
       title: 'Compare with what is running',
       task: async (c, task) => {
         const {client, info} = c.engine!
+        // After `env upgrade`, the data lives on the volume it restored into.
+        stack = await withActiveDataVolume(client, stack)
         const {loggingDriver: driver} = await client.info().catch(() => ({loggingDriver: undefined}))
         // Synology's default "db" log driver cannot be read back through the API: use json-file.
         c.specs = containerSpecs(stack, {
@@ -209,9 +220,9 @@ async function undoCreated(client: DockerClient, created: UpContext['created'], 
     ui.reporter.warn(`Could not remove what this run created: ${left.join(', ')}; \`dezc env down\` removes it.`)
 }
 
-async function ensureImages(
+export async function ensureImages(
   client: DockerClient,
-  specs: ContainerSpec[],
+  specs: Array<{image: string}>,
   task: {output: string},
   signal: AbortSignal,
 ): Promise<void> {
@@ -233,7 +244,7 @@ async function ensureImages(
 }
 
 /** Credentials fingerprint stored on the data volume: the values Postgres was initialised with. */
-function credentialsFingerprint(stack: Stack): string {
+export function credentialsFingerprint(stack: Stack): string {
   const pg = stack.postgres
   return createHash('sha256')
     .update(`${pg.user}\0${pg.password ?? ''}\0${pg.db}`)
@@ -250,33 +261,42 @@ function stackMounts(stack: Stack): Array<{service: ServiceName; mount: Mount}> 
 /** Bind paths exist; existing data matches the image's Postgres major; warn when credentials changed on existing data. Changes nothing. */
 async function checkMounts(client: DockerClient, stack: Stack, ui: Ui): Promise<void> {
   for (const {service, mount} of stackMounts(stack)) {
-    if (mount.type === 'bind') {
-      await checkBindPath(client, stack, service, mount.path)
-      continue
-    }
-    const existing = await client.inspectVolume(mount.name)
-    if (!existing || service !== 'postgres') continue
-    const dataMajor = existing.labels[LABEL.pgMajor]
+    if (mount.type === 'bind') await checkBindPath(client, stack, service, mount.path)
+    const existing = mount.type === 'volume' ? await client.inspectVolume(mount.name) : undefined
+    if (service !== 'postgres' || (mount.type === 'volume' && !existing)) continue
+    const found = await dataMajor(client, stack, mount)
     const imageMajor = postgresMajor(stack.postgres.image)
-    if (dataMajor && imageMajor !== undefined && Number(dataMajor) !== imageMajor) {
-      throw new DezcError({
-        code: 'POSTGRES_MAJOR_MISMATCH',
-        message: `Volume ${mount.name} holds PostgreSQL ${dataMajor} data, but the profile's image is ${stack.postgres.image} (PostgreSQL ${imageMajor}); PostgreSQL cannot open data from another major version.`,
-        suggestion: [
-          `Keep the old image (set postgres.image to postgres:${dataMajor}),`,
-          `or dump the data (dezc env psql, pg_dumpall) and start fresh with another --stack or after \`dezc env down --volumes\`.`,
-        ],
-        exit: ExitCode.USAGE,
-      })
-    }
-    const fp = existing.labels['dev.dezc.credentials']
+    if (found !== undefined && imageMajor !== undefined && found !== imageMajor)
+      throw majorMismatch(stack, found, imageMajor)
+    const fp = existing?.labels['dev.dezc.credentials']
     if (fp && fp !== credentialsFingerprint(stack)) {
       ui.reporter.warn(
-        `The Postgres user, password or database changed, but volume ${mount.name} already holds data: Postgres ignores the new values on existing data and keeps the ones it was initialised with. ` +
+        `The Postgres user, password or database changed, but volume ${existing!.name} already holds data: Postgres ignores the new values on existing data and keeps the ones it was initialised with. ` +
           `Change them inside Postgres (dezc env psql, then ALTER USER / CREATE DATABASE), or start from empty data with \`dezc env down --volumes\` (deletes the data).`,
       )
     }
   }
+}
+
+/** POSTGRES_MAJOR_MISMATCH: data of one major, an image of another; the way forward depends on which is newer. */
+export function majorMismatch(stack: Stack, dataMajor: number, imageMajor: number): DezcError {
+  const m = stack.postgres.mount
+  const where = m.type === 'volume' ? `Volume ${m.name}` : `Folder ${m.path}`
+  return new DezcError({
+    code: 'POSTGRES_MAJOR_MISMATCH',
+    message: `${where} holds PostgreSQL ${dataMajor} data, but the profile's image is ${stack.postgres.image} (PostgreSQL ${imageMajor}); PostgreSQL cannot open data from another major version.`,
+    suggestion:
+      dataMajor < imageMajor
+        ? [
+            `Upgrade the data (dump, restore on a new volume, row counts checked; the old volume is kept): dezc env upgrade --to ${imageMajor}${stackArgs(stack)}`,
+            `Or keep the old image: set postgres.image to postgres:${dataMajor} (or --course 2023 for the notes' postgres:13).`,
+          ]
+        : [
+            `This data is newer than the image${m.type === 'volume' && m.name.endsWith(`-pg${dataMajor}`) ? ' (the stack was upgraded with dezc env upgrade)' : ''}: set postgres.image to postgres:${dataMajor}${dataMajor >= 18 ? ' (or course: 2026)' : ''}.`,
+          ],
+    exit: ExitCode.USAGE,
+    details: {dataMajor, imageMajor},
+  })
 }
 
 /** Create the labelled volumes that do not exist yet (recorded, so a later failure removes them again). */
@@ -332,6 +352,48 @@ async function checkBindPath(client: DockerClient, stack: Stack, service: Servic
   } finally {
     await client.removeContainer(probe, true).catch(() => {})
   }
+  await checkBindWritable(client, stack, service, path)
+}
+
+/** The bind folder must be writable by the uid the service writes as (runAs, or 5050 for current pgAdmin): asked of the engine's host. */
+async function checkBindWritable(
+  client: DockerClient,
+  stack: Stack,
+  service: ServiceName,
+  path: string,
+): Promise<void> {
+  const svc = service === 'postgres' ? stack.postgres : stack.pgadmin
+  const writer = dataWriter(service, svc.image, svc.runAs)
+  if (!writer) return
+  const {output} = await runThrowaway(client, `dezc-writecheck-${stack.label}-${service}-${process.pid}`, {
+    Image: stack.postgres.image,
+    User: writer,
+    Entrypoint: [
+      'sh',
+      '-c',
+      'f=/mnt/check/.dezc-write-check-$$; if touch "$f" 2>/dev/null; then rm -f "$f"; echo WRITABLE; else echo "NOT_WRITABLE $(stat -c %u:%g /mnt/check) $(stat -c %a /mnt/check)"; fi',
+    ],
+    Cmd: [],
+    Labels: baseLabels(stack),
+    HostConfig: {Mounts: [{Type: 'bind', Source: path, Target: '/mnt/check'}]},
+  })
+  const m = /NOT_WRITABLE (\S+) (\S+)/.exec(output)
+  if (!m) return
+  const [, owner, mode] = m
+  const host = client.endpoint.remote ? ` (${client.endpoint.ssh?.host ?? client.endpoint.host})` : ''
+  const why = svc.runAs ? `profiles.${stack.profile}.${service}.runAs is ${svc.runAs}` : `${svc.image} runs as uid 5050`
+  throw new DezcError({
+    code: 'RUN_AS_NOT_WRITABLE',
+    message: `The ${service} data folder ${path} on the Docker host${host} belongs to ${owner} (mode ${mode}) and is not writable by ${writer} (${why}).`,
+    suggestion: [
+      `Give it to that user on the engine host: sudo chown -R ${writer} ${path}`,
+      svc.runAs
+        ? `Or run ${service} as the folder's owner: runAs: "${owner}" in the profile.`
+        : `Or run pgAdmin as the folder's owner: pgadmin.runAs: "${owner}" in the profile.`,
+    ],
+    exit: ExitCode.PREREQUISITE,
+    details: {service, path, owner, mode, writer},
+  })
 }
 
 /** Ports must be free before we create anything, and when not, say who holds them. */

@@ -8,6 +8,7 @@ import {usageError} from '../core/errors.js'
 import type {LoadedConfig} from '../config/load.js'
 import type {LocateStackDatabase} from '../env/database.js'
 import {redactUrl, resolveStack} from '../env/settings.js'
+import {courseDefaults, resolveCourse} from '../config/course.js'
 import {BACKUP_BASE_URL, TLC_BASE_URL, type SourceKind} from './datasets.js'
 
 /** Default base of the --in-network image: the official Node image (node on PATH, glibc for DuckDB). */
@@ -47,6 +48,7 @@ export interface TargetInput {
   cwd?: string
   dbUrl?: string
   host?: string
+  course?: string
   stack?: string
   dockerHost?: string
   baseUrl?: string
@@ -91,7 +93,9 @@ export function checkBaseUrl(url: string, flag = '--base-url'): string {
 
 export async function ingestTarget(config: LoadedConfig, input: TargetInput): Promise<IngestSettings> {
   const section = config.section('ingest', ingestConfigSchema) ?? {}
-  const source: SourceKind = input.source ?? section.source ?? 'tlc'
+  // The edition's data source: the TLC parquet files (2023 notes) or the course's csv.gz releases (today).
+  const course = resolveCourse(input.course, config.raw('course'), input.env)
+  const source: SourceKind = input.source ?? section.source ?? courseDefaults(course).ingest.source
   const baseUrl = checkBaseUrl(
     input.baseUrl ??
       (source === 'backup' ? (section.backupBaseUrl ?? BACKUP_BASE_URL) : (section.baseUrl ?? TLC_BASE_URL)),
@@ -111,7 +115,12 @@ export async function ingestTarget(config: LoadedConfig, input: TargetInput): Pr
       ? resolve(input.cwd ?? process.cwd(), input.duckdbFile ?? section.duckdbFile ?? DEFAULT_DUCKDB_FILE)
       : undefined
   if (to === 'postgres' && !dbUrl) {
-    const stack = resolveStack(config, {profile: input.host, stack: input.stack, dockerHost: input.dockerHost})
+    const stack = resolveStack(config, {
+      profile: input.host,
+      course: input.course,
+      stack: input.stack,
+      dockerHost: input.dockerHost,
+    })
     const {stackDatabase} = await import('../env/database.js')
     dbUrl = (await stackDatabase(stack, input.locate)).url
   }

@@ -4,6 +4,7 @@
  * SHA-256 of what dezc last wrote, so a file the user edited (or wrote themselves) is never
  * overwritten without --force; with --force the edited file is first copied to `<name>.bak`.
  */
+import {COURSE_DEFAULTS, DEFAULT_COURSE} from '../config/course.js'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -19,8 +20,8 @@ import type {TfSettings} from './settings.js'
 import {DEFAULTS} from './settings.js'
 import {locationForRegion} from './names.js'
 
-/** The google provider version the generated main.tf pins (the course's terraform_with_variables uses 5.6.0). */
-export const GOOGLE_PROVIDER_VERSION = '5.6.0'
+/** The google provider version the generated main.tf pins: the course table's (terraform_with_variables uses 5.6.0). */
+export const GOOGLE_PROVIDER_VERSION = COURSE_DEFAULTS[DEFAULT_COURSE].terraform.googleProvider
 /** Oldest terraform the generated files and dezc's flags work with. */
 export const TERRAFORM_MIN_VERSION = '1.0.0'
 

@@ -76,6 +76,18 @@ export async function runWizard(o: WizardOptions): Promise<WizardResult> {
   o.ui.reporter.info(
     'This wizard sets up the Data Engineering Zoomcamp environment step by step. Every step can be skipped; Ctrl-C stops at any time and keeps what is finished.\n',
   )
+  // The edition first: it decides the images, ports and database of everything after it.
+  const {COURSES, COURSE_DEFAULTS, resolveCourse} = await import('../config/course.js')
+  const course =
+    o.overrides.course ??
+    (await o.ui.prompter.select({
+      message: 'Which edition of the course do you follow?',
+      choices: COURSES.map((c) => ({name: `${c} — ${COURSE_DEFAULTS[c].description}`, value: c})),
+      default: resolveCourse(undefined, o.config.raw('course')),
+      flagHint: '--course 2023|2026',
+    }))
+  await o.save(['course'], course)
+  o.overrides = {...o.overrides, course}
   const profile =
     o.overrides.profile ??
     (await o.ui.prompter.select({

@@ -128,9 +128,9 @@ export async function startPostgres(options: PgServerOptions = {}): Promise<PgSe
 }
 
 /** One query on an env stack's Postgres with the local profile's credentials (root/root, nytaxi). */
-export async function queryStack(port: number, sql: string): Promise<any[]> {
+export async function queryStack(port: number, sql: string, database = 'nytaxi'): Promise<any[]> {
   const {default: pg} = await import('pg')
-  const client = new pg.Client({host: '127.0.0.1', port, user: 'root', password: 'root', database: 'nytaxi'})
+  const client = new pg.Client({host: '127.0.0.1', port, user: 'root', password: 'root', database})
   await client.connect()
   try {
     return (await client.query(sql)).rows

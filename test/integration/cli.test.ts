@@ -18,7 +18,7 @@ describe('dezc CLI', () => {
   it('env --help lists every env command', async () => {
     const r = await runCli(['env', '--help'])
     expect(r.code).toBe(0)
-    for (const cmd of ['up', 'down', 'status', 'logs', 'shell', 'psql', 'compose', 'credentials'])
+    for (const cmd of ['up', 'down', 'status', 'logs', 'shell', 'psql', 'compose', 'credentials', 'upgrade'])
       expect(r.stdout).toContain(`env ${cmd}`)
   })
 
@@ -162,6 +162,7 @@ describe('dezc CLI', () => {
       'env:logs': 'env/errors.test.ts',
       'env:psql': 'env/errors.test.ts',
       'env:shell': 'env/errors.test.ts',
+      'env:upgrade': 'env/upgrade.test.ts',
       'gcp:bootstrap': 'gcp/bootstrap.test.ts',
       'gcp:status': 'gcp/bootstrap.test.ts',
       'gcp:teardown': 'gcp/bootstrap.test.ts',

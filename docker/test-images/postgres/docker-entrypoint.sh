@@ -77,9 +77,23 @@ docker_verify_minimum_env() {
 }
 
 docker_init_database_dir() {
+	# As upstream: an arbitrary --user (a NAS user's uid) has no passwd entry, which initdb needs;
+	# nss_wrapper gives it one for the duration of initdb.
+	local uid; uid="$(id -u)"
+	if ! getent passwd "$uid" &> /dev/null && [ -e /usr/lib/libnss_wrapper.so ]; then
+		NSS_WRAPPER_PASSWD="$(mktemp)"
+		NSS_WRAPPER_GROUP="$(mktemp)"
+		export LD_PRELOAD='/usr/lib/libnss_wrapper.so' NSS_WRAPPER_PASSWD NSS_WRAPPER_GROUP
+		printf 'postgres:x:%s:%s:PostgreSQL:%s:/bin/false\n' "$uid" "$(id -g)" "$PGDATA" > "$NSS_WRAPPER_PASSWD"
+		printf 'postgres:x:%s:\n' "$(id -g)" > "$NSS_WRAPPER_GROUP"
+	fi
 	# shellcheck disable=SC2086  # POSTGRES_INITDB_ARGS is word-split on purpose, as upstream
 	initdb --username="$POSTGRES_USER" --pwfile=<(printf '%s\n' "$POSTGRES_PASSWORD") \
 		$POSTGRES_INITDB_ARGS "$@"
+	if [ -n "${NSS_WRAPPER_PASSWD:-}" ]; then
+		rm -f "$NSS_WRAPPER_PASSWD" "$NSS_WRAPPER_GROUP"
+		unset LD_PRELOAD NSS_WRAPPER_PASSWD NSS_WRAPPER_GROUP
+	fi
 	# These server binaries were built with /tmp as the socket directory; the official image (and
 	# every client in it) uses /var/run/postgresql.
 	if ! grep -Eq "^unix_socket_directories\s*=\s*'/var/run/postgresql'" "$PGDATA/postgresql.conf"; then

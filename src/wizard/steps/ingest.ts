@@ -58,6 +58,7 @@ export const ingestStep: WizardStep<IngestAnswers> = {
     const dbUrl = (await stackDatabase(stack)).url
     const settings = await ingestTarget(ctx.config, {
       dbUrl,
+      course: ctx.stack.course,
       dataset: a.dataset,
       baseUrl: process.env.DEZC_INGEST_BASE_URL || undefined,
     })

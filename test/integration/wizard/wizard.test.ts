@@ -57,6 +57,8 @@ describe('dezc wizard in a real terminal', () => {
         {cwd: dir, env},
       )
       sessions.push(s)
+      await s.waitFor(/Which edition of the course do you follow\?/)
+      s.send('Enter') // 2023, the notes
       await s.waitFor(/Where should the database stack run\?/)
       s.send('Enter') // local is the default
       await s.waitFor(
@@ -156,6 +158,8 @@ describe('dezc wizard in a real terminal', () => {
       }
       const s = TmuxSession.start(['wizard', '--stack', uniqueStack('wizg')], {cwd: dir, env})
       sessions.push(s)
+      await s.waitFor(/Which edition of the course do you follow\?/)
+      s.send('Enter') // 2023, the notes
       await s.waitFor(/Where should the database stack run\?/)
       s.send('Enter')
       await s.waitFor(/Start Postgres on port/)
@@ -226,6 +230,8 @@ describe('dezc wizard in a real terminal', () => {
       env: {...privateEnv(dir), DOCKER_HOST: '', DOCKER_CONTEXT: ''},
     })
     sessions.push(s)
+    await s.waitFor(/Which edition of the course do you follow\?/)
+    s.send('Enter') // 2023, the notes
     await s.waitFor(/Where should the database stack run\?/)
     s.send('Down')
     s.send('Enter') // synology
@@ -245,10 +251,30 @@ describe('dezc wizard in a real terminal', () => {
     expect(await s.exitCode()).toBe(130)
   }, 120_000)
 
+  it("the edition question: 2026 gives today's pgAdmin port and is saved as course: in dezc.yaml", async () => {
+    const dir = workdir()
+    const s = TmuxSession.start(['wizard', '--stack', uniqueStack('wize')], {cwd: dir, env: privateEnv(dir)})
+    sessions.push(s)
+    await s.waitFor(/Which edition of the course do you follow\?/)
+    s.send('Down')
+    s.send('Enter') // 2026
+    await s.waitFor(/Where should the database stack run\?/)
+    s.send('Enter')
+    await s.waitFor(/Start Postgres on port 5432 and pgAdmin on port 8085 \(profile local\)\?/)
+    expect(parse(fs.readFileSync(path.join(dir, 'dezc.yaml'), 'utf8'))).toMatchObject({
+      course: '2026',
+      wizard: {profile: 'local'},
+    })
+    s.send('C-c')
+    expect(await s.exitCode()).toBe(130)
+  }, 120_000)
+
   it('Ctrl-C at a prompt exits 130 and keeps the answers of finished steps', async () => {
     const dir = workdir()
     const s = TmuxSession.start(['wizard', '--stack', uniqueStack('wizc')], {cwd: dir, env: privateEnv(dir)})
     sessions.push(s)
+    await s.waitFor(/Which edition of the course do you follow\?/)
+    s.send('Enter') // 2023, the notes
     await s.waitFor(/Where should the database stack run\?/)
     s.send('Enter')
     await s.waitFor(/Start Postgres on port/)

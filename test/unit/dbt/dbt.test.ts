@@ -97,3 +97,14 @@ describe('dezc dbt install pins', () => {
     expect(pinnedPackages('postgres')).toEqual(['dbt-core==1.10.15', 'dbt-postgres==1.9.1'])
   })
 })
+
+describe('the dbt target follows the course edition', () => {
+  it('2023: postgres; 2026: duckdb; --target and dbt.target win', async () => {
+    const {LoadedConfig} = await import('../../../src/config/load.js')
+    const {resolveDbtSettings} = await import('../../../src/dbt/settings.js')
+    const none = new LoadedConfig([], '/nonexistent/dezc.yaml')
+    expect(resolveDbtSettings(none, {}).target).toBe('postgres')
+    expect(resolveDbtSettings(none, {course: '2026'}).target).toBe('duckdb')
+    expect(resolveDbtSettings(none, {course: '2026', target: 'postgres'}).target).toBe('postgres')
+  })
+})
