@@ -80,15 +80,19 @@ export function postgresDataTarget(image: string): string {
 
 /**
  * The uid a service's process writes its data folder as: the profile's runAs, else the image's
- * own user where it is not root — current pgAdmin images (5.x and later) run as 5050; Postgres
- * starts as root and chowns its data itself. Undefined: no write check needed.
+ * own user where it is not root — pgAdmin images run as uid 5050 since 4.16 (late 2019, when
+ * "Permission denied: /var/lib/pgadmin" on bind mounts began; 4.8, the notes' tag, still runs as
+ * root); Postgres starts as root and chowns its data itself. Undefined: no write check needed.
  */
 export function dataWriter(service: ServiceName, image: string, runAs: string | undefined): string | undefined {
   if (runAs) return runAs
   if (service !== 'pgadmin') return undefined
-  const tag = image.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : 'latest'
-  const major = /^(\d+)/.exec(tag)
-  return major && Number(major[1]) < 5 ? undefined : '5050:5050'
+  const name = image.slice(image.lastIndexOf('/') + 1)
+  const tag = name.includes(':') ? name.slice(name.lastIndexOf(':') + 1) : 'latest'
+  const version = /^(\d+)(?:\.(\d+))?/.exec(tag)
+  if (!version) return '5050:5050'
+  const [major, minor] = [Number(version[1]), Number(version[2] ?? 99)]
+  return major < 4 || (major === 4 && minor < 16) ? undefined : '5050:5050'
 }
 
 export const PGADMIN_SERVERS_JSON_PATH = '/pgadmin4/servers.json'
