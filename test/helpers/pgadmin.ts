@@ -27,10 +27,13 @@ export class PgAdminSession {
     return res
   }
 
-  /** Log in with the form; returns where pgAdmin redirects (/browser/ on success). */
+  /** Log in with the form; returns the path pgAdmin redirects to (/browser/ on success; / on 4.x). */
   async login(email: string, password: string): Promise<string | null> {
     const page = await (await this.request('/login')).text()
-    const token = /csrfToken['"]?\s*:\s*['"]([^'"]+)['"]/.exec(page)?.[1]
+    // pgAdmin 7+ puts the token in the React page's settings; 4.x in the form's hidden input.
+    const token =
+      /csrfToken['"]?\s*:\s*['"]([^'"]+)['"]/.exec(page)?.[1] ??
+      /name="csrf_token" type="hidden" value="([^"]+)"/.exec(page)?.[1]
     if (!token) throw new Error('no CSRF token on the pgAdmin login page')
     const res = await this.request('/authenticate/login', {
       method: 'POST',
@@ -45,7 +48,16 @@ export class PgAdminSession {
     })
     const js = await (await this.request('/browser/js/utils.js')).text()
     this.csrf = /pgAdmin\['csrf_token'\]\s*=\s*'([^']+)'/.exec(js)?.[1] ?? ''
-    return res.headers.get('location')
+    const location = res.headers.get('location')
+    // 4.x redirects with an absolute URL: compare paths.
+    return location === null ? null : new URL(location, this.baseUrl).pathname
+  }
+
+  /** Whether the session is logged in: the browser page answers 200, not a redirect to /login. */
+  async loggedIn(): Promise<boolean> {
+    const res = await this.request('/browser/')
+    await res.arrayBuffer()
+    return res.status === 200
   }
 
   async json<T = any>(path: string, init: RequestInit = {}): Promise<{status: number; body: T}> {

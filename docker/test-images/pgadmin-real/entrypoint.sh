@@ -34,7 +34,11 @@ if [ ! -f /var/lib/pgadmin/pgadmin4.db ]; then
   python3 run_pgadmin.py
   servers="${PGADMIN_SERVER_JSON_FILE:-/pgadmin4/servers.json}"
   if [ -f "$servers" ]; then
-    python3 /pgadmin4/setup.py load-servers "$servers" --user "$PGADMIN_DEFAULT_EMAIL"
+    # setup.py took options before pgAdmin 7 (the 4.x entrypoint's --load-servers), subcommands after.
+    case "${PGADMIN_VERSION:-}" in
+      4.* | 5.* | 6.*) python3 /pgadmin4/setup.py --load-servers "$servers" --user "$PGADMIN_DEFAULT_EMAIL" ;;
+      *) python3 /pgadmin4/setup.py load-servers "$servers" --user "$PGADMIN_DEFAULT_EMAIL" ;;
+    esac
   fi
 fi
 

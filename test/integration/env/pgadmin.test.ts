@@ -20,10 +20,10 @@ afterAll(async () => {
 })
 
 /** A stack with the real pgAdmin; returns its project, pgAdmin port and `env up`'s result. */
-async function upWithRealPgAdmin(prefix: string, json: boolean) {
+async function upWithRealPgAdmin(prefix: string, json: boolean, image = 'dpage/pgadmin4:9') {
   const p = uniqueStack(prefix)
   projects.push(p)
-  const cfg = configDir('profiles:\n  local:\n    pgadmin: {image: "dpage/pgadmin4:9"}\n', `dezc-${prefix}-`)
+  const cfg = configDir(`profiles:\n  local:\n    pgadmin: {image: "${image}"}\n`, `dezc-${prefix}-`)
   const paPort = await freePort()
   const up = await runCli(
     [
@@ -67,6 +67,26 @@ describe('real pgAdmin 4 on the env stack', {timeout: 180_000}, () => {
     const connected = await web.connect(ours!.gid, ours!.sid, 'root')
     expect(connected.status, JSON.stringify(connected.body)).toBe(200)
     expect(connected.body.data).toMatchObject({connected: true, version: 130023, db: 'nytaxi'})
+  })
+
+  it('the 2023 edition (pgAdmin 4.8 contract: root, port 80) with real pgAdmin 4.22 code, the oldest on PyPI: log in, the server is registered, pgAdmin connects', async () => {
+    const {p, paPort, up} = await upWithRealPgAdmin('pga48', true, 'dpage/pgadmin4:4.8-real')
+    expect(up.json().pgadmin).toMatchObject({serverRegisteredAs: 'pgdatabase:5432'})
+    // Before 4.16 the official image ran as root: dezc must not chown the data folder to 5050.
+    expect(['', '0', 'root']).toContain((await docker.getContainer(`${p}-pgadmin-dev`).inspect()).Config.User)
+    // 4.x redirects to / after a login attempt either way: ask the browser page whether it worked.
+    const wrong = new PgAdminSession(`http://127.0.0.1:${paPort}`)
+    await wrong.login('admin@admin.com', 'not-the-password')
+    expect(await wrong.loggedIn()).toBe(false)
+    const web = new PgAdminSession(`http://127.0.0.1:${paPort}`)
+    await web.login('admin@admin.com', 'root')
+    expect(await web.loggedIn()).toBe(true)
+    const ours = (await web.servers()).find((s) => s.label === `dezc ${p} (pgdatabase)`)
+    expect(ours).toBeDefined()
+    expect(await web.serverProperties(ours!.gid, ours!.sid)).toMatchObject({host: 'pgdatabase', port: 5432})
+    const connected = await web.connect(ours!.gid, ours!.sid, 'root')
+    expect(connected.status, JSON.stringify(connected.body)).toBe(200)
+    expect(connected.body.data).toMatchObject({connected: true, db: 'nytaxi'})
   })
 
   it('the image keeps the official contract: it refuses to start without PGADMIN_DEFAULT_EMAIL / PASSWORD, and runs as uid 5050', async () => {
