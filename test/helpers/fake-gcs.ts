@@ -23,6 +23,8 @@ export function fakeGcsBinary(): string {
 
 export interface FakeGcs {
   url: string
+  /** The server's process id (bench/lake reads its CPU time). */
+  pid: number
   createBucket(name: string): Promise<void>
   /** Object metadata as the server reports it (undefined when missing). */
   object(bucket: string, name: string): Promise<Record<string, any> | undefined>
@@ -59,6 +61,7 @@ export async function startFakeGcs(): Promise<FakeGcs> {
   const o = (bucket: string, name: string) => `${url}/storage/v1/b/${bucket}/o/${encodeURIComponent(name)}`
   return {
     url,
+    pid: child.pid!,
     async createBucket(name) {
       await json(
         await fetch(`${url}/storage/v1/b?project=test`, {

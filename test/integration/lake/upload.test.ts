@@ -53,8 +53,13 @@ afterAll(async () => {
 })
 
 const md5b64 = (b: Buffer) => createHash('md5').update(b).digest('base64')
+/** Every request that writes object bytes or starts a session: resumable POST/PUT and single-request multipart POST. */
 const uploadRequests = () =>
-  proxy.requests.filter((r) => (r.method === 'POST' && r.path.includes('uploadType=resumable')) || r.method === 'PUT')
+  proxy.requests.filter(
+    (r) =>
+      (r.method === 'POST' && (r.path.includes('uploadType=resumable') || r.path.includes('uploadType=multipart'))) ||
+      r.method === 'PUT',
+  )
 
 describe('dezc lake upload against fake-gcs-server', () => {
   it('uploads three months as three objects with the predictable names; checksums agree with what the server stores', async () => {
@@ -70,6 +75,13 @@ describe('dezc lake upload against fake-gcs-server', () => {
       ['2021-03', 'uploaded', obj('2021-03'), 40_000],
     ])
     expect((await gcs.list(BUCKET)).map((o) => o.name).sort()).toEqual(['2021-01', '2021-02', '2021-03'].map(obj))
+    // Files that fit in one chunk go in one multipart request each (no session, no read-back).
+    expect(res.uploads.map((u: any) => u.method)).toEqual(['single', 'single', 'single'])
+    expect(uploadRequests().map((q) => `${q.method} ${/uploadType=(\w+)/.exec(q.path)?.[1]}`)).toEqual([
+      'POST multipart',
+      'POST multipart',
+      'POST multipart',
+    ])
     for (const u of res.uploads) {
       const meta = await gcs.object(BUCKET, u.object)
       const bytes = await gcs.media(BUCKET, u.object)
