@@ -38,7 +38,7 @@ export async function planIngest(
   > & {ui: Ui},
 ): Promise<IngestDryRun> {
   const {spec, table, items, format} = prepareIngest(o)
-  let done = new Map<string, {rows: number; loadId: number}>()
+  let done = new Map<string, {rows: number; loadId?: number}>()
   let ledgerRead = false
   try {
     const sink = await openTarget(o, o.signal, {readOnly: true})
