@@ -29,6 +29,7 @@ import {
 } from './plan.js'
 import type {LakeSettings} from './settings.js'
 import {
+  checkObjectPermissions,
   fileDigests,
   listObjects,
   openStorage,
@@ -318,6 +319,7 @@ export async function lakeUpload(o: UploadOptions): Promise<UploadResult> {
   const layout: Layout = o.asIs ? 'as-is' : 'canonical'
   const clients = await openStorage({apiRoot: s.apiRoot, env: o.env})
   await checkBucket(clients, s.bucket)
+  await checkObjectPermissions(clients, s.bucket, (m) => o.ui.reporter.debug(m))
   const t0 = Date.now()
 
   const one = async (it: {period: string; url: string}): Promise<MonthUpload> => {

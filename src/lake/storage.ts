@@ -107,6 +107,7 @@ export function storageError(e: unknown, ctx: {bucket: string; action: string; e
       suggestion: [
         'Grant the account Storage Object Admin on the bucket (roles/storage.objectAdmin; dezc gcp bootstrap does).',
       ],
+      details: {bucket: ctx.bucket, role: 'roles/storage.objectAdmin'},
       exit: ExitCode.PREREQUISITE,
     })
   }
@@ -126,6 +127,45 @@ export function storageError(e: unknown, ctx: {bucket: string; action: string; e
     suggestion: 'Re-run; uploads resume where they stopped.',
     exit: ExitCode.FAILURE,
     cause: e,
+  })
+}
+
+/**
+ * Before any upload: the account may create, read, list and delete objects in the bucket
+ * (testIamPermissions on the bucket), else PERMISSION_DENIED naming Storage Object Admin and the
+ * missing permissions. An endpoint without the IAM call (404/405/501: fake-gcs-server, some
+ * private endpoints) is not asked again; the upload's own 403 is then mapped the same way.
+ */
+export async function checkObjectPermissions(
+  clients: StorageClients,
+  bucket: string,
+  onDebug?: (m: string) => void,
+): Promise<void> {
+  const {LAKE_ROLES, roleLabel} = await import('../gcp/roles.js')
+  const role = LAKE_ROLES[0]
+  let granted: Record<string, boolean>
+  try {
+    ;[granted] = await clients.storage.bucket(bucket).iam.testPermissions(role.permissions)
+  } catch (error) {
+    const status = statusOf(error)
+    if (status === 404 || status === 405 || status === 501) {
+      onDebug?.(
+        `${clients.endpoint} has no testIamPermissions (${status}); permissions are not checked before uploading.`,
+      )
+      return
+    }
+    throw storageError(error, {bucket, action: 'checking the permissions on the bucket', endpoint: clients.endpoint})
+  }
+  const missing = role.permissions.filter((p) => !granted[p])
+  if (missing.length === 0) return
+  throw new DezcError({
+    code: 'PERMISSION_DENIED',
+    message: `The account may not ${missing.join(', ')} in gs://${bucket}: it lacks ${roleLabel(role)} on the bucket or the project.`,
+    suggestion: [
+      `Grant it: gcloud storage buckets add-iam-policy-binding gs://${bucket} --member=serviceAccount:ACCOUNT --role=${role.role} (dezc gcp bootstrap grants it on the project).`,
+    ],
+    exit: ExitCode.PREREQUISITE,
+    details: {bucket, missing, role: role.role},
   })
 }
 

@@ -71,9 +71,12 @@ export async function openBigQueryTarget(
     async load(l: TargetLoadOptions): Promise<LoadResult> {
       if (opts.readOnly) throw new Error('read-only target')
       const {spec, n, ledger} = await ledgerOf(l.dataset.name)
-      const {openStorage} = await import('../../lake/storage.js')
+      const {openStorage, checkObjectPermissions} = await import('../../lake/storage.js')
       const {uploadMonth} = await import('../../lake/service.js')
-      clients ??= await openStorage({apiRoot: lake.apiRoot})
+      if (!clients) {
+        clients = await openStorage({apiRoot: lake.apiRoot})
+        await checkObjectPermissions(clients, lake.bucket, (m) => o.ui.reporter.debug(m))
+      }
       const up = await uploadMonth({
         clients,
         settings: lake,

@@ -318,4 +318,21 @@ describe('dezc bq against the BigQuery stand-in and fake-gcs-server', () => {
     expect(r.stderr).toContain('dezc tf apply')
     expect(r.stderr).not.toMatch(/^\s+at /m)
   })
+
+  it('a 403 naming a permission becomes PERMISSION_DENIED naming the role that grants it (BigQuery Job User); the table is unchanged', async () => {
+    const before = await perMonth()
+    bq.deny = 'bigquery.jobs.create'
+    try {
+      const r = await dezc(['bq', 'load', 'yellow', '2021-01', '--force', '--json'])
+      expect(r.code).toBe(4)
+      const e = r.json().error
+      expect(e.code).toBe('PERMISSION_DENIED')
+      expect(e.message).toContain('BigQuery Job User (bigquery.jobs.create)')
+      expect(e.details).toMatchObject({permission: 'bigquery.jobs.create', role: 'roles/bigquery.jobUser'})
+      expect(e.suggestions.join(' ')).toContain('--role=roles/bigquery.jobUser')
+    } finally {
+      bq.deny = undefined
+    }
+    expect(await perMonth()).toEqual(before)
+  })
 })

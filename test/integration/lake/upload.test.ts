@@ -220,6 +220,30 @@ describe('dezc lake upload against fake-gcs-server', () => {
     expect(srv.requests.length).toBe(files)
   })
 
+  it('missing object permissions (testIamPermissions answered by a stand-in: fake-gcs-server has no IAM) name Storage Object Admin; nothing is uploaded', async () => {
+    proxy.clear()
+    proxy.answer({
+      match: (q) => q.path.includes('/iam/testPermissions'),
+      status: 200,
+      body: {kind: 'storage#testIamPermissionsResponse', permissions: ['storage.objects.get', 'storage.objects.list']},
+    })
+    const gen = (await gcs.object(BUCKET, obj('2021-05')))?.generation
+    const r = await runCli(['lake', 'upload', 'yellow', '2021-05', '--force', '--json'], {env})
+    const writes = uploadRequests()
+    const asked = proxy.requests.filter((q) => q.path.includes('/iam/testPermissions'))
+    proxy.clear()
+    expect(r.code).toBe(4)
+    expect(asked).toHaveLength(1)
+    expect(writes).toEqual([])
+    const e = r.json().error
+    expect(e.code).toBe('PERMISSION_DENIED')
+    expect(e.message).toContain('Storage Object Admin (roles/storage.objectAdmin)')
+    expect(e.message).toContain('storage.objects.create')
+    expect(e.details.missing).toEqual(['storage.objects.create', 'storage.objects.delete'])
+    expect((await gcs.object(BUCKET, obj('2021-05')))?.generation).toBe(gen)
+    expect(r.stderr).not.toMatch(/\n\s+at /)
+  })
+
   it('an unknown bucket is a typed error with a fix, a non-zero exit and no stack trace', async () => {
     const r = await runCli(['lake', 'upload', 'yellow', '2021-01', '--bucket', 'no-such-bucket-here'], {env})
     expect(r.code).toBe(1)
