@@ -156,6 +156,31 @@ describe('dezc ingest --to bigquery (BigQuery stand-in + real fake-gcs-server)',
     expect(await monthAggregates('2021-01')).toEqual(before)
   })
 
+  it('dezc dbt init --target bigquery reads what was loaded from dezc_bq_ledger and writes the BigQuery profile (no dbt debug: no real BigQuery here)', async () => {
+    const home = path.join(dir, 'home')
+    fs.mkdirSync(home, {recursive: true})
+    const r = await dezc(['dbt', 'init', '--target', 'bigquery', '--dir', 'dbt-bq', '--json'], {HOME: home})
+    ok(r)
+    const res = r.json()
+    expect(res.target).toBe('bigquery')
+    expect(res.sources.map((x: any) => [x.table, x.dataset, x.periods, x.rows])).toEqual([
+      [
+        'yellow_tripdata',
+        'yellow',
+        ['2021-01', '2021-02', '2021-03'],
+        ROWS['2021-01'] + ROWS['2021-02'] + ROWS['2021-03'],
+      ],
+    ])
+    const profile = fs.readFileSync(path.join(dir, 'dbt-bq', 'profiles.yml'), 'utf8')
+    expect(profile).toContain('type: bigquery')
+    expect(profile).toContain('method: service-account')
+    expect(profile).toContain(`project: "${PROJECT}"`)
+    expect(profile).toContain(`dataset: "${DS}"`)
+    expect(profile).toContain('location: "US"')
+    expect(profile).toContain(path.join(home, '.gc', 'dezc-sa.json'))
+    expect(fs.statSync(path.join(dir, 'dbt-bq', 'profiles.yml')).mode & 0o777).toBe(0o600)
+  })
+
   it('bad input: zones, --table, a missing BigQuery dataset (typed errors, nothing loaded)', async () => {
     const zones = await dezc(['ingest', 'zones', '--to', 'bigquery', '--json'])
     expect(zones.code).not.toBe(0)
