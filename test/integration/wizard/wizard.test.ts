@@ -108,6 +108,7 @@ describe('dezc wizard in a real terminal', () => {
           flow: false,
           gcp: false,
           tf: false,
+          lake: false,
           dbt: {dir: 'dbt'},
           spark: false,
         },
@@ -214,6 +215,7 @@ describe('dezc wizard in a real terminal', () => {
         flow: false,
         gcp: {project: 'wiz-proj-1'},
         tf: {project: 'wiz-proj-1'},
+        lake: false,
         dbt: false,
         spark: {version: '3.3.2'},
       })
