@@ -134,6 +134,38 @@ describe('dezc ingest --to bigquery (BigQuery stand-in + real fake-gcs-server)',
     expect(loadJobs()).toEqual([])
   })
 
+  it('--dry-run reads the ledger (skip / load per month), prints the manual commands and changes nothing', async () => {
+    bq.clear()
+    const objects = (await gcs.list(BUCKET)).length
+    const r = await dezc([
+      'ingest',
+      'yellow',
+      '2021-01..2021-03',
+      '--to',
+      'bigquery',
+      '--source',
+      'tlc',
+      '--dry-run',
+      '--json',
+    ])
+    ok(r)
+    const plan = r.json()
+    expect(plan.ledgerRead).toBe(true)
+    expect(plan.steps.map((x: any) => [x.period, x.action])).toEqual([
+      ['2021-01', 'skip'],
+      ['2021-02', 'skip'],
+      ['2021-03', 'load'],
+    ])
+    expect(plan.commands.join('\n')).toContain(
+      `gcloud storage cp yellow_tripdata_2021-03.parquet gs://${BUCKET}/${obj('2021-03')}`,
+    )
+    expect(plan.commands.join('\n')).toContain(
+      'bq --project_id=dezc-ingest-bq --location=LOCATION load --source_format=PARQUET',
+    )
+    expect(loadJobs()).toEqual([])
+    expect((await gcs.list(BUCKET)).length).toBe(objects)
+  })
+
   it('a csv.gz file (the course backup layout) goes through the same normalisation into the same table', async () => {
     const gz = path.join(dir, 'yellow_tripdata_2021-03.csv.gz')
     await writeTripCsvGz(src('2021-03'), gz)

@@ -170,6 +170,25 @@ describe('dezc lake upload against fake-gcs-server', () => {
     expect(md5b64(await gcs.media(BUCKET, obj('2021-04')))).toBe(u.md5)
   })
 
+  it('a cut single-request upload is sent again whole and the object verifies', async () => {
+    proxy.clear()
+    proxy.cut({
+      nth: 1,
+      afterBytes: 50_000,
+      match: (q) => q.method === 'POST' && q.path.includes('uploadType=multipart'),
+    })
+    const r = await runCli(['lake', 'upload', 'yellow', '2021-04', '--force', '--json'], {env})
+    expect(r.code, r.stderr).toBe(0)
+    const u = r.json().uploads[0]
+    expect(u).toMatchObject({status: 'replaced', method: 'single', resumes: 1})
+    const posts = proxy.requests.filter((q) => q.method === 'POST' && q.path.includes('uploadType=multipart'))
+    expect(posts.map((q) => Boolean(q.cut))).toEqual([true, false])
+    expect(r.stderr).toContain('sending it again')
+    const meta = await gcs.object(BUCKET, obj('2021-04'))
+    expect({md5: meta!.md5Hash, size: Number(meta!.size)}).toEqual({md5: u.md5, size: u.bytes})
+    proxy.clear()
+  })
+
   it('a dezc killed mid-upload continues the same session in the next run', async () => {
     proxy.clear()
     const {held} = proxy.hold({nth: 3, match: isChunk})
