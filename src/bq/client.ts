@@ -5,6 +5,7 @@
  * <root>/bigquery/v2/... and still sends the credential). Jobs are created with a location and
  * polled by dezc until DONE; a failed job and a refused request both become DezcErrors here.
  */
+import {roleForPermission, roleLabel, type NeededRole} from '../gcp/roles.js'
 import type {BigQuery, Job} from '@google-cloud/bigquery'
 import {DezcError, ExitCode, InterruptedError, errorMessage, systemErrorCode} from '../core/errors.js'
 import {sleep} from '../core/sleep.js'
@@ -51,10 +52,19 @@ export interface ErrorContext {
   userQuery?: boolean
 }
 
-function permissionHint(ctx: ErrorContext): string[] {
+function permissionHint(ctx: ErrorContext, role?: NeededRole): string[] {
+  if (role)
+    return [
+      `Grant the account ${roleLabel(role)} on ${ctx.project}: gcloud projects add-iam-policy-binding ${ctx.project} --member=serviceAccount:ACCOUNT --role=${role.role} (roles/bigquery.admin, which dezc gcp bootstrap grants, includes it).`,
+    ]
   return [
     `Grant the account BigQuery Data Editor and BigQuery Job User on ${ctx.project} (or roles/bigquery.admin, which dezc gcp bootstrap grants).`,
   ]
+}
+
+/** The permission a 403 names ("User does not have bigquery.jobs.create permission in project p"). */
+export function deniedPermission(message: string): string | undefined {
+  return /\b(bigquery\.[a-zA-Z]+\.[a-zA-Z]+)\b/.exec(message)?.[1]
 }
 
 /** A BigQuery failure (an HTTP error or a failed job's errorResult) as a DezcError. */
@@ -110,12 +120,14 @@ export function bqError(e: unknown, ctx: ErrorContext, jobId?: string): DezcErro
     })
   }
   if (status === 403 || reason === 'accessDenied') {
+    const permission = deniedPermission(msg)
+    const role = permission ? roleForPermission(permission) : undefined
     return new DezcError({
       code: 'PERMISSION_DENIED',
-      message: `Permission denied while ${ctx.action} (${msg}).`,
-      suggestion: permissionHint(ctx),
+      message: `Permission denied while ${ctx.action}${role ? `: the account lacks ${role.title} (${permission})` : ''} (${msg}).`,
+      suggestion: permissionHint(ctx, role),
       exit: ExitCode.PREREQUISITE,
-      details,
+      details: {...details, ...(permission ? {permission} : {}), ...(role ? {role: role.role} : {})},
     })
   }
   if (status === undefined && !reason && systemErrorCode(e)) {

@@ -46,7 +46,7 @@ export interface BqOptions {
   env?: NodeJS.ProcessEnv
 }
 
-interface Session {
+export interface Session {
   client: BqClient
   location: string
   bucket?: {
@@ -58,7 +58,7 @@ interface Session {
   ctx: (action: string) => ErrorContext
 }
 
-function tripDataset(name: string): DatasetSpec {
+export function tripDataset(name: string): DatasetSpec {
   const spec = resolveDataset(name)
   if (!spec.monthly)
     throw usageError(
@@ -70,7 +70,7 @@ function tripDataset(name: string): DatasetSpec {
 }
 
 /** The dataset (and, with lake settings, the bucket) exist, and BigQuery can read the bucket from the dataset's location. */
-async function preflight(o: BqOptions): Promise<Session> {
+export async function preflight(o: BqOptions): Promise<Session> {
   const s = o.settings
   const {openBigQuery, datasetLocation} = await import('./client.js')
   const client = await openBigQuery({project: s.project, apiRoot: s.apiRoot, env: o.env})
@@ -260,7 +260,7 @@ export interface LoadOptions extends BqOptions {
   now?: Date
 }
 
-function loadNames(s: BqSettings, spec: DatasetSpec) {
+export function loadNames(s: BqSettings, spec: DatasetSpec) {
   const table = tableNames(spec.name).native
   return {
     table,
@@ -269,7 +269,7 @@ function loadNames(s: BqSettings, spec: DatasetSpec) {
   }
 }
 
-async function readLedger(
+export async function readLedger(
   session: Session,
   ledgerRef: string,
   table: string,
@@ -352,6 +352,116 @@ export async function bqLoadDryRun(o: LoadOptions): Promise<LoadDryRun> {
   return {dryRun: true, ref: n.ref, ledgerRead: ledger !== undefined, steps, commands}
 }
 
+type Names = ReturnType<typeof loadNames>
+type Query = (sql: string, action: string, maxRows?: number) => ReturnType<typeof import('./client.js').runQuery>
+
+/** The ledger and the native table exist (created when missing); the query runner of the session. */
+export async function ensureTables(session: Session, n: Names, spec: DatasetSpec, signal: AbortSignal): Promise<Query> {
+  const {runQuery} = await import('./client.js')
+  const query: Query = (sql, action, maxRows) =>
+    runQuery(session.client, {sql, location: session.location, maxRows, signal, ctx: session.ctx(action)})
+  await query(ledgerTableSql(n.ledger), `creating the ledger ${LEDGER_TABLE}`)
+  await query(nativeTableSql(n.ref, spec), `creating the table ${n.table}`)
+  return query
+}
+
+/**
+ * One month: skipped when the ledger has it (unless --force); else a load job into a staging
+ * table, its row count checked against the object's dezc-rows, one transaction replacing the
+ * month and its ledger row; the staging table dropped in any case. Used by `bq load` and by
+ * `ingest --to bigquery`.
+ */
+export async function loadMonth(m: {
+  session: Session
+  settings: BqSettings
+  spec: DatasetSpec
+  names: Names
+  period: string
+  object: RemoteObject
+  before?: LedgerRow
+  force?: boolean
+  ui: Ui
+  signal: AbortSignal
+  /** Months done before this one in the same run (named in a failure's suggestion). */
+  completed?: MonthResult[]
+}): Promise<MonthResult> {
+  const {session, spec, period} = m
+  const s = m.settings
+  const n = m.names
+  const {runLoad, deleteTable, runQuery} = await import('./client.js')
+  const query: Query = (sql, action, maxRows) =>
+    runQuery(session.client, {sql, location: session.location, maxRows, signal: m.signal, ctx: session.ctx(action)})
+  const t0 = Date.now()
+  const obj = m.object
+  const uri = `gs://${session.bucket!.name}/${obj.name}`
+  const before = m.before
+  const action = decideMonth(before, Boolean(m.force))
+  const label = `${spec.name} ${period}`
+  if (action === 'skip') {
+    if (before?.generation && obj.generation && before.generation !== obj.generation)
+      m.ui.reporter.warn(
+        `${label}: ${uri} changed since it was loaded (generation ${before.generation} -> ${obj.generation}); --force reloads it.`,
+      )
+    m.ui.reporter.info(`${label}: already loaded (${before!.rows.toLocaleString('en-US')} rows); skipped.`)
+    return {period, status: 'skipped', uri, rows: before!.rows, seconds: 0}
+  }
+  const staging = stagingTable(spec.name, period)
+  try {
+    m.ui.reporter.info(`${label}: load job ${uri} -> ${staging}`)
+    const load = await runLoad(session.client, {
+      uris: [uri],
+      bqDataset: s.bqDataset,
+      table: staging,
+      location: session.location,
+      signal: m.signal,
+      ctx: session.ctx(`loading ${uri}`),
+    })
+    const expected = obj.metadata?.['dezc-rows']
+    if (expected !== undefined && Number(expected) !== load.outputRows)
+      throw new DezcError({
+        code: 'ROW_COUNT_MISMATCH',
+        message: `${label}: the load job wrote ${load.outputRows} rows, the object holds ${expected} (dezc-rows). Nothing was replaced.`,
+        suggestion: `Re-upload the month (dezc lake upload ${spec.name} ${period} --force) and re-run.`,
+        exit: ExitCode.FAILURE,
+        details: {period, jobId: load.jobId},
+      })
+    const script = replaceMonthSql({
+      target: n.ref,
+      staging: tableRef(s.project, s.bqDataset, staging),
+      ledger: n.ledger,
+      table: n.table,
+      spec,
+      load: {period, uri, generation: obj.generation, rows: load.outputRows, jobId: load.jobId},
+    })
+    const tx = await query(script, `replacing ${period} in ${n.table}`)
+    m.ui.reporter.info(
+      `${label}: ${action === 'replace' ? 'replaced' : 'loaded'} ${load.outputRows.toLocaleString('en-US')} rows (jobs ${load.jobId}, ${tx.jobId}).`,
+    )
+    return {
+      period,
+      status: action === 'replace' ? 'replaced' : 'loaded',
+      uri,
+      rows: load.outputRows,
+      loadJobId: load.jobId,
+      replaceJobId: tx.jobId,
+      seconds: Math.round((Date.now() - t0) / 10) / 100,
+    }
+  } catch (error) {
+    const done = (m.completed ?? []).map((r) => `${r.period} ${r.status}`).join(', ')
+    const e = error instanceof DezcError ? error : new DezcError({code: 'BQ_JOB_FAILED', message: String(error)})
+    throw new DezcError({
+      code: e.code,
+      message: e.message,
+      suggestion: [...e.suggestions, ...(done ? [`Done before it: ${done} (a re-run skips them).`] : [])],
+      exit: e.exit,
+      cause: e.cause,
+      details: {...e.details, period, completed: m.completed ?? []},
+    })
+  } finally {
+    await deleteTable(session.client, s.bqDataset, staging).catch(() => {})
+  }
+}
+
 export async function bqLoad(o: LoadOptions): Promise<LoadResult> {
   const s = o.settings
   const spec = tripDataset(o.dataset)
@@ -382,85 +492,25 @@ export async function bqLoad(o: LoadOptions): Promise<LoadResult> {
       details: {missing},
     })
   }
-  const {runQuery, runLoad, deleteTable} = await import('./client.js')
-  const query = (sql: string, action: string, maxRows?: number) =>
-    runQuery(session.client, {sql, location: session.location, maxRows, signal: o.signal, ctx: session.ctx(action)})
-  await query(ledgerTableSql(n.ledger), `creating the ledger ${LEDGER_TABLE}`)
-  await query(nativeTableSql(n.ref, spec), `creating the table ${n.table}`)
+  const query = await ensureTables(session, n, spec, o.signal)
   const ledger = await readLedger(session, n.ledger, n.table, o.signal)
 
   const results: MonthResult[] = []
   for (const period of periods) {
-    const t0 = Date.now()
-    const obj = objects.get(period)!
-    const uri = `gs://${bucket.name}/${obj.name}`
-    const before = ledger.get(period)
-    const action = decideMonth(before, Boolean(o.force))
-    const label = `${spec.name} ${period}`
-    if (action === 'skip') {
-      if (before?.generation && obj.generation && before.generation !== obj.generation)
-        o.ui.reporter.warn(
-          `${label}: ${uri} changed since it was loaded (generation ${before.generation} -> ${obj.generation}); --force reloads it.`,
-        )
-      o.ui.reporter.info(`${label}: already loaded (${before!.rows.toLocaleString('en-US')} rows); skipped.`)
-      results.push({period, status: 'skipped', uri, rows: before!.rows, seconds: 0})
-      continue
-    }
-    const staging = stagingTable(spec.name, period)
-    try {
-      o.ui.reporter.info(`${label}: load job ${uri} -> ${staging}`)
-      const load = await runLoad(session.client, {
-        uris: [uri],
-        bqDataset: s.bqDataset,
-        table: staging,
-        location: session.location,
-        signal: o.signal,
-        ctx: session.ctx(`loading ${uri}`),
-      })
-      const expected = obj.metadata?.['dezc-rows']
-      if (expected !== undefined && Number(expected) !== load.outputRows)
-        throw new DezcError({
-          code: 'ROW_COUNT_MISMATCH',
-          message: `${label}: the load job wrote ${load.outputRows} rows, the object holds ${expected} (dezc-rows). Nothing was replaced.`,
-          suggestion: `Re-upload the month (dezc lake upload ${spec.name} ${period} --force) and re-run.`,
-          exit: ExitCode.FAILURE,
-          details: {period, jobId: load.jobId},
-        })
-      const script = replaceMonthSql({
-        target: n.ref,
-        staging: tableRef(s.project, s.bqDataset, staging),
-        ledger: n.ledger,
-        table: n.table,
-        spec,
-        load: {period, uri, generation: obj.generation, rows: load.outputRows, jobId: load.jobId},
-      })
-      const tx = await query(script, `replacing ${period} in ${n.table}`)
-      o.ui.reporter.info(
-        `${label}: ${action === 'replace' ? 'replaced' : 'loaded'} ${load.outputRows.toLocaleString('en-US')} rows (jobs ${load.jobId}, ${tx.jobId}).`,
-      )
-      results.push({
-        period,
-        status: action === 'replace' ? 'replaced' : 'loaded',
-        uri,
-        rows: load.outputRows,
-        loadJobId: load.jobId,
-        replaceJobId: tx.jobId,
-        seconds: Math.round((Date.now() - t0) / 10) / 100,
-      })
-    } catch (error) {
-      const done = results.map((r) => `${r.period} ${r.status}`).join(', ')
-      const e = error instanceof DezcError ? error : new DezcError({code: 'BQ_JOB_FAILED', message: String(error)})
-      throw new DezcError({
-        code: e.code,
-        message: e.message,
-        suggestion: [...e.suggestions, ...(done ? [`Done before it: ${done} (a re-run skips them).`] : [])],
-        exit: e.exit,
-        cause: e.cause,
-        details: {...e.details, period, completed: results},
-      })
-    } finally {
-      await deleteTable(session.client, s.bqDataset, staging).catch(() => {})
-    }
+    const r = await loadMonth({
+      session,
+      settings: s,
+      spec,
+      names: n,
+      period,
+      object: objects.get(period)!,
+      before: ledger.get(period),
+      force: o.force,
+      ui: o.ui,
+      signal: o.signal,
+      completed: results,
+    })
+    results.push(r)
   }
   const count = await query(`SELECT COUNT(*) AS n FROM ${n.ref}`, `counting the rows of ${n.table}`, 1)
   const moved = results.filter((r) => r.status !== 'skipped')

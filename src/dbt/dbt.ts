@@ -110,6 +110,8 @@ export async function dbtEnv(settings: DbtSettings, base: NodeJS.ProcessEnv): Pr
     env[PROFILE_ENV.duckdbPath] = settings.duckdbFile
     return env
   }
+  // BigQuery: profiles.yml names the key file; nothing else to pass.
+  if (settings.target === 'bigquery') return env
   const {stackDatabase} = await import('../env/database.js')
   const db = await stackDatabase(settings.stack)
   env[PROFILE_ENV.host] = db.host

@@ -49,6 +49,14 @@ export async function observeInit(
       user: settings.stack.postgres.user,
       dbname: settings.stack.postgres.db,
     }
+  } else if (settings.target === 'bigquery') {
+    const {readBigQuery} = await import('./warehouse-bigquery.js')
+    ;({warehouse, connection} = await readBigQuery({
+      config: settings.bigquery!.config,
+      env: process.env,
+      ui: o.ui,
+      signal: o.signal,
+    }))
   } else {
     const {readDuckdb} = await import('./warehouse.js')
     warehouse = await readDuckdb(settings.duckdbFile!)
@@ -100,6 +108,8 @@ export function planInit(settings: DbtSettings, observed: InitObserved): InitPla
   const meta: ProjectMeta =
     settings.target === 'postgres'
       ? {target: 'postgres', stack: settings.stack.name ?? null, host: settings.stack.profile}
-      : {target: 'duckdb', duckdbFile: settings.duckdbFile}
+      : settings.target === 'bigquery'
+        ? {target: 'bigquery'}
+        : {target: 'duckdb', duckdbFile: settings.duckdbFile}
   return {files, models, meta}
 }

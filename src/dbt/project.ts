@@ -19,11 +19,22 @@ export const PROFILE_ENV = {
   /** dbt scrubs the values of DBT_ENV_SECRET_* variables from its logs and output. */
   password: 'DBT_ENV_SECRET_DEZC_PG_PASSWORD',
   duckdbPath: 'DEZC_DBT_DUCKDB_PATH',
+  /** The service-account key of the bigquery target (default: the key dezc gcp bootstrap wrote). */
+  bqKeyfile: 'DEZC_DBT_BQ_KEYFILE',
 } as const
 
 /** Where dbt connects: the Postgres as seen from where dbt runs (no password here), or the DuckDB file. */
 export type Connection =
-  {target: 'postgres'; host: string; port: number; user: string; dbname: string} | {target: 'duckdb'; path: string}
+  | {target: 'postgres'; host: string; port: number; user: string; dbname: string}
+  | {target: 'duckdb'; path: string}
+  | {target: 'bigquery'; project: string; dataset: string; location: string; keyfile: string}
+
+/** Where a connection points, in one line (no secret: a key file's path only). */
+export function connectionWhere(c: Connection): string {
+  if (c.target === 'postgres') return `${c.user}@${c.host}:${c.port}/${c.dbname}`
+  if (c.target === 'duckdb') return c.path
+  return `${c.project}:${c.dataset} (${c.location}), key ${c.keyfile}`
+}
 
 export type ZoneRow = {LocationID: number; Borough: string; Zone: string; service_zone: string}
 
@@ -95,14 +106,16 @@ function canonicalPresent(t: LoadedTable) {
     .map((c) => [byLower.get(c.name.toLowerCase())!, c] as const)
 }
 
-function stagingSql(t: LoadedTable, m: StagingModel): string {
+function stagingSql(t: LoadedTable, m: StagingModel, kind: Warehouse['kind']): string {
   const spec = DATASETS[t.dataset]
+  // BigQuery quotes identifiers with backticks ("x" is a string literal there).
+  const q = kind === 'bigquery' ? (s: string) => `\`${s}\`` : ident
   const cols = canonicalPresent(t).map(
-    ([actual, c]) => `cast(${ident(actual)} as ${stagingType(c)}) as ${stagingName(c.name)}`,
+    ([actual, c]) => `cast(${q(actual)} as ${stagingType(c)}) as ${stagingName(c.name)}`,
   )
   if (cols.some((c) => c.endsWith(' as payment_type')))
     cols.push(
-      `{{ payment_type_description('${ident('payment_type').replaceAll("'", "\\'")}') }} as payment_type_description`,
+      `{{ payment_type_description('${q('payment_type').replaceAll("'", "\\'")}') }} as payment_type_description`,
     )
   if (t.columns.some((c) => c.name === 'dezc_load_id')) cols.push('dezc_load_id')
   const periods = t.periods.length > 3 ? `${t.periods[0]}..${t.periods.at(-1)}` : t.periods.join(', ')
@@ -119,9 +132,31 @@ function stagingSql(t: LoadedTable, m: StagingModel): string {
   ].join('\n')
 }
 
+/** The ledger the loads were recorded in: dezc ingest's (Postgres, DuckDB) or dezc bq's (BigQuery). */
+function ledgerOf(w: Warehouse) {
+  if (w.kind === 'bigquery')
+    return {
+      table: 'dezc_bq_ledger',
+      rows: 'row_count',
+      loadedAt: 'loaded_at',
+      active: 'true',
+      quote: (s: string) => `\`${s}\``,
+      description: 'dezc bq: one row per (table, month) loaded; the months in the tables.',
+    }
+  return {
+    table: LEDGER_TABLE,
+    rows: 'rows',
+    loadedAt: 'finished_at',
+    active: 'active',
+    quote: ident,
+    description: 'dezc ingest: one row per (table, dataset, month) load; active rows are the ones in the tables.',
+  }
+}
+
 function sourcesYml(w: Warehouse): string {
   const schemas = [...new Set([w.defaultSchema, ...w.tables.map((t) => t.schema)])]
-  const ledger = `${ident(w.defaultSchema)}.${ident(LEDGER_TABLE)}`
+  const l = ledgerOf(w)
+  const ledger = `${l.quote(w.defaultSchema)}.${l.quote(l.table)}`
   const sources = schemas.map((schema) => {
     const tables: Array<Record<string, unknown>> = w.tables
       .filter((t) => t.schema === schema)
@@ -130,19 +165,14 @@ function sourcesYml(w: Warehouse): string {
         description: `${DATASETS[t.dataset].description}; loaded by dezc ingest: ${t.periods.join(', ')} (${t.rows} rows).`,
         config: {
           freshness: {warn_after: {count: 35, period: 'day'}},
-          loaded_at_query: `select max(finished_at) from ${ledger} where active and table_name = ${sqlString(t.table)}`,
+          loaded_at_query: `select max(${l.loadedAt}) from ${ledger} where ${l.active} and table_name = ${sqlString(t.table)}`,
         },
         columns: t.columns.map((c) => {
           const d = describeColumn(c.name)
           return {name: c.name, data_type: c.type, ...(d ? {description: d} : {})}
         }),
       }))
-    if (schema === w.defaultSchema)
-      tables.push({
-        name: LEDGER_TABLE,
-        description: 'dezc ingest: one row per (table, dataset, month) load; active rows are the ones in the tables.',
-        config: {freshness: null},
-      })
+    if (schema === w.defaultSchema) tables.push({name: l.table, description: l.description, config: {freshness: null}})
     return {
       name: sourceFor(w, schema),
       description: `Tables dezc ingest loaded (${w.kind}, schema ${schema}).`,
@@ -163,34 +193,52 @@ function profilesYml(c: Connection): string {
       ? `{{ env_var('${name}') }}`
       : `{{ env_var('${name}', '${fallback.replaceAll("'", "\\'")}') }}`
   const output =
-    c.target === 'postgres'
+    c.target === 'bigquery'
       ? [
-          '      type: postgres',
-          `      host: ${quote(env(PROFILE_ENV.host, c.host))}`,
-          `      port: ${quote(`{{ env_var('${PROFILE_ENV.port}', '${c.port}') | as_number }}`)}`,
-          `      user: ${quote(env(PROFILE_ENV.user, c.user))}`,
-          `      password: ${quote(env(PROFILE_ENV.password))}`,
-          `      dbname: ${quote(env(PROFILE_ENV.dbname, c.dbname))}`,
-          `      schema: ${SCHEMA}`,
-          '      threads: 1',
+          '      type: bigquery',
+          '      method: service-account',
+          `      keyfile: ${quote(env(PROFILE_ENV.bqKeyfile, c.keyfile))}`,
+          `      project: ${quote(c.project)}`,
+          `      dataset: ${quote(c.dataset)}`,
+          `      location: ${quote(c.location)}`,
+          '      threads: 4',
+          '      priority: interactive',
+          '      job_execution_timeout_seconds: 300',
+          '      job_retries: 1',
         ]
-      : [
-          '      type: duckdb',
-          `      path: ${quote(env(PROFILE_ENV.duckdbPath, c.path))}`,
-          `      schema: ${SCHEMA}`,
-          '      threads: 1',
-          '      settings:',
-          "        memory_limit: '2GB'",
-          '        preserve_insertion_order: false',
-        ]
+      : c.target === 'postgres'
+        ? [
+            '      type: postgres',
+            `      host: ${quote(env(PROFILE_ENV.host, c.host))}`,
+            `      port: ${quote(`{{ env_var('${PROFILE_ENV.port}', '${c.port}') | as_number }}`)}`,
+            `      user: ${quote(env(PROFILE_ENV.user, c.user))}`,
+            `      password: ${quote(env(PROFILE_ENV.password))}`,
+            `      dbname: ${quote(env(PROFILE_ENV.dbname, c.dbname))}`,
+            `      schema: ${SCHEMA}`,
+            '      threads: 1',
+          ]
+        : [
+            '      type: duckdb',
+            `      path: ${quote(env(PROFILE_ENV.duckdbPath, c.path))}`,
+            `      schema: ${SCHEMA}`,
+            '      threads: 1',
+            '      settings:',
+            "        memory_limit: '2GB'",
+            '        preserve_insertion_order: false',
+          ]
   const how =
-    c.target === 'postgres'
+    c.target === 'bigquery'
       ? [
-          `# Postgres of the env stack as seen from this machine (${c.host}:${c.port}). The password is never`,
-          `# stored here: \`dezc dbt ...\` passes it (and the current host/port) in the environment; to run`,
-          `# dbt yourself, export ${PROFILE_ENV.password} (see README.md).`,
+          `# BigQuery: the dataset dezc bq / dezc ingest --to bigquery loaded (${c.project}:${c.dataset}, ${c.location}),`,
+          `# reached with the service-account key of dezc gcp bootstrap (${c.keyfile}; ${PROFILE_ENV.bqKeyfile} overrides it).`,
         ]
-      : [`# The DuckDB database file dezc ingest loaded (${c.path}).`]
+      : c.target === 'postgres'
+        ? [
+            `# Postgres of the env stack as seen from this machine (${c.host}:${c.port}). The password is never`,
+            `# stored here: \`dezc dbt ...\` passes it (and the current host/port) in the environment; to run`,
+            `# dbt yourself, export ${PROFILE_ENV.password} (see README.md).`,
+          ]
+        : [`# The DuckDB database file dezc ingest loaded (${c.path}).`]
   return [
     '# Written by `dezc dbt init` (dbt reads it because dezc passes --profiles-dir; or set DBT_PROFILES_DIR).',
     ...how,
@@ -266,8 +314,8 @@ function ledgerTest(t: LoadedTable, m: StagingModel, w: Warehouse): string {
     SQL_HEADER(`${m.name} has exactly the rows the ingest ledger says were loaded into ${t.table}.`),
     '-- A singular test: it fails when this query returns a row.',
     'with ledger as (',
-    `    select coalesce(sum(rows), 0) as rows from {{ source('${SOURCE_NAME}', '${LEDGER_TABLE}') }}`,
-    `    where active and table_name = ${sqlString(t.table)}`,
+    `    select coalesce(sum(${ledgerOf(w).rows}), 0) as rows from {{ source('${SOURCE_NAME}', '${ledgerOf(w).table}') }}`,
+    `    where ${ledgerOf(w).active} and table_name = ${sqlString(t.table)}`,
     '),',
     `staged as (select count(*) as rows from {{ ref('${m.name}') }})`,
     'select ledger.rows as ledger_rows, staged.rows as staged_rows',
@@ -275,7 +323,6 @@ function ledgerTest(t: LoadedTable, m: StagingModel, w: Warehouse): string {
     'where ledger.rows <> staged.rows',
     '',
   ].join('\n')
-  void w
 }
 
 function coreFiles(): GeneratedFile[] {
@@ -332,7 +379,7 @@ function readme(input: ProjectInput, models: StagingModel[]): string {
   return [
     `# ${PROJECT_NAME}: the course's week-4 dbt project, generated by dezc`,
     '',
-    `Target: **${c.target}** — ${c.target === 'postgres' ? `the env stack's Postgres at ${c.host}:${c.port}, database \`${c.dbname}\`, user \`${c.user}\`` : `the DuckDB file \`${c.path}\``}; models go to the schema \`${SCHEMA}\`.`,
+    `Target: **${c.target}** — ${c.target === 'postgres' ? `the env stack's Postgres at ${c.host}:${c.port}, database \`${c.dbname}\`, user \`${c.user}\`` : c.target === 'duckdb' ? `the DuckDB file \`${c.path}\`` : `BigQuery, project \`${c.project}\`, sources in the dataset \`${c.dataset}\` (${c.location}), key \`${c.keyfile}\``}; models go to the ${c.target === 'bigquery' ? 'dataset' : 'schema'} \`${c.target === 'bigquery' ? c.dataset : SCHEMA}\`.`,
     '',
     '## Next',
     '',
@@ -383,7 +430,10 @@ export function renderProject(input: ProjectInput): {files: GeneratedFile[]; mod
         : `${HEADER('no packages (--no-dbt-utils). The course adds:')}\n#  - package: dbt-labs/dbt_utils\n#    version: ${DBT_UTILS_VERSION}\npackages: []\n`,
     },
     {name: 'models/staging/sources.yml', content: sourcesYml(w)},
-    ...w.tables.map((t, i) => ({name: `models/staging/${models[i].name}.sql`, content: stagingSql(t, models[i])})),
+    ...w.tables.map((t, i) => ({
+      name: `models/staging/${models[i].name}.sql`,
+      content: stagingSql(t, models[i], w.kind),
+    })),
     ...coreFiles(),
     {name: `seeds/${SEED_NAME}.csv`, content: seedCsv(input.zones.rows)},
     {name: 'macros/payment_type_description.sql', content: PAYMENT_MACRO},

@@ -1,4 +1,5 @@
 /** `dezc dbt` results → lines for people (--json prints the results themselves). */
+import {connectionWhere} from './project.js'
 import type {WriteAction} from '../core/managed-files.js'
 import {renderChecks} from '../doctor/render.js'
 import type {DbtInstallResult} from './install.js'
@@ -15,9 +16,7 @@ const VERB: Record<WriteAction, string> = {
 export function renderInit(r: DbtInitResult): string[] {
   const c = r.connection
   const lines = [
-    `${r.dryRun ? 'Would write' : 'Wrote'} the dbt project in ${r.dir} (target ${r.target}: ${
-      c.target === 'postgres' ? `${c.user}@${c.host}:${c.port}/${c.dbname}` : c.path
-    }).`,
+    `${r.dryRun ? 'Would write' : 'Wrote'} the dbt project in ${r.dir} (target ${r.target}: ${connectionWhere(c)}).`,
     '',
     'Sources (what dezc ingest loaded):',
     ...r.sources.map(

@@ -10,7 +10,7 @@ import type {LoadedConfig} from '../config/load.js'
 import {resolveStack, type Stack} from '../env/settings.js'
 import {DEFAULT_DUCKDB_FILE, ingestConfigSchema} from '../ingest/settings.js'
 
-export const DBT_TARGETS = ['postgres', 'duckdb'] as const
+export const DBT_TARGETS = ['postgres', 'duckdb', 'bigquery'] as const
 export type DbtTarget = (typeof DBT_TARGETS)[number]
 
 /** The project's and the profile's name: the course's (week 4, taxi_rides_ny). */
@@ -22,7 +22,14 @@ export const DBT_VERSION_RANGE = {min: '1.10.0', below: '2.0.0'} as const
  * uses the same, a unit test checks it). duckdbEngine: the DuckDB of dezc's own Node API, so dbt and
  * `dezc ingest --to duckdb` read and write the same file format.
  */
-export const DBT_PINS = {core: '1.10.15', postgres: '1.9.1', duckdb: '1.9.6', duckdbEngine: '1.5.6'} as const
+export const DBT_PINS = {
+  core: '1.10.15',
+  postgres: '1.9.1',
+  duckdb: '1.9.6',
+  duckdbEngine: '1.5.6',
+  /** The 1.10 line of dbt-bigquery (the dbt-core 1.10 generation). */
+  bigquery: '1.10.3',
+} as const
 
 /** dbt_utils as the course pins it. */
 export const DBT_UTILS_VERSION = '1.3.3'
@@ -71,6 +78,8 @@ export interface DbtSettings {
   /** The env stack whose Postgres the postgres target uses. */
   stack: Stack
   dbtUtils: boolean
+  /** The bigquery target: the config its project, dataset and key are resolved from (as dezc bq does). */
+  bigquery?: {config: LoadedConfig}
 }
 
 /** The file `dezc ingest --to duckdb` writes when none is named. */
@@ -103,5 +112,13 @@ export function resolveDbtSettings(
     stack: flags.stack ?? meta.stack ?? undefined,
     dockerHost: flags['docker-host'],
   })
-  return {dir, target, duckdbFile, executable, stack, dbtUtils: !flags['no-dbt-utils'] && section.dbtUtils !== false}
+  return {
+    dir,
+    target,
+    duckdbFile,
+    executable,
+    stack,
+    dbtUtils: !flags['no-dbt-utils'] && section.dbtUtils !== false,
+    ...(target === 'bigquery' ? {bigquery: {config}} : {}),
+  }
 }

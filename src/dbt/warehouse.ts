@@ -28,7 +28,7 @@ export interface LoadedTable {
 }
 
 export interface Warehouse {
-  kind: 'postgres' | 'duckdb'
+  kind: 'postgres' | 'duckdb' | 'bigquery'
   /** Where, for messages (password masked). */
   where: string
   /** The schema unqualified names resolve to (public, main). */

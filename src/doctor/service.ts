@@ -7,6 +7,7 @@ import {cloudChecks} from './cloud-checks.js'
 import {dbtChecks} from './dbt-checks.js'
 import {envChecks, type DoctorContext} from './env-checks.js'
 import {flowChecks} from './flow-checks.js'
+import {lakeChecks} from './lake-checks.js'
 import {sparkChecks} from './spark-checks.js'
 
 export interface DoctorResult {
@@ -19,6 +20,7 @@ export interface DoctorResult {
 export const ALL_CHECKS: Array<Check<DoctorContext>> = [
   ...envChecks,
   ...cloudChecks,
+  ...lakeChecks,
   ...sparkChecks,
   ...flowChecks,
   ...dbtChecks,

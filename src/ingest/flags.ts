@@ -1,17 +1,23 @@
 /** The oclif flags of `dezc ingest` (values go to settings.ts). */
 import {Flags} from '@oclif/core'
 import {dryRunFlag} from '../core/flags.js'
+import {bqTargetFlags} from '../bq/flags.js'
 import {stackFlags} from '../env/flags.js'
+import {lakeTargetFlags} from '../lake/flags.js'
 
 export const ingestFlags = {
   ...stackFlags,
   ...dryRunFlag,
   to: Flags.string({
     description:
-      "Where to load: postgres (the env stack's Postgres, or --db-url) or duckdb (a DuckDB file, --duckdb-file).",
-    options: ['postgres', 'duckdb'],
+      "Where to load: postgres (the env stack's Postgres, or --db-url), duckdb (a DuckDB file, --duckdb-file) or bigquery (normalised, uploaded to the bucket, loaded with load jobs: dezc lake upload + dezc bq load in one step).",
+    options: ['postgres', 'duckdb', 'bigquery'],
     env: 'DEZC_INGEST_TO',
   }),
+  project: bqTargetFlags.project,
+  'bq-dataset': bqTargetFlags['bq-dataset'],
+  bucket: lakeTargetFlags.bucket,
+  'tf-dir': lakeTargetFlags['tf-dir'],
   'duckdb-file': Flags.string({
     description: 'The DuckDB database file of --to duckdb (created if missing; default taxi.duckdb).',
     env: 'DEZC_INGEST_DUCKDB_FILE',

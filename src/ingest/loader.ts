@@ -51,7 +51,8 @@ const LEDGER_DDL = [
 ]
 
 export interface LedgerEntry {
-  loadId: number
+  /** The ledger's load id (Postgres, DuckDB); BigQuery's ledger has none. */
+  loadId?: number
   rows: number
   finishedAt: string
   sourceUrl: string
@@ -101,7 +102,7 @@ export interface LoadOptions {
 export interface LoadResult {
   status: 'loaded' | 'replaced' | 'skipped'
   rows: number
-  loadId: number
+  loadId?: number
   replacedLoadId?: number
   missingColumns: string[]
   addedColumns: string[]

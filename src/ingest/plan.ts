@@ -34,11 +34,21 @@ const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'",
 export async function planIngest(
   o: Pick<
     IngestOptions,
-    'dataset' | 'periods' | 'file' | 'baseUrl' | 'source' | 'table' | 'dbUrl' | 'duckdbFile' | 'force' | 'signal'
+    | 'dataset'
+    | 'periods'
+    | 'file'
+    | 'baseUrl'
+    | 'source'
+    | 'table'
+    | 'dbUrl'
+    | 'duckdbFile'
+    | 'bigquery'
+    | 'force'
+    | 'signal'
   > & {ui: Ui},
 ): Promise<IngestDryRun> {
   const {spec, table, items, format} = prepareIngest(o)
-  let done = new Map<string, {rows: number; loadId: number}>()
+  let done = new Map<string, {rows: number; loadId?: number}>()
   let ledgerRead = false
   try {
     const sink = await openTarget(o, o.signal, {readOnly: true})
@@ -68,6 +78,25 @@ export async function planIngest(
       : {period: it.period, action: 'load', source}
   })
   const commands: string[] = []
+  if (o.bigquery) {
+    const [{objectName}, {bqLoadCommand, tableRef}] = await Promise.all([
+      import('../lake/plan.js'),
+      import('../bq/plan.js'),
+    ])
+    const s = o.bigquery.settings
+    for (const [i, step] of steps.entries()) {
+      if (step.action === 'skip') continue
+      const it = items[i]
+      const file = it.localPath ?? path.basename(new URL(it.url!).pathname)
+      const uri = `gs://${s.lake!.bucket}/${objectName(spec.name, it.period)}`
+      if (it.url) commands.push(`curl -fL --retry 5 -C - -o ${q(file)} ${q(it.url)}`)
+      commands.push(
+        `gcloud storage cp ${q(file)} ${uri}   # dezc first rewrites it to the canonical schema (dezc lake upload --dry-run shows the DuckDB command)`,
+        `${bqLoadCommand({project: s.project, location: 'LOCATION', table: `${s.bqDataset}.${table}_staging`, uri})}   # dezc then replaces the month in ${tableRef(s.project, s.bqDataset, table)} in one transaction (dezc bq load --dry-run shows it)`,
+      )
+    }
+    return {dryRun: true, target, table, ledgerRead, steps, commands}
+  }
   if (o.duckdbFile) {
     for (const [i, step] of steps.entries()) {
       if (step.action === 'skip') continue

@@ -17,7 +17,7 @@ export function renderIngestSummary(summary: IngestSummary): string[] {
   return summary.loads.map((l) => {
     const what = `${l.dataset}${l.period === 'lookup' ? '' : ' ' + l.period}`
     if (l.status === 'skipped')
-      return `${what}: already loaded in ${l.table} (${l.rows.toLocaleString('en-US')} rows, load ${l.loadId}); nothing to do. Use --force to reload it.`
-    return `${what}: ${l.status} ${l.rows.toLocaleString('en-US')} rows into ${l.table} in ${l.seconds.toFixed(1)} s (load ${l.loadId}).`
+      return `${what}: already loaded in ${l.table} (${l.rows.toLocaleString('en-US')} rows${l.loadId === undefined ? '' : `, load ${l.loadId}`}); nothing to do. Use --force to reload it.`
+    return `${what}: ${l.status} ${l.rows.toLocaleString('en-US')} rows into ${l.table} in ${l.seconds.toFixed(1)} s${l.loadId === undefined ? '' : ` (load ${l.loadId})`}.`
   })
 }

@@ -36,6 +36,8 @@ export interface IngestOptions {
   dbUrl?: string
   /** --to duckdb: the DuckDB database file. */
   duckdbFile?: string
+  /** --to bigquery: bq settings (with the bucket), the cache root and the ui. */
+  bigquery?: import('./targets/bigquery.js').BigQueryTargetOptions
   force?: boolean
   strict?: boolean
   noCache?: boolean
@@ -264,7 +266,7 @@ export async function ingest(o: IngestOptions): Promise<IngestSummary> {
           loadId: it.skip.loadId,
           loadedAt: it.skip.finishedAt,
         }
-        task.title = `${it.label}: already loaded (${fmt(it.skip.rows)} rows in ${table}, load ${it.skip.loadId}); skipped`
+        task.title = `${it.label}: already loaded (${fmt(it.skip.rows)} rows in ${table}${it.skip.loadId === undefined ? '' : `, load ${it.skip.loadId}`}); skipped`
         return
       }
       const t0 = Date.now()
@@ -333,7 +335,7 @@ export async function ingest(o: IngestOptions): Promise<IngestSummary> {
             const loadS = (Date.now() - tl) / 1000
             task.title =
               r.status === 'skipped'
-                ? `${it.label}: already loaded (load ${r.loadId}); skipped`
+                ? `${it.label}: already loaded${r.loadId === undefined ? '' : ` (load ${r.loadId})`}; skipped`
                 : `${it.label}: ${fmt(r.rows)} rows ${r.status === 'replaced' ? 'replaced in' : 'into'} ${table} (${mb(file.bytes)}${file.fromCache ? ' from cache' : ''}, load ${loadS.toFixed(1)} s, ${fmt(Math.round(r.rows / Math.max(loadS, 0.001)))} rows/s)`
           } finally {
             release()

@@ -31,7 +31,7 @@ export const ingestConfigSchema = z.strictObject({
   /** Base image for the --in-network image (must provide node >= 20.19 and glibc). */
   imageBase: z.string().min(1).optional(),
   /** The default target: the env stack's Postgres, or a DuckDB file. */
-  to: z.enum(['postgres', 'duckdb']).optional(),
+  to: z.enum(['postgres', 'duckdb', 'bigquery']).optional(),
   /** The DuckDB database file of --to duckdb (default taxi.duckdb in the current folder). */
   duckdbFile: z.string().min(1).optional(),
 })
@@ -63,7 +63,7 @@ export interface TargetInput {
 }
 
 export interface IngestSettings {
-  to: 'postgres' | 'duckdb'
+  to: 'postgres' | 'duckdb' | 'bigquery'
   /** The Postgres target (to = postgres). */
   dbUrl?: string
   /** The absolute path of the DuckDB file (to = duckdb). */
@@ -101,13 +101,13 @@ export async function ingestTarget(config: LoadedConfig, input: TargetInput): Pr
       (source === 'backup' ? (section.backupBaseUrl ?? BACKUP_BASE_URL) : (section.baseUrl ?? TLC_BASE_URL)),
   )
   const to = input.to ?? section.to ?? 'postgres'
-  if (to !== 'postgres' && to !== 'duckdb')
+  if (to !== 'postgres' && to !== 'duckdb' && to !== 'bigquery')
     throw usageError(
       'INVALID_FLAG',
       `--to ${to} is not a target dezc ingest knows.`,
-      'Use --to postgres or --to duckdb.',
+      'Use --to postgres, --to duckdb or --to bigquery.',
     )
-  let dbUrl = to === 'duckdb' ? undefined : (input.dbUrl ?? section.dbUrl)
+  let dbUrl = to === 'postgres' ? (input.dbUrl ?? section.dbUrl) : undefined
   const explicitDbUrl = dbUrl !== undefined
   const {resolve} = await import('node:path')
   const duckdbFile =
@@ -133,7 +133,7 @@ export async function ingestTarget(config: LoadedConfig, input: TargetInput): Pr
     dbUrl,
     duckdbFile,
     explicitDbUrl,
-    redactedDbUrl: dbUrl ? redactUrl(dbUrl) : duckdbFile!,
+    redactedDbUrl: dbUrl ? redactUrl(dbUrl) : (duckdbFile ?? 'bigquery'),
     imageBase,
     baseUrl,
     source,

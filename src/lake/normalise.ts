@@ -8,7 +8,7 @@
 import fsp from 'node:fs/promises'
 import path from 'node:path'
 import type {DatasetSpec} from '../ingest/datasets.js'
-import {describeSource, duckConnect, sqlString} from '../ingest/reader.js'
+import {describeSource, duckConnect, relation, sqlString, type SourceFormat} from '../ingest/reader.js'
 import {planColumns, quoteDuckIdent} from '../ingest/schema-map.js'
 
 /** Bump when the output layout changes (a new version re-normalises cached months). */
@@ -40,6 +40,8 @@ export function canonicalSelect(exprs: Array<{name: string; expr: string}>): str
 export async function normalise(o: {
   source: string
   sourceSha256: string
+  /** parquet (the TLC) or csv / csv.gz (the course's backup releases, an ingest --file). */
+  format?: SourceFormat
   spec: DatasetSpec
   period: string
   outDir: string
@@ -62,13 +64,14 @@ export async function normalise(o: {
   await fsp.mkdir(path.dirname(out), {recursive: true})
   const conn = await duckConnect()
   try {
-    const info = await describeSource(conn, o.source, 'parquet', o.label)
+    const format = o.format ?? 'parquet'
+    const info = await describeSource(conn, o.source, format, o.label)
     const plan = planColumns({columns: o.spec.columns, fileColumns: info.columns, table: o.spec.name, file: o.label})
     const canonical = new Set(o.spec.columns.map((c) => c.name))
     const cols = plan.columns.filter((c) => canonical.has(c.name))
     const tmp = `${out}.tmp`
     await conn.run(
-      `COPY (SELECT ${canonicalSelect(cols)} FROM read_parquet(${sqlString(o.source)})) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`,
+      `COPY (SELECT ${canonicalSelect(cols)} FROM ${relation(o.source, format)}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`,
     )
     const counted = await conn.runAndReadAll(
       `SELECT CAST(sum(num_rows) AS DOUBLE) AS n FROM parquet_file_metadata(${sqlString(tmp)})`,

@@ -10,6 +10,7 @@ import {mb} from '../core/units.js'
 import {DATASETS, sourceUrl, type DatasetSpec} from '../ingest/datasets.js'
 import {download} from '../ingest/download.js'
 import {expandPeriods} from '../ingest/periods.js'
+import type {SourceFormat} from '../ingest/reader.js'
 import {duckType, quoteDuckIdent} from '../ingest/schema-map.js'
 import {resolveDataset} from '../ingest/service.js'
 import {CANONICAL_VERSION, normalise} from './normalise.js'
@@ -28,12 +29,13 @@ import {
 } from './plan.js'
 import type {LakeSettings} from './settings.js'
 import {
+  checkObjectPermissions,
   fileDigests,
   listObjects,
   openStorage,
   statObject,
   storageError,
-  uploadResumable,
+  uploadObject,
   type StorageClients,
 } from './storage.js'
 
@@ -68,6 +70,8 @@ export interface MonthUpload {
   seconds: number
   /** Upload rate of this month (uploaded/replaced only). */
   mbPerSecond?: number
+  /** single: one multipart request (the file fits in one chunk); resumable: a session in chunks. */
+  method?: 'single' | 'resumable'
   /** > 0 when an earlier run's session was continued. */
   resumedFrom?: number
   /** Cuts resumed within this run. */
@@ -143,136 +147,205 @@ async function checkBucket(clients: StorageClients, bucket: string): Promise<voi
   }
 }
 
+/** A month's source file, already on this machine. */
+export interface MonthSource {
+  path: string
+  sha256: string
+  url: string
+  fromCache: boolean
+  format: SourceFormat
+}
+
+export interface MonthUploadOptions {
+  clients: StorageClients
+  settings: LakeSettings
+  spec: DatasetSpec
+  period: string
+  source: MonthSource
+  layout: Layout
+  force?: boolean
+  cacheRoot: string
+  ui: Ui
+  signal: AbortSignal
+  retryBaseMs?: number
+}
+
+/**
+ * One month into the bucket: skipped when the object was written from the same source file in the
+ * same layout (no normalising or hashing); else normalised (canonical), hashed, compared with the
+ * object and uploaded, replaced (--force) or refused (other content). Used by `lake upload` and by
+ * `ingest --to bigquery`.
+ */
+export async function uploadMonth(m: MonthUploadOptions): Promise<MonthUpload> {
+  const {clients, spec, layout} = m
+  const s = m.settings
+  const bucket = clients.storage.bucket(s.bucket)
+  const info = (msg: string) => m.ui.reporter.info(msg)
+  const label = `${spec.name} ${m.period}`
+  const object = objectName(spec.name, m.period)
+  const started = Date.now()
+  const src = m.source
+  let remote: RemoteObject | undefined
+  try {
+    remote = await statObject(bucket, object)
+  } catch (error) {
+    throw storageError(error, {bucket: s.bucket, action: `reading ${object}`, endpoint: clients.endpoint})
+  }
+  if (remote && !m.force && remote.metadata?.[SOURCE_KEY] === src.sha256 && remote.metadata?.[LAYOUT_KEY] === layout) {
+    info(`${label}: gs://${s.bucket}/${object} was written from this source file (${mb(remote.bytes)}); skipped.`)
+    const rows = remote.metadata?.['dezc-rows']
+    return {
+      dataset: spec.name,
+      period: m.period,
+      object,
+      url: `gs://${s.bucket}/${object}`,
+      status: 'skipped',
+      bytes: remote.bytes,
+      md5: remote.md5 ?? '',
+      crc32c: remote.crc32c ?? '',
+      source: src.url,
+      downloadFromCache: src.fromCache,
+      seconds: round((Date.now() - started) / 1000),
+      ...(rows === undefined ? {} : {rows: Number(rows)}),
+    }
+  }
+  let file = src.path
+  let rows: number | undefined
+  if (layout === 'canonical') {
+    const n = await normalise({
+      source: src.path,
+      sourceSha256: src.sha256,
+      format: src.format,
+      spec,
+      period: m.period,
+      outDir: path.join(m.cacheRoot, 'lake', CANONICAL_VERSION),
+      label,
+    })
+    if (n.dropped.length > 0)
+      m.ui.reporter.warn(
+        `${label}: column${n.dropped.length > 1 ? 's' : ''} ${n.dropped.join(', ')} ${n.dropped.length > 1 ? 'are' : 'is'} not in the canonical ${spec.name} schema and ${n.dropped.length > 1 ? 'were' : 'was'} left out (upload with --as-is to keep the TLC file untouched).`,
+      )
+    file = n.path
+    rows = n.rows
+  }
+  const digests = await fileDigests(file)
+  const action = decide(digests, remote, Boolean(m.force), {sha256: src.sha256, layout})
+  const base = {
+    dataset: spec.name,
+    period: m.period,
+    object,
+    url: `gs://${s.bucket}/${object}`,
+    bytes: digests.bytes,
+    md5: digests.md5,
+    crc32c: digests.crc32c,
+    source: m.source.url,
+    downloadFromCache: src.fromCache,
+    ...(rows === undefined ? {} : {rows}),
+  }
+  if (action === 'skip') {
+    info(
+      `${label}: gs://${s.bucket}/${object} already holds this file (${mb(digests.bytes)}, crc32c ${remote!.crc32c ?? '-'}); skipped.`,
+    )
+    return {
+      ...base,
+      status: 'skipped',
+      md5: remote!.md5 ?? digests.md5,
+      crc32c: remote!.crc32c ?? digests.crc32c,
+      bytes: remote!.bytes,
+      seconds: (Date.now() - started) / 1000,
+    }
+  }
+  if (action === 'conflict') {
+    throw new DezcError({
+      code: 'LAKE_OBJECT_CONFLICT',
+      message: `gs://${s.bucket}/${object} exists with other content (${remote!.bytes} bytes, crc32c ${remote!.crc32c}; this ${layout} file: ${digests.bytes} bytes, crc32c ${digests.crc32c}).`,
+      suggestion: [
+        `Replace it with --force (e.g. dezc lake upload ${spec.name} ${m.period} --force).`,
+        layout === 'canonical' && remote!.metadata?.[LAYOUT_KEY] === 'as-is'
+          ? 'The object in the bucket was uploaded --as-is; add --as-is to keep that layout.'
+          : 'The TLC may have republished the month, or the object was written by another tool.',
+      ],
+      exit: ExitCode.FAILURE,
+      details: {object, remote, local: digests},
+    })
+  }
+  const tu = Date.now()
+  let last = 0
+  const out = await uploadObject({
+    clients,
+    bucket: s.bucket,
+    object,
+    file,
+    digests,
+    metadata: {
+      [SOURCE_KEY]: src.sha256,
+      [LAYOUT_KEY]: layout,
+      'dezc-dataset': spec.name,
+      'dezc-period': m.period,
+      ...(rows === undefined ? {} : {'dezc-rows': String(rows)}),
+    },
+    chunkBytes: s.chunkBytes,
+    stateDir: path.join(m.cacheRoot, 'lake', 'sessions'),
+    signal: m.signal,
+    retryBaseMs: m.retryBaseMs,
+    onWarning: (w) => m.ui.reporter.warn(w),
+    onProgress: (sent, total) => {
+      const now = Date.now()
+      if (now - last < 1000) return
+      last = now
+      info(`${label}: uploading ${mb(sent)} / ${mb(total)} (${rate(sent, now - tu)})`)
+    },
+  })
+  const seconds = (Date.now() - tu) / 1000
+  const mbPerSecond = round(digests.bytes / 1e6 / Math.max(seconds, 0.001))
+  info(
+    `${label}: ${action === 'replace' ? 'replaced' : 'uploaded'} gs://${s.bucket}/${object} (${mb(digests.bytes)}${rows === undefined ? '' : `, ${rows.toLocaleString('en-US')} rows`}, ${mbPerSecond} MB/s${out.resumedFrom ? `, resumed at byte ${out.resumedFrom}` : ''}${out.resumes ? `, ${out.resumes} cut${out.resumes > 1 ? 's' : ''} resumed` : ''}; crc32c ${digests.crc32c} verified).`,
+  )
+  return {
+    ...base,
+    status: action === 'replace' ? 'replaced' : 'uploaded',
+    method: out.method,
+    seconds: round((Date.now() - started) / 1000),
+    mbPerSecond,
+    resumedFrom: out.resumedFrom,
+    resumes: out.resumes,
+    sentBytes: out.sentBytes,
+  }
+}
+
 export async function lakeUpload(o: UploadOptions): Promise<UploadResult> {
   const {spec, items} = lakeItems(o)
   const s = o.settings
   const layout: Layout = o.asIs ? 'as-is' : 'canonical'
   const clients = await openStorage({apiRoot: s.apiRoot, env: o.env})
   await checkBucket(clients, s.bucket)
-  const bucket = clients.storage.bucket(s.bucket)
+  await checkObjectPermissions(clients, s.bucket, (m) => o.ui.reporter.debug(m))
   const t0 = Date.now()
-  const info = (m: string) => o.ui.reporter.info(m)
 
   const one = async (it: {period: string; url: string}): Promise<MonthUpload> => {
-    const label = `${spec.name} ${it.period}`
-    const object = objectName(spec.name, it.period)
-    const started = Date.now()
     const src = await download({
       url: it.url,
       cacheRoot: path.join(o.cacheRoot, 'ingest'),
       expect: 'parquet',
-      label,
+      label: `${spec.name} ${it.period}`,
       signal: o.signal,
       noCache: o.noCache,
       retryBaseMs: o.retryBaseMs,
       onWarning: (m) => o.ui.reporter.warn(m),
     })
-    let file = src.path
-    let rows: number | undefined
-    if (layout === 'canonical') {
-      const n = await normalise({
-        source: src.path,
-        sourceSha256: src.sha256,
-        spec,
-        period: it.period,
-        outDir: path.join(o.cacheRoot, 'lake', CANONICAL_VERSION),
-        label,
-      })
-      if (n.dropped.length > 0)
-        o.ui.reporter.warn(
-          `${label}: column${n.dropped.length > 1 ? 's' : ''} ${n.dropped.join(', ')} ${n.dropped.length > 1 ? 'are' : 'is'} not in the canonical ${spec.name} schema and ${n.dropped.length > 1 ? 'were' : 'was'} left out (upload with --as-is to keep the TLC file untouched).`,
-        )
-      file = n.path
-      rows = n.rows
-    }
-    const digests = await fileDigests(file)
-    let remote: RemoteObject | undefined
-    try {
-      remote = await statObject(bucket, object)
-    } catch (error) {
-      throw storageError(error, {bucket: s.bucket, action: `reading ${object}`, endpoint: clients.endpoint})
-    }
-    const action = decide(digests, remote, Boolean(o.force), {sha256: src.sha256, layout})
-    const base = {
-      dataset: spec.name,
-      period: it.period,
-      object,
-      url: `gs://${s.bucket}/${object}`,
-      bytes: digests.bytes,
-      md5: digests.md5,
-      crc32c: digests.crc32c,
-      source: it.url,
-      downloadFromCache: src.fromCache,
-      ...(rows === undefined ? {} : {rows}),
-    }
-    if (action === 'skip') {
-      info(
-        `${label}: gs://${s.bucket}/${object} already holds this file (${mb(digests.bytes)}, crc32c ${remote!.crc32c ?? '-'}); skipped.`,
-      )
-      return {
-        ...base,
-        status: 'skipped',
-        md5: remote!.md5 ?? digests.md5,
-        crc32c: remote!.crc32c ?? digests.crc32c,
-        bytes: remote!.bytes,
-        seconds: (Date.now() - started) / 1000,
-      }
-    }
-    if (action === 'conflict') {
-      throw new DezcError({
-        code: 'LAKE_OBJECT_CONFLICT',
-        message: `gs://${s.bucket}/${object} exists with other content (${remote!.bytes} bytes, crc32c ${remote!.crc32c}; this ${layout} file: ${digests.bytes} bytes, crc32c ${digests.crc32c}).`,
-        suggestion: [
-          `Replace it with --force (e.g. dezc lake upload ${spec.name} ${it.period} --force).`,
-          layout === 'canonical' && remote!.metadata?.[LAYOUT_KEY] === 'as-is'
-            ? 'The object in the bucket was uploaded --as-is; add --as-is to keep that layout.'
-            : 'The TLC may have republished the month, or the object was written by another tool.',
-        ],
-        exit: ExitCode.FAILURE,
-        details: {object, remote, local: digests},
-      })
-    }
-    const tu = Date.now()
-    let last = 0
-    const out = await uploadResumable({
+    return uploadMonth({
       clients,
-      bucket: s.bucket,
-      object,
-      file,
-      digests,
-      metadata: {
-        [SOURCE_KEY]: src.sha256,
-        [LAYOUT_KEY]: layout,
-        'dezc-dataset': spec.name,
-        'dezc-period': it.period,
-        ...(rows === undefined ? {} : {'dezc-rows': String(rows)}),
-      },
-      chunkBytes: s.chunkBytes,
-      stateDir: path.join(o.cacheRoot, 'lake', 'sessions'),
+      settings: s,
+      spec,
+      period: it.period,
+      source: {path: src.path, sha256: src.sha256, url: it.url, fromCache: src.fromCache, format: 'parquet'},
+      layout,
+      force: o.force,
+      cacheRoot: o.cacheRoot,
+      ui: o.ui,
       signal: o.signal,
       retryBaseMs: o.retryBaseMs,
-      onWarning: (m) => o.ui.reporter.warn(m),
-      onProgress: (sent, total) => {
-        const now = Date.now()
-        if (now - last < 1000) return
-        last = now
-        info(`${label}: uploading ${mb(sent)} / ${mb(total)} (${rate(sent, now - tu)})`)
-      },
     })
-    const seconds = (Date.now() - tu) / 1000
-    const mbPerSecond = round(digests.bytes / 1e6 / Math.max(seconds, 0.001))
-    info(
-      `${label}: ${action === 'replace' ? 'replaced' : 'uploaded'} gs://${s.bucket}/${object} (${mb(digests.bytes)}${rows === undefined ? '' : `, ${rows.toLocaleString('en-US')} rows`}, ${mbPerSecond} MB/s${out.resumedFrom ? `, resumed at byte ${out.resumedFrom}` : ''}${out.resumes ? `, ${out.resumes} cut${out.resumes > 1 ? 's' : ''} resumed` : ''}; crc32c ${digests.crc32c} verified).`,
-    )
-    return {
-      ...base,
-      status: action === 'replace' ? 'replaced' : 'uploaded',
-      seconds: round((Date.now() - started) / 1000),
-      mbPerSecond,
-      resumedFrom: out.resumedFrom,
-      resumes: out.resumes,
-      sentBytes: out.sentBytes,
-    }
   }
 
   const {done, error} = await pool(items, s.jobs, one, o.signal)

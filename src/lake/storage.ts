@@ -107,6 +107,7 @@ export function storageError(e: unknown, ctx: {bucket: string; action: string; e
       suggestion: [
         'Grant the account Storage Object Admin on the bucket (roles/storage.objectAdmin; dezc gcp bootstrap does).',
       ],
+      details: {bucket: ctx.bucket, role: 'roles/storage.objectAdmin'},
       exit: ExitCode.PREREQUISITE,
     })
   }
@@ -126,6 +127,45 @@ export function storageError(e: unknown, ctx: {bucket: string; action: string; e
     suggestion: 'Re-run; uploads resume where they stopped.',
     exit: ExitCode.FAILURE,
     cause: e,
+  })
+}
+
+/**
+ * Before any upload: the account may create, read, list and delete objects in the bucket
+ * (testIamPermissions on the bucket), else PERMISSION_DENIED naming Storage Object Admin and the
+ * missing permissions. An endpoint without the IAM call (404/405/501: fake-gcs-server, some
+ * private endpoints) is not asked again; the upload's own 403 is then mapped the same way.
+ */
+export async function checkObjectPermissions(
+  clients: StorageClients,
+  bucket: string,
+  onDebug?: (m: string) => void,
+): Promise<void> {
+  const {LAKE_ROLES, roleLabel} = await import('../gcp/roles.js')
+  const role = LAKE_ROLES[0]
+  let granted: Record<string, boolean>
+  try {
+    ;[granted] = await clients.storage.bucket(bucket).iam.testPermissions(role.permissions)
+  } catch (error) {
+    const status = statusOf(error)
+    if (status === 404 || status === 405 || status === 501) {
+      onDebug?.(
+        `${clients.endpoint} has no testIamPermissions (${status}); permissions are not checked before uploading.`,
+      )
+      return
+    }
+    throw storageError(error, {bucket, action: 'checking the permissions on the bucket', endpoint: clients.endpoint})
+  }
+  const missing = role.permissions.filter((p) => !granted[p])
+  if (missing.length === 0) return
+  throw new DezcError({
+    code: 'PERMISSION_DENIED',
+    message: `The account may not ${missing.join(', ')} in gs://${bucket}: it lacks ${roleLabel(role)} on the bucket or the project.`,
+    suggestion: [
+      `Grant it: gcloud storage buckets add-iam-policy-binding gs://${bucket} --member=serviceAccount:ACCOUNT --role=${role.role} (dezc gcp bootstrap grants it on the project).`,
+    ],
+    exit: ExitCode.PREREQUISITE,
+    details: {bucket, missing, role: role.role},
   })
 }
 
@@ -158,18 +198,37 @@ export async function listObjects(bucket: Bucket, prefix?: string): Promise<Remo
   return files.map((f) => toRemote(f.metadata as Record<string, any>))
 }
 
+/** crc32c in native SIMD code (@node-rs/crc32, ~2 GB/s) when its binary loads here; else the storage library's JavaScript one (~70 MB/s). */
+async function crc32cHasher(): Promise<{update(b: Buffer): void; base64(): string}> {
+  try {
+    const {crc32c} = await import('@node-rs/crc32')
+    let v = 0
+    return {
+      update: (b) => (v = crc32c(b, v)),
+      base64: () => {
+        const out = Buffer.alloc(4)
+        out.writeUInt32BE(v >>> 0)
+        return out.toString('base64')
+      },
+    }
+  } catch {
+    const {CRC32C} = await import('@google-cloud/storage')
+    const crc = new CRC32C()
+    return {update: (b) => crc.update(b), base64: () => crc.toString()}
+  }
+}
+
 /** md5 and crc32c of a local file, base64 like Cloud Storage reports them. */
 export async function fileDigests(file: string): Promise<Digests> {
-  const {CRC32C} = await import('@google-cloud/storage')
   const md5 = createHash('md5')
-  const crc = new CRC32C()
+  const crc = await crc32cHasher()
   let bytes = 0
-  for await (const chunk of fs.createReadStream(file)) {
+  for await (const chunk of fs.createReadStream(file, {highWaterMark: 1024 * 1024})) {
     md5.update(chunk as Buffer)
     crc.update(chunk as Buffer)
     bytes += (chunk as Buffer).length
   }
-  return {md5: md5.digest('base64'), crc32c: crc.toString(), bytes}
+  return {md5: md5.digest('base64'), crc32c: crc.base64(), bytes}
 }
 
 interface SessionState {
@@ -232,8 +291,95 @@ const retryable = (e: unknown) => {
   return s === undefined || s === 408 || s === 429 || s >= 500
 }
 
-/** Upload one file to gs://bucket/object with a resumable session, resuming from the acknowledged offset after a cut; verifies the stored object's checksums. */
-export async function uploadResumable(o: UploadOptions): Promise<UploadOutcome> {
+/** Pipe a file stream into an upload stream until it finishes; Ctrl-C destroys both. */
+function pipeUpload(
+  read: fs.ReadStream,
+  write: NodeJS.WritableStream & {destroy(e?: Error): void},
+  signal: AbortSignal,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => {
+      read.destroy()
+      write.destroy(new InterruptedError())
+    }
+    signal.addEventListener('abort', onAbort, {once: true})
+    read.on('error', (e) => write.destroy(e))
+    write.on('error', (e: Error) => {
+      signal.removeEventListener('abort', onAbort)
+      read.destroy()
+      reject(e)
+    })
+    write.on('finish', () => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    })
+    read.pipe(write)
+  })
+}
+
+/**
+ * Upload one file to gs://bucket/object and verify the stored object's checksums. A file that fits
+ * in one chunk goes in one multipart request (metadata, declared md5/crc32c and bytes together: a
+ * cut costs the same resend as a one-chunk session, and the session's POST and the read-back are
+ * saved); a larger one goes through a resumable session, resumed from the acknowledged offset.
+ */
+export async function uploadObject(o: UploadOptions): Promise<UploadOutcome & {method: 'single' | 'resumable'}> {
+  if (o.digests.bytes <= o.chunkBytes) return {...(await uploadSingle(o)), method: 'single'}
+  return {...(await uploadResumable(o)), method: 'resumable'}
+}
+
+/** One multipart request; the server checks the declared md5/crc32c, dezc the metadata it answers with. Retried whole. */
+async function uploadSingle(o: UploadOptions): Promise<UploadOutcome> {
+  const ctx = {bucket: o.bucket, action: `uploading ${o.object}`, endpoint: o.clients.endpoint}
+  const file = o.clients.uploads.bucket(o.bucket).file(o.object)
+  const attempts = o.attempts ?? 6
+  const base = o.retryBaseMs ?? retryBaseMs(1000)
+  let resumes = 0
+  let sentBytes = 0
+  for (let attempt = 1; ; attempt++) {
+    if (o.signal.aborted) throw new InterruptedError('Interrupted before the upload finished; re-run to upload it.')
+    try {
+      const read = fs.createReadStream(o.file, {highWaterMark: 1024 * 1024})
+      const write = file.createWriteStream({
+        resumable: false,
+        validation: false,
+        metadata: {
+          contentType: 'application/vnd.apache.parquet',
+          md5Hash: o.digests.md5,
+          crc32c: o.digests.crc32c,
+          metadata: o.metadata,
+        },
+      })
+      let last = 0
+      read.on('data', (c) => {
+        sentBytes += c.length
+        last += c.length
+        o.onProgress?.(last, o.digests.bytes)
+      })
+      await pipeUpload(read, write, o.signal)
+      break
+    } catch (error) {
+      if (o.signal.aborted) throw new InterruptedError('Interrupted before the upload finished; re-run to upload it.')
+      if (!retryable(error) || attempt >= attempts) throw storageError(error, ctx)
+      const delay = Math.min(base * 2 ** (attempt - 1), 30_000)
+      resumes++
+      o.onWarning?.(
+        `${o.object}: ${errorMessage(error).split('\n')[0]}; sending it again in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${attempts}).`,
+      )
+      await sleep(delay, o.signal)
+    }
+  }
+  // The upload's answer is the stored object's metadata.
+  return {
+    remote: await verifyStored(o, toRemote(file.metadata as Record<string, any>)),
+    resumedFrom: 0,
+    resumes,
+    sentBytes,
+  }
+}
+
+/** Upload through a resumable session, resuming from the acknowledged offset after a cut. */
+async function uploadResumable(o: UploadOptions): Promise<UploadOutcome> {
   const ctx = {bucket: o.bucket, action: `uploading ${o.object}`, endpoint: o.clients.endpoint}
   const file = o.clients.uploads.bucket(o.bucket).file(o.object)
   const stateFile = statePath(o.stateDir, o.bucket, o.object)
@@ -267,51 +413,33 @@ export async function uploadResumable(o: UploadOptions): Promise<UploadOutcome> 
         await writeState(stateFile, state)
       }
       const s = state
-      await new Promise<void>((resolve, reject) => {
-        const read = fs.createReadStream(o.file, {start: s.offset})
-        const write = file.createWriteStream({
-          uri: s.uri,
-          offset: s.offset,
-          resumable: true,
-          validation: false,
-          chunkSize: o.chunkBytes,
-          metadata: {contentLength: o.digests.bytes},
-        })
-        const onAbort = () => {
-          read.destroy()
-          write.destroy(new InterruptedError())
-        }
-        o.signal.addEventListener('abort', onAbort, {once: true})
-        write.on('response', (resp: {status: number; headers?: Record<string, string>}) => {
-          const range = resp.headers?.range
-          if (resp.status === 308 && typeof range === 'string') {
-            s.offset = Number(range.split('-')[1]) + 1
-            void writeState(stateFile, s).catch(() => {})
-          }
-        })
-        const from = s.offset
-        let furthest = from
-        write.on('progress', (p: {bytesWritten?: number}) => {
-          if (typeof p.bytesWritten !== 'number') return
-          // Bytes handed to the connection in this attempt (re-sent bytes after a cut count again).
-          if (p.bytesWritten > furthest) {
-            sentBytes += p.bytesWritten - furthest
-            furthest = p.bytesWritten
-          }
-          o.onProgress?.(p.bytesWritten, o.digests.bytes)
-        })
-        read.on('error', (e) => write.destroy(e))
-        write.on('error', (e) => {
-          o.signal.removeEventListener('abort', onAbort)
-          read.destroy()
-          reject(e)
-        })
-        write.on('finish', () => {
-          o.signal.removeEventListener('abort', onAbort)
-          resolve()
-        })
-        read.pipe(write)
+      const read = fs.createReadStream(o.file, {start: s.offset})
+      const write = file.createWriteStream({
+        uri: s.uri,
+        offset: s.offset,
+        resumable: true,
+        validation: false,
+        chunkSize: o.chunkBytes,
+        metadata: {contentLength: o.digests.bytes},
       })
+      write.on('response', (resp: {status: number; headers?: Record<string, string>}) => {
+        const range = resp.headers?.range
+        if (resp.status === 308 && typeof range === 'string') {
+          s.offset = Number(range.split('-')[1]) + 1
+          void writeState(stateFile, s).catch(() => {})
+        }
+      })
+      let furthest = s.offset
+      write.on('progress', (p: {bytesWritten?: number}) => {
+        if (typeof p.bytesWritten !== 'number') return
+        // Bytes handed to the connection in this attempt (re-sent bytes after a cut count again).
+        if (p.bytesWritten > furthest) {
+          sentBytes += p.bytesWritten - furthest
+          furthest = p.bytesWritten
+        }
+        o.onProgress?.(p.bytesWritten, o.digests.bytes)
+      })
+      await pipeUpload(read, write, o.signal)
       break
     } catch (error) {
       if (o.signal.aborted) throw new InterruptedError('Interrupted: the upload session is kept; re-run to resume it.')
@@ -337,6 +465,11 @@ export async function uploadResumable(o: UploadOptions): Promise<UploadOutcome> 
   const remote = await statObject(o.clients.storage.bucket(o.bucket), o.object).catch((e) => {
     throw storageError(e, {...ctx, action: `reading back ${o.object}`})
   })
+  return {remote: await verifyStored(o, remote), resumedFrom, resumes, sentBytes}
+}
+
+/** The stored object must be the local file: else it is deleted and LAKE_INTEGRITY_MISMATCH. */
+async function verifyStored(o: UploadOptions, remote: RemoteObject | undefined): Promise<RemoteObject> {
   if (
     !remote ||
     remote.bytes !== o.digests.bytes ||
@@ -355,5 +488,5 @@ export async function uploadResumable(o: UploadOptions): Promise<UploadOutcome> 
       exit: ExitCode.FAILURE,
     })
   }
-  return {remote, resumedFrom, resumes, sentBytes}
+  return remote
 }

@@ -93,6 +93,9 @@ export class FakeBigQuery {
   private queue: Promise<unknown> = Promise.resolve()
   private readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-fake-bq-'))
 
+  /** A permission the account lacks: jobs.insert then answers 403 accessDenied as BigQuery does. */
+  deny?: string
+
   constructor(readonly o: {project: string; gcsUrl: string}) {}
 
   async start(): Promise<void> {
@@ -171,7 +174,15 @@ export class FakeBigQuery {
           return send(204)
         }
       }
-      if (rest === '/jobs' && method === 'POST') return send(200, await this.insertJob(body))
+      if (rest === '/jobs' && method === 'POST') {
+        if (this.deny)
+          throw new BqFail(
+            403,
+            'accessDenied',
+            `Access Denied: Project ${project}: User does not have ${this.deny} permission in project ${project}.`,
+          )
+        return send(200, await this.insertJob(body))
+      }
       if ((r = /^\/jobs\/([^/]+)$/.exec(rest)) && method === 'GET') return send(200, this.job(r[1]).job)
       if ((r = /^\/queries\/([^/]+)$/.exec(rest)) && method === 'GET') return send(200, this.queryResults(r[1], u))
       throw new BqFail(400, 'invalid', `The BigQuery stand-in does not implement ${method} ${rest}.`)

@@ -23,6 +23,8 @@ export function fakeGcsBinary(): string {
 
 export interface FakeGcs {
   url: string
+  /** The server's process id (bench/lake reads its CPU time). */
+  pid: number
   createBucket(name: string): Promise<void>
   /** Object metadata as the server reports it (undefined when missing). */
   object(bucket: string, name: string): Promise<Record<string, any> | undefined>
@@ -59,6 +61,7 @@ export async function startFakeGcs(): Promise<FakeGcs> {
   const o = (bucket: string, name: string) => `${url}/storage/v1/b/${bucket}/o/${encodeURIComponent(name)}`
   return {
     url,
+    pid: child.pid!,
     async createBucket(name) {
       await json(
         await fetch(`${url}/storage/v1/b?project=test`, {
@@ -119,6 +122,11 @@ export interface GcsProxy {
   cut(rule: CutRule): void
   /** Hold matching requests (never forwarded) from the n-th on; resolves `held` when the first is held. */
   hold(rule: {nth: number; match: (r: ProxiedRequest) => boolean}): {held: Promise<void>}
+  /**
+   * Answer matching requests here instead of forwarding them: a stand-in for the parts of the API
+   * fake-gcs-server does not implement (IAM's testIamPermissions), named so in the tests.
+   */
+  answer(rule: {match: (r: ProxiedRequest) => boolean; status: number; body: unknown}): void
   clear(): void
   close(): Promise<void>
 }
@@ -129,6 +137,7 @@ export async function startGcsProxy(upstream: string): Promise<GcsProxy> {
   const requests: ProxiedRequest[] = []
   let cutRule: (CutRule & {seen: number}) | undefined
   let holdRule: {nth: number; match: (r: ProxiedRequest) => boolean; seen: number; onHeld: () => void} | undefined
+  let answerRule: {match: (r: ProxiedRequest) => boolean; status: number; body: unknown} | undefined
   const server = http.createServer((req, res) => {
     const rec: ProxiedRequest = {
       method: req.method ?? 'GET',
@@ -141,6 +150,13 @@ export async function startGcsProxy(upstream: string): Promise<GcsProxy> {
     if (holdRule && holdRule.match(rec) && ++holdRule.seen >= holdRule.nth) {
       holdRule.onHeld()
       return // never answered: the client waits until it is killed
+    }
+    if (answerRule && answerRule.match(rec)) {
+      rec.status = answerRule.status
+      res.writeHead(answerRule.status, {'content-type': 'application/json; charset=UTF-8'})
+      res.end(JSON.stringify(answerRule.body))
+      req.resume()
+      return
     }
     let cutAt: number | undefined
     if (cutRule && cutRule.match(rec) && ++cutRule.seen === cutRule.nth) {
@@ -188,10 +204,14 @@ export async function startGcsProxy(upstream: string): Promise<GcsProxy> {
       holdRule = {...rule, seen: 0, onHeld}
       return {held}
     },
+    answer(rule) {
+      answerRule = rule
+    },
     clear() {
       requests.length = 0
       cutRule = undefined
       holdRule = undefined
+      answerRule = undefined
     },
     close() {
       return new Promise((resolve) => {

@@ -8,7 +8,7 @@ export default class Ingest extends DezcCommand<typeof Ingest> {
   static description = `Downloads each month's file (cached, resumable, verified), reads it with DuckDB and loads it with PostgreSQL binary COPY.
 Each (dataset, month) is loaded in one transaction and recorded in the dezc_ingest_ledger table: re-running skips loaded months, --force replaces exactly that month's rows, and a failure or Ctrl-C leaves the table as it was.
 Periods: a month (2021-01), a range (2021-01..2021-06) or a year (2021); several may be given.
-The target is the env stack's Postgres (see dezc env) unless --db-url is given, or a DuckDB file with --to duckdb (the same tables, columns and ledger; DuckDB reads the file and writes the table in one pass).`
+The target is the env stack's Postgres (see dezc env) unless --db-url is given, or a DuckDB file with --to duckdb (the same tables, columns and ledger; DuckDB reads the file and writes the table in one pass), or BigQuery with --to bigquery (each month normalised, uploaded to the bucket as dezc lake upload does and loaded with one load job as dezc bq load does, sharing its ledger dezc_bq_ledger).`
   static examples = [
     '<%= config.bin %> ingest yellow 2021-01',
     '<%= config.bin %> ingest green 2019-01..2019-12 --table greentaxidata',
@@ -18,6 +18,7 @@ The target is the env stack's Postgres (see dezc env) unless --db-url is given, 
     '<%= config.bin %> ingest yellow 2021-01..2021-03 --in-network --host synology',
     '<%= config.bin %> ingest yellow 2021 --dry-run',
     '<%= config.bin %> ingest yellow 2021-01 --to duckdb --duckdb-file taxi.duckdb',
+    '<%= config.bin %> ingest yellow 2021-01..2021-03 --to bigquery',
   ]
   static strict = false
   static args = {
@@ -55,6 +56,7 @@ The target is the env stack's Postgres (see dezc env) unless --db-url is given, 
       imageBase: f['image-base'],
     })
     this.ui.reporter.debug(`target ${settings.redactedDbUrl}; source ${settings.baseUrl}`)
+    const bigquery = settings.to === 'bigquery' ? await this.bigQuery(dataset, config) : undefined
     const render = await import('../../ingest/render.js')
     // What the dry run and the load share: the same settings make the same plan.
     const common = {
@@ -63,9 +65,10 @@ The target is the env stack's Postgres (see dezc env) unless --db-url is given, 
       file: f.file,
       baseUrl: settings.baseUrl,
       source: settings.source,
-      table: settings.table,
+      table: bigquery?.table ?? settings.table,
       dbUrl: settings.dbUrl,
       duckdbFile: settings.duckdbFile,
+      bigquery: bigquery?.target,
       force: f.force,
       signal: this.signal,
       ui: this.ui,
@@ -87,6 +90,34 @@ The target is the env stack's Postgres (see dezc env) unless --db-url is given, 
         })
     for (const line of render.renderIngestSummary(summary)) this.log(line)
     return summary
+  }
+
+  /** --to bigquery: bq's settings with the bucket (the same resolution as dezc bq load), and bq's table name. */
+  private async bigQuery(dataset: string, config: import('../../config/load.js').LoadedConfig) {
+    const f = this.flags
+    const [{usageError}, {resolveBqSettings}, {bigQueryTable}, {cacheDir}] = await Promise.all([
+      import('../../core/errors.js'),
+      import('../../bq/settings.js'),
+      import('../../ingest/targets/bigquery.js'),
+      import('../../config/paths.js'),
+    ])
+    for (const [flag, given] of [
+      ['--table', f.table],
+      ['--in-network', f['in-network']],
+    ] as const)
+      if (given)
+        throw usageError(
+          'INVALID_FLAG',
+          `${flag} does not apply to --to bigquery (the table is <dataset>_tripdata in the BigQuery dataset, as dezc bq load names it).`,
+          `Drop ${flag}, or choose --to postgres.`,
+        )
+    const settings = await resolveBqSettings({
+      flags: {project: f.project, bqDataset: f['bq-dataset'], bucket: f.bucket, tfDir: f['tf-dir']},
+      config,
+      prompter: this.ui.prompter,
+      needBucket: true,
+    })
+    return {table: await bigQueryTable(dataset), target: {settings, cacheRoot: cacheDir(), ui: this.ui}}
   }
 
   /** The same ingest, run by the dezc image inside the env stack's network. */

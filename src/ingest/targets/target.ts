@@ -18,10 +18,11 @@ export interface IngestTarget {
   close(): Promise<void>
 }
 
-/** The target settings: a DuckDB file when `duckdbFile` is set, else the Postgres URL. */
+/** The target settings: BigQuery when `bigquery` is set, a DuckDB file when `duckdbFile` is, else the Postgres URL. */
 export interface TargetChoice {
   dbUrl?: string
   duckdbFile?: string
+  bigquery?: import('./bigquery.js').BigQueryTargetOptions
 }
 
 /** Open the chosen target. `readOnly` (the dry run): look, never create or change anything. */
@@ -30,6 +31,10 @@ export async function openTarget(
   signal: AbortSignal,
   opts: {readOnly?: boolean} = {},
 ): Promise<IngestTarget> {
+  if (o.bigquery) {
+    const {openBigQueryTarget} = await import('./bigquery.js')
+    return openBigQueryTarget(o.bigquery, signal, opts)
+  }
   if (o.duckdbFile) {
     const {openDuckdbTarget} = await import('./duckdb.js')
     return openDuckdbTarget(o.duckdbFile, signal, opts)
@@ -40,6 +45,8 @@ export async function openTarget(
 
 /** The target's name for messages, without opening it. */
 export async function targetWhere(o: TargetChoice): Promise<string> {
+  if (o.bigquery)
+    return `bigquery ${o.bigquery.settings.project}:${o.bigquery.settings.bqDataset} via gs://${o.bigquery.settings.lake?.bucket}`
   if (o.duckdbFile) return o.duckdbFile
   const {redactUrl} = await import('../../env/settings.js')
   return redactUrl(o.dbUrl!)

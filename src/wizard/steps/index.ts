@@ -5,6 +5,16 @@ import {dbtStep} from './dbt.js'
 import {envStep} from './env.js'
 import {flowStep} from './flow.js'
 import {ingestStep} from './ingest.js'
+import {lakeStep} from './lake.js'
 import {sparkStep} from './spark.js'
 
-export const WIZARD_STEPS: Array<WizardStep<any>> = [envStep, ingestStep, flowStep, gcpStep, tfStep, dbtStep, sparkStep]
+export const WIZARD_STEPS: Array<WizardStep<any>> = [
+  envStep,
+  ingestStep,
+  flowStep,
+  gcpStep,
+  tfStep,
+  lakeStep,
+  dbtStep,
+  sparkStep,
+]

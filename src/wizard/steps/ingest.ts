@@ -74,6 +74,8 @@ export const ingestStep: WizardStep<IngestAnswers> = {
       ui: ctx.ui,
       signal: ctx.signal,
     })
+    // The lake step offers the same months for the bucket and BigQuery.
+    ctx.shared.ingest = `${a.dataset}${a.periods ? ` ${a.periods}` : ''}`
     const rows = summary.loads.reduce((n, l) => n + l.rows, 0)
     const loaded = summary.loads.filter((l) => l.status !== 'skipped').length
     return `${rows.toLocaleString('en-US')} rows in ${summary.table} (${loaded} loaded, ${summary.loads.length - loaded} already there)`

@@ -11,19 +11,14 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {runCli, type CliResult} from '../../helpers/cli.js'
+import {clearGoogleEnv, loadJobs as loadJobsOf, ok, perMonth as perMonthOf} from '../../helpers/bq-test.js'
+import {runCli} from '../../helpers/cli.js'
 import {FakeBigQuery} from '../../helpers/fake-bigquery.js'
 import {startFakeGcs, type FakeGcs} from '../../helpers/fake-gcs.js'
 import {startFileServer, type FileServer} from '../../helpers/file-server.js'
 import {writeTripParquet} from '../../helpers/tlc-fixtures.js'
 
-for (const v of [
-  'GOOGLE_APPLICATION_CREDENTIALS',
-  'GOOGLE_CLOUD_PROJECT',
-  'CLOUDSDK_CORE_PROJECT',
-  'DEZC_GOOGLE_API_ROOT',
-])
-  delete process.env[v]
+clearGoogleEnv()
 
 const PROJECT = 'dezc-bq-test'
 const BUCKET = 'dezc-bq-test-bucket'
@@ -42,15 +37,8 @@ const obj = (p: string) => `yellow/yellow_tripdata_${p}.parquet`
 const ref = (t: string) => `\`${PROJECT}.${DS}.${t}\``
 const table = `"${DS}"."yellow_tripdata"`
 const dezc = (args: string[], extra: NodeJS.ProcessEnv = {}) => runCli(args, {env: {...env, ...extra}, cwd: dir})
-const perMonth = async () =>
-  Object.fromEntries(
-    (await bq.sql(`SELECT dezc_month AS m, count(*) AS n FROM ${table} GROUP BY 1 ORDER BY 1`)).map((r) => [
-      String(r.m),
-      Number(r.n),
-    ]),
-  )
-const ok = (r: CliResult) => expect(r.code, `${r.stderr}\n${r.stdout}`).toBe(0)
-const loadJobs = () => bq.requests.filter((r) => r.method === 'POST' && r.body?.configuration?.load)
+const perMonth = () => perMonthOf(bq, table)
+const loadJobs = () => loadJobsOf(bq)
 
 /** Put raw bytes at an object name (what a broken tool would leave), bypassing dezc lake. */
 async function putObject(name: string, bytes: Buffer): Promise<void> {
@@ -329,5 +317,22 @@ describe('dezc bq against the BigQuery stand-in and fake-gcs-server', () => {
     expect(r.stderr).toContain(`${PROJECT}:no_such_dataset does not exist`)
     expect(r.stderr).toContain('dezc tf apply')
     expect(r.stderr).not.toMatch(/^\s+at /m)
+  })
+
+  it('a 403 naming a permission becomes PERMISSION_DENIED naming the role that grants it (BigQuery Job User); the table is unchanged', async () => {
+    const before = await perMonth()
+    bq.deny = 'bigquery.jobs.create'
+    try {
+      const r = await dezc(['bq', 'load', 'yellow', '2021-01', '--force', '--json'])
+      expect(r.code).toBe(4)
+      const e = r.json().error
+      expect(e.code).toBe('PERMISSION_DENIED')
+      expect(e.message).toContain('BigQuery Job User (bigquery.jobs.create)')
+      expect(e.details).toMatchObject({permission: 'bigquery.jobs.create', role: 'roles/bigquery.jobUser'})
+      expect(e.suggestions.join(' ')).toContain('--role=roles/bigquery.jobUser')
+    } finally {
+      bq.deny = undefined
+    }
+    expect(await perMonth()).toEqual(before)
   })
 })

@@ -53,8 +53,13 @@ afterAll(async () => {
 })
 
 const md5b64 = (b: Buffer) => createHash('md5').update(b).digest('base64')
+/** Every request that writes object bytes or starts a session: resumable POST/PUT and single-request multipart POST. */
 const uploadRequests = () =>
-  proxy.requests.filter((r) => (r.method === 'POST' && r.path.includes('uploadType=resumable')) || r.method === 'PUT')
+  proxy.requests.filter(
+    (r) =>
+      (r.method === 'POST' && (r.path.includes('uploadType=resumable') || r.path.includes('uploadType=multipart'))) ||
+      r.method === 'PUT',
+  )
 
 describe('dezc lake upload against fake-gcs-server', () => {
   it('uploads three months as three objects with the predictable names; checksums agree with what the server stores', async () => {
@@ -70,6 +75,13 @@ describe('dezc lake upload against fake-gcs-server', () => {
       ['2021-03', 'uploaded', obj('2021-03'), 40_000],
     ])
     expect((await gcs.list(BUCKET)).map((o) => o.name).sort()).toEqual(['2021-01', '2021-02', '2021-03'].map(obj))
+    // Files that fit in one chunk go in one multipart request each (no session, no read-back).
+    expect(res.uploads.map((u: any) => u.method)).toEqual(['single', 'single', 'single'])
+    expect(uploadRequests().map((q) => `${q.method} ${/uploadType=(\w+)/.exec(q.path)?.[1]}`)).toEqual([
+      'POST multipart',
+      'POST multipart',
+      'POST multipart',
+    ])
     for (const u of res.uploads) {
       const meta = await gcs.object(BUCKET, u.object)
       const bytes = await gcs.media(BUCKET, u.object)
@@ -158,6 +170,25 @@ describe('dezc lake upload against fake-gcs-server', () => {
     expect(md5b64(await gcs.media(BUCKET, obj('2021-04')))).toBe(u.md5)
   })
 
+  it('a cut single-request upload is sent again whole and the object verifies', async () => {
+    proxy.clear()
+    proxy.cut({
+      nth: 1,
+      afterBytes: 50_000,
+      match: (q) => q.method === 'POST' && q.path.includes('uploadType=multipart'),
+    })
+    const r = await runCli(['lake', 'upload', 'yellow', '2021-04', '--force', '--json'], {env})
+    expect(r.code, r.stderr).toBe(0)
+    const u = r.json().uploads[0]
+    expect(u).toMatchObject({status: 'replaced', method: 'single', resumes: 1})
+    const posts = proxy.requests.filter((q) => q.method === 'POST' && q.path.includes('uploadType=multipart'))
+    expect(posts.map((q) => Boolean(q.cut))).toEqual([true, false])
+    expect(r.stderr).toContain('sending it again')
+    const meta = await gcs.object(BUCKET, obj('2021-04'))
+    expect({md5: meta!.md5Hash, size: Number(meta!.size)}).toEqual({md5: u.md5, size: u.bytes})
+    proxy.clear()
+  })
+
   it('a dezc killed mid-upload continues the same session in the next run', async () => {
     proxy.clear()
     const {held} = proxy.hold({nth: 3, match: isChunk})
@@ -206,6 +237,30 @@ describe('dezc lake upload against fake-gcs-server', () => {
     )
     expect(uploadRequests()).toEqual([])
     expect(srv.requests.length).toBe(files)
+  })
+
+  it('missing object permissions (testIamPermissions answered by a stand-in: fake-gcs-server has no IAM) name Storage Object Admin; nothing is uploaded', async () => {
+    proxy.clear()
+    proxy.answer({
+      match: (q) => q.path.includes('/iam/testPermissions'),
+      status: 200,
+      body: {kind: 'storage#testIamPermissionsResponse', permissions: ['storage.objects.get', 'storage.objects.list']},
+    })
+    const gen = (await gcs.object(BUCKET, obj('2021-05')))?.generation
+    const r = await runCli(['lake', 'upload', 'yellow', '2021-05', '--force', '--json'], {env})
+    const writes = uploadRequests()
+    const asked = proxy.requests.filter((q) => q.path.includes('/iam/testPermissions'))
+    proxy.clear()
+    expect(r.code).toBe(4)
+    expect(asked).toHaveLength(1)
+    expect(writes).toEqual([])
+    const e = r.json().error
+    expect(e.code).toBe('PERMISSION_DENIED')
+    expect(e.message).toContain('Storage Object Admin (roles/storage.objectAdmin)')
+    expect(e.message).toContain('storage.objects.create')
+    expect(e.details.missing).toEqual(['storage.objects.create', 'storage.objects.delete'])
+    expect((await gcs.object(BUCKET, obj('2021-05')))?.generation).toBe(gen)
+    expect(r.stderr).not.toMatch(/\n\s+at /)
   })
 
   it('an unknown bucket is a typed error with a fix, a non-zero exit and no stack trace', async () => {

@@ -9,7 +9,9 @@ import {parse} from 'yaml'
 import {afterAll, describe, expect, it} from 'vitest'
 import {runCli} from '../../helpers/cli.js'
 import {freePort, removeStack, uniqueStack} from '../../helpers/docker.js'
+import {FakeBigQuery} from '../../helpers/fake-bigquery.js'
 import {FakeGcp} from '../../helpers/fake-gcp.js'
+import {startFakeGcs} from '../../helpers/fake-gcs.js'
 import {startSparkMirror} from '../../helpers/spark-fixtures.js'
 import {createStandinTerraform, pathWithout} from '../../helpers/standin-terraform.js'
 import {startFileServer} from '../../helpers/file-server.js'
@@ -41,8 +43,14 @@ afterAll(async () => {
 })
 
 describe('dezc wizard in a real terminal', () => {
-  it('local path: picks the profile, starts the stack, loads one month from a loopback mirror, saves the answers, prints the commands', async () => {
+  it('local path: picks the profile, starts the stack, loads one month from a loopback mirror, puts it into the lake and BigQuery (fake-gcs-server + the BigQuery STAND-IN), saves the answers, prints the commands', async () => {
     const dir = workdir()
+    // The lake step: a real fake-gcs-server and the BigQuery stand-in, named through env as a user's config would.
+    const gcs = await startFakeGcs()
+    await gcs.createBucket('wiz-lake-bucket')
+    const bq = new FakeBigQuery({project: 'wiz-lake-proj', gcsUrl: gcs.url})
+    await bq.start()
+    await bq.addDataset('trips_data_all', 'US')
     const project = uniqueStack('wiz')
     projects.push(project)
     const [pgPort, paPort] = [await freePort(), await freePort()]
@@ -51,7 +59,15 @@ describe('dezc wizard in a real terminal', () => {
     await writeTripParquet(parquet, 'yellow', '2021-01', 5000)
     srv.set('/trip-data/yellow_tripdata_2021-01.parquet', {file: parquet})
     try {
-      const env = {...privateEnv(dir), DEZC_INGEST_BASE_URL: `${srv.url}/trip-data/`}
+      const env = {
+        ...privateEnv(dir),
+        DEZC_INGEST_BASE_URL: `${srv.url}/trip-data/`,
+        DEZC_LAKE_BUCKET: 'wiz-lake-bucket',
+        DEZC_GCS_API_ROOT: gcs.url,
+        DEZC_BQ_API_ROOT: bq.url,
+        GOOGLE_OAUTH_ACCESS_TOKEN: 'ya29.wizard',
+        GOOGLE_CLOUD_PROJECT: 'wiz-lake-proj',
+      }
       const s = TmuxSession.start(
         ['wizard', '--stack', project, '--pg-port', String(pgPort), '--pgadmin-port', String(paPort)],
         {cwd: dir, env},
@@ -82,7 +98,10 @@ describe('dezc wizard in a real terminal', () => {
       await s.waitFor(/Create the course's GCS bucket and BigQuery dataset/)
       s.send('n', true)
       s.send('Enter')
-      await s.waitFor(/Write the week-4 dbt project/)
+      await s.waitFor(/Put yellow 2021-01 into the lake \(gs:\/\/wiz-lake-bucket/)
+      s.send('y', true)
+      s.send('Enter')
+      await s.waitFor(/Write the week-4 dbt project/, 120_000)
       s.send('y', true)
       s.send('Enter')
       await s.waitFor(/Install Spark .* and a JDK/, 120_000)
@@ -95,6 +114,10 @@ describe('dezc wizard in a real terminal', () => {
         /done +Start Postgres and pgAdmin — Postgres at postgresql:\/\/root:\*+@127\.0\.0\.1:\d+\/nytaxi/,
       )
       expect(screen).toMatch(/done +Load NYC taxi trip data — 5,000 rows in yellow_taxi_data/)
+      expect(screen).toMatch(
+        /done +Lake and warehouse \(week 3\) — 5,000 rows in wiz-lake-proj:trips_data_all\.yellow_tripdata/,
+      )
+      expect(screen).toContain('dezc ingest yellow 2021-01 --to bigquery')
       expect(screen).toMatch(/done +dbt project \(week 4\) — 1 source table\(s\) in dbt/)
       expect(screen).toContain(`dezc dbt init --dir dbt --stack ${project}`)
       expect(fs.readFileSync(path.join(dir, 'dbt', 'models/staging/sources.yml'), 'utf8')).toContain('yellow_taxi_data')
@@ -108,6 +131,7 @@ describe('dezc wizard in a real terminal', () => {
           flow: false,
           gcp: false,
           tf: false,
+          lake: {dataset: 'yellow', periods: '2021-01'},
           dbt: {dir: 'dbt'},
           spark: false,
         },
@@ -120,11 +144,18 @@ describe('dezc wizard in a real terminal', () => {
       await client.connect()
       try {
         expect((await client.query('select count(*)::int as n from yellow_taxi_data')).rows[0].n).toBe(5000)
+        // ...and in the lake and the warehouse.
+        expect((await gcs.list('wiz-lake-bucket')).map((o) => o.name)).toEqual([
+          'yellow/yellow_tripdata_2021-01.parquet',
+        ])
+        expect(Number((await bq.sql('SELECT count(*) AS n FROM "trips_data_all"."yellow_tripdata"'))[0].n)).toBe(5000)
       } finally {
         await client.end()
       }
     } finally {
       await srv.close()
+      await bq.stop()
+      await gcs.stop()
     }
   }, 240_000)
 
@@ -214,6 +245,7 @@ describe('dezc wizard in a real terminal', () => {
         flow: false,
         gcp: {project: 'wiz-proj-1'},
         tf: {project: 'wiz-proj-1'},
+        lake: false,
         dbt: false,
         spark: {version: '3.3.2'},
       })
