@@ -1,6 +1,7 @@
 /** Human output of `dezc spark install|doctor` (the --json result is the returned object itself). */
 import type {DoctorResult} from './doctor.js'
 import type {InstallResult} from './service.js'
+import type {SubmitResult} from './submit.js'
 
 export function renderInstall(r: InstallResult): string[] {
   const java = `Java ${r.java.version ?? r.java.major} (${r.java.source}) at ${r.javaHome}`
@@ -36,4 +37,15 @@ export function renderDoctor(result: DoctorResult): string[] {
   const {ok, warn, fail} = result.counts
   lines.push(`\n${ok} ok, ${warn} warning(s), ${fail} failure(s).`)
   return lines
+}
+
+/** After the job (on stderr, so the job's stdout stays its own), or the --dry-run plan. */
+export function renderSubmit(r: SubmitResult): string[] {
+  const what = `Spark ${r.sparkVersion ?? '?'} at ${r.sparkHome} (${r.sources.sparkHome}), Java ${r.javaVersion} at ${r.javaHome} (${r.sources.javaHome}), Python ${r.python}, master ${r.master}`
+  if (r.dryRun) return [`Dry run: would run, with ${what}:`, r.shell]
+  return [
+    r.exitCode === 0
+      ? `spark-submit finished in ${r.seconds?.toFixed(1)} s (${what}).`
+      : `spark-submit exited ${r.exitCode} after ${r.seconds?.toFixed(1)} s (${what}).`,
+  ]
 }

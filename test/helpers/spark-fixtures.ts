@@ -5,7 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterAll, afterEach, beforeAll, beforeEach, expect} from 'vitest'
 import {buildJdkArchive, buildSparkArchive, gpgFormat, sha512sumFormat, type BuiltArchive} from './spark-archives.js'
-import {BIN} from './cli.js'
+import {BIN, runCli, type CliResult} from './cli.js'
 import {startFileServer, type FileServer} from './file-server.js'
 
 /** Debian's openjdk-17-jre-headless (scripts/ensure-system-deps.sh), named after the Debian architecture. */
@@ -188,4 +188,18 @@ export function expectDoctorAllOk(json: any, javaHome: string, javaDetail: RegEx
     expect(c[id]?.status, id).toBe('ok')
   expect(c['spark-submit'].detail).toBe('runs: Spark 3.3.2')
   expect(c['java-version'].detail).toMatch(javaDetail)
+}
+
+/** `dezc spark install --yes --json` from a loopback mirror (Apache + jdk.java.net layouts at `url`), into `prefix`. */
+export function installFromMirror(
+  url: string,
+  o: {prefix: string; rc: string; env: NodeJS.ProcessEnv; args: string[]},
+): Promise<CliResult> {
+  return runCli(
+    ['spark', 'install', '--mirror', `${url}/dist`, '--jdk-mirror', `${url}/java/GA/jdk11/9/GPL`].concat(
+      ['--prefix', o.prefix, '--rc-file', o.rc, '--yes', '--json'],
+      o.args,
+    ),
+    {env: o.env, timeoutMs: 240_000},
+  )
 }

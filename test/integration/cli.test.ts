@@ -166,6 +166,7 @@ describe('dezc CLI', () => {
       'gcp:bootstrap': 'gcp/bootstrap.test.ts',
       'gcp:status': 'gcp/bootstrap.test.ts',
       'gcp:teardown': 'gcp/bootstrap.test.ts',
+      'spark:submit': 'spark/real-spark4.test.ts',
       'tf:plan': 'tf/run.test.ts',
       'tf:apply': 'tf/run.test.ts',
       'tf:destroy': 'tf/run.test.ts',
