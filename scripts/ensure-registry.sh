@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A real container registry on loopback for the tests: the CNCF distribution registry (built from
 # its Go module, cached by version), started detached with filesystem storage, holding the test
-# images under their official names (library/postgres:13, library/postgres:18, dpage/pgadmin4:4.8).
+# images under their official names (library/postgres:13, library/postgres:18, dpage/pgadmin4:4.8, apache/spark:4.0.1-python3).
 # The engine uses it as its registry mirror (scripts/ensure-docker.sh), so a pull of postgres:13 on
 # an engine that lacks the image is a real pull. Idempotent; quiet when all is in place.
 set -euo pipefail
@@ -57,3 +57,5 @@ push postgres:13 library/postgres
 push postgres:18 library/postgres
 push dpage/pgadmin4:4.8 dpage/pgadmin4
 push dpage/pgadmin4:9 dpage/pgadmin4
+# The Spark cluster image (x86_64 only: built from the real Spark repack).
+if docker image inspect apache/spark:4.0.1-python3 >/dev/null 2>&1; then push apache/spark:4.0.1-python3 apache/spark; fi

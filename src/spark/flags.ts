@@ -86,3 +86,22 @@ export const submitFlags = {
   prefix: installFlags.prefix,
   'rc-file': doctorFlags['rc-file'],
 }
+
+/** Flags of `dezc spark cluster up` (the stack flags come from env/flags.ts). */
+export const clusterUpFlags = {
+  ...dryRunFlag,
+  workers: Flags.integer({description: 'Number of workers [default: 2].', min: 1, max: 32}),
+  'worker-memory': Flags.string({description: 'Memory each worker offers executors, e.g. 1g [default: 2g].'}),
+  'worker-cores': Flags.integer({description: 'Cores each worker offers [default: 1].', min: 1}),
+  image: Flags.string({
+    description:
+      'Spark image (official apache/spark layout: /opt/spark, python3) [default: apache/spark:4.0.1-python3, or spark.cluster.image].',
+    env: 'DEZC_SPARK_IMAGE',
+  }),
+  'master-port': Flags.integer({description: "Host port of the master's spark:// endpoint [default: 7077]."}),
+  'ui-port': Flags.integer({description: "Host port of the master's web UI [default: 8090; 8080 is pgAdmin's]."}),
+  data: Flags.string({
+    description:
+      'A folder mounted at the same path in the master and every worker, so a job reads file paths there on the driver and the workers alike.',
+  }),
+}

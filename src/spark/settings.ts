@@ -31,6 +31,17 @@ export const sparkConfigSchema = z.strictObject({
   shell: z.enum(['bash', 'zsh', 'fish']).optional(),
   /** 11, 17, 21, auto, or a JAVA_HOME path. */
   java: z.string().min(1).optional(),
+  /** `dezc spark cluster up` defaults. */
+  cluster: z
+    .strictObject({
+      image: z.string().min(1).optional(),
+      workers: z.number().int().min(1).max(32).optional(),
+      workerMemory: z.string().min(1).optional(),
+      workerCores: z.number().int().min(1).optional(),
+      masterPort: z.number().int().min(1).max(65535).optional(),
+      uiPort: z.number().int().min(1).max(65535).optional(),
+    })
+    .optional(),
 })
 export type SparkConfig = z.infer<typeof sparkConfigSchema>
 

@@ -5,6 +5,7 @@
  * `spark install` wrote, else the install prefix. Everything is checked before a JVM starts, so a
  * wrong JAVA_HOME is a typed error naming it, not "Java gateway process exited".
  */
+import os from 'node:os'
 import path from 'node:path'
 import {DezcError, ExitCode} from '../core/errors.js'
 import {shellQuote} from '../core/shell.js'
@@ -157,6 +158,14 @@ export async function planSubmit(o: SubmitOptions): Promise<SubmitPlan> {
   if (o.executorMemory) sparkArgs.push('--executor-memory', o.executorMemory)
   // On a cluster the executors run the workers' Python (a path on this machine does not exist there).
   if (onCluster) sparkArgs.push('--conf', `spark.pyspark.python=${o.executorPython ?? 'python3'}`)
+  // The executors (in containers, or on another machine) connect back to this driver: it listens on
+  // every interface and advertises an address they can reach, not the loopback one.
+  const given = (key: string) => o.conf.some((c) => c.startsWith(`${key}=`))
+  if (onCluster && !given('spark.driver.host')) {
+    const ip = reachableAddress()
+    if (ip) sparkArgs.push('--conf', `spark.driver.host=${ip}`)
+  }
+  if (onCluster && !given('spark.driver.bindAddress')) sparkArgs.push('--conf', 'spark.driver.bindAddress=0.0.0.0')
   for (const c of o.conf) sparkArgs.push('--conf', c)
   const command = [submit, ...sparkArgs, o.file, ...o.args]
   const existing = env.PYTHONPATH ? `:${env.PYTHONPATH}` : ''
@@ -247,6 +256,15 @@ function jvmError(
     exit: ExitCode.PREREQUISITE,
     details: {javaHome, javaHomeFrom: source, spark, needs},
   })
+}
+
+/** This machine's first external IPv4 address (a LAN one before Docker's bridges). */
+export function reachableAddress(interfaces = os.networkInterfaces()): string | undefined {
+  const all = Object.entries(interfaces).flatMap(([name, list]) =>
+    (list ?? []).filter((a) => a.family === 'IPv4' && !a.internal).map((a) => ({name, address: a.address})),
+  )
+  const bridge = (n: string) => /^(docker|br-|veth|virbr)/.test(n)
+  return (all.find((a) => !bridge(a.name)) ?? all[0])?.address
 }
 
 function sparkDistNameOr(version: string): string {

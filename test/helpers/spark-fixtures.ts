@@ -203,3 +203,15 @@ export function installFromMirror(
     {env: o.env, timeoutMs: 240_000},
   )
 }
+
+// The course's counting job: a local SparkSession reads the parquet file and counts its rows (in the
+// JVM, driven from Python over py4j), then a Python lambda runs in a Python worker (PYSPARK_PYTHON).
+export const COUNT_JOB = `import sys
+from pyspark.sql import SparkSession
+spark = SparkSession.builder.appName("dezc-count").config("spark.ui.enabled", "false").getOrCreate()
+df = spark.read.parquet(sys.argv[1])
+n = df.count()
+positive = df.rdd.map(lambda r: r["PULocationID"] > 0).filter(bool).count()
+print("COUNT %d positive=%d spark=%s python=%d.%d" % (n, positive, spark.version, sys.version_info[0], sys.version_info[1]))
+spark.stop()
+`

@@ -9,7 +9,7 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {runCli} from '../../helpers/cli.js'
 import {startFileServer, type FileServer} from '../../helpers/file-server.js'
-import {JAVA17_HOME, installFromMirror, privateHome, type PrivateHome} from '../../helpers/spark-fixtures.js'
+import {COUNT_JOB, JAVA17_HOME, installFromMirror, privateHome, type PrivateHome} from '../../helpers/spark-fixtures.js'
 import {writeTripParquet} from '../../helpers/tlc-fixtures.js'
 import {makeTempDir} from '../../helpers/tmp.js'
 
@@ -17,18 +17,6 @@ const CACHE = process.env.DEZC_TEST_REAL_SPARK_DIR ?? '/var/cache/dezc-test/real
 const SPARK_TGZ = 'spark-4.0.1-bin-hadoop3.tgz'
 const SPARK_PATH = `/dist/spark/spark-4.0.1/${SPARK_TGZ}`
 const ROWS = 1237
-
-// The course's counting job: a local SparkSession reads the parquet file and counts its rows (in the
-// JVM, driven from Python over py4j), then a Python lambda runs in a Python worker (PYSPARK_PYTHON).
-export const COUNT_JOB = `import sys
-from pyspark.sql import SparkSession
-spark = SparkSession.builder.appName("dezc-count").config("spark.ui.enabled", "false").getOrCreate()
-df = spark.read.parquet(sys.argv[1])
-n = df.count()
-positive = df.rdd.map(lambda r: r["PULocationID"] > 0).filter(bool).count()
-print("COUNT %d positive=%d spark=%s python=%d.%d" % (n, positive, spark.version, sys.version_info[0], sys.version_info[1]))
-spark.stop()
-`
 
 let server: FileServer
 let parquet: string
