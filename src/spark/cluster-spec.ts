@@ -28,6 +28,7 @@ export interface ClusterFlagValues {
   'master-port'?: number
   'ui-port'?: number
   data?: string
+  'wait-timeout'?: number
 }
 
 export interface ClusterSettings {
@@ -39,6 +40,8 @@ export interface ClusterSettings {
   uiPort: number
   /** A host folder mounted at the same path in every container, so file:// paths mean the same on the driver and the workers. */
   data?: string
+  /** How long `up` waits for every worker to register. */
+  waitMs: number
 }
 
 /** flag > env (DEZC_SPARK_IMAGE) > config spark.cluster > default. */
@@ -66,6 +69,7 @@ export function resolveClusterSettings(
     masterPort: flags['master-port'] ?? c.masterPort ?? 7077,
     uiPort: flags['ui-port'] ?? c.uiPort ?? 8090,
     data: flags.data === undefined ? undefined : path.resolve(flags.data),
+    waitMs: (flags['wait-timeout'] ?? 180) * 1000,
   }
 }
 

@@ -226,7 +226,7 @@ async function waitRegistered(
   signal: AbortSignal,
   ui: Ui,
 ): Promise<MasterJson> {
-  const deadline = Date.now() + Math.max(stack.waitTimeoutMs, 180_000)
+  const deadline = Date.now() + s.waitMs
   let last: MasterJson | undefined
   ui.reporter.info(`Waiting for ${s.workers} worker(s) to register with the master (${uiUrl}/json/)`)
   for (;;) {
@@ -237,7 +237,7 @@ async function waitRegistered(
     if (dead) throw clusterFailed(`${dead.name} exited`, await engine.client.logsTail(dead.name, 30), stack)
     if (Date.now() > deadline)
       throw clusterFailed(
-        `only ${last?.aliveworkers ?? 0} of ${s.workers} worker(s) registered in ${Math.round(Math.max(stack.waitTimeoutMs, 180_000) / 1000)} s`,
+        `only ${last?.aliveworkers ?? 0} of ${s.workers} worker(s) registered in ${Math.round(s.waitMs / 1000)} s`,
         await engine.client
           .logsTail(containers.find((c) => c.labels['dev.dezc.service'] === MASTER_SERVICE)?.name ?? '', 30)
           .catch(() => ''),

@@ -39,6 +39,13 @@ dezc's own flags may stand anywhere; everything else is the job's (put the job's
         'Missing the job: dezc spark submit FILE.py [args].',
         'Example: dezc spark submit count.py data.parquet',
       )
+    // Before the job file every flag is dezc's (the job's own flags follow FILE.py).
+    if (file.startsWith('-'))
+      throw usageError(
+        'USAGE',
+        `Unknown flag ${file} (before the job file, so not the job's).`,
+        'See dezc spark submit --help; the job and its arguments come after it: dezc spark submit [flags] FILE.py [args].',
+      )
     const [{submitSpark}, {resolveSparkSettings, sparkConfigSchema}, {nodePlatform}, {renderSubmit}] =
       await Promise.all([
         import('../../spark/submit.js'),

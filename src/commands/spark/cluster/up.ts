@@ -1,5 +1,5 @@
 import {DezcCommand} from '../../../core/base-command.js'
-import {stackFlags} from '../../../env/flags.js'
+import {stackFlags, stackOverrideFlags} from '../../../env/flags.js'
 import {stackFromFlags} from '../../../env/settings.js'
 import {clusterUpFlags} from '../../../spark/flags.js'
 import type {ClusterUpResult} from '../../../spark/cluster.js'
@@ -15,7 +15,11 @@ Idempotent like env up: containers with the same settings are left alone, change
     '<%= config.bin %> spark cluster up --workers 2 --worker-memory 1g --data ./data --stack d26 --json',
     '<%= config.bin %> spark cluster up --host synology --dry-run',
   ]
-  static flags = {...stackFlags, ...clusterUpFlags}
+  static flags = {
+    ...stackFlags,
+    ...clusterUpFlags,
+    'wait-timeout': stackOverrideFlags['wait-timeout'],
+  }
 
   async run(): Promise<ClusterUpResult> {
     const config = await this.loadDezcConfig()
