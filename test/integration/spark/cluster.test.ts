@@ -83,7 +83,7 @@ describe.skipIf(process.arch !== 'x64')('spark cluster on a real engine: real Sp
     expect(await docker.listContainers({all: true, filters: {name: [`${stack}-spark`]}})).toEqual([])
   })
 
-  it('up: both workers register; again: nothing changes; submit --master <printed URL> counts the rows on the workers; down removes only the cluster', async () => {
+  it('up: both workers register; again: nothing changes; submit --master <printed URL> counts the rows on the workers; a dead worker is reported and restarted; down removes only the cluster', async () => {
     const up = await runCli(['spark', 'cluster', 'up', ...clusterArgs, '--data', data, '--json'], {timeoutMs: 300_000})
     expect(up.code, up.stderr).toBe(0)
     const r = up.json()
@@ -126,6 +126,19 @@ describe.skipIf(process.arch !== 'x64')('spark cluster on a real engine: real Sp
     const status = await runCli(['spark', 'cluster', 'status', ...stackArgs, '--json'])
     expect(status.code, status.stderr).toBe(0)
     expect(status.json()).toMatchObject({running: true, healthy: true, workersExpected: 2, workersRegistered: 2})
+
+    // A worker that dies is reported (exit 5), and `up` repairs it: only that container is started again.
+    await docker.getContainer(names.workers[1]).kill()
+    const hurt = await runCli(['spark', 'cluster', 'status', ...stackArgs, '--json'])
+    expect(hurt.code, hurt.stderr).toBe(5)
+    expect(hurt.json()).toMatchObject({running: true, healthy: false, workersExpected: 2})
+    expect(hurt.json().containers.find((c: any) => c.container === names.workers[1]).state).toBe('exited')
+    const repaired = await runCli(['spark', 'cluster', 'up', ...clusterArgs, '--data', data, '--json'], {
+      timeoutMs: 300_000,
+    })
+    expect(repaired.code, repaired.stderr).toBe(0)
+    expect(repaired.json().containers.map((c: any) => c.action)).toEqual(['unchanged', 'unchanged', 'started'])
+    expect(repaired.json().workersRegistered).toBe(2)
 
     const down = await runCli(['spark', 'cluster', 'down', ...stackArgs, '--json'])
     expect(down.code, down.stderr).toBe(0)
