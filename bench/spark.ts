@@ -8,7 +8,10 @@
  *   no-op    everything in place: dezc re-run
  *   resume   Spark download cut at 50%, then re-run: bytes fetched again by dezc (Range) vs
  *            the course's plain `wget` (starts over, and saves `…tgz.1` beside the partial file)
- * Usage: bench/spark [--runs N] [--spark-mib N] [--jdk-mib N]
+ *   submit   (when ensure-real-spark.sh's real Spark 4.0.1 is cached) a tiny PySpark job, local[1]:
+ *            `dezc spark submit` vs the bare `spark-submit` with the same environment set by hand,
+ *            i.e. what dezc's resolution and checks (rc block, `java -version`, py4j) add to a job's startup
+ * Usage: bench/spark [--runs N] [--spark-mib N] [--jdk-mib N] [--only install|submit]
  */
 import {spawn} from 'node:child_process'
 import fs from 'node:fs/promises'
@@ -27,6 +30,12 @@ const runs = arg('--runs', 3)
 const sparkMiB = arg('--spark-mib', 285)
 const jdkMiB = arg('--jdk-mib', 178)
 const MiB = 1024 * 1024
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined
+const REAL_SPARK4 = path.join(
+  process.env.DEZC_TEST_REAL_SPARK_DIR ?? '/var/cache/dezc-test/real-spark',
+  'spark-4.0.1-bin-hadoop3.tgz',
+)
+const JAVA17 = '/usr/lib/jvm/java-17-openjdk-amd64'
 
 const SPARK = '/dist/spark/spark-3.3.2/spark-3.3.2-bin-hadoop3.tgz'
 const JDK = '/java/GA/jdk11/9/GPL/openjdk-11.0.2_linux-x64_bin.tar.gz'
@@ -134,10 +143,75 @@ function bytesServed(m: FileServer, from: number, sizes: Map<string, number>): n
   return n
 }
 
+/** `dezc spark submit` vs bare spark-submit, same job, same Spark/Java/Python, alternating. */
+async function benchSubmit(): Promise<void> {
+  if (!(await fs.stat(REAL_SPARK4).catch(() => undefined))) {
+    console.log(`submit: skipped (no ${REAL_SPARK4}: run scripts/ensure-real-spark.sh)`)
+    return
+  }
+  const h = await freshHome()
+  try {
+    must(await run('tar', ['-xzf', REAL_SPARK4, '-C', h.home]), 'extract Spark 4.0.1')
+    const sparkHome = path.join(h.home, 'spark-4.0.1-bin-hadoop3')
+    const py4j = (await fs.readdir(path.join(sparkHome, 'python', 'lib'))).find((n) => n.startsWith('py4j-'))!
+    const job = path.join(h.home, 'job.py')
+    await fs.writeFile(
+      job,
+      'from pyspark.sql import SparkSession\ns = SparkSession.builder.getOrCreate()\nprint(s.range(1000).count())\ns.stop()\n',
+    )
+    const conf = ['--conf', 'spark.ui.enabled=false']
+    const bareEnv = {
+      JAVA_HOME: JAVA17,
+      SPARK_HOME: sparkHome,
+      PYTHONPATH: `${sparkHome}/python:${sparkHome}/python/lib/${py4j}`,
+      PYSPARK_PYTHON: '/usr/bin/python3',
+      PYSPARK_DRIVER_PYTHON: '/usr/bin/python3',
+      SPARK_LOCAL_IP: '127.0.0.1',
+    }
+    const bare = () =>
+      run(path.join(sparkHome, 'bin', 'spark-submit'), ['--master', 'local[1]', ...conf, job], {...h.env, ...bareEnv})
+    const viaDezc = () =>
+      run(
+        process.execPath,
+        [path.join(root, 'bin/run.js'), 'spark', 'submit', job, '--master', 'local[1]', ...conf].concat([
+          '--spark-home',
+          sparkHome,
+          '--java-home',
+          JAVA17,
+          '--python',
+          '/usr/bin/python3',
+        ]),
+        {...h.env, SPARK_LOCAL_IP: '127.0.0.1'},
+      )
+    const tb: number[] = []
+    const td: number[] = []
+    must(await bare(), 'warm-up spark-submit')
+    for (let i = 0; i < runs; i++) {
+      const b = await bare()
+      must(b, 'spark-submit')
+      tb.push(b.ms)
+      const d = await viaDezc()
+      must(d, 'dezc spark submit')
+      td.push(d.ms)
+    }
+    const b = median(tb) / 1000
+    const d = median(td) / 1000
+    console.log(
+      `submit bare spark-submit (env by hand)    ${b.toFixed(2)} s   (Spark 4.0.1, local[1], range(1000).count(), Java 17)`,
+    )
+    console.log(
+      `submit dezc spark submit                  ${d.toFixed(2)} s   dezc/bare = ${(d / b).toFixed(2)} (${d >= b ? '+' : ''}${(d - b).toFixed(2)} s; load ${os.loadavg()[0].toFixed(1)})`,
+    )
+  } finally {
+    await h.done()
+  }
+}
+
 async function main(): Promise<void> {
   await fs.access(path.join(root, 'dist/commands/spark/install.js')).catch(() => {
     throw new Error('build first: npm run build')
   })
+  if (only === 'submit') return benchSubmit()
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'dezc-bench-archives-'))
   process.stdout.write(`generating archives (Spark ${sparkMiB} MiB, JDK ${jdkMiB} MiB of random bytes)... `)
   const spark = await buildSparkArchive(work, {version: '3.3.2', py4j: '0.10.9.5', jarBytes: sparkMiB * MiB})
@@ -257,6 +331,7 @@ async function main(): Promise<void> {
   console.log(
     `resume course wget re-run                 ${s('wgetResume')} s, ${(resumeBytes.wget / MiB).toFixed(1)} MiB fetched again (saved as .tgz.1)`,
   )
+  if (only !== 'install') await benchSubmit()
 }
 
 main().catch((error) => {

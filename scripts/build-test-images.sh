@@ -10,6 +10,8 @@
 #   dpage/pgadmin4:9              the real pgAdmin 4 (PyPI wheels) with the official entrypoint contract, uid 5050
 #   dpage/pgadmin4:4.8-real       the real pgAdmin 4.22 (the oldest release on PyPI: 4.8 is not there)
 #                                 with the 4.8 image's contract (root, port 80), for the 2023 edition
+#   apache/spark:4.0.1-python3    the real Spark 4.0.1 (ensure-real-spark.sh's repack) on Debian's OpenJDK 17 +
+#                                 python3, in the official image's layout (/opt/spark, uid 185): `dezc spark cluster`
 # A tag is rebuilt only when missing, when its recipe hash label (dev.dezc.recipe-hash) no longer
 # matches the recipe (Dockerfile/entrypoint content + parent image id), or with --rebuild.
 # Needs a running engine: run scripts/ensure-docker.sh first.
@@ -48,6 +50,10 @@ PGADMIN_LEGACY_RELEASE="4.8-real:4.22"
 PGADMIN_CACHE=/var/cache/dezc-test/pgadmin
 PG_CACHE=/var/cache/dezc-test/postgres
 PGADMIN_TAG=dpage/pgadmin4:4.8
+# The Spark cluster image: the real distribution from ensure-real-spark.sh (run it first).
+SPARK_IMAGE_VERSION=4.0.1
+SPARK_TAG=apache/spark:$SPARK_IMAGE_VERSION-python3
+REAL_SPARK_CACHE=${DEZC_TEST_REAL_SPARK_DIR:-/var/cache/dezc-test/real-spark}
 HASH_LABEL=dev.dezc.recipe-hash
 
 SUITE=bookworm
@@ -296,6 +302,25 @@ build_postgres() {
   done
 }
 
+# spark_context: a build context with the Spark distribution (hard-linked from the cache), echoed as a path.
+spark_context() {
+  local tgz="$REAL_SPARK_CACHE/spark-$SPARK_IMAGE_VERSION-bin-hadoop3.tgz"
+  [[ -s "$tgz" ]] || { log "$tgz missing: run scripts/ensure-real-spark.sh first"; exit 1; }
+  local ctx="$REAL_SPARK_CACHE/context-spark"
+  rm -rf "$ctx" && mkdir -p "$ctx"
+  cp "$IMAGES_DIR/spark/Dockerfile" "$ctx/"
+  ln "$tgz" "$ctx/spark.tgz" 2>/dev/null || cp "$tgz" "$ctx/spark.tgz"
+  printf '%s\n' "$ctx"
+}
+
+build_spark() {
+  if [[ "$(uname -m)" != x86_64 ]]; then
+    log "$(uname -m): no real Spark archive (ensure-real-spark.sh is x86_64 only); $SPARK_TAG skipped"
+    return 0
+  fi
+  build_derived "$SPARK_TAG" "$(spark_context)" "$PLAIN_TAG" --build-arg "SPARK_VERSION=$SPARK_IMAGE_VERSION"
+}
+
 build_base
 # Plain-base alias: same image id, second name.
 if [[ "$(image_id "$PLAIN_TAG")" != "$(image_id "$BASE_TAG")" ]]; then
@@ -305,5 +330,6 @@ build_postgres
 build_derived "$PGADMIN_TAG" "$IMAGES_DIR/pgadmin" "$BASE_TAG"
 build_pgadmin "$PGADMIN_RELEASE"
 build_pgadmin "$PGADMIN_LEGACY_RELEASE" 0
+build_spark
 
-log "images ready in $(since "$T_ALL"): $BASE_TAG $PLAIN_TAG postgres:13 postgres:18 $PGADMIN_TAG dpage/pgadmin4:9 dpage/pgadmin4:${PGADMIN_LEGACY_RELEASE%%:*}"
+log "images ready in $(since "$T_ALL"): $BASE_TAG $PLAIN_TAG postgres:13 postgres:18 $PGADMIN_TAG dpage/pgadmin4:9 dpage/pgadmin4:${PGADMIN_LEGACY_RELEASE%%:*} $SPARK_TAG"

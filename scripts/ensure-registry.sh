@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A real container registry on loopback for the tests: the CNCF distribution registry (built from
 # its Go module, cached by version), started detached with filesystem storage, holding the test
-# images under their official names (library/postgres:13, library/postgres:18, dpage/pgadmin4:4.8
-# and :9). What a pull of dpage/pgadmin4:4.8 gets is the real pgAdmin (4.22 code with the 4.8
+# images under their official names (library/postgres:13, library/postgres:18, dpage/pgadmin4:4.8,
+# :9, apache/spark:4.0.1-python3). What a pull of dpage/pgadmin4:4.8 gets is the real pgAdmin (4.22 code with the 4.8
 # contract, build-test-images.sh's dpage/pgadmin4:4.8-real); the local tag of that name stays the
 # fast stand-in the env tests start by the dozen.
 # The engine uses it as its registry mirror (scripts/ensure-docker.sh), so a pull of postgres:13 on
@@ -61,3 +61,5 @@ push postgres:13 library/postgres
 push postgres:18 library/postgres
 push dpage/pgadmin4:4.8-real dpage/pgadmin4 4.8
 push dpage/pgadmin4:9 dpage/pgadmin4
+# The Spark cluster image (x86_64 only: built from the real Spark repack).
+if docker image inspect apache/spark:4.0.1-python3 >/dev/null 2>&1; then push apache/spark:4.0.1-python3 apache/spark; fi

@@ -12,11 +12,12 @@ fi
 npm run -s check
 bash scripts/ensure-system-deps.sh
 bash scripts/ensure-docker.sh
+# Before the images: the Spark cluster image is built from the real Spark distribution it repacks.
+bash scripts/ensure-real-spark.sh
 bash scripts/build-test-images.sh
 bash scripts/ensure-registry.sh
 bash scripts/ensure-compose-v2.sh
 bash scripts/ensure-fake-gcs.sh
-bash scripts/ensure-real-spark.sh
 bash scripts/ensure-prefect.sh
 bash scripts/ensure-dbt.sh
 bash scripts/ensure-terraform.sh

@@ -169,6 +169,12 @@ export const ERROR_CODES = {
   ARCHIVE_LAYOUT: 'an archive is not the Spark/JDK distribution it should be',
   PREFIX_NOT_WRITABLE: 'the install prefix cannot be written',
   RC_NOT_WRITABLE: 'the shell rc file cannot be written',
+  SPARK_NOT_INSTALLED: 'no Spark distribution where SPARK_HOME, the dezc block or the install prefix points',
+  SPARK_JVM_FAILED:
+    'the JVM for Spark could not start (instead of PySpark\'s "Java gateway process exited"): which Java, which JAVA_HOME',
+  SPARK_CLUSTER_FAILED:
+    'the Spark master or a worker exited, or not every worker registered in time (the log is shown)',
+  SPARK_PYTHON_NOT_FOUND: 'the Python for PySpark (--python, PYSPARK_PYTHON, python3) is not an executable',
   // lake
   LAKE_BUCKET_REQUIRED: 'no bucket given and none set up by dezc tf (--bucket, lake.bucket, terraform.tfvars)',
   BUCKET_NOT_FOUND: 'the bucket does not exist at the storage endpoint, or the account cannot see it',

@@ -1,8 +1,11 @@
 /** Base for `dezc dbt *` commands: the project's settings (flags > env > config > init's marker), and the dbt pass-through. */
 import type {Command} from '@oclif/core'
+import {splitPassthrough} from '../core/argv.js'
 import {DezcCommand} from '../core/base-command.js'
 import type {DbtSettings} from './settings.js'
 import type {DbtRunResult} from './service.js'
+
+export {splitPassthrough}
 
 export abstract class DbtCommand<T extends typeof Command> extends DezcCommand<T> {
   protected async dbtSettings(): Promise<DbtSettings> {
@@ -52,31 +55,4 @@ export abstract class DbtPassthrough<T extends typeof Command> extends DbtComman
     process.exitCode = result.exitCode
     return result
   }
-}
-
-/** argv → dezc's flags (with their values), then `--`, then everything else for dbt. */
-export function splitPassthrough(argv: string[], flags: Record<string, {type: string; char?: string}>): string[] {
-  const byName = new Map<string, {type: string}>([['json', {type: 'boolean'}]])
-  for (const [name, f] of Object.entries(flags)) {
-    byName.set(name, f)
-    if (f.char) byName.set(f.char, f)
-  }
-  const ours: string[] = []
-  const theirs: string[] = []
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]
-    if (a === '--') {
-      theirs.push(...argv.slice(i + 1))
-      break
-    }
-    const m = a.match(/^--?([^=]+)(=.*)?$/)
-    const f = m ? byName.get(m[1]) : undefined
-    if (!f) {
-      theirs.push(a)
-      continue
-    }
-    ours.push(a)
-    if (f.type === 'option' && !m![2] && i + 1 < argv.length) ours.push(argv[++i])
-  }
-  return [...ours, '--', ...theirs]
 }

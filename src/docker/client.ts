@@ -280,6 +280,14 @@ export class DockerClient {
     }
   }
 
+  /** A network's labels and the names of the containers on it, or undefined when it does not exist. */
+  async inspectNetwork(name: string): Promise<{labels: Record<string, string>; containers: string[]} | undefined> {
+    const n = await this.orUndefined(`inspect network ${name}`, () => this.docker.getNetwork(name).inspect())
+    if (n?.Name !== name) return undefined
+    const containers = Object.values((n.Containers ?? {}) as Record<string, {Name?: string}>).map((c) => c.Name ?? '')
+    return {labels: (n.Labels ?? {}) as Record<string, string>, containers: containers.filter(Boolean)}
+  }
+
   async networkExists(name: string): Promise<boolean> {
     const n = await this.orUndefined(`inspect network ${name}`, () => this.docker.getNetwork(name).inspect())
     return n?.Name === name

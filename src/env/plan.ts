@@ -244,7 +244,11 @@ export async function observeContainers(
  */
 export function decideContainers(specs: ContainerSpec[], observed: ObservedContainers): ContainerPlan {
   const {ours} = observed
-  const orphans = ours.filter((c) => !specs.some((s) => s.service === c.labels[LABEL.service]))
+  // Only env's own services: a Spark cluster on the stack's network (`dezc spark cluster`) is not an orphan.
+  const envServices = new Set<string>(['postgres', 'pgadmin'])
+  const orphans = ours.filter(
+    (c) => envServices.has(c.labels[LABEL.service]) && !specs.some((s) => s.service === c.labels[LABEL.service]),
+  )
   const services: ContainerPlan['services'] = new Map()
   for (const spec of specs) {
     const existing = ours.find((c) => c.labels[LABEL.service] === spec.service)

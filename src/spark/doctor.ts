@@ -37,6 +37,8 @@ export interface DoctorOptions {
   submitTimeoutSec?: number
   /** Do not start a JVM (`dezc doctor` must answer within seconds; `dezc spark doctor` runs it). */
   skipSubmit?: boolean
+  /** Where to look for uv's project `.venv` [default: the working directory]. */
+  cwd?: string
 }
 
 const PY_PROBE = [
@@ -119,23 +121,45 @@ export async function sparkDoctor(o: DoctorOptions): Promise<DoctorResult> {
   }
 
   // --- pip pyspark and shadowing (checked early: it decides whether an unset SPARK_HOME is fine)
-  const python = env.PYSPARK_PYTHON || (await platform.which('python3')) || (await platform.which('python'))
+  // The interpreter PySpark would run: PYSPARK_PYTHON, else an active virtualenv, else uv's project
+  // .venv (`uv add pyspark` installs there), else python3 on PATH; the first that has pyspark wins.
+  const cwd = o.cwd ?? process.cwd()
+  const candidates: string[] = []
+  if (env.PYSPARK_PYTHON) candidates.push(env.PYSPARK_PYTHON)
+  else {
+    for (const venv of [env.VIRTUAL_ENV, path.join(cwd, '.venv')])
+      if (venv && (await isExecutable(path.join(venv, 'bin', 'python'))))
+        candidates.push(path.join(venv, 'bin', 'python'))
+    const sys = (await platform.which('python3')) || (await platform.which('python'))
+    if (sys) candidates.push(sys)
+  }
+  let python: string | undefined
   let pip: {location?: string; version?: string | null} | undefined
   let pythonProblem: string | undefined
-  if (python) {
+  for (const candidate of [...new Set(candidates)]) {
     const pyEnv = {...env}
     delete pyEnv.PYTHONPATH
-    const r = await platform.run(python, ['-c', PY_PROBE], {env: pyEnv, timeoutMs: 30_000})
-    if (r.code === 0) {
-      try {
-        pip = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}')
-      } catch {
-        pythonProblem = `${python} printed no result`
+    const r = await platform.run(candidate, ['-c', PY_PROBE], {env: pyEnv, timeoutMs: 30_000})
+    python ??= candidate
+    if (r.code !== 0) {
+      pythonProblem ??= `${candidate} failed: ${lastLines(r.stderr)}`
+      continue
+    }
+    try {
+      const found = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as typeof pip
+      if (found?.location) {
+        pip = found
+        python = candidate
+        pythonProblem = undefined
+        break
       }
-    } else {
-      pythonProblem = `${python} failed: ${lastLines(r.stderr)}`
+      pip ??= found
+    } catch {
+      pythonProblem ??= `${candidate} printed no result`
     }
   }
+  if (pip) pythonProblem = undefined
+  const pipWhere = python && python !== candidates[candidates.length - 1] ? ` (${python})` : ''
   if (!sparkHome) {
     add(
       pip?.location
@@ -206,8 +230,11 @@ export async function sparkDoctor(o: DoctorOptions): Promise<DoctorResult> {
       })
     } else {
       javaVersion = v.version
-      const supported = supportedJavaMajors(sparkVersion ?? parseSparkVersion('3.3.2'))
-      const forWhat = sparkVersion ? `Spark ${sparkVersion.raw}` : 'Spark 3.3 (the course)'
+      // The Spark that will run: SPARK_HOME's, else the pip/uv pyspark's (which brings its own).
+      const pipSpark = !sparkHome && pip?.version ? tryVersion(pip.version) : undefined
+      const running = sparkVersion ?? pipSpark
+      const supported = supportedJavaMajors(running ?? parseSparkVersion('3.3.2'))
+      const forWhat = running ? `${pipSpark ? 'pyspark' : 'Spark'} ${running.raw}` : 'Spark 3.3 (the 2023 course)'
       add(
         supported.includes(v.major)
           ? {id: 'java-version', title: 'Java version', status: 'ok', detail: `Java ${v.version} suits ${forWhat}`}
@@ -341,7 +368,7 @@ export async function sparkDoctor(o: DoctorOptions): Promise<DoctorResult> {
       id: 'pyspark-shadow',
       title: 'pip pyspark vs SPARK_HOME',
       status: 'fail',
-      detail: `SPARK_HOME=${sparkHome} (Spark ${sparkVersion.raw}) shadows pip-installed pyspark ${pip.version} at ${pip.location}: PySpark would load the old jars and fail`,
+      detail: `SPARK_HOME=${sparkHome} (Spark ${sparkVersion.raw}) shadows pip-installed pyspark ${pip.version} at ${pip.location}${pipWhere}: PySpark would load the old jars and fail`,
       fix: `Remove the old setup from your rc file (the "dezc spark" block) and \`unset SPARK_HOME\`, or install the matching version: dezc spark install --version ${pip.version}`,
     })
   } else {
@@ -377,6 +404,14 @@ export async function sparkVersionOf(sparkHome: string): Promise<SparkVersion | 
     if (m) return tryParse(m[1])
   }
   return tryParse(/spark-(\d+\.\d+\.\d+)/.exec(path.basename(sparkHome))?.[1])
+}
+
+function tryVersion(raw: string): SparkVersion | undefined {
+  try {
+    return parseSparkVersion(raw)
+  } catch {
+    return undefined
+  }
 }
 
 function sameMinor(a: string, b: string): boolean {

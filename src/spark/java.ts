@@ -107,7 +107,11 @@ export type JdkPlan =
 export interface PlanJdkInput {
   os: NodeJS.Platform
   arch: string
-  /** '11' (default: OpenJDK 11), 'auto' (reuse a suitable installed Java, else 11), or a JAVA_HOME path. */
+  /**
+   * '11' (download OpenJDK 11), '17' / '21' (reuse an installed Java of that major: dezc downloads no
+   * Java 17/21), 'auto' (reuse a suitable installed Java, else OpenJDK 11 when the Spark line runs on
+   * it), or a JAVA_HOME path.
+   */
   javaMode: string
   spark: SparkVersion
   prefix: string
@@ -118,6 +122,27 @@ export interface PlanJdkInput {
   explicit?: JavaInfo
   /** Path of `brew` when Homebrew exists (macOS). */
   brew?: string
+}
+
+/** `--java 17` / `--java 21`: an installed Java of exactly that major (the majors Spark 4 runs on). */
+export const REUSE_MAJORS = ['17', '21']
+
+/** The --java of a Spark line when none is given: OpenJDK 11 for 3.x, an installed Java 17/21 for 4.x. */
+export function defaultJavaMode(spark: SparkVersion): string {
+  return supportedJavaMajors(spark).includes(11) ? '11' : 'auto'
+}
+
+export function javaNeededError(spark: SparkVersion, list: string, seen: string, major?: string): DezcError {
+  return new DezcError({
+    code: 'JAVA_NOT_FOUND',
+    message: `Spark ${spark.raw} needs Java ${major ?? list}; ${seen ? `found only ${seen}` : 'no Java was found (JAVA_HOME, java on PATH)'}.`,
+    suggestion: [
+      `Install Java ${major ?? '17'} (Debian/Ubuntu: sudo apt-get install openjdk-${major ?? '17'}-jdk-headless; macOS: brew install openjdk@${major ?? '17'}), then set JAVA_HOME to it or re-run with --java auto.`,
+      'Or pass --java /path/to/jdk (the directory holding bin/java).',
+    ],
+    exit: ExitCode.PREREQUISITE,
+    details: {spark: spark.raw, needs: major ? [Number(major)] : list.split('/').map(Number)},
+  })
 }
 
 export function isJavaPath(javaMode: string): boolean {
@@ -139,35 +164,38 @@ export function planJdk(input: PlanJdkInput): JdkPlan {
     return {kind: 'reuse', java: {...j, source: 'flag'}}
   }
   let note: string | undefined
+  const seenList = () => input.detected.map((j) => `Java ${j.major} (${j.source})`).join(', ')
+  if (REUSE_MAJORS.includes(input.javaMode)) {
+    const major = Number(input.javaMode)
+    if (!supported.includes(major))
+      throw usageError(
+        'JAVA_UNSUPPORTED',
+        `Spark ${input.spark.raw} does not run on Java ${major} (it needs ${list}).`,
+        `Pass --java ${supported.includes(11) ? '11' : supported[0]} or --java auto.`,
+      )
+    const ok = input.detected.find((j) => j.major === major)
+    if (ok) return {kind: 'reuse', java: ok}
+    throw javaNeededError(input.spark, list, seenList(), input.javaMode)
+  }
   if (input.javaMode === 'auto') {
     const ok = input.detected.find((j) => supported.includes(j.major))
     if (ok) return {kind: 'reuse', java: ok}
-    const seen = input.detected.map((j) => `Java ${j.major} (${j.source})`).join(', ')
+    const seen = seenList()
     note = seen
       ? `No installed Java suits Spark ${input.spark.raw} (found ${seen}; needs ${list}): installing OpenJDK 11.`
       : `No installed Java found: installing OpenJDK 11.`
-    if (!supported.includes(11)) {
-      throw new DezcError({
-        code: 'JAVA_NOT_FOUND',
-        message: `Spark ${input.spark.raw} needs Java ${list}; ${seen ? `found only ${seen}` : 'no Java was found'}.`,
-        suggestion: [
-          `Install Java 17 (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless; macOS: brew install openjdk@17), then re-run with --java auto.`,
-          'Or pass --java /path/to/jdk.',
-        ],
-        exit: ExitCode.PREREQUISITE,
-      })
-    }
+    if (!supported.includes(11)) throw javaNeededError(input.spark, list, seen)
   } else if (input.javaMode !== '11') {
     throw usageError(
       'BAD_JAVA_OPTION',
       `--java ${input.javaMode} is not understood.`,
-      'Use --java 11 (download OpenJDK 11, the default), --java auto (reuse an installed Java 8/11/17) or --java /path/to/jdk.',
+      'Use --java 11 (download OpenJDK 11, the default for Spark 3), --java 17 / --java 21 (an installed Java of that major), --java auto (reuse an installed Java that suits the Spark version; the default for Spark 4) or --java /path/to/jdk.',
     )
   } else if (!supported.includes(11)) {
     throw usageError(
       'JAVA_UNSUPPORTED',
-      `Spark ${input.spark.raw} does not run on Java 11 (it needs ${list}).`,
-      'Install Java 17 and pass --java auto, or --java /path/to/jdk-17.',
+      `Spark ${input.spark.raw} does not run on Java 11 (it needs ${list}); dezc downloads only OpenJDK 11.`,
+      'Install Java 17 (Debian/Ubuntu: sudo apt-get install openjdk-17-jdk-headless) and pass --java auto (or --java 17), or --java /path/to/jdk-17.',
     )
   }
 

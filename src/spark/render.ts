@@ -1,6 +1,8 @@
 /** Human output of `dezc spark install|doctor` (the --json result is the returned object itself). */
 import type {DoctorResult} from './doctor.js'
 import type {InstallResult} from './service.js'
+import type {SubmitResult} from './submit.js'
+import type {ClusterDownResult, ClusterStatusResult, ClusterUpResult} from './cluster.js'
 
 export function renderInstall(r: InstallResult): string[] {
   const java = `Java ${r.java.version ?? r.java.major} (${r.java.source}) at ${r.javaHome}`
@@ -36,4 +38,51 @@ export function renderDoctor(result: DoctorResult): string[] {
   const {ok, warn, fail} = result.counts
   lines.push(`\n${ok} ok, ${warn} warning(s), ${fail} failure(s).`)
   return lines
+}
+
+/** After the job (on stderr, so the job's stdout stays its own), or the --dry-run plan. */
+export function renderSubmit(r: SubmitResult): string[] {
+  const what = `Spark ${r.sparkVersion ?? '?'} at ${r.sparkHome} (${r.sources.sparkHome}), Java ${r.javaVersion} at ${r.javaHome} (${r.sources.javaHome}), Python ${r.python}, master ${r.master}`
+  if (r.dryRun) return [`Dry run: would run, with ${what}:`, r.shell]
+  return [
+    r.exitCode === 0
+      ? `spark-submit finished in ${r.seconds?.toFixed(1)} s (${what}).`
+      : `spark-submit exited ${r.exitCode} after ${r.seconds?.toFixed(1)} s (${what}).`,
+  ]
+}
+
+export function renderClusterUp(r: ClusterUpResult): string[] {
+  if (r.dryRun)
+    return [
+      `Dry run: nothing was changed. A Spark cluster (${r.image}) on network ${r.network.name}:`,
+      ...r.containers.map((c) => `  - ${c.action} ${c.container}`),
+      '\nEquivalent docker commands:',
+      ...(r.commands ?? []),
+    ]
+  return [
+    `Spark cluster ${r.changed ? 'up' : 'already up, nothing changed'}: ${r.workersRegistered} worker(s) registered (${r.seconds} s).`,
+    ...r.containers.map((c) => `  ${c.container.padEnd(28)} ${c.action?.padEnd(10) ?? ''} ${c.state}`),
+    `  Master: ${r.masterUrl}`,
+    `  Web UI: ${r.uiUrl}`,
+    `  Inside the stack's network: ${r.internalUrl}`,
+    'Next:',
+    ...r.next.map((n) => `  ${n}`),
+  ]
+}
+
+export function renderClusterStatus(r: ClusterStatusResult): string[] {
+  if (r.containers.length === 0) return ['No Spark cluster on this stack (dezc spark cluster up).']
+  return [
+    ...r.containers.map((c) => `  ${c.container.padEnd(28)} ${c.state}`),
+    r.running
+      ? `Master ${r.masterUrl ?? '?'} (UI ${r.uiUrl ?? '?'}): ${r.workersRegistered} of ${r.workersExpected} worker(s) registered${r.healthy ? '' : ' - not healthy'}.`
+      : 'The master is not running.',
+  ]
+}
+
+export function renderClusterDown(r: ClusterDownResult): string[] {
+  const what = r.containersRemoved.length > 0 ? r.containersRemoved.join(', ') : 'no Spark cluster containers'
+  return [
+    `${r.dryRun ? 'Dry run: would remove' : 'Removed'} ${what}${r.networkRemoved ? ` and network ${r.networkRemoved}` : ''}.`,
+  ]
 }

@@ -21,6 +21,7 @@ import {
   planJdk,
   probeJava,
   resolveJavaPath,
+  REUSE_MAJORS,
   type JavaInfo,
 } from './java.js'
 import {planSpark, plannedPy4jZip, sparkTargets, type SparkObserved, type SparkPlan, type SparkTargets} from './plan.js'
@@ -79,7 +80,7 @@ export async function observeSpark(o: InstallOptions, t: SparkTargets): Promise<
     path.join(o.prefix, `jdk-${JDK_VERSION}.jdk`, 'Contents', 'Home'),
   ]
   // Only `--java auto` chooses among installed Javas; probing them starts a JVM each, so skip it otherwise.
-  const detected = o.java === 'auto' ? await detectJavas(platform, prefixJdks) : []
+  const detected = o.java === 'auto' || REUSE_MAJORS.includes(o.java) ? await detectJavas(platform, prefixJdks) : []
   let explicit: JavaInfo | undefined
   if (isJavaPath(o.java)) explicit = await probeJava(platform, resolveJavaPath(o.java, platform.env), 'flag')
   const brew = platform.os === 'darwin' ? await platform.which('brew') : undefined
@@ -409,7 +410,10 @@ async function unknownVersion(o: InstallOptions, v: SparkVersion): Promise<DezcE
     message: `Spark ${v.raw} (${archive}) is not on ${o.mirror}.`,
     suggestion:
       available.length > 0
-        ? [`Versions on that mirror: ${available.join(', ')}.`, `Pass one with --version (the course uses 3.3.2).`]
+        ? [
+            `Versions on that mirror: ${available.join(', ')}.`,
+            `Pass one with --version (the 2023 course uses 3.3.2, the 2026 course 4.0.1).`,
+          ]
         : ['Check the version and the --mirror URL (its spark/ directory could not be listed).'],
     exit: ExitCode.USAGE,
     details: {version: v.raw, mirror: o.mirror, available},

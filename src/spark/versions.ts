@@ -63,6 +63,7 @@ export function expectedPy4j(v: SparkVersion): string | undefined {
   if (v.major === 3 && v.minor === 4) return '0.10.9.7'
   if (v.major === 3 && v.minor === 5) return '0.10.9.7'
   if (v.major === 3 && v.minor === 2) return '0.10.9.5'
+  if (v.major === 4 && v.minor === 0) return '0.10.9.9'
   return undefined
 }
 

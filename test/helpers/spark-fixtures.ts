@@ -5,7 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterAll, afterEach, beforeAll, beforeEach, expect} from 'vitest'
 import {buildJdkArchive, buildSparkArchive, gpgFormat, sha512sumFormat, type BuiltArchive} from './spark-archives.js'
-import {BIN} from './cli.js'
+import {BIN, runCli, type CliResult} from './cli.js'
 import {startFileServer, type FileServer} from './file-server.js'
 
 /** Debian's openjdk-17-jre-headless (scripts/ensure-system-deps.sh), named after the Debian architecture. */
@@ -189,3 +189,29 @@ export function expectDoctorAllOk(json: any, javaHome: string, javaDetail: RegEx
   expect(c['spark-submit'].detail).toBe('runs: Spark 3.3.2')
   expect(c['java-version'].detail).toMatch(javaDetail)
 }
+
+/** `dezc spark install --yes --json` from a loopback mirror (Apache + jdk.java.net layouts at `url`), into `prefix`. */
+export function installFromMirror(
+  url: string,
+  o: {prefix: string; rc: string; env: NodeJS.ProcessEnv; args: string[]},
+): Promise<CliResult> {
+  return runCli(
+    ['spark', 'install', '--mirror', `${url}/dist`, '--jdk-mirror', `${url}/java/GA/jdk11/9/GPL`].concat(
+      ['--prefix', o.prefix, '--rc-file', o.rc, '--yes', '--json'],
+      o.args,
+    ),
+    {env: o.env, timeoutMs: 240_000},
+  )
+}
+
+// The course's counting job: a local SparkSession reads the parquet file and counts its rows (in the
+// JVM, driven from Python over py4j), then a Python lambda runs in a Python worker (PYSPARK_PYTHON).
+export const COUNT_JOB = `import sys
+from pyspark.sql import SparkSession
+spark = SparkSession.builder.appName("dezc-count").config("spark.ui.enabled", "false").getOrCreate()
+df = spark.read.parquet(sys.argv[1])
+n = df.count()
+positive = df.rdd.map(lambda r: r["PULocationID"] > 0).filter(bool).count()
+print("COUNT %d positive=%d spark=%s python=%d.%d" % (n, positive, spark.version, sys.version_info[0], sys.version_info[1]))
+spark.stop()
+`

@@ -10,7 +10,8 @@ export const sparkStep: WizardStep<SparkAnswers> = {
   title: 'Java and Spark',
   async ask(ctx, saved) {
     const {resolveSparkSettings, sparkConfigSchema} = await import('../../spark/settings.js')
-    const settings = resolveSparkSettings({}, ctx.config.section('spark', sparkConfigSchema))
+    // The edition chosen in the wizard's first question picks the Spark version (3.3.2 or 4.0.1).
+    const settings = resolveSparkSettings({course: ctx.stack.course}, ctx.config.section('spark', sparkConfigSchema))
     const go = await ctx.ui.prompter.confirm({
       message: `Install Spark ${(saved && saved.version) || settings.version} and a JDK (checksums verified; JAVA_HOME/SPARK_HOME added to your shell rc)?`,
       default: Boolean(saved),
@@ -25,7 +26,10 @@ export const sparkStep: WizardStep<SparkAnswers> = {
       import('../../spark/platform.js'),
       import('../../config/paths.js'),
     ])
-    const settings = resolveSparkSettings({version: a.version}, ctx.config.section('spark', sparkConfigSchema))
+    const settings = resolveSparkSettings(
+      {version: a.version, course: ctx.stack.course},
+      ctx.config.section('spark', sparkConfigSchema),
+    )
     const r = await installSpark({
       ...settings,
       cacheDir: cacheDir(),

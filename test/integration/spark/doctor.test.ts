@@ -25,6 +25,18 @@ async function installWithJava17(): Promise<void> {
   expect(r.code, r.stderr).toBe(0)
 }
 
+/** A pyspark 4.0.1 as pip or uv leaves it in a site-packages directory (the package and its dist-info). */
+async function plantPyspark4(site: string, installer: string): Promise<void> {
+  await fs.mkdir(path.join(site, 'pyspark'), {recursive: true})
+  await fs.writeFile(path.join(site, 'pyspark', '__init__.py'), '__version__ = "4.0.1"\n')
+  await fs.mkdir(path.join(site, 'pyspark-4.0.1.dist-info'))
+  await fs.writeFile(
+    path.join(site, 'pyspark-4.0.1.dist-info', 'METADATA'),
+    'Metadata-Version: 2.1\nName: pyspark\nVersion: 4.0.1\n',
+  )
+  await fs.writeFile(path.join(site, 'pyspark-4.0.1.dist-info', 'INSTALLER'), `${installer}\n`)
+}
+
 /** `dezc spark doctor` in a bash that sourced the rc file first (a new terminal). */
 function doctorInShell(
   args: string[],
@@ -65,14 +77,7 @@ describe('dezc spark doctor', () => {
       encoding: 'utf8',
     }).trim()
     expect(site.startsWith(t.h.home)).toBe(true)
-    await fs.mkdir(path.join(site, 'pyspark'), {recursive: true})
-    await fs.writeFile(path.join(site, 'pyspark', '__init__.py'), '__version__ = "4.0.1"\n')
-    await fs.mkdir(path.join(site, 'pyspark-4.0.1.dist-info'))
-    await fs.writeFile(
-      path.join(site, 'pyspark-4.0.1.dist-info', 'METADATA'),
-      'Metadata-Version: 2.1\nName: pyspark\nVersion: 4.0.1\n',
-    )
-    await fs.writeFile(path.join(site, 'pyspark-4.0.1.dist-info', 'INSTALLER'), 'pip\n')
+    await plantPyspark4(site, 'pip')
 
     const r = doctorInShell(['--json'])
     expect(r.code).toBe(5)
@@ -89,6 +94,34 @@ describe('dezc spark doctor', () => {
     expect(human.code).toBe(5)
     expect(human.stdout).toMatch(/\[FAIL\] pip pyspark vs SPARK_HOME: .*shadows pip-installed pyspark 4\.0\.1/)
     expect(human.stdout).toContain('fix: Remove the old setup')
+  })
+
+  it("a pyspark 4 in uv's project .venv (not on python3's path) is found and named when an old SPARK_HOME shadows it", async () => {
+    await installWithJava17()
+    // The layout `uv venv` / `uv add pyspark` leaves in a project: .venv/bin/python and the package in its site-packages.
+    const proj = path.join(t.h.home, 'proj')
+    execFileSync('/usr/bin/python3', ['-m', 'venv', '--without-pip', path.join(proj, '.venv')])
+    const site = execFileSync(
+      path.join(proj, '.venv', 'bin', 'python'),
+      ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'],
+      {
+        encoding: 'utf8',
+      },
+    ).trim()
+    await plantPyspark4(site, 'uv')
+
+    const elsewhere = doctorInShell(['--json'], `cd "${t.h.home}";`)
+    expect(checksById(elsewhere.json())['pyspark-shadow']).toMatchObject({
+      status: 'ok',
+      detail: 'no pip-installed pyspark',
+    })
+    const inProject = doctorInShell(['--json'], `cd "${proj}";`)
+    expect(inProject.code).toBe(5)
+    const shadow = checksById(inProject.json())['pyspark-shadow']
+    expect(shadow.status).toBe('fail')
+    expect(shadow.detail).toContain(
+      `(Spark 3.3.2) shadows pip-installed pyspark 4.0.1 at ${path.join(site, 'pyspark')} (${path.join(proj, '.venv', 'bin', 'python')})`,
+    )
   })
 
   it('broken variables and an unsupported Java fail with fixes', async () => {

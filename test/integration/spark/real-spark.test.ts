@@ -8,9 +8,15 @@ import {spawnSync} from 'node:child_process'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
-import {BIN, parseEnvelope, runCli} from '../../helpers/cli.js'
+import {BIN, parseEnvelope} from '../../helpers/cli.js'
 import {startFileServer, type FileServer} from '../../helpers/file-server.js'
-import {expectDoctorAllOk, JAVA17_HOME, privateHome, type PrivateHome} from '../../helpers/spark-fixtures.js'
+import {
+  expectDoctorAllOk,
+  JAVA17_HOME,
+  installFromMirror,
+  privateHome,
+  type PrivateHome,
+} from '../../helpers/spark-fixtures.js'
 import {writeTripParquet} from '../../helpers/tlc-fixtures.js'
 import {makeTempDir} from '../../helpers/tmp.js'
 
@@ -64,26 +70,7 @@ function inShell(script: string, env: NodeJS.ProcessEnv = {}): {code: number | n
 }
 
 function install(extra: string[], env: NodeJS.ProcessEnv = {}) {
-  return runCli(
-    [
-      'spark',
-      'install',
-      '--version',
-      '3.3.2',
-      '--mirror',
-      `${server.url}/dist`,
-      '--jdk-mirror',
-      `${server.url}/java/GA/jdk11/9/GPL`,
-      '--prefix',
-      prefix,
-      '--rc-file',
-      rc,
-      '--yes',
-      '--json',
-      ...extra,
-    ],
-    {env: {...h.env, ...env}, timeoutMs: 240_000},
-  )
+  return installFromMirror(server.url, {prefix, rc, env: {...h.env, ...env}, args: ['--version', '3.3.2', ...extra]})
 }
 
 /** Runs the job with a small driver; returns its RESULT line, after checking the Python lambda's outcome. */

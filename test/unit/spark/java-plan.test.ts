@@ -7,6 +7,7 @@ import {silentUi} from '../../../src/core/ui.js'
 import {checkPlatform} from '../../../src/spark/plan.js'
 import {installSpark} from '../../../src/spark/service.js'
 import {
+  defaultJavaMode,
   javaHomeFromBinary,
   parseJavaVersion,
   planJdk,
@@ -97,6 +98,25 @@ describe('where the JDK comes from (planJdk)', () => {
     })
   })
 
+  it('--java 17 / 21 reuse an installed Java of exactly that major, else a typed error naming what was found', () => {
+    const spark = parseSparkVersion('4.0.1')
+    expect(planJdk(input({spark, javaMode: '21', detected: [java(17), java(21, 'PATH')]}))).toMatchObject({
+      kind: 'reuse',
+      java: {major: 21, source: 'PATH'},
+    })
+    const e = thrown(() => planJdk(input({spark, javaMode: '17', detected: [java(11), java(21, 'PATH')]})))
+    expect(e.code).toBe('JAVA_NOT_FOUND')
+    expect(e.message).toBe('Spark 4.0.1 needs Java 17; found only Java 11 (JAVA_HOME), Java 21 (PATH).')
+    expect(e.suggestions.join(' ')).toMatch(/openjdk-17-jdk-headless/)
+    // Spark 3.3 does not run on 21.
+    expect(thrown(() => planJdk(input({javaMode: '21', detected: [java(21)]}))).code).toBe('JAVA_UNSUPPORTED')
+  })
+
+  it('the --java default follows the Spark line: 11 for 3.x, auto (an installed 17/21) for 4.x', () => {
+    expect(defaultJavaMode(parseSparkVersion('3.3.2'))).toBe('11')
+    expect(defaultJavaMode(parseSparkVersion('4.0.1'))).toBe('auto')
+  })
+
   it('macOS with Homebrew: brew install openjdk@11', () => {
     expect(planJdk(input({os: 'darwin', arch: 'arm64', brew: '/opt/homebrew/bin/brew'}))).toMatchObject({
       kind: 'brew',
@@ -131,7 +151,8 @@ describe('where the JDK comes from (planJdk)', () => {
       'JAVA_UNSUPPORTED',
     )
     expect(thrown(() => planJdk(input({javaMode: '/nowhere'}))).code).toBe('JAVA_NOT_FOUND')
-    expect(thrown(() => planJdk(input({javaMode: '17'}))).exit).toBe(2)
+    expect(thrown(() => planJdk(input({javaMode: '8'}))).exit).toBe(2)
+    expect(thrown(() => planJdk(input({javaMode: '17'}))).code).toBe('JAVA_NOT_FOUND')
   })
 })
 

@@ -33,4 +33,14 @@ describe('spark settings', () => {
       prefix: '/home/u/spark',
     })
   })
+
+  it('the course edition picks the version, and the Java default follows it (flags still win)', () => {
+    const env = {HOME: '/home/u'}
+    expect(resolveSparkSettings({}, undefined, env, '2026')).toMatchObject({version: '4.0.1', java: 'auto'})
+    expect(resolveSparkSettings({course: '2026'}, undefined, env)).toMatchObject({version: '4.0.1', java: 'auto'})
+    expect(resolveSparkSettings({course: '2023'}, undefined, env, '2026')).toMatchObject({version: '3.3.2', java: '11'})
+    expect(resolveSparkSettings({version: '4.0.1'}, undefined, env)).toMatchObject({version: '4.0.1', java: 'auto'})
+    expect(resolveSparkSettings({version: '4.0.1', java: '21'}, undefined, env).java).toBe('21')
+    expect(resolveSparkSettings({}, {version: '3.5.1'}, env, '2026').version).toBe('3.5.1')
+  })
 })

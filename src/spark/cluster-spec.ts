@@ -1,0 +1,196 @@
+/**
+ * What `dezc spark cluster` puts on an env stack's engine: a Spark standalone master and N workers
+ * as containers on the stack's network, with dezc's labels (so `env down` and `cluster down` find
+ * them), and the pure decision per container (leave, start, create, recreate, remove). The image
+ * follows the official apache/spark layout: SPARK_HOME /opt/spark, `spark-class` runs each daemon
+ * in the foreground.
+ */
+import {createHash} from 'node:crypto'
+import path from 'node:path'
+import {usageError} from '../core/errors.js'
+import type {ContainerSummary} from '../docker/client.js'
+import type {Stack} from '../env/settings.js'
+import {baseLabels, LABEL} from '../env/spec.js'
+import type {SparkConfig} from './settings.js'
+
+export const DEFAULT_SPARK_IMAGE = 'apache/spark:4.0.1-python3'
+export const IMAGE_SPARK_HOME = '/opt/spark'
+export const MASTER_SERVICE = 'spark-master'
+export const WORKER_SERVICE = 'spark-worker'
+/** On a network `cluster up` had to create (no env stack yet): `cluster down` may remove it. */
+export const CREATED_BY_LABEL = 'dev.dezc.created-by'
+
+export interface ClusterFlagValues {
+  workers?: number
+  'worker-memory'?: string
+  'worker-cores'?: number
+  image?: string
+  'master-port'?: number
+  'ui-port'?: number
+  data?: string
+  'wait-timeout'?: number
+}
+
+export interface ClusterSettings {
+  image: string
+  workers: number
+  workerMemory: string
+  workerCores: number
+  masterPort: number
+  uiPort: number
+  /** A host folder mounted at the same path in every container, so file:// paths mean the same on the driver and the workers. */
+  data?: string
+  /** How long `up` waits for every worker to register. */
+  waitMs: number
+}
+
+/** flag > env (DEZC_SPARK_IMAGE) > config spark.cluster > default. */
+export function resolveClusterSettings(
+  flags: ClusterFlagValues,
+  config: SparkConfig | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): ClusterSettings {
+  const c = config?.cluster ?? {}
+  const workerMemory = flags['worker-memory'] ?? c.workerMemory ?? '2g'
+  if (!/^\d+[mg]$/i.test(workerMemory))
+    throw usageError(
+      'INVALID_FLAG',
+      `--worker-memory ${workerMemory} is not a size like 512m or 2g.`,
+      'Example: --worker-memory 2g',
+    )
+  const workers = flags.workers ?? c.workers ?? 2
+  if (workers < 1 || workers > 32)
+    throw usageError('INVALID_FLAG', `--workers ${workers} is out of range.`, 'Use 1 to 32 workers.')
+  return {
+    image: flags.image ?? (env.DEZC_SPARK_IMAGE || undefined) ?? c.image ?? DEFAULT_SPARK_IMAGE,
+    workers,
+    workerMemory,
+    workerCores: flags['worker-cores'] ?? c.workerCores ?? 1,
+    masterPort: flags['master-port'] ?? c.masterPort ?? 7077,
+    uiPort: flags['ui-port'] ?? c.uiPort ?? 8090,
+    data: flags.data === undefined ? undefined : path.resolve(flags.data),
+    waitMs: (flags['wait-timeout'] ?? 180) * 1000,
+  }
+}
+
+export interface ClusterSpec {
+  service: typeof MASTER_SERVICE | typeof WORKER_SERVICE
+  name: string
+  alias: string
+  body: Record<string, any>
+  hash: string
+}
+
+export const masterAlias = MASTER_SERVICE
+export const workerAlias = (i: number) => `${WORKER_SERVICE}-${i}`
+
+/** Container names of the stack's cluster (`<stack>-spark-master`, `<stack>-spark-worker-N`). */
+export function clusterName(stack: Stack, alias: string): string {
+  return stack.name ? `${stack.name}-${alias}` : alias
+}
+
+export function clusterSpecs(stack: Stack, s: ClusterSettings): ClusterSpec[] {
+  const labels = baseLabels(stack)
+  const mounts = s.data ? [{Type: 'bind', Source: s.data, Target: s.data}] : []
+  const common = (alias: string) => ({
+    Image: s.image,
+    Hostname: alias,
+    // The daemons in the foreground, like the official image's standalone use (no sbin/start-*.sh).
+    Entrypoint: [`${IMAGE_SPARK_HOME}/bin/spark-class`],
+    Env: ['SPARK_NO_DAEMONIZE=true', 'PYSPARK_PYTHON=python3'],
+    NetworkingConfig: {EndpointsConfig: {[stack.network]: {Aliases: [alias]}}},
+  })
+  const restart = {Name: stack.restart, ...(stack.restart === 'on-failure' ? {MaximumRetryCount: 5} : {})}
+  const specs: Array<Omit<ClusterSpec, 'hash'>> = [
+    {
+      service: MASTER_SERVICE,
+      name: clusterName(stack, masterAlias),
+      alias: masterAlias,
+      body: {
+        ...common(masterAlias),
+        Cmd: ['org.apache.spark.deploy.master.Master', '--host', masterAlias, '--port', '7077', '--webui-port', '8080'],
+        Labels: {...labels, [LABEL.service]: MASTER_SERVICE},
+        ExposedPorts: {'7077/tcp': {}, '8080/tcp': {}},
+        HostConfig: {
+          PortBindings: {
+            '7077/tcp': [{HostIp: stack.publish, HostPort: String(s.masterPort)}],
+            '8080/tcp': [{HostIp: stack.publish, HostPort: String(s.uiPort)}],
+          },
+          Mounts: mounts,
+          RestartPolicy: restart,
+        },
+      },
+    },
+  ]
+  for (let i = 1; i <= s.workers; i++) {
+    const alias = workerAlias(i)
+    specs.push({
+      service: WORKER_SERVICE,
+      name: clusterName(stack, alias),
+      alias,
+      body: {
+        ...common(alias),
+        Cmd: [
+          'org.apache.spark.deploy.worker.Worker',
+          '--host',
+          alias,
+          '--cores',
+          String(s.workerCores),
+          '--memory',
+          s.workerMemory,
+          '--webui-port',
+          '8081',
+          `spark://${masterAlias}:7077`,
+        ],
+        Labels: {...labels, [LABEL.service]: WORKER_SERVICE},
+        HostConfig: {Mounts: mounts, RestartPolicy: restart},
+      },
+    })
+  }
+  return specs.map((spec) => {
+    const hash = createHash('sha256').update(JSON.stringify(spec.body)).digest('hex').slice(0, 16)
+    spec.body.Labels[LABEL.configHash] = hash
+    return {...spec, hash}
+  })
+}
+
+export type ClusterAction = 'unchanged' | 'started' | 'created' | 'recreated' | 'removed'
+
+export interface ClusterStep {
+  name: string
+  service: string
+  action: ClusterAction
+  spec?: ClusterSpec
+}
+
+/** Per container: what `cluster up` does, from the specs and the stack's existing cluster containers. Pure. */
+export function decideCluster(specs: ClusterSpec[], existing: ContainerSummary[]): ClusterStep[] {
+  const steps: ClusterStep[] = []
+  for (const spec of specs) {
+    const found = existing.find((c) => c.name === spec.name)
+    let action: ClusterAction = 'created'
+    if (found) {
+      const same = found.labels[LABEL.configHash] === spec.hash
+      action = !same ? 'recreated' : found.state === 'running' ? 'unchanged' : 'started'
+    }
+    steps.push({name: spec.name, service: spec.service, action, spec})
+  }
+  // Workers beyond --workers (a smaller cluster than last time) go.
+  for (const c of existing)
+    if (!specs.some((s) => s.name === c.name))
+      steps.push({name: c.name, service: c.labels[LABEL.service], action: 'removed'})
+  return steps
+}
+
+/** The stack's cluster containers (master and workers), by dezc's labels. */
+export function clusterLabels(stack: Stack, service: string): Record<string, string> {
+  return {[LABEL.managed]: 'true', [LABEL.stack]: stack.label, [LABEL.service]: service}
+}
+
+/** The master's /json/ status (the fields dezc reads). */
+export interface MasterJson {
+  url?: string
+  aliveworkers?: number
+  status?: string
+  workers?: Array<{id: string; host: string; state: string; cores: number; memory: number}>
+}
