@@ -130,7 +130,7 @@ export async function networkBench(): Promise<void> {
             ? ['--source', 'backup', '--base-url', `${mirror.url}/download/`, '--table', table]
             : ['--base-url', `${mirror.url}/trip-data/`, '--table', table],
         )
-        const got = JSON.parse(whole.stdout).loads[0]
+        const got = JSON.parse(whole.stdout).result.loads[0]
         if (got.rows !== rows || (await count(table)) !== rows) throw new Error(`${table}: ${got.rows} rows`)
         const dl = await run('curl', ['-sS', '-o', '/dev/null', url])
         // download then psql \copy

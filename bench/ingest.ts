@@ -86,7 +86,7 @@ function dezc(
   )
   const seconds = (performance.now() - t0) / 1000
   if (r.status !== 0) throw new Error(`dezc failed (${r.status}): ${r.stdout}\n${r.stderr}`)
-  const load = JSON.parse(r.stdout).loads[0]
+  const load = JSON.parse(r.stdout).result.loads[0]
   return {
     seconds,
     loadSeconds: load.seconds,
