@@ -8,7 +8,7 @@
  *   from disk, resumes the download with Range and loads the month exactly once;
  * - a mirror without Range support that cuts mid-stream: the download restarts, the streamed load
  *   rolls back and the month is loaded from the complete file (exactly once);
- * - peak RSS stays bounded: five times the rows need about the same memory.
+ * - peak RSS stays bounded: five times the rows need about the same memory (under 300 MiB).
  */
 import {createHash} from 'node:crypto'
 import fs from 'node:fs'
@@ -198,4 +198,39 @@ describe('csv.gz sources load while they download', () => {
     expect(gets.map((g) => g.status)).toEqual([200, 200])
     await expectLoadedOnce('yellow_norange', m)
   }, 180_000)
+})
+
+/** Peak RSS (VmHWM) of the CLI while `run` runs, sampled from /proc until it exits. */
+async function peakRssMiB(
+  run: (onSpawn: (c: import('node:child_process').ChildProcess) => void) => Promise<CliResult>,
+) {
+  let peak = 0
+  const r = await run((child) => {
+    const t = setInterval(() => {
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'))
+        if (m) peak = Math.max(peak, Number(m[1]) / 1024)
+      } catch {
+        // exited
+      }
+    }, 20)
+    child.on('exit', () => clearInterval(t))
+  })
+  return {r, peak}
+}
+
+describe('memory', () => {
+  it('a streamed month five times larger needs about the same peak RSS', async () => {
+    const small = await month('2022-01', 60_000)
+    const big = await month('2022-02', 300_000)
+    for (const m of [small, big]) srv.set(m.urlPath, {file: m.gz, rate: Math.round(m.size / 2)})
+    const a = await peakRssMiB((onSpawn) => ingest('yellow_mem', '2022-01', path.join(dir, 'cache-m'), {onSpawn}))
+    const b = await peakRssMiB((onSpawn) => ingest('yellow_mem', '2022-02', path.join(dir, 'cache-m'), {onSpawn}))
+    expect(ok(a.r).loads[0].rows).toBe(60_000)
+    expect(ok(b.r).loads[0].rows).toBe(300_000)
+    console.log(`peak RSS: ${a.peak.toFixed(0)} MiB for 60,000 rows, ${b.peak.toFixed(0)} MiB for 300,000`)
+    expect(a.peak).toBeGreaterThan(50)
+    expect(b.peak).toBeLessThan(300)
+    expect(b.peak).toBeLessThan(a.peak * 1.3)
+  }, 300_000)
 })
