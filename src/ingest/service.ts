@@ -320,7 +320,9 @@ export async function ingest(o: IngestOptions): Promise<IngestSummary> {
         },
       })
       try {
-        const streamable = Boolean(it.url) && magic === 'gzip' && format === 'csv' && Boolean(sink.streams)
+        // csv.gz goes through the stream even when complete (cached, --file): one path, and faster than
+        // DuckDB's own gzip reader (zlib runs on another thread).
+        const streamable = magic === 'gzip' && format === 'csv' && Boolean(sink.streams)
         const fetched = tracker.track(fetchFile())
         fetched.catch(() => {})
         const duck = await duckConnect()
@@ -333,18 +335,22 @@ export async function ingest(o: IngestOptions): Promise<IngestSummary> {
             const release = await loads.acquire(stop.signal)
             try {
               progress.waiting('starting the load')
-              const stream = tracker.settled ? undefined : await openStream(tracker, fetched, it.label, stop.signal)
+              if (it.localPath) await fetched
+              const stream = await openStream(tracker, fetched, it.label, stop.signal)
               if (stream) {
                 try {
                   const tl = Date.now()
                   const source = await describeSource(duck, stream.samplePath, 'csv', it.label)
                   const from = await csvStreamRelation(duck, stream.samplePath, stream.pipePath, it.label)
+                  // The casts are checked on the sample; the ledger gets the whole file's facts at the end.
                   const placeholder: FileFacts = {
+                    ...(tracker.result ?? {
+                      url: takeCredentials(it.url!).url,
+                      bytes: tracker.total ?? 0,
+                      sha256: '',
+                      fromCache: false,
+                    }),
                     path: stream.samplePath,
-                    url: takeCredentials(it.url!).url,
-                    bytes: tracker.total ?? 0,
-                    sha256: '',
-                    fromCache: false,
                   }
                   const r = await sink.load({
                     duck,

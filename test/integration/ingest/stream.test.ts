@@ -50,7 +50,13 @@ async function month(period: string, rows: number): Promise<Month> {
   return {parquet, gz, urlPath, size: fs.statSync(gz).size}
 }
 
-function ingest(table: string, period: string, cache: string, options: Parameters<typeof runCli>[1] = {}) {
+function ingest(
+  table: string,
+  period: string,
+  cache: string,
+  options: Parameters<typeof runCli>[1] = {},
+  extra: string[] = [],
+) {
   return runCli(
     [
       'ingest',
@@ -65,6 +71,7 @@ function ingest(table: string, period: string, cache: string, options: Parameter
       '--db-url',
       db.url,
       '--json',
+      ...extra,
     ],
     {timeoutMs: 180_000, ...options, env: {DEZC_CACHE_DIR: cache, DEZC_RETRY_BASE_MS: '20', ...options.env}},
   )
@@ -218,6 +225,34 @@ async function peakRssMiB(
   })
   return {r, peak}
 }
+
+describe('complete csv.gz files take the same path', () => {
+  it('a cached month (--force) and a local --file csv.gz match the source', async () => {
+    const m = await month('2021-05', 30_000)
+    srv.set(m.urlPath, {file: m.gz})
+    const cache = path.join(dir, 'cache-e')
+    expect(ok(await ingest('yellow_cached', '2021-05', cache)).loads[0]).toMatchObject({status: 'loaded', rows: 30_000})
+    const again = ok(await ingest('yellow_cached', '2021-05', cache, {}, ['--force']))
+    expect(again.loads[0]).toMatchObject({status: 'replaced', rows: 30_000, fromCache: true})
+    await expectLoadedOnce('yellow_cached', m)
+    const local = ok(
+      await runCli([
+        'ingest',
+        'yellow',
+        '2021-05',
+        '--file',
+        m.gz,
+        '--table',
+        'yellow_local',
+        '--db-url',
+        db.url,
+        '--json',
+      ]),
+    )
+    expect(local.loads[0]).toMatchObject({status: 'loaded', rows: 30_000, bytes: m.size})
+    await expectLoadedOnce('yellow_local', m)
+  }, 180_000)
+})
 
 describe('memory', () => {
   it('a streamed month five times larger needs about the same peak RSS', async () => {
