@@ -53,6 +53,8 @@ export interface FileServerOptions {
   missingStatus?: number
   /** Files served from the start: path -> contents. */
   files?: Record<string, Buffer | string>
+  /** One link for every response: all throttled bodies (files with `rate`) share this many bytes/s. */
+  linkRate?: number
 }
 
 export interface FileServer {
@@ -86,6 +88,13 @@ export async function startFileServer(options: FileServerOptions = {}): Promise<
   const requests: RequestLog[] = []
   const sent = new Map<string, number>()
   const count = (p: string, n: number) => sent.set(p, (sent.get(p) ?? 0) + n)
+  // The shared link: the time at which it is free again.
+  let linkFree = 0
+  const linkDue = (n: number) => {
+    const now = Date.now()
+    linkFree = Math.max(linkFree, now) + (n / options.linkRate!) * 1000
+    return linkFree - (n / options.linkRate!) * 1000
+  }
   const state = {missingStatus: options.missingStatus ?? 404, inFlight: 0, maxInFlight: 0}
   /** The entry of `path` as a ServedFile (kept in the map, so per-file options stick). */
   const entry = (p: string): ServedFile => {
@@ -168,7 +177,7 @@ export async function startFileServer(options: FileServerOptions = {}): Promise<
         f.cutAfter.times = (f.cutAfter.times ?? 1) - 1
         limit = Math.max(0, Math.min(limit, f.cutAfter.bytes - start))
       }
-      throttled(res, slice, limit, f.rate, (n) => count(urlPath, n))
+      throttled(res, slice, limit, f.rate, (n) => count(urlPath, n), options.linkRate ? linkDue : undefined)
       return
     }
     if (f.cutAfter && (f.cutAfter.times ?? 1) > 0) {
@@ -233,9 +242,12 @@ function throttled(
   limit: number,
   rate: number,
   onSent: (n: number) => void,
+  /** A shared link: reserves n bytes and gives the time they may leave. */
+  link?: (n: number) => number,
 ): void {
   const t0 = Date.now()
   let pos = 0
+  let reserved: number | undefined
   const step = () => {
     if (res.destroyed) return
     if (pos >= limit) {
@@ -243,9 +255,11 @@ function throttled(
       else setTimeout(() => res.socket?.destroy(), 50)
       return
     }
-    const due = t0 + (pos / rate) * 1000 - Date.now()
-    if (due > 1) return void setTimeout(step, due)
     const n = Math.min(64 << 10, limit - pos)
+    if (link) reserved ??= link(n)
+    const due = (link ? reserved! : t0 + (pos / rate) * 1000) - Date.now()
+    if (due > 1) return void setTimeout(step, due)
+    reserved = undefined
     const chunk = body.subarray(pos, pos + n)
     pos += n
     onSent(n)
