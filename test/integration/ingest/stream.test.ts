@@ -8,6 +8,8 @@
  *   from disk, resumes the download with Range and loads the month exactly once;
  * - a mirror without Range support that cuts mid-stream: the download restarts, the streamed load
  *   rolls back and the month is loaded from the complete file (exactly once);
+ * - Ctrl-C mid-stream rolls back (exit 130); the next run resumes the download and loads once;
+ * - a cached month and a local --file csv.gz go through the same stream;
  * - peak RSS stays bounded: five times the rows need about the same memory (under 300 MiB).
  */
 import {createHash} from 'node:crypto'
@@ -225,6 +227,41 @@ async function peakRssMiB(
   })
   return {r, peak}
 }
+
+describe('Ctrl-C mid-stream', () => {
+  it('rolls the month back (exit 130), keeps the partial download, and the next run loads it once', async () => {
+    const m = await month('2021-06', 60_000)
+    srv.set(m.urlPath, {file: m.gz, rate: Math.round(m.size / 3)})
+    const cache = path.join(dir, 'cache-f')
+    let sentAtSigint: number | undefined
+    const r = await ingest('yellow_sigint', '2021-06', cache, {
+      onSpawn: (child) => {
+        const poll = setInterval(async () => {
+          const p = await client.query('SELECT tuples_processed FROM pg_stat_progress_copy').catch(() => ({rows: []}))
+          if (
+            sentAtSigint === undefined &&
+            p.rows.length > 0 &&
+            Number((p.rows[0] as {tuples_processed: string}).tuples_processed) > 0
+          ) {
+            sentAtSigint = srv.sent.get(m.urlPath)
+            clearInterval(poll)
+            child.kill('SIGINT')
+          }
+        }, 50)
+        child.on('close', () => clearInterval(poll))
+      },
+    })
+    expect(sentAtSigint).toBeLessThan(m.size)
+    expect(r.code, r.stdout + r.stderr).toBe(130)
+    expect(r.json().error.code).toBe('INTERRUPTED')
+    expect(await tableExists('yellow_sigint')).toBe(false)
+    const before = srv.requests.length
+    expect(ok(await ingest('yellow_sigint', '2021-06', cache)).loads[0]).toMatchObject({status: 'loaded', rows: 60_000})
+    const gets = srv.requests.slice(before).filter((q) => q.method === 'GET' && q.path === m.urlPath)
+    expect(gets[0].range).toMatch(/^bytes=[1-9]\d*-$/)
+    await expectLoadedOnce('yellow_sigint', m)
+  }, 180_000)
+})
 
 describe('complete csv.gz files take the same path', () => {
   it('a cached month (--force) and a local --file csv.gz match the source', async () => {
