@@ -1,6 +1,6 @@
 /**
  * The one progress line of a month: both sides of a load, e.g.
- * "12.3 / 25.0 MB at 5.0 MB/s; 412,000 rows at 150,000 rows/s" (the download's rate counts only
+ * "12.3 MB / 45.6 MB at 5.0 MB/s; loading 412,000 rows at 150,000 rows/s" (the download's rate counts only
  * bytes fetched by this run, not those resumed from disk).
  */
 import {mb} from '../core/units.js'
@@ -48,7 +48,7 @@ export class MonthProgress {
     if (this.load) {
       const s = (Date.now() - this.load.t0) / 1000
       parts.push(
-        `${fmt(this.load.rows)}${this.load.total ? ` / ${fmt(this.load.total)}` : ''} rows${s > 0.05 ? ` at ${fmt(this.load.rows / s)} rows/s` : ''}`,
+        `loading ${fmt(this.load.rows)}${this.load.total ? ` / ${fmt(this.load.total)}` : ''} rows${s > 0.05 ? ` at ${fmt(this.load.rows / s)} rows/s` : ''}`,
       )
     } else if (this.state && this.dl) parts.push(this.state)
     return parts.join('; ')
