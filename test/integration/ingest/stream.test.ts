@@ -8,6 +8,7 @@
  *   from disk, resumes the download with Range and loads the month exactly once;
  * - a mirror without Range support that cuts mid-stream: the download restarts, the streamed load
  *   rolls back and the month is loaded from the complete file (exactly once);
+ * - --strict refuses an unknown column from the sample, before the download ends;
  * - Ctrl-C mid-stream rolls back (exit 130); the next run resumes the download and loads once;
  * - a cached month and a local --file csv.gz go through the same stream;
  * - peak RSS stays bounded: five times the rows need about the same memory (under 300 MiB).
@@ -261,6 +262,25 @@ describe('Ctrl-C mid-stream', () => {
     expect(gets[0].range).toMatch(/^bytes=[1-9]\d*-$/)
     await expectLoadedOnce('yellow_sigint', m)
   }, 180_000)
+})
+
+describe('a refusal before the first row', () => {
+  it('--strict with an unknown column fails at once while the download runs; nothing is loaded', async () => {
+    const parquet = path.join(dir, 'src-yellow-2021-07.parquet')
+    await writeTripParquet(parquet, 'yellow', '2021-07', 60_000, {extraColumns: [['surprise_fee', 'DOUBLE', '1.5']]})
+    const gz = path.join(dir, 'yellow_tripdata_2021-07.csv.gz')
+    await writeTripCsvGz(parquet, gz)
+    const urlPath = '/download/yellow/yellow_tripdata_2021-07.csv.gz'
+    srv.set(urlPath, {file: gz, rate: Math.round(fs.statSync(gz).size / 8)})
+    const t0 = Date.now()
+    const r = await ingest('yellow_strict', '2021-07', path.join(dir, 'cache-g'), {}, ['--strict'])
+    expect(r.code, r.stdout + r.stderr).toBe(1)
+    expect(r.json().error.code).toBe('UNKNOWN_COLUMN')
+    expect(r.json().error.message).toContain('surprise_fee')
+    // Refused from the sample, not after the whole ~8 s download.
+    expect(Date.now() - t0).toBeLessThan(6000)
+    expect(await tableExists('yellow_strict')).toBe(false)
+  }, 120_000)
 })
 
 describe('complete csv.gz files take the same path', () => {
