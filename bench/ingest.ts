@@ -13,7 +13,8 @@
  * The data is generated locally by DuckDB (the TLC CDN is not reachable): same columns and physical
  * types as the real 2021-01 file, 2 row groups (1,048,576 + rest) as pyarrow writes them.
  * The server runs with durable settings (fsync, full_page_writes, synchronous_commit on).
- * Usage: bench/ingest [--rows 1369769] [--insert-rows 200000] [--no-3x]
+ * Then the network part (bench/ingest-network.ts): a throttled loopback mirror at 5 and 50 MB/s.
+ * Usage: bench/ingest [--rows 1369769] [--insert-rows 200000] [--no-3x] [--no-network | --network-only]
  */
 import {spawnSync} from 'node:child_process'
 import fs from 'node:fs'
@@ -85,7 +86,7 @@ function dezc(
   )
   const seconds = (performance.now() - t0) / 1000
   if (r.status !== 0) throw new Error(`dezc failed (${r.status}): ${r.stdout}\n${r.stderr}`)
-  const load = JSON.parse(r.stdout).loads[0]
+  const load = JSON.parse(r.stdout).result.loads[0]
   return {
     seconds,
     loadSeconds: load.seconds,
@@ -257,4 +258,6 @@ async function main(): Promise<void> {
   }
 }
 
-await main()
+// The network part (bench/ingest-network.ts): a throttled mirror, whole command vs download vs load.
+if (!process.argv.includes('--network-only')) await main()
+if (!process.argv.includes('--no-network')) await (await import('./ingest-network.js')).networkBench()

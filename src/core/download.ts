@@ -75,6 +75,12 @@ export interface DownloadOptions {
   httpError?: (status: number, statusText: string) => DezcError | undefined
   /** Check a finished file (the `.part`, or a reused `dest`) before it is used; throw to reject it. */
   verify?: (file: string) => Promise<void>
+  /**
+   * Each attempt that writes body bytes, once `part` is open for writing: bytes before `resumedFrom`
+   * are kept from earlier attempts, the rest is being (re)written. A reader following `part` while it
+   * grows uses this to know which bytes it already read are still valid.
+   */
+  onAttempt?: (a: {part: string; resumedFrom: number; total?: number}) => void
 }
 
 export interface DownloadResult {
@@ -306,6 +312,10 @@ async function attemptDownload(o: Resolved, part: string): Promise<DownloadResul
   const out = fs.createWriteStream(part, {flags: resumedFrom > 0 ? 'a' : 'w'})
   const writeFailed = new Promise<never>((_resolve, reject) => out.on('error', reject))
   writeFailed.catch(() => {})
+  if (o.onAttempt) {
+    await Promise.race([new Promise((resolve) => out.once('open', resolve)), writeFailed]).catch(() => {})
+    o.onAttempt({part, resumedFrom, total})
+  }
   let received = resumedFrom
   let lastReport = 0
   o.onProgress?.({received, total, resumedFrom})

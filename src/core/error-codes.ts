@@ -76,6 +76,7 @@ export const ERROR_CODES = {
   NOT_AVAILABLE: 'the month is not published at the source (404)',
   FILE_NOT_FOUND: '--file names a file that does not exist or is not a file',
   CORRUPT_FILE: 'a downloaded or local file is not valid parquet/CSV',
+  SOURCE_CHANGED: 'the server sent another version of a file while it was being loaded; nothing was committed',
   INVALID_DB_URL: '--db-url is not a postgresql:// URL',
   INVALID_TABLE: 'the table name is not a valid identifier',
   DB_UNREACHABLE: 'Postgres does not answer at that host and port',

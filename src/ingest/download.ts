@@ -25,6 +25,8 @@ export interface DownloadOptions {
   noCache?: boolean
   onProgress?: (bytes: number, total?: number) => void
   onWarning?: (message: string) => void
+  /** Each attempt writing the cached `.part` (see core/download.ts): what a reader following it needs. */
+  onAttempt?: (a: {part: string; resumedFrom: number; total?: number}) => void
   retries?: number
   retryBaseMs?: number
 }
@@ -134,6 +136,7 @@ export async function download(options: DownloadOptions): Promise<FileFacts> {
         status === 403 || status === 404 ? notAvailableError(options.label, url, status, statusText) : undefined,
       verify: (f) => verifyMagic(f, options.expect, options.label, url),
       onProgress: (p) => options.onProgress?.(p.received, p.total),
+      onAttempt: options.onAttempt,
       onWarning: warn,
       // One process at a time per cached file: a second ingest of the same month waits, then finds it cached.
       onWait: (h) => warn(`another dezc (pid ${h.pid}) is downloading ${url}; waiting for it to finish.`),

@@ -97,6 +97,18 @@ export interface LoadOptions {
   signal: AbortSignal
   onRows?: (rows: number, total?: number) => void
   onWarning?: (message: string) => void
+  /**
+   * The rows are still arriving (stream.ts): `file` is the sample the casts are checked on, the rows
+   * are read from `from`, and the load commits only once `complete` gives the whole file's facts
+   * (rejecting rolls it back). `error()` is the download's failure, which explains an early end.
+   */
+  streamed?: StreamedRows
+}
+
+export interface StreamedRows {
+  from: string
+  complete: Promise<FileFacts>
+  error(): unknown
 }
 
 export interface LoadResult {
@@ -189,6 +201,7 @@ export async function loadPeriod(o: LoadOptions): Promise<LoadResult> {
   const qt = quoteTable(table)
   const started = Date.now()
   const from = relation(o.file.path, o.format)
+  const rowsFrom = o.streamed?.from ?? from
   let copyStream: (Writable & {rowCount?: number}) | undefined
   let inTx = false
   try {
@@ -268,7 +281,7 @@ export async function loadPeriod(o: LoadOptions): Promise<LoadResult> {
     // and written (measured: the wait for DuckDB halves, the load ~10 % faster).
     let next: Promise<DuckDBDataChunk | null> | undefined
     try {
-      const result = await duck.stream(`SELECT ${plan.columns.map((c) => c.expr).join(', ')} FROM ${from}`)
+      const result = await duck.stream(`SELECT ${plan.columns.map((c) => c.expr).join(', ')} FROM ${rowsFrom}`)
       // A rejection is handled where `next` is awaited; the no-op catch keeps it from counting as
       // unhandled while the previous chunk is still being written.
       const fetchNext = () => {
@@ -294,12 +307,16 @@ export async function loadPeriod(o: LoadOptions): Promise<LoadResult> {
     } catch (error) {
       // Let a fetch still running on DuckDB's threads settle before the caller closes the connection.
       await next?.catch(() => {})
+      // A download that failed ends the stream early: its error is the reason, not DuckDB's.
+      if (o.streamed?.error() !== undefined) throw o.streamed.error()
       if (error instanceof DezcError || streamError || isPgError(error)) throw error
       const msg = errorMessage(error)
       if (/Conversion Error|Could not convert|Invalid Input Error: Could not/i.test(msg))
         throw await explainCastFailure(duck, plan, from, o.label, error)
       throw corruptFileError(o.label, o.format, error)
     }
+    // A streamed source commits only when every byte arrived (the download may have been cut).
+    const facts = o.streamed ? await o.streamed.complete : o.file
     await write(COPY_TRAILER)
     stream.end()
     await Promise.race([finished, failed])
@@ -307,11 +324,10 @@ export async function loadPeriod(o: LoadOptions): Promise<LoadResult> {
     const copied = stream.rowCount ?? rows
     checkRowCount(o.label, o.source.rows, copied)
     const seconds = (Date.now() - started) / 1000
-    await client.query(`UPDATE ${LEDGER_TABLE} SET rows = $2, finished_at = now(), seconds = $3 WHERE load_id = $1`, [
-      loadId,
-      copied,
-      seconds,
-    ])
+    await client.query(
+      `UPDATE ${LEDGER_TABLE} SET rows = $2, finished_at = now(), seconds = $3, source_bytes = $4, source_sha256 = $5, source_etag = $6, source_last_modified = $7 WHERE load_id = $1`,
+      [loadId, copied, seconds, facts.bytes, facts.sha256, facts.etag ?? null, facts.lastModified ?? null],
+    )
     if (o.signal.aborted) throw new InterruptedError()
     await client.query('COMMIT')
     inTx = false

@@ -42,6 +42,46 @@ export function relation(file: string, format: SourceFormat): string {
   return `read_csv(${sqlString(file)}, header = true, auto_detect = true, sample_size = 20480)`
 }
 
+/**
+ * The `read_csv` of a stream (a FIFO) that holds the same CSV as `sample`: DuckDB's sniffer runs
+ * on the sample exactly as on a local file, and its dialect and column types are given to the
+ * stream's reader explicitly (a pipe cannot be sniffed and then re-read).
+ */
+export async function csvStreamRelation(
+  conn: DuckDBConnection,
+  sample: string,
+  pipe: string,
+  label: string,
+): Promise<string> {
+  let r: Record<string, unknown>
+  try {
+    const res = await conn.runAndReadAll(`SELECT * FROM sniff_csv(${sqlString(sample)}, sample_size = 20480)`)
+    r = res.getRowObjectsJS()[0] as Record<string, unknown>
+  } catch (error) {
+    throw corruptFileError(label, 'csv', error)
+  }
+  const opt = (v: unknown) => (typeof v === 'string' && v !== '(empty)' ? v : undefined)
+  const columns = (r.Columns as Array<{name: string; type: string}>)
+    .map((c) => `${sqlString(c.name)}: ${sqlString(c.type)}`)
+    .join(', ')
+  const parts = [
+    sqlString(pipe),
+    'auto_detect = false',
+    `header = ${r.HasHeader ? 'true' : 'false'}`,
+    `delim = ${sqlString(opt(r.Delimiter) ?? ',')}`,
+    // A sample without quoted fields says "no quote"; later rows may still quote, as CSV writers do.
+    `quote = ${sqlString(opt(r.Quote) ?? '"')}`,
+    `escape = ${sqlString(opt(r.Escape) ?? opt(r.Quote) ?? '"')}`,
+    `skip = ${Number(r.SkipRows ?? 0)}`,
+    `columns = {${columns}}`,
+    // Small reads: rows go on as soon as a buffer's worth arrived (the default waits for 32 MB).
+    'buffer_size = 1048576',
+  ]
+  if (opt(r.DateFormat)) parts.push(`dateformat = ${sqlString(opt(r.DateFormat)!)}`)
+  if (opt(r.TimestampFormat)) parts.push(`timestampformat = ${sqlString(opt(r.TimestampFormat)!)}`)
+  return `read_csv(${parts.join(', ')})`
+}
+
 export interface SourceInfo {
   columns: FileColumn[]
   /** Rows according to the parquet footer (undefined for CSV). */

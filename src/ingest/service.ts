@@ -8,6 +8,7 @@ import path from 'node:path'
 import {DezcError, ExitCode, InterruptedError, usageError} from '../core/errors.js'
 import {runTasks, type Task} from '../core/tasks.js'
 import type {Ui} from '../core/ui.js'
+import {takeCredentials} from '../core/urls.js'
 import {redactUrl} from '../env/settings.js'
 import {
   DATASETS,
@@ -19,9 +20,11 @@ import {
   type SourceKind,
 } from './datasets.js'
 import {download, localFile, mb, type FileFacts, type Magic} from './download.js'
-import type {LedgerEntry} from './loader.js'
+import type {LedgerEntry, LoadResult} from './loader.js'
 import {expandPeriods, periodFromFileName} from './periods.js'
-import {describeSource, duckConnect, type SourceFormat} from './reader.js'
+import {MonthProgress} from './progress.js'
+import {csvStreamRelation, describeSource, duckConnect, type SourceFormat, type SourceInfo} from './reader.js'
+import {DownloadTracker, NoFifoError, StreamRestartedError, openCsvGzStream, type CsvStream} from './stream.js'
 import {openTarget} from './targets/target.js'
 
 export interface IngestOptions {
@@ -270,12 +273,14 @@ export async function ingest(o: IngestOptions): Promise<IngestSummary> {
         return
       }
       const t0 = Date.now()
-      let file: FileFacts
-      try {
+      const progress = new MonthProgress()
+      const show = () => (task.output = progress.line())
+      const tracker = new DownloadTracker()
+      const fetchFile = async (): Promise<FileFacts> => {
         const release = await downloads.acquire(stop.signal)
         try {
           task.output = it.url ? `downloading ${it.url}` : `checking ${it.localPath}`
-          file = it.localPath
+          const f = it.localPath
             ? await localFile(it.localPath, magic, it.label)
             : await download({
                 url: it.url!,
@@ -284,62 +289,127 @@ export async function ingest(o: IngestOptions): Promise<IngestSummary> {
                 label: it.label,
                 signal: stop.signal,
                 noCache: o.noCache,
-                onProgress: (b, total) => (task.output = `downloading ${mb(b)}${total ? ` / ${mb(total)}` : ''}`),
+                onProgress: (b, total) => {
+                  tracker.onProgress(b, total)
+                  progress.download(b, total)
+                  show()
+                },
+                onAttempt: tracker.onAttempt,
                 onWarning: (m) => o.ui.reporter.warn(m),
               })
+          progress.downloaded(f.bytes, f.fromCache)
+          return f
         } finally {
           release()
         }
+      }
+      const loadOptions = (file: FileFacts, source: SourceInfo) => ({
+        table,
+        dataset: spec,
+        period: it.period,
+        label: it.label,
+        file,
+        format,
+        source,
+        strict: Boolean(o.strict),
+        force: Boolean(o.force),
+        // A load in flight finishes even when another period fails; only Ctrl-C stops it.
+        signal: o.signal,
+        onWarning: (m: string) => o.ui.reporter.warn(m),
+        onRows: (rows: number, total?: number) => {
+          progress.rows(rows, total)
+          show()
+        },
+      })
+      try {
+        // csv.gz goes through the stream even when complete (cached, --file): one path, and faster than
+        // DuckDB's own gzip reader (zlib runs on another thread).
+        const streamable = magic === 'gzip' && format === 'csv' && Boolean(sink.streams)
+        const fetched = tracker.track(fetchFile())
+        fetched.catch(() => {})
         const duck = await duckConnect()
         try {
-          const info = await describeSource(duck, file.path, format, it.label)
-          task.output = 'waiting for the database'
-          const release = await loads.acquire(stop.signal)
-          const tl = Date.now()
-          try {
-            const r = await sink.load({
-              duck,
-              table,
-              dataset: spec,
-              period: it.period,
-              label: it.label,
-              file,
-              format,
-              source: info,
-              strict: Boolean(o.strict),
-              force: Boolean(o.force),
-              // A load in flight finishes even when another period fails; only Ctrl-C stops it.
-              signal: o.signal,
-              onWarning: (m) => o.ui.reporter.warn(m),
-              onRows: (rows, total) => {
-                const s = (Date.now() - tl) / 1000
-                task.output = `loading ${fmt(rows)}${total ? ` / ${fmt(total)}` : ''} rows (${fmt(Math.round(rows / Math.max(s, 0.001)))} rows/s)`
-              },
-            })
-            const seconds = (Date.now() - t0) / 1000
-            it.summary = {
-              dataset: spec.name,
-              period: it.period,
-              table,
-              status: r.status,
-              rows: r.rows,
-              bytes: file.bytes,
-              seconds: Math.round(seconds * 1000) / 1000,
-              source: file.url,
-              loadId: r.loadId,
-              replacedLoadId: r.replacedLoadId,
-              fromCache: file.fromCache,
-              missingColumns: r.missingColumns,
-              addedColumns: r.addedColumns,
+          let done: {r: LoadResult; file: FileFacts; tl: number} | undefined
+          if (streamable) {
+            // csv.gz: take the database first, then load while the bytes arrive (stream.ts).
+            progress.waiting('waiting for the database')
+            show()
+            const release = await loads.acquire(stop.signal)
+            try {
+              progress.waiting('starting the load')
+              if (it.localPath) await fetched
+              const stream = await openStream(tracker, fetched, it.label, stop.signal)
+              if (stream) {
+                try {
+                  const tl = Date.now()
+                  const source = await describeSource(duck, stream.samplePath, 'csv', it.label)
+                  const from = await csvStreamRelation(duck, stream.samplePath, stream.pipePath, it.label)
+                  // The casts are checked on the sample; the ledger gets the whole file's facts at the end.
+                  const placeholder: FileFacts = {
+                    ...(tracker.result ?? {
+                      url: takeCredentials(it.url!).url,
+                      bytes: tracker.total ?? 0,
+                      sha256: '',
+                      fromCache: false,
+                    }),
+                    path: stream.samplePath,
+                  }
+                  const r = await sink.load({
+                    duck,
+                    ...loadOptions(placeholder, source),
+                    streamed: {from, complete: stream.complete, error: stream.error},
+                  })
+                  done = {r, file: r.status === 'skipped' ? placeholder : await fetched, tl}
+                } catch (error) {
+                  // Restarted from byte 0 (no Range support, or a new version): rolled back; load the
+                  // whole file once it is there, as without streaming.
+                  if (!(error instanceof StreamRestartedError)) throw error
+                  o.ui.reporter.warn(
+                    `${it.label}: the download restarted from the beginning (the server did not resume it); loading it once it is complete.`,
+                  )
+                } finally {
+                  await stream.close()
+                }
+              }
+            } finally {
+              release()
             }
-            const loadS = (Date.now() - tl) / 1000
-            task.title =
-              r.status === 'skipped'
-                ? `${it.label}: already loaded${r.loadId === undefined ? '' : ` (load ${r.loadId})`}; skipped`
-                : `${it.label}: ${fmt(r.rows)} rows ${r.status === 'replaced' ? 'replaced in' : 'into'} ${table} (${mb(file.bytes)}${file.fromCache ? ' from cache' : ''}, load ${loadS.toFixed(1)} s, ${fmt(Math.round(r.rows / Math.max(loadS, 0.001)))} rows/s)`
-          } finally {
-            release()
           }
+          if (!done) {
+            const file = await fetched
+            const info = await describeSource(duck, file.path, format, it.label)
+            progress.waiting('waiting for the database')
+            show()
+            const release = await loads.acquire(stop.signal)
+            try {
+              const tl = Date.now()
+              done = {r: await sink.load({duck, ...loadOptions(file, info)}), file, tl}
+            } finally {
+              release()
+            }
+          }
+          const {r, file, tl} = done
+          const seconds = (Date.now() - t0) / 1000
+          it.summary = {
+            dataset: spec.name,
+            period: it.period,
+            table,
+            status: r.status,
+            rows: r.rows,
+            bytes: file.bytes,
+            seconds: Math.round(seconds * 1000) / 1000,
+            source: file.url,
+            loadId: r.loadId,
+            replacedLoadId: r.replacedLoadId,
+            fromCache: file.fromCache,
+            missingColumns: r.missingColumns,
+            addedColumns: r.addedColumns,
+          }
+          const loadS = (Date.now() - tl) / 1000
+          task.title =
+            r.status === 'skipped'
+              ? `${it.label}: already loaded${r.loadId === undefined ? '' : ` (load ${r.loadId})`}; skipped`
+              : `${it.label}: ${fmt(r.rows)} rows ${r.status === 'replaced' ? 'replaced in' : 'into'} ${table} (${mb(file.bytes)}${file.fromCache ? ' from cache' : ''}, load ${loadS.toFixed(1)} s, ${fmt(Math.round(r.rows / Math.max(loadS, 0.001)))} rows/s)`
         } finally {
           duck.closeSync()
         }
@@ -372,6 +442,21 @@ export async function ingest(o: IngestOptions): Promise<IngestSummary> {
     throw err instanceof DezcError ? withDetails(err, loadsDone) : err
   }
   return {target, table, loads: loadsDone}
+}
+
+/** The csv.gz stream of a download in flight, or undefined when this system has no FIFOs. */
+async function openStream(
+  tracker: DownloadTracker,
+  download: Promise<FileFacts>,
+  label: string,
+  signal: AbortSignal,
+): Promise<CsvStream | undefined> {
+  try {
+    return await openCsvGzStream({tracker, download, label, signal})
+  } catch (error) {
+    if (error instanceof NoFifoError) return undefined
+    throw error
+  }
 }
 
 export function interrupted(message: string): DezcError {

@@ -15,7 +15,10 @@ export interface ServedFile {
   /** File contents, or a path on disk (read per request). */
   body?: Buffer
   file?: string
-  /** Cut the connection after sending this many body bytes, for the next `times` GETs (default 1). */
+  /**
+   * Cut the connection after sending this many body bytes, for the next `times` GETs (default 1);
+   * with `rate`, at this byte of the file (a resumed request is cut at the same place).
+   */
   cutAfter?: {bytes: number; times?: number}
   /** Answer this status for the next `times` requests (default 1), e.g. 503. */
   failWith?: {status: number; times?: number}
@@ -27,6 +30,8 @@ export interface ServedFile {
   delayMs?: number
   /** Send slowly: `chunk` bytes every `everyMs` (for progress and Ctrl-C tests). */
   pace?: {chunk: number; everyMs: number}
+  /** Throttle to this many bytes per second (a home link), honouring backpressure; combines with cutAfter. */
+  rate?: number
 }
 
 export interface RequestLog {
@@ -48,6 +53,8 @@ export interface FileServerOptions {
   missingStatus?: number
   /** Files served from the start: path -> contents. */
   files?: Record<string, Buffer | string>
+  /** One link for every response: all throttled bodies (files with `rate`) share this many bytes/s. */
+  linkRate?: number
 }
 
 export interface FileServer {
@@ -59,6 +66,8 @@ export interface FileServer {
   requests: RequestLog[]
   /** Most GET bodies in flight at the same time so far (of files with `delayMs`). */
   readonly maxInFlight: number
+  /** Body bytes sent so far per path (all GETs together). */
+  sent: Map<string, number>
   missingStatus: number
   set(path: string, file: ServedFile | Buffer | string): void
   /** Cut the next `times` GETs of `path` after `bytes` bytes (the socket is destroyed). */
@@ -77,6 +86,15 @@ export async function startFileServer(options: FileServerOptions = {}): Promise<
     Object.entries(options.files ?? {}).map(([k, v]) => [k, served(v)]),
   )
   const requests: RequestLog[] = []
+  const sent = new Map<string, number>()
+  const count = (p: string, n: number) => sent.set(p, (sent.get(p) ?? 0) + n)
+  // The shared link: the time at which it is free again.
+  let linkFree = 0
+  const linkDue = (n: number) => {
+    const now = Date.now()
+    linkFree = Math.max(linkFree, now) + (n / options.linkRate!) * 1000
+    return linkFree - (n / options.linkRate!) * 1000
+  }
   const state = {missingStatus: options.missingStatus ?? 404, inFlight: 0, maxInFlight: 0}
   /** The entry of `path` as a ServedFile (kept in the map, so per-file options stick). */
   const entry = (p: string): ServedFile => {
@@ -152,6 +170,16 @@ export async function startFileServer(options: FileServerOptions = {}): Promise<
       setTimeout(() => res.end(slice), f.delayMs)
       return
     }
+    if (f.rate) {
+      let limit = slice.length
+      // With a rate, cutAfter counts from the start of the file: a resumed request is cut at the same byte.
+      if (f.cutAfter && (f.cutAfter.times ?? 1) > 0) {
+        f.cutAfter.times = (f.cutAfter.times ?? 1) - 1
+        limit = Math.max(0, Math.min(limit, f.cutAfter.bytes - start))
+      }
+      throttled(res, slice, limit, f.rate, (n) => count(urlPath, n), options.linkRate ? linkDue : undefined)
+      return
+    }
     if (f.cutAfter && (f.cutAfter.times ?? 1) > 0) {
       f.cutAfter.times = (f.cutAfter.times ?? 1) - 1
       // Let the bytes leave, then drop the connection without finishing the body.
@@ -173,6 +201,7 @@ export async function startFileServer(options: FileServerOptions = {}): Promise<
       res.on('close', () => clearInterval(timer))
       return
     }
+    count(urlPath, slice.length)
     res.end(slice)
   })
   await new Promise<void>((resolve) => server.listen(0, options.host ?? '127.0.0.1', resolve))
@@ -182,6 +211,7 @@ export async function startFileServer(options: FileServerOptions = {}): Promise<
     port,
     files,
     requests,
+    sent,
     get maxInFlight() {
       return state.maxInFlight
     },
@@ -200,6 +230,43 @@ export async function startFileServer(options: FileServerOptions = {}): Promise<
         server.close(() => resolve())
       }),
   }
+}
+
+/**
+ * Send `body` at `rate` bytes/s in 64 KiB writes (each waits for the socket to drain), then end, or
+ * destroy the socket after `limit` bytes when that is short of the body (a cut).
+ */
+function throttled(
+  res: http.ServerResponse,
+  body: Buffer,
+  limit: number,
+  rate: number,
+  onSent: (n: number) => void,
+  /** A shared link: reserves n bytes and gives the time they may leave. */
+  link?: (n: number) => number,
+): void {
+  const t0 = Date.now()
+  let pos = 0
+  let reserved: number | undefined
+  const step = () => {
+    if (res.destroyed) return
+    if (pos >= limit) {
+      if (limit >= body.length) res.end()
+      else setTimeout(() => res.socket?.destroy(), 50)
+      return
+    }
+    const n = Math.min(64 << 10, limit - pos)
+    if (link) reserved ??= link(n)
+    const due = (link ? reserved! : t0 + (pos / rate) * 1000) - Date.now()
+    if (due > 1) return void setTimeout(step, due)
+    reserved = undefined
+    const chunk = body.subarray(pos, pos + n)
+    pos += n
+    onSent(n)
+    if (res.write(chunk)) setImmediate(step)
+    else res.once('drain', step)
+  }
+  step()
 }
 
 function listDir(files: Map<string, unknown>, dir: string): string[] {

@@ -8,6 +8,7 @@ export async function openPostgresTarget(dbUrl: string, signal: AbortSignal): Pr
   const client = await connectPg(dbUrl, signal)
   return {
     where: redactUrl(dbUrl),
+    streams: true,
     loadedPeriods: (table, dataset, periods) => loadedPeriods(client, table, dataset, periods),
     load: (o) => loadPeriod({...o, client}),
     close: () => client.end().catch(() => {}),

@@ -11,6 +11,8 @@ export type TargetLoadOptions = Omit<LoadOptions, 'client'>
 export interface IngestTarget {
   /** Where, for the summary and messages (no password). */
   where: string
+  /** Loads rows while they download (`TargetLoadOptions.streamed`, csv.gz sources). */
+  streams?: boolean
   /** Active ledger entries for these periods (empty when nothing was loaded yet). */
   loadedPeriods(table: string, dataset: string, periods: string[]): Promise<Map<string, LedgerEntry>>
   /** One period in one transaction: loaded, replaced (--force) or skipped; a failure leaves the table as it was. */
