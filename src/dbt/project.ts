@@ -314,13 +314,14 @@ function ledgerTest(t: LoadedTable, m: StagingModel, w: Warehouse): string {
     SQL_HEADER(`${m.name} has exactly the rows the ingest ledger says were loaded into ${t.table}.`),
     '-- A singular test: it fails when this query returns a row.',
     'with ledger as (',
-    `    select coalesce(sum(${ledgerOf(w).rows}), 0) as rows from {{ source('${SOURCE_NAME}', '${ledgerOf(w).table}') }}`,
+    // n_rows, not rows: ROWS is a reserved word in BigQuery's SQL.
+    `    select coalesce(sum(${ledgerOf(w).rows}), 0) as n_rows from {{ source('${SOURCE_NAME}', '${ledgerOf(w).table}') }}`,
     `    where ${ledgerOf(w).active} and table_name = ${sqlString(t.table)}`,
     '),',
-    `staged as (select count(*) as rows from {{ ref('${m.name}') }})`,
-    'select ledger.rows as ledger_rows, staged.rows as staged_rows',
+    `staged as (select count(*) as n_rows from {{ ref('${m.name}') }})`,
+    'select ledger.n_rows as ledger_rows, staged.n_rows as staged_rows',
     'from ledger cross join staged',
-    'where ledger.rows <> staged.rows',
+    'where ledger.n_rows <> staged.n_rows',
     '',
   ].join('\n')
 }

@@ -103,6 +103,14 @@ export class DockerClient {
     return list.map(toSummary)
   }
 
+  /** Containers attached to a network, stopped ones included (a network's own list has only running ones). */
+  async listContainersOnNetwork(network: string): Promise<ContainerSummary[]> {
+    const list = await this.call('list containers', () =>
+      this.docker.listContainers({all: true, filters: {network: [network]}}),
+    )
+    return list.map(toSummary)
+  }
+
   async listAllContainers(): Promise<ContainerSummary[]> {
     return (await this.call('list containers', () => this.docker.listContainers({all: true}))).map(toSummary)
   }

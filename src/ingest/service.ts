@@ -276,6 +276,16 @@ export async function ingest(o: IngestOptions): Promise<IngestSummary> {
       const progress = new MonthProgress()
       const show = () => (task.output = progress.line())
       const tracker = new DownloadTracker()
+      // This month's download stops with the others when a period fails, unless it is already
+      // feeding this month's streamed load: a load in flight finishes (only Ctrl-C stops it).
+      const downloadStop = new AbortController()
+      let feedingLoad = false
+      const stopDownload = () => {
+        if (!feedingLoad || o.signal.aborted) downloadStop.abort(stop.signal.reason)
+      }
+      if (stop.signal.aborted) stopDownload()
+      stop.signal.addEventListener('abort', stopDownload, {once: true})
+      o.signal.addEventListener('abort', () => downloadStop.abort(new InterruptedError()), {once: true})
       const fetchFile = async (): Promise<FileFacts> => {
         const release = await downloads.acquire(stop.signal)
         try {
@@ -287,7 +297,7 @@ export async function ingest(o: IngestOptions): Promise<IngestSummary> {
                 cacheRoot: o.cacheRoot,
                 expect: magic,
                 label: it.label,
-                signal: stop.signal,
+                signal: downloadStop.signal,
                 noCache: o.noCache,
                 onProgress: (b, total) => {
                   tracker.onProgress(b, total)
@@ -335,10 +345,11 @@ export async function ingest(o: IngestOptions): Promise<IngestSummary> {
             progress.waiting('waiting for the database')
             show()
             const release = await loads.acquire(stop.signal)
+            feedingLoad = true
             try {
               progress.waiting('starting the load')
               if (it.localPath) await fetched
-              const stream = await openStream(tracker, fetched, it.label, stop.signal)
+              const stream = await openStream(tracker, fetched, it.label, o.signal)
               if (stream) {
                 try {
                   const tl = Date.now()
@@ -414,6 +425,8 @@ export async function ingest(o: IngestOptions): Promise<IngestSummary> {
           duck.closeSync()
         }
       } catch (error) {
+        // This month failed (or was cancelled): its own download has nothing left to feed.
+        downloadStop.abort(error)
         if (stop.signal.aborted && !o.signal.aborted && firstError !== undefined && firstError !== error) {
           task.skip(`${it.label}: cancelled (an earlier period failed)`)
           return

@@ -320,7 +320,11 @@ export async function clusterDown(o: Omit<ClusterOptions, 'settings'>): Promise<
     const net = await engine.client.inspectNetwork(stack.network)
     // The network only when `cluster up` made it and no other container is on it (env's stays).
     const ours = net?.labels[CREATED_BY_LABEL] === 'spark-cluster'
-    const others = (net?.containers ?? []).filter((name) => !containers.some((c) => c.name === name))
+    // Stopped containers count too: env's Postgres, stopped, still needs the network to start again.
+    const attached = net ? (await engine.client.listContainersOnNetwork(stack.network)).map((c) => c.name) : []
+    const others = [...new Set([...(net?.containers ?? []), ...attached])].filter(
+      (name) => !containers.some((c) => c.name === name),
+    )
     const removeNetwork = Boolean(ours && others.length === 0)
     if (o.dryRun)
       return {

@@ -231,7 +231,10 @@ export async function submitSpark(o: SubmitOptions): Promise<SubmitResult> {
       `Java ${plan.javaVersion}`,
     )
   }
-  return {...plan, dryRun: false, exitCode: r.code ?? 1, seconds: (Date.now() - started) / 1000}
+  // Killed by a signal: 130 after Ctrl-C, 128 + n otherwise (as a shell reports it), never a plain 1.
+  const signalled = r.signal ? 128 + (os.constants.signals[r.signal as NodeJS.Signals] ?? 0) : 1
+  const exitCode = r.code ?? (o.signal?.aborted ? 130 : signalled)
+  return {...plan, dryRun: false, exitCode, seconds: (Date.now() - started) / 1000}
 }
 
 /** What spark-submit / PySpark print when the JVM itself did not come up. */

@@ -26,7 +26,7 @@ export interface ServedFile {
   chunked?: boolean
   /** Ignore Range headers (always 200 with the whole body). */
   noRanges?: boolean
-  /** Hold each GET this long before sending the body (to make concurrent downloads observable). */
+  /** Hold each GET this long before sending the body, or the failWith status (to make concurrent downloads observable). */
   delayMs?: number
   /** Send slowly: `chunk` bytes every `everyMs` (for progress and Ctrl-C tests). */
   pace?: {chunk: number; everyMs: number}
@@ -135,7 +135,9 @@ export async function startFileServer(options: FileServerOptions = {}): Promise<
     const f = served(found)
     if (f.failWith && (f.failWith.times ?? 1) > 0) {
       f.failWith.times = (f.failWith.times ?? 1) - 1
-      return send(f.failWith.status, {}, Buffer.from('try later'))
+      const status = f.failWith.status
+      if (f.delayMs) return void setTimeout(() => send(status, {}, Buffer.from('try later')), f.delayMs)
+      return send(status, {}, Buffer.from('try later'))
     }
     const body = f.body ?? fs.readFileSync(f.file!)
     const etag = `"${createHash('md5').update(body).digest('hex')}"`

@@ -9,6 +9,7 @@
  * the way into BigQuery; a failure before the COMMIT leaves the table as it was. The ledger is
  * bq's (dezc_bq_ledger), so `dezc bq load` and `dezc ingest --to bigquery` skip each other's months.
  */
+import {DezcError, ExitCode} from '../../core/errors.js'
 import type {Ui} from '../../core/ui.js'
 import type {BqSettings} from '../../bq/settings.js'
 import {DATASETS, isDatasetName} from '../datasets.js'
@@ -69,7 +70,14 @@ export async function openBigQueryTarget(
       return out
     },
     async load(l: TargetLoadOptions): Promise<LoadResult> {
-      if (opts.readOnly) throw new Error('read-only target')
+      // Never reached: a dry run plans without loading. A typed error all the same, should that change.
+      if (opts.readOnly)
+        throw new DezcError({
+          code: 'USAGE',
+          message: 'Nothing is loaded into BigQuery in a dry run.',
+          suggestion: 'Run the command without --dry-run to load.',
+          exit: ExitCode.USAGE,
+        })
       const {spec, n, ledger} = await ledgerOf(l.dataset.name)
       const {openStorage, checkObjectPermissions} = await import('../../lake/storage.js')
       const {uploadMonth} = await import('../../lake/service.js')
@@ -100,7 +108,14 @@ export async function openBigQueryTarget(
         tablesReady = true
       }
       const object = await session.bucket!.stat(up.object)
-      if (!object) throw new Error(`${up.url} is not in the bucket after the upload`)
+      if (!object)
+        throw new DezcError({
+          code: 'LAKE_INTEGRITY_MISMATCH',
+          message: `${up.url} is not in the bucket after the upload.`,
+          suggestion:
+            'Re-run the same command (the upload is idempotent); if it persists, check the bucket with `dezc lake ls`.',
+          exit: ExitCode.FAILURE,
+        })
       const r = await bq.loadMonth({
         session,
         settings: s,

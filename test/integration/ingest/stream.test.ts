@@ -191,6 +191,19 @@ describe('csv.gz sources load while they download', () => {
     await expectLoadedOnce('yellow_cut', m)
   }, 180_000)
 
+  it('another month failing while this one streams does not stop it: the streamed month commits, the run exits non-zero', async () => {
+    const m = await month('2021-05', 60_000)
+    srv.set(m.urlPath, {file: m.gz, rate: Math.round(m.size / 3)}) // about 3 s of streaming
+    // The next month answers 404 (not retried) after 1 s: while 2021-05 is being copied.
+    const failing = '/download/yellow/yellow_tripdata_2021-06.csv.gz'
+    srv.set(failing, {body: Buffer.alloc(0), delayMs: 1000, failWith: {status: 404, times: 10}})
+    const r = await ingest('yellow_sibling', '2021-05..2021-06', path.join(dir, 'cache-sib'), {}, ['--jobs', '2'])
+    expect(r.code, r.stdout + r.stderr).not.toBe(0)
+    expect(r.code).not.toBe(130)
+    expect(JSON.stringify(r.json().error)).toContain('2021-06')
+    await expectLoadedOnce('yellow_sibling', m)
+  }, 180_000)
+
   it('without Range support a cut restarts the download; the month is loaded once, from the complete file', async () => {
     const m = await month('2021-04', 60_000)
     srv.set(m.urlPath, {

@@ -74,6 +74,8 @@ describe('dbt --target bigquery', () => {
     const test = project.files.find((f) => f.name.startsWith('tests/'))!.content
     expect(test).toContain('sum(row_count)')
     expect(test).toContain("source('raw', 'dezc_bq_ledger')")
+    // ROWS is reserved in BigQuery: no column may be aliased `rows`.
+    expect(test).not.toMatch(/\bas rows\b|\.rows\b/)
   })
 
   it('dezc dbt install adds dbt-bigquery 1.10.x for this target', () => {
