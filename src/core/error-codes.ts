@@ -175,6 +175,8 @@ export const ERROR_CODES = {
     'the JVM for Spark could not start (instead of PySpark\'s "Java gateway process exited"): which Java, which JAVA_HOME',
   SPARK_CLUSTER_FAILED:
     'the Spark master or a worker exited, or not every worker registered in time (the log is shown)',
+  SPARK_CLUSTER_EXPOSED:
+    'the Spark master would be published beyond loopback without authentication (anyone reaching it can run code on the workers); --allow-lan accepts that',
   SPARK_PYTHON_NOT_FOUND: 'the Python for PySpark (--python, PYSPARK_PYTHON, python3) is not an executable',
   // lake
   LAKE_BUCKET_REQUIRED: 'no bucket given and none set up by dezc tf (--bucket, lake.bucket, terraform.tfvars)',

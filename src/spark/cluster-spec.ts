@@ -9,7 +9,7 @@ import {createHash} from 'node:crypto'
 import path from 'node:path'
 import {usageError} from '../core/errors.js'
 import type {ContainerSummary} from '../docker/client.js'
-import type {Stack} from '../env/settings.js'
+import {isLoopback, type Stack} from '../env/settings.js'
 import {baseLabels, LABEL} from '../env/spec.js'
 import type {SparkConfig} from './settings.js'
 
@@ -193,4 +193,21 @@ export interface MasterJson {
   aliveworkers?: number
   status?: string
   workers?: Array<{id: string; host: string; state: string; cores: number; memory: number}>
+}
+
+/**
+ * A standalone master takes applications from anyone who reaches its port (Spark's own
+ * authentication is off by default), and an application runs arbitrary code on the workers and
+ * their --data folder. Published beyond loopback (a NAS or LAN profile), that needs a yes.
+ */
+export function assertClusterExposureAccepted(stack: Pick<Stack, 'publish' | 'profile'>, allowLan: boolean): void {
+  if (isLoopback(stack.publish) || allowLan) return
+  throw usageError(
+    'SPARK_CLUSTER_EXPOSED',
+    `Profile "${stack.profile}" publishes on ${stack.publish}: the Spark master (7077) and its UI would be reachable from the network without authentication, and anyone reaching them can run code on the workers.`,
+    [
+      'Pass --allow-lan if that network is yours alone (a home LAN behind a router),',
+      'or set publish: 127.0.0.1 in the profile and reach the master through an ssh tunnel.',
+    ],
+  )
 }

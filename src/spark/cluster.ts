@@ -16,6 +16,7 @@ import {connectStack, type StackEngine} from '../env/engine.js'
 import {stackArgs, type Stack} from '../env/settings.js'
 import {baseLabels} from '../env/spec.js'
 import {
+  assertClusterExposureAccepted,
   clusterLabels,
   clusterSpecs,
   CREATED_BY_LABEL,
@@ -61,6 +62,8 @@ export interface ClusterOptions {
   dryRun: boolean
   ui: Ui
   signal: AbortSignal
+  /** --allow-lan: publish the master beyond loopback although it has no authentication. */
+  allowLan?: boolean
 }
 
 async function existingCluster(engine: StackEngine, stack: Stack): Promise<ContainerSummary[]> {
@@ -85,6 +88,7 @@ function urls(engine: StackEngine, s: ClusterSettings, stack: Stack) {
 export async function clusterUp(o: ClusterOptions): Promise<ClusterUpResult> {
   const t0 = performance.now()
   const {stack, settings: s, ui} = o
+  assertClusterExposureAccepted(stack, Boolean(o.allowLan))
   const engine = await connectStack(stack)
   try {
     const u = urls(engine, s, stack)

@@ -104,4 +104,8 @@ export const clusterUpFlags = {
     description:
       'A folder mounted at the same path in the master and every worker, so a job reads file paths there on the driver and the workers alike.',
   }),
+  'allow-lan': Flags.boolean({
+    description:
+      'Accept publishing the master beyond loopback (a NAS/LAN profile): it has no authentication, so anyone reaching it can run code on the workers.',
+  }),
 }

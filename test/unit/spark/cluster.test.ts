@@ -7,6 +7,7 @@ import type {ContainerSummary} from '../../../src/docker/client.js'
 import {resolveStack, type StackOverrides} from '../../../src/env/settings.js'
 import {decideContainers} from '../../../src/env/plan.js'
 import {
+  assertClusterExposureAccepted,
   clusterSpecs,
   decideCluster,
   DEFAULT_SPARK_IMAGE,
@@ -101,5 +102,18 @@ describe('spark cluster specs and decisions', () => {
     expect(reachableAddress(ifs)).toBe('192.168.2.10')
     expect(reachableAddress({lo: ifs.lo, docker0: ifs.docker0} as any)).toBe('172.17.0.1')
     expect(reachableAddress({lo: ifs.lo} as any)).toBeUndefined()
+  })
+})
+
+describe('a cluster published beyond loopback', () => {
+  it('is refused without --allow-lan (no authentication on a standalone master); loopback and --allow-lan pass', () => {
+    expect(() => assertClusterExposureAccepted({profile: 'synology', publish: '0.0.0.0'}, false)).toThrow(
+      expect.objectContaining({code: 'SPARK_CLUSTER_EXPOSED', exit: 2}),
+    )
+    expect(() => assertClusterExposureAccepted({profile: 'lan', publish: '192.168.2.137'}, false)).toThrow(
+      /192\.168\.2\.137.*without authentication/,
+    )
+    expect(() => assertClusterExposureAccepted({profile: 'synology', publish: '0.0.0.0'}, true)).not.toThrow()
+    expect(() => assertClusterExposureAccepted({profile: 'local', publish: '127.0.0.1'}, false)).not.toThrow()
   })
 })

@@ -13,7 +13,7 @@ Idempotent like env up: containers with the same settings are left alone, change
   static examples = [
     '<%= config.bin %> spark cluster up',
     '<%= config.bin %> spark cluster up --workers 2 --worker-memory 1g --data ./data --stack d26 --json',
-    '<%= config.bin %> spark cluster up --host synology --dry-run',
+    '<%= config.bin %> spark cluster up --host synology --allow-lan --dry-run',
   ]
   static flags = {
     ...stackFlags,
@@ -37,6 +37,7 @@ Idempotent like env up: containers with the same settings are left alone, change
       dryRun: Boolean(this.flags['dry-run']),
       ui: this.ui,
       signal: this.signal,
+      allowLan: Boolean(this.flags['allow-lan']),
     })
     for (const line of renderClusterUp(result)) this.log(line)
     return result
