@@ -270,6 +270,9 @@ describe('dezc ingest: the database dying mid-load', () => {
       const ok = await runCli(['ingest', 'yellow', '2020-03', '--base-url', base, '--db-url', own.url, '--json'])
       expect(ok.code, ok.stderr).toBe(0)
       let crashed = false
+      // Awaited below: the CLI can exit before pg_ctl has seen the server go, and a restart meanwhile
+      // would leave that pg_ctl waiting on the new server (and failing once the folder is removed).
+      let crash: Promise<void> | undefined
       const watcher = new pg.Client({connectionString: own.url})
       await watcher.connect()
       watcher.on('error', () => {})
@@ -285,12 +288,13 @@ describe('dezc ingest: the database dying mid-load', () => {
             if (crashed || !(p.rows.length > 0 && Number(p.rows[0].tuples_processed) > 0)) return
             crashed = true
             clearInterval(poll)
-            await own.crash()
+            crash = own.crash()
           }, 50)
         },
       })
       await watcher.end().catch(() => {})
       expect(crashed).toBe(true)
+      await crash
       const e = expectError(r, 'DB_CONNECTION_LOST')
       expect(e.message).toContain('yellow 2020-02')
       expect(e.message).toContain('unchanged')
