@@ -95,6 +95,8 @@ export class FakeBigQuery {
 
   /** A permission the account lacks: jobs.insert then answers 403 accessDenied as BigQuery does. */
   deny?: string
+  /** Tokens Google no longer accepts (expired): answered 401 with Google's UNAUTHENTICATED text. */
+  expiredTokens = new Set<string>()
 
   constructor(readonly o: {project: string; gcsUrl: string}) {}
 
@@ -159,6 +161,12 @@ export class FakeBigQuery {
     try {
       if (!/^Bearer \S+/.test(req.headers.authorization ?? ''))
         throw new BqFail(401, 'unauthorized', 'Request is missing required authentication credential.')
+      if (this.expiredTokens.has((req.headers.authorization ?? '').replace(/^Bearer /, '')))
+        throw new BqFail(
+          401,
+          'unauthorized',
+          'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
+        )
       const m = /^\/bigquery\/v2\/projects\/([^/]+)(\/.*)$/.exec(u.pathname)
       if (!m) throw new BqFail(404, 'notFound', `Not found: ${u.pathname}`)
       const [, project, rest] = m

@@ -319,6 +319,21 @@ describe('dezc bq against the BigQuery stand-in and fake-gcs-server', () => {
     expect(r.stderr).not.toMatch(/^\s+at /m)
   })
 
+  it('an expired token (the stand-in answers 401 as Google does) is NOT_AUTHENTICATED with the login fix, exit 4; the table is unchanged', async () => {
+    const before = await perMonth()
+    bq.expiredTokens.add('ya29.expired')
+    const r = await dezc(['bq', 'load', 'yellow', '2021-01', '--force', '--json'], {
+      GOOGLE_OAUTH_ACCESS_TOKEN: 'ya29.expired',
+    })
+    expect(r.code).toBe(4)
+    const e = r.json().error
+    expect(e.code).toBe('NOT_AUTHENTICATED')
+    expect(e.message).toContain('401')
+    expect(e.suggestions.join(' ')).toContain('gcloud auth application-default login')
+    expect(r.stdout + r.stderr).not.toContain('ya29.expired')
+    expect(await perMonth()).toEqual(before)
+  })
+
   it('a 403 naming a permission becomes PERMISSION_DENIED naming the role that grants it (BigQuery Job User); the table is unchanged', async () => {
     const before = await perMonth()
     bq.deny = 'bigquery.jobs.create'

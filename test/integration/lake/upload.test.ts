@@ -263,6 +263,33 @@ describe('dezc lake upload against fake-gcs-server', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /)
   })
 
+  it('an expired token (401 from Cloud Storage, answered by the proxy: fake-gcs-server checks no token) is NOT_AUTHENTICATED with the login fix; nothing is uploaded', async () => {
+    proxy.clear()
+    proxy.answer({
+      match: () => true,
+      status: 401,
+      body: {
+        error: {
+          code: 401,
+          message:
+            'Invalid Credentials: Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
+          errors: [{message: 'Invalid Credentials', domain: 'global', reason: 'authError'}],
+        },
+      },
+    })
+    const gen = (await gcs.object(BUCKET, obj('2021-05')))?.generation
+    const r = await runCli(['lake', 'upload', 'yellow', '2021-05', '--force', '--json'], {env})
+    const writes = uploadRequests()
+    proxy.clear()
+    expect(r.code).toBe(4)
+    expect(writes).toEqual([])
+    const e = r.json().error
+    expect(e.code).toBe('NOT_AUTHENTICATED')
+    expect(e.message).toContain('401')
+    expect(e.suggestions.join(' ')).toContain('gcloud auth application-default login')
+    expect((await gcs.object(BUCKET, obj('2021-05')))?.generation).toBe(gen)
+  })
+
   it('an unknown bucket is a typed error with a fix, a non-zero exit and no stack trace', async () => {
     const r = await runCli(['lake', 'upload', 'yellow', '2021-01', '--bucket', 'no-such-bucket-here'], {env})
     expect(r.code).toBe(1)
