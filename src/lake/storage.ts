@@ -328,6 +328,32 @@ export async function uploadObject(o: UploadOptions): Promise<UploadOutcome & {m
   return {...(await uploadResumable(o)), method: 'resumable'}
 }
 
+/** The object's metadata, with the digests the server checks the upload against. */
+function objectMetadata(o: UploadOptions) {
+  return {
+    contentType: 'application/vnd.apache.parquet',
+    md5Hash: o.digests.md5,
+    crc32c: o.digests.crc32c,
+    metadata: o.metadata,
+  }
+}
+
+/** Exponential backoff between upload attempts (capped at 30 s), said as a warning with what happens next. */
+async function waitBeforeRetry(
+  o: UploadOptions,
+  error: unknown,
+  attempt: number,
+  attempts: number,
+  base: number,
+  next: string,
+) {
+  const delay = Math.min(base * 2 ** (attempt - 1), 30_000)
+  o.onWarning?.(
+    `${o.object}: ${errorMessage(error).split('\n')[0]}; ${next} in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${attempts}).`,
+  )
+  await sleep(delay, o.signal)
+}
+
 /** One multipart request; the server checks the declared md5/crc32c, dezc the metadata it answers with. Retried whole. */
 async function uploadSingle(o: UploadOptions): Promise<UploadOutcome> {
   const ctx = {bucket: o.bucket, action: `uploading ${o.object}`, endpoint: o.clients.endpoint}
@@ -343,12 +369,7 @@ async function uploadSingle(o: UploadOptions): Promise<UploadOutcome> {
       const write = file.createWriteStream({
         resumable: false,
         validation: false,
-        metadata: {
-          contentType: 'application/vnd.apache.parquet',
-          md5Hash: o.digests.md5,
-          crc32c: o.digests.crc32c,
-          metadata: o.metadata,
-        },
+        metadata: objectMetadata(o),
       })
       let last = 0
       read.on('data', (c) => {
@@ -361,12 +382,8 @@ async function uploadSingle(o: UploadOptions): Promise<UploadOutcome> {
     } catch (error) {
       if (o.signal.aborted) throw new InterruptedError('Interrupted before the upload finished; re-run to upload it.')
       if (!retryable(error) || attempt >= attempts) throw storageError(error, ctx)
-      const delay = Math.min(base * 2 ** (attempt - 1), 30_000)
       resumes++
-      o.onWarning?.(
-        `${o.object}: ${errorMessage(error).split('\n')[0]}; sending it again in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${attempts}).`,
-      )
-      await sleep(delay, o.signal)
+      await waitBeforeRetry(o, error, attempt, attempts, base, 'sending it again')
     }
   }
   // The upload's answer is the stored object's metadata.
@@ -402,12 +419,7 @@ async function uploadResumable(o: UploadOptions): Promise<UploadOutcome> {
     try {
       if (!state) {
         const [uri] = await file.createResumableUpload({
-          metadata: {
-            contentType: 'application/vnd.apache.parquet',
-            md5Hash: o.digests.md5,
-            crc32c: o.digests.crc32c,
-            metadata: o.metadata,
-          },
+          metadata: objectMetadata(o),
         })
         state = {uri, bucket: o.bucket, object: o.object, md5: o.digests.md5, bytes: o.digests.bytes, offset: 0}
         await writeState(stateFile, state)
@@ -452,12 +464,15 @@ async function uploadResumable(o: UploadOptions): Promise<UploadOutcome> {
       } else if (!retryable(error) || attempt >= attempts) {
         throw storageError(error, ctx)
       }
-      const delay = Math.min(base * 2 ** (attempt - 1), 30_000)
       resumes++
-      o.onWarning?.(
-        `${o.object}: ${errorMessage(error).split('\n')[0]}; resuming at byte ${state?.offset ?? 0} of ${o.digests.bytes} in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${attempts}).`,
+      await waitBeforeRetry(
+        o,
+        error,
+        attempt,
+        attempts,
+        base,
+        `resuming at byte ${state?.offset ?? 0} of ${o.digests.bytes}`,
       )
-      await sleep(delay, o.signal)
     }
   }
   await fsp.rm(stateFile, {force: true})
