@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Real dbt for the `dezc dbt` tests: dbt-core with the postgres and duckdb adapters from PyPI, in a
+# Real dbt for the `dezc dbt` tests: dbt-core with the postgres, duckdb and bigquery adapters from PyPI, in a
 # virtual environment made by uv (itself from PyPI), cached under /var/cache/dezc-test/dbt.
 # Idempotent: quiet when the venv holds exactly the pinned versions. The tests find dbt at
 # $DEZC_TEST_DBT_DIR/venv/bin/dbt.
 set -euo pipefail
 dir=${DEZC_TEST_DBT_DIR:-/var/cache/dezc-test/dbt}
-pins="dbt-core==${DEZC_TEST_DBT_CORE:-1.10.15} dbt-postgres==${DEZC_TEST_DBT_POSTGRES:-1.9.1} dbt-duckdb==${DEZC_TEST_DBT_DUCKDB:-1.9.6} duckdb==${DEZC_TEST_DUCKDB:-1.5.6}"
+pins="dbt-core==${DEZC_TEST_DBT_CORE:-1.10.15} dbt-postgres==${DEZC_TEST_DBT_POSTGRES:-1.9.1} dbt-duckdb==${DEZC_TEST_DBT_DUCKDB:-1.9.6} dbt-bigquery==${DEZC_TEST_DBT_BIGQUERY:-1.10.3} duckdb==${DEZC_TEST_DUCKDB:-1.5.6}"
 stamp=$dir/venv/.dezc-pins
 if [[ -x "$dir/venv/bin/dbt" && "$(cat "$stamp" 2>/dev/null)" == "$pins" ]]; then exit 0; fi
 t0=$SECONDS

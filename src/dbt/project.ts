@@ -4,6 +4,7 @@
  */
 import YAML from 'yaml'
 import type {GeneratedFile} from '../core/managed-files.js'
+import {redactSecrets} from '../core/urls.js'
 import {DATASETS, type DatasetName} from '../ingest/datasets.js'
 import {LEDGER_TABLE} from '../ingest/loader.js'
 import {describeColumn, stagingName, stagingType} from './columns.js'
@@ -27,13 +28,22 @@ export const PROFILE_ENV = {
 export type Connection =
   | {target: 'postgres'; host: string; port: number; user: string; dbname: string}
   | {target: 'duckdb'; path: string}
-  | {target: 'bigquery'; project: string; dataset: string; location: string; keyfile: string}
+  | {
+      target: 'bigquery'
+      project: string
+      dataset: string
+      location: string
+      keyfile: string
+      /** The BigQuery endpoint dezc itself used when it is not Google's (bq.apiRoot, DEZC_BQ_API_ROOT). */
+      apiEndpoint?: string
+    }
 
 /** Where a connection points, in one line (no secret: a key file's path only). */
 export function connectionWhere(c: Connection): string {
   if (c.target === 'postgres') return `${c.user}@${c.host}:${c.port}/${c.dbname}`
   if (c.target === 'duckdb') return c.path
-  return `${c.project}:${c.dataset} (${c.location}), key ${c.keyfile}`
+  const at = c.apiEndpoint ? ` at ${redactSecrets(c.apiEndpoint)}` : ''
+  return `${c.project}:${c.dataset} (${c.location})${at}, key ${c.keyfile}`
 }
 
 export type ZoneRow = {LocationID: number; Borough: string; Zone: string; service_zone: string}
@@ -205,6 +215,8 @@ function profilesYml(c: Connection): string {
           '      priority: interactive',
           '      job_execution_timeout_seconds: 300',
           '      job_retries: 1',
+          // The same endpoint dezc bq talks to: dbt must not read or write somewhere else.
+          ...(c.apiEndpoint ? [`      api_endpoint: ${quote(c.apiEndpoint)}`] : []),
         ]
       : c.target === 'postgres'
         ? [

@@ -100,6 +100,7 @@ export async function readBigQuery(o: {
       dataset: s.bqDataset,
       location: session.location,
       keyfile: await bootstrapKeyfile(o.config, o.env),
+      ...(s.apiRoot ? {apiEndpoint: s.apiRoot} : {}),
     },
   }
 }

@@ -3,19 +3,26 @@
  * source objects from a real fake-gcs-server. Not BigQuery: it understands only the GoogleSQL that
  * dezc emits (CREATE OR REPLACE EXTERNAL TABLE, CREATE TABLE IF NOT EXISTS ... PARTITION BY
  * DATE(col) CLUSTER BY ..., a BEGIN TRANSACTION; DELETE/INSERT...; COMMIT TRANSACTION; script,
- * SELECT) and answers anything else with a BigQuery-shaped 400. What is real: the rows (load jobs
+ * SELECT) and what dbt-bigquery's materialisations send (CREATE OR REPLACE VIEW|TABLE ... AS,
+ * ALTER ... SET OPTIONS, a seed's CSV through a resumable upload), and answers anything else with
+ * a BigQuery-shaped 400. What is real: the rows (load jobs
  * and external tables read the parquet bytes from the fake GCS with DuckDB, so row counts, corrupt
  * files and schema mismatches come from the data), transactions (a failed statement rolls the
  * whole script back), locations (a job in another location than its dataset fails like
  * BigQuery's), and the wire format Google's Node client speaks.
  *
- * Endpoints (under /bigquery/v2/projects/{p}): datasets/{d} GET; datasets/{d}/tables POST;
+ * Endpoints (under /bigquery/v2/projects/{p}): datasets GET, POST; datasets/{d} GET;
+ * datasets/{d}/tables GET, POST; the anonymous result tables of SELECT jobs (and their data);
+ * /upload/...jobs (multipart and resumable load jobs);
  * datasets/{d}/tables/{t} GET, DELETE; jobs POST (query, query dryRun, load), jobs/{id} GET;
- * queries/{id} GET (getQueryResults). Dry-run bytes: for native tables the logical bytes of the
+ * queries/{id} GET (getQueryResults). And Google's OAuth token endpoint for the service-account
+ * keys it hands out (POST /token, the JWT-bearer grant, signature checked against the key), so a
+ * program that authenticates with a key file (dbt-bigquery's method: service-account) gets a token
+ * only with the right key. Dry-run bytes: for native tables the logical bytes of the
  * referenced columns (8 per non-NULL INT64/FLOAT64/TIMESTAMP, 2 + length per STRING; `*` = all),
  * external tables 0 (BigQuery cannot estimate them either); no partition pruning.
  */
-import {randomUUID} from 'node:crypto'
+import {generateKeyPairSync, randomUUID, verify, type KeyObject} from 'node:crypto'
 import fs from 'node:fs'
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
@@ -24,7 +31,7 @@ import path from 'node:path'
 import type {DuckDBConnection, DuckDBInstance} from '@duckdb/node-api'
 
 interface TableMeta {
-  type: 'TABLE' | 'EXTERNAL'
+  type: 'TABLE' | 'EXTERNAL' | 'VIEW'
   partitioning?: {type: 'DAY'; field: string}
   clustering?: string[]
   uris?: string[]
@@ -98,7 +105,55 @@ export class FakeBigQuery {
   /** Tokens Google no longer accepts (expired): answered 401 with Google's UNAUTHENTICATED text. */
   expiredTokens = new Set<string>()
 
+  /** Access tokens the token endpoint issued, by the account that asked. */
+  readonly issuedTokens = new Map<string, string>()
+  private readonly accountKeys = new Map<string, KeyObject>()
+  private readonly uploads = new Map<string, {resource: any; data: string}>()
+
   constructor(readonly o: {project: string; gcsUrl: string}) {}
+
+  /** A service-account key file's JSON (Google's layout) whose token_uri is this stand-in. */
+  serviceAccountKey(name = 'dezc-sa'): Record<string, string> {
+    const {privateKey, publicKey} = generateKeyPairSync('rsa', {modulusLength: 2048})
+    const email = `${name}@${this.o.project}.iam.gserviceaccount.com`
+    const keyId = randomUUID().replaceAll('-', '')
+    this.accountKeys.set(keyId, publicKey)
+    return {
+      type: 'service_account',
+      project_id: this.o.project,
+      private_key_id: keyId,
+      private_key: privateKey.export({type: 'pkcs8', format: 'pem'}).toString(),
+      client_email: email,
+      client_id: '1',
+      auth_uri: 'https://accounts.google.com/o/oauth2/auth',
+      token_uri: `${this.url}/token`,
+    }
+  }
+
+  /** The JWT-bearer grant: the assertion must be signed by a key this stand-in handed out. */
+  private token(raw: string, res: http.ServerResponse): void {
+    const form = new URLSearchParams(raw)
+    const deny = (why: string) => {
+      res.writeHead(400, {'content-type': 'application/json'})
+      res.end(JSON.stringify({error: 'invalid_grant', error_description: why}))
+    }
+    if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer')
+      return deny('the stand-in supports the JWT-bearer grant only')
+    const [h, p, sig] = (form.get('assertion') ?? '').split('.')
+    if (!h || !p || !sig) return deny('Invalid JWT')
+    const header = JSON.parse(Buffer.from(h, 'base64url').toString()) as {kid?: string}
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as {iss?: string; aud?: string}
+    const key = this.accountKeys.get(header.kid ?? '')
+    if (!key || !verify('RSA-SHA256', Buffer.from(`${h}.${p}`), key, Buffer.from(sig, 'base64url')))
+      return deny('Invalid JWT Signature.')
+    // google-auth names Google's token endpoint as the audience even when token_uri is another.
+    if (claims.aud !== 'https://oauth2.googleapis.com/token' && claims.aud !== `${this.url}/token`)
+      return deny(`Invalid JWT: audience ${claims.aud}`)
+    const token = `ya29.sa-${randomUUID()}`
+    this.issuedTokens.set(token, String(claims.iss))
+    res.writeHead(200, {'content-type': 'application/json'})
+    res.end(JSON.stringify({access_token: token, expires_in: 3600, token_type: 'Bearer'}))
+  }
 
   async start(): Promise<void> {
     const {DuckDBInstance} = await import('@duckdb/node-api')
@@ -152,7 +207,13 @@ export class FakeBigQuery {
   private async handle(req: http.IncomingMessage, raw: string, res: http.ServerResponse): Promise<void> {
     const u = new URL(req.url ?? '/', 'http://x')
     const method = req.method ?? 'GET'
-    const body = raw ? JSON.parse(raw) : undefined
+    if (method === 'POST' && u.pathname === '/token') return this.token(raw, res)
+    // A load job with its data in the request (Python's load_table_from_file: dbt seed).
+    const upload = /^\/upload(\/bigquery\/v2\/projects\/[^/]+\/jobs)$/.exec(u.pathname)
+    const resumable = upload && u.searchParams.get('uploadType') === 'resumable'
+    const multipart = upload && !resumable ? parseMultipart(req.headers['content-type'] ?? '', raw) : undefined
+    const body = multipart ? multipart.resource : raw && !(resumable && method === 'PUT') ? JSON.parse(raw) : undefined
+    if (upload) u.pathname = upload[1]
     this.requests.push({method, path: u.pathname + u.search, authorization: req.headers.authorization, body})
     const send = (status: number, payload?: unknown) => {
       res.writeHead(status, {'content-type': 'application/json; charset=UTF-8'})
@@ -167,14 +228,29 @@ export class FakeBigQuery {
           'unauthorized',
           'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
         )
+      if (resumable) return await this.resumableUpload(req, u, method, body, raw, res)
       const m = /^\/bigquery\/v2\/projects\/([^/]+)(\/.*)$/.exec(u.pathname)
       if (!m) throw new BqFail(404, 'notFound', `Not found: ${u.pathname}`)
       const [, project, rest] = m
       if (project !== this.o.project) throw new BqFail(404, 'notFound', `Not found: Project ${project}`)
       let r: RegExpExecArray | null
       if ((r = /^\/datasets\/([^/]+)$/.exec(rest)) && method === 'GET') return send(200, this.datasetResource(r[1]))
+      if (rest === '/datasets' && method === 'GET')
+        return send(200, {
+          kind: 'bigquery#datasetList',
+          datasets: [...this.datasets.keys()].map((d) => this.datasetResource(d)),
+        })
+      if (rest === '/datasets' && method === 'POST') {
+        const id = String(body?.datasetReference?.datasetId ?? '')
+        if (this.datasets.has(id)) throw new BqFail(409, 'duplicate', `Already Exists: Dataset ${this.o.project}:${id}`)
+        await this.addDataset(id, String(body?.location ?? 'US'))
+        return send(200, this.datasetResource(id))
+      }
+      if ((r = /^\/datasets\/([^/]+)\/tables$/.exec(rest)) && method === 'GET') return send(200, this.tableList(r[1]))
       if ((r = /^\/datasets\/([^/]+)\/tables$/.exec(rest)) && method === 'POST')
         return send(200, await this.insertTable(r[1], body))
+      if ((r = /^\/datasets\/_anon\/tables\/anon([^/]+)(\/data)?$/.exec(rest)) && method === 'GET')
+        return send(200, this.anonymousTable(r[1], Boolean(r[2]), u))
       if ((r = /^\/datasets\/([^/]+)\/tables\/([^/]+)$/.exec(rest))) {
         if (method === 'GET') return send(200, await this.tableResource(r[1], r[2]))
         if (method === 'DELETE') {
@@ -189,7 +265,7 @@ export class FakeBigQuery {
             'accessDenied',
             `Access Denied: Project ${project}: User does not have ${this.deny} permission in project ${project}.`,
           )
-        return send(200, await this.insertJob(body))
+        return send(200, await this.insertJob(body, multipart?.data))
       }
       if ((r = /^\/jobs\/([^/]+)$/.exec(rest)) && method === 'GET') return send(200, this.job(r[1]).job)
       if ((r = /^\/queries\/([^/]+)$/.exec(rest)) && method === 'GET') return send(200, this.queryResults(r[1], u))
@@ -223,6 +299,31 @@ export class FakeBigQuery {
       id: `${this.o.project}:${id}`,
       datasetReference: {projectId: this.o.project, datasetId: id},
       location: d.location,
+    }
+  }
+
+  /** The anonymous table holding a SELECT job's rows: its resource, or its rows (tabledata.list). */
+  private anonymousTable(jobId: string, data: boolean, u: URL) {
+    const {job, result} = this.job(jobId)
+    const rows = result?.rows ?? []
+    if (data) {
+      const start = Number(u.searchParams.get('pageToken') ?? u.searchParams.get('startIndex') ?? 0)
+      const max = Number(u.searchParams.get('maxResults') ?? 100_000)
+      return {
+        kind: 'bigquery#tableDataList',
+        totalRows: String(rows.length),
+        rows: rows.slice(start, start + max).map((row) => ({f: row.map((v) => ({v}))})),
+        ...(start + max < rows.length ? {pageToken: String(start + max)} : {}),
+      }
+    }
+    return {
+      kind: 'bigquery#table',
+      id: `${this.o.project}:_anon.anon${jobId}`,
+      tableReference: {projectId: this.o.project, datasetId: '_anon', tableId: `anon${jobId}`},
+      type: 'TABLE',
+      location: job.jobReference.location,
+      schema: {fields: result?.fields ?? []},
+      numRows: String(rows.length),
     }
   }
 
@@ -287,7 +388,7 @@ export class FakeBigQuery {
     const d = this.dataset(ds)
     const meta = d.tables.get(t)
     if (!meta) throw new BqFail(404, 'notFound', `Not found: Table ${this.o.project}:${ds}.${t}`)
-    await this.db().run(`DROP ${meta.type === 'EXTERNAL' ? 'VIEW' : 'TABLE'} IF EXISTS "${ds}"."${t}"`)
+    await this.db().run(`DROP ${meta.type === 'TABLE' ? 'TABLE' : 'VIEW'} IF EXISTS "${ds}"."${t}"`)
     d.tables.delete(t)
   }
 
@@ -318,7 +419,52 @@ export class FakeBigQuery {
     }
   }
 
-  private async insertJob(body: any): Promise<JobResource> {
+  /**
+   * A resumable media upload (Python's load_table_from_file without a size: dbt seed): POST the job
+   * resource for a session URL, PUT the bytes (308 until the last one), then the job runs.
+   */
+  private async resumableUpload(
+    req: http.IncomingMessage,
+    u: URL,
+    method: string,
+    body: any,
+    raw: string,
+    res: http.ServerResponse,
+  ): Promise<void> {
+    const id = u.searchParams.get('upload_id')
+    if (method === 'POST' && !id) {
+      const uploadId = randomUUID()
+      this.uploads.set(uploadId, {resource: body, data: ''})
+      res.writeHead(200, {location: `${this.url}/upload${u.pathname}?uploadType=resumable&upload_id=${uploadId}`})
+      res.end()
+      return
+    }
+    const up = id ? this.uploads.get(id) : undefined
+    if (method !== 'PUT' || !up) throw new BqFail(404, 'notFound', `No upload session ${id}`)
+    up.data += raw
+    const total = /\/(\d+)$/.exec(String(req.headers['content-range'] ?? ''))?.[1]
+    if (total === undefined || Buffer.byteLength(up.data) < Number(total)) {
+      res.writeHead(308, up.data ? {range: `bytes=0-${Buffer.byteLength(up.data) - 1}`} : {})
+      res.end()
+      return
+    }
+    this.uploads.delete(id!)
+    res.writeHead(200, {'content-type': 'application/json; charset=UTF-8'})
+    res.end(JSON.stringify(await this.insertJob(up.resource, up.data)))
+  }
+
+  private tableList(ds: string) {
+    const tables = [...this.dataset(ds).tables].map(([t, meta]) => ({
+      kind: 'bigquery#table',
+      id: `${this.o.project}:${ds}.${t}`,
+      tableReference: {projectId: this.o.project, datasetId: ds, tableId: t},
+      type: meta.type,
+      creationTime: String(meta.created),
+    }))
+    return {kind: 'bigquery#tableList', tables, totalItems: tables.length}
+  }
+
+  private async insertJob(body: any, data?: string): Promise<JobResource> {
     const ref = body?.jobReference ?? {}
     const jobId = String(ref.jobId ?? randomUUID())
     if (this.jobs.has(jobId)) throw new BqFail(409, 'duplicate', `Already Exists: Job ${this.o.project}:${jobId}`)
@@ -339,8 +485,15 @@ export class FakeBigQuery {
         job.jobReference.location = q.location
         job.statistics.totalBytesProcessed = String(q.bytes)
         job.statistics.query = {totalBytesProcessed: String(q.bytes), statementType: q.statementType, cacheHit: false}
+        // As BigQuery: a SELECT's rows sit in an anonymous table the job names (Python's client needs it).
+        if (q.destination) config.query.destinationTable = q.destination
+        else if (q.statementType === 'SELECT' && !config.dryRun)
+          config.query.destinationTable ??= {projectId: this.o.project, datasetId: '_anon', tableId: `anon${jobId}`}
         result = q.result
         if (q.error) throw q.error
+      } else if (config.load && data !== undefined) {
+        job.statistics.load = await this.loadCsv(config.load, data, ref.location)
+        job.jobReference.location = this.dataset(config.load.destinationTable.datasetId).location
       } else if (config.load) {
         job.statistics.load = await this.load(config.load, ref.location)
         job.jobReference.location = this.dataset(config.load.destinationTable.datasetId).location
@@ -375,6 +528,8 @@ export class FakeBigQuery {
     const out: Array<{ds: string; t: string; text: string}> = []
     for (const m of sql.matchAll(/`([^`]+)`/g)) {
       const parts = m[1].split('.')
+      // One part is a column or alias (`VendorID`), not a table.
+      if (parts.length === 1) continue
       if (parts.length === 3 && parts[0] !== this.o.project)
         throw new BqFail(404, 'notFound', `Not found: Project ${parts[0]}`)
       if (parts.length < 2 || parts.length > 3) throw new BqFail(400, 'invalidQuery', `Invalid table name: ${m[1]}`)
@@ -397,6 +552,7 @@ export class FakeBigQuery {
       out = out.replace(r.text, `"${r.ds}"."${r.t}"`)
     }
     return out
+      .replace(/`([^`.]+)`/g, '"$1"')
       .replace(/\bINT64\b/gi, 'BIGINT')
       .replace(/\bFLOAT64\b/gi, 'DOUBLE')
       .replace(/\bBOOL\b/gi, 'BOOLEAN')
@@ -413,10 +569,56 @@ export class FakeBigQuery {
     raw: string,
     dryRun: boolean,
     requested: string | undefined,
-  ): Promise<{location: string; bytes: number; statementType: string; result?: Result; error?: BqFail}> {
-    const sql = raw.trim().replace(/;\s*$/, '')
+  ): Promise<{
+    location: string
+    bytes: number
+    statementType: string
+    result?: Result
+    error?: BqFail
+    destination?: {projectId: string; datasetId: string; tableId: string}
+  }> {
+    const sql = normalise(raw)
     const location = this.locationOf(sql, requested)
     let m: RegExpExecArray | null
+    if ((m = /^alter\s+(table|view)\s+`([^`]+)`\s+set\s+OPTIONS\s*\(/i.exec(sql))) {
+      // dbt's descriptions and labels: metadata the stand-in does not keep (the table must exist).
+      const [{ds, t}] = this.refs(`\`${m[2]}\``)
+      if (!this.checkLocation(ds, location).tables.has(t))
+        throw new BqFail(404, 'notFound', `Not found: Table ${this.o.project}:${ds}.${t}`)
+      return {location, bytes: 0, statementType: m[1].toUpperCase() === 'VIEW' ? 'ALTER_VIEW' : 'ALTER_TABLE'}
+    }
+    if ((m = /^create\s+or\s+replace\s+(view|table)\s+`([^`]+)`\s*/i.exec(sql))) {
+      // dbt's materialisations: CREATE OR REPLACE VIEW|TABLE `p.d.t` OPTIONS(...) AS (SELECT ...).
+      const kind = m[1].toUpperCase() as 'VIEW' | 'TABLE'
+      const [{ds, t}] = this.refs(`\`${m[2]}\``)
+      const d = this.checkLocation(ds, location)
+      // Tables: AS ( SELECT ... ); views: AS SELECT ... (dbt-bigquery's macros), comments anywhere.
+      let query = stripLeadingComments(/^as\b([\s\S]*)$/i.exec(skipOptions(sql.slice(m[0].length)))?.[1] ?? '')
+      if (query.startsWith('(') && query.endsWith(')')) query = query.slice(1, -1)
+      if (!/^(select|with)\b/i.test(stripLeadingComments(query)))
+        throw new BqFail(
+          400,
+          'invalidQuery',
+          `The stand-in expects CREATE OR REPLACE ${kind} ... AS SELECT ..., not: ${sql.slice(0, 200)}`,
+        )
+      const select = await this.readable(query, location)
+      await this.run(`EXPLAIN ${select}`).catch((e: BqFail) => {
+        throw new BqFail(400, 'invalidQuery', e.message)
+      })
+      if (!dryRun) {
+        const old = d.tables.get(t)
+        if (old && old.type !== kind)
+          await this.db().run(`DROP ${old.type === 'TABLE' ? 'TABLE' : 'VIEW'} "${ds}"."${t}"`)
+        await this.run(`CREATE OR REPLACE ${kind} "${ds}"."${t}" AS ${select}`)
+        d.tables.set(t, {type: kind, created: Date.now()})
+      }
+      return {
+        location,
+        bytes: kind === 'TABLE' ? await this.scannedBytes(query, location) : 0,
+        statementType: kind === 'VIEW' ? 'CREATE_VIEW' : 'CREATE_TABLE_AS_SELECT',
+        destination: {projectId: this.o.project, datasetId: ds, tableId: t},
+      }
+    }
     if ((m = /^CREATE OR REPLACE EXTERNAL TABLE `([^`]+)`\s*OPTIONS\s*\(([\s\S]*)\)$/i.exec(sql))) {
       const [{ds, t}] = this.refs(`\`${m[1]}\``)
       const d = this.checkLocation(ds, location)
@@ -599,6 +801,36 @@ export class FakeBigQuery {
     )
   }
 
+  /** A CSV load job whose data came in the request (dbt seed); BigQuery's default disposition is WRITE_APPEND. */
+  private async loadCsv(load: any, data: string, location: string | undefined): Promise<Record<string, string>> {
+    const dest = load.destinationTable ?? {}
+    const ds = String(dest.datasetId)
+    const t = String(dest.tableId)
+    const d = this.checkLocation(ds, location)
+    if (!['', 'CSV'].includes(String(load.sourceFormat ?? '').toUpperCase()))
+      throw new BqFail(400, 'invalid', 'The stand-in loads uploaded CSV only.')
+    const fields = (load.schema?.fields ?? []) as Array<{name: string; type: string}>
+    if (fields.length === 0) throw new BqFail(400, 'invalid', 'The stand-in needs a schema for a CSV load.')
+    const file = path.join(this.dir, `upload-${randomUUID()}.csv`)
+    fs.writeFileSync(file, data)
+    const columns = fields.map((f) => `'${f.name}': '${duckType(f.type)}'`).join(', ')
+    const delim = String(load.fieldDelimiter ?? ',').replaceAll("'", "''")
+    const read = `SELECT * FROM read_csv('${file}', header = false, skip = ${Number(load.skipLeadingRows ?? 0)}, delim = '${delim}', columns = {${columns}})`
+    const target = `"${ds}"."${t}"`
+    const exists = d.tables.get(t)
+    const disposition = String(load.writeDisposition ?? 'WRITE_APPEND')
+    if (exists && disposition === 'WRITE_EMPTY')
+      throw new BqFail(200, 'duplicate', `Already Exists: Table ${this.o.project}:${ds}.${t}`)
+    const bad = (msg: string) => `Error while reading data, error message: ${msg}`
+    if (exists && disposition === 'WRITE_APPEND') await this.run(`INSERT INTO ${target} ${read}`, bad)
+    else {
+      await this.run(`CREATE OR REPLACE TABLE ${target} AS ${read}`, bad)
+      d.tables.set(t, {type: 'TABLE', created: Date.now()})
+    }
+    const rows = Number((await this.sql(`SELECT count(*) AS n FROM ${target}`))[0].n)
+    return {inputFiles: '1', inputFileBytes: String(Buffer.byteLength(data)), outputRows: String(rows)}
+  }
+
   private async load(load: any, location: string | undefined): Promise<Record<string, string>> {
     const dest = load.destinationTable ?? {}
     const ds = String(dest.datasetId)
@@ -664,4 +896,49 @@ function cell(v: unknown, duckType: string): string | null {
   if (v === null || v === undefined) return null
   if (duckType.startsWith('TIMESTAMP')) return String((v as {micros: bigint}).micros)
   return String(v)
+}
+
+/** dbt's SQL as the stand-in reads it: no leading comments, `p`.`d`.`t` as `p.d.t`, no final `;`. */
+function normalise(raw: string): string {
+  return stripLeadingComments(raw)
+    .replace(/`([^`.]+)`\.`([^`.]+)`\.`([^`.]+)`/g, '`$1.$2.$3`')
+    .replace(/`([^`.]+)`\.`([^`.]+)`/g, '`$1.$2`')
+    .replace(/;\s*$/, '')
+}
+
+function stripLeadingComments(text: string): string {
+  let sql = text.trim()
+  for (;;) {
+    const next = sql.replace(/^\/\*[\s\S]*?\*\/\s*/, '').replace(/^--[^\n]*(\n\s*|$)/, '')
+    if (next === sql) return sql
+    sql = next
+  }
+}
+
+/** The text after an optional OPTIONS(...) clause (parentheses inside it balanced). */
+function skipOptions(rest: string): string {
+  const m = /^OPTIONS\s*\(/i.exec(rest)
+  if (!m) return rest.trim()
+  let depth = 1
+  let i = m[0].length
+  for (; i < rest.length && depth > 0; i++) {
+    if (rest[i] === '(') depth++
+    else if (rest[i] === ')') depth--
+  }
+  return rest.slice(i).trim()
+}
+
+/** multipart/related (Google's media upload): the JSON resource part and the data part. */
+function parseMultipart(contentType: string, raw: string): {resource: any; data: string} | undefined {
+  const boundary = /boundary="?([^";]+)"?/i.exec(contentType)?.[1]
+  if (!/^multipart\/related/i.test(contentType) || !boundary) return undefined
+  const parts = raw
+    .split(`--${boundary}`)
+    .slice(1, -1)
+    .map((p) => {
+      const at = p.indexOf('\r\n\r\n')
+      return p.slice(at + 4).replace(/\r\n$/, '')
+    })
+  if (parts.length !== 2) throw new BqFail(400, 'invalid', 'A multipart upload has a resource part and a data part.')
+  return {resource: JSON.parse(parts[0]), data: parts[1]}
 }

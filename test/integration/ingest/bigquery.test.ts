@@ -18,6 +18,8 @@ import {CANONICAL_KINDS, sourceAggregates, writeTripCsvGz, writeTripParquet} fro
 
 clearGoogleEnv()
 
+/** The real dbt-core + dbt-bigquery of scripts/ensure-dbt.sh. */
+const DBT = path.join(process.env.DEZC_TEST_DBT_DIR ?? '/var/cache/dezc-test/dbt', 'venv', 'bin', 'dbt')
 const PROJECT = 'dezc-ingest-bq'
 const BUCKET = 'dezc-ingest-bq-bucket'
 const DS = 'trips_data_all'
@@ -188,7 +190,7 @@ describe('dezc ingest --to bigquery (BigQuery stand-in + real fake-gcs-server)',
     expect(await monthAggregates('2021-01')).toEqual(before)
   })
 
-  it('dezc dbt init --target bigquery reads what was loaded from dezc_bq_ledger and writes the BigQuery profile (no dbt debug: no real BigQuery here)', async () => {
+  it('dezc dbt init --target bigquery reads what was loaded from dezc_bq_ledger and writes the BigQuery profile', async () => {
     const home = path.join(dir, 'home')
     fs.mkdirSync(home, {recursive: true})
     const r = await dezc(['dbt', 'init', '--target', 'bigquery', '--dir', 'dbt-bq', '--json'], {HOME: home})
@@ -212,6 +214,58 @@ describe('dezc ingest --to bigquery (BigQuery stand-in + real fake-gcs-server)',
     expect(profile).toContain(path.join(home, '.gc', 'dezc-sa.json'))
     expect(fs.statSync(path.join(dir, 'dbt-bq', 'profiles.yml')).mode & 0o777).toBe(0o600)
   })
+
+  it('the real dbt-bigquery takes the generated profile: dbt parse, then dbt debug, run and test reach the stand-in with a token for the key file', async () => {
+    expect(fs.existsSync(DBT), `${DBT} missing: run scripts/ensure-dbt.sh`).toBe(true)
+    // A key whose token_uri is the stand-in: dbt signs a JWT with it, as with a bootstrap key at Google.
+    const keyfile = path.join(dir, 'dbt-sa.json')
+    fs.writeFileSync(keyfile, JSON.stringify(bq.serviceAccountKey('dbt')), {mode: 0o600})
+    const withKey = {GOOGLE_APPLICATION_CREDENTIALS: keyfile, DEZC_DBT: DBT}
+    const init = await dezc(
+      ['dbt', 'init', '--target', 'bigquery', '--dir', 'dbt-real', '--no-dbt-utils', '--json'],
+      withKey,
+    )
+    ok(init)
+    const profile = fs.readFileSync(path.join(dir, 'dbt-real', 'profiles.yml'), 'utf8')
+    // The endpoint dezc used, so dbt reads and writes nowhere else.
+    expect(profile).toContain(`api_endpoint: "${bq.url}"`)
+    expect(profile).toContain(keyfile)
+
+    bq.clear()
+    const parse = await dezc(['dbt', 'parse', '--dir', 'dbt-real'], withKey)
+    expect(parse.code, parse.stdout + parse.stderr).toBe(0)
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'dbt-real', 'target', 'manifest.json'), 'utf8'))
+    expect(Object.keys(manifest.nodes)).toContain('model.taxi_rides_ny.stg_yellow_tripdata')
+    expect(Object.keys(manifest.sources)).toContain('source.taxi_rides_ny.raw.yellow_tripdata')
+    // dbt parse reads the profile but opens no connection.
+    expect(bq.requests).toEqual([])
+
+    const debug = await dezc(['dbt', 'debug', '--dir', 'dbt-real'], withKey)
+    expect(debug.code, debug.stdout + debug.stderr).toBe(0)
+    expect(debug.stdout).toContain('All checks passed!')
+    const tokens = new Set(bq.requests.map((r) => r.authorization?.replace(/^Bearer /, '')))
+    expect([...tokens].every((t) => t !== undefined && bq.issuedTokens.get(t)?.startsWith('dbt@'))).toBe(true)
+
+    const seed = await dezc(['dbt', 'seed', '--dir', 'dbt-real'], withKey)
+    expect(seed.code, seed.stdout + seed.stderr).toBe(0)
+    const seedRows =
+      fs
+        .readFileSync(path.join(dir, 'dbt-real', 'seeds', 'taxi_zone_lookup.csv'), 'utf8')
+        .trim()
+        .split('\n').length - 1
+    expect(Number((await bq.sql(`SELECT count(*) AS n FROM "${DS}"."taxi_zone_lookup"`))[0].n)).toBe(seedRows)
+
+    const run = await dezc(['dbt', 'run', '--dir', 'dbt-real'], withKey)
+    expect(run.code, run.stdout + run.stderr).toBe(0)
+    const staged = await bq.sql(`SELECT count(*) AS n FROM "${DS}"."stg_yellow_tripdata"`)
+    expect(Number(staged[0].n)).toBe(ROWS['2021-01'] + ROWS['2021-02'] + ROWS['2021-03'])
+    expect(bq.tableMeta(DS, 'stg_yellow_tripdata')?.type).toBe('VIEW')
+    expect(Number((await bq.sql(`SELECT count(*) AS n FROM "${DS}"."dim_zones"`))[0].n)).toBe(seedRows)
+    const test = await dezc(['dbt', 'test', '--dir', 'dbt-real'], withKey)
+    expect(test.code, test.stdout + test.stderr).toBe(0)
+    // The row-count test (staging rows = the ledger's) and dim_zones' keys, all run and passed.
+    expect(test.stdout).toMatch(/PASS=3 WARN=0 ERROR=0/)
+  }, 600_000)
 
   it('bad input: zones, --table, a missing BigQuery dataset (typed errors, nothing loaded)', async () => {
     const zones = await dezc(['ingest', 'zones', '--to', 'bigquery', '--json'])

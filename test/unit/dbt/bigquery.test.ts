@@ -1,7 +1,7 @@
 /**
- * The dbt bigquery target without BigQuery (unobtainable here, so no `dbt debug`): the generated
- * profiles.yml is read back as YAML and checked against what dbt-bigquery's service-account method
- * needs; the SQL quotes identifiers the BigQuery way; dezc dbt install pins dbt-bigquery 1.10.
+ * The dbt bigquery target as files (the real dbt-bigquery runs them against the BigQuery stand-in
+ * in test/integration/ingest/bigquery.test.ts): the generated profiles.yml is read back as YAML and
+ * checked against what dbt-bigquery's service-account method needs; the SQL quotes identifiers the BigQuery way; dezc dbt install pins dbt-bigquery 1.10.
  */
 import {describe, expect, it} from 'vitest'
 import YAML from 'yaml'
@@ -60,6 +60,21 @@ describe('dbt --target bigquery', () => {
     expect(Number.isInteger(dev.threads)).toBe(true)
     // Only the path of the key, never its content.
     expect(p.content).not.toMatch(/private_key|BEGIN/)
+  })
+
+  it('profiles.yml names the BigQuery endpoint dezc used only when it is not Google’s (api_endpoint)', () => {
+    const dev = (c: Record<string, unknown>) =>
+      (Object.values(YAML.parse(renderOne(c).content))[0] as any).outputs.dev as Record<string, unknown>
+    const renderOne = (c: Record<string, unknown>) =>
+      renderProject({
+        warehouse,
+        connection: {...connection, ...c},
+        zones: {rows: placeholderZones(), origin: 'placeholder', from: 'test'},
+        dbtUtils: false,
+        stackArgs: '',
+      }).files.find((f) => f.name === 'profiles.yml')!
+    expect(dev({})).not.toHaveProperty('api_endpoint')
+    expect(dev({apiEndpoint: 'http://127.0.0.1:9050'}).api_endpoint).toBe('http://127.0.0.1:9050')
   })
 
   it('sources and tests read bq’s ledger (dezc_bq_ledger, row_count); staging SQL quotes with backticks', () => {
