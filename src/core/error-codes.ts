@@ -36,7 +36,8 @@ export const ERROR_CODES = {
   DOCKER_HOST_REQUIRED: 'a remote profile (e.g. synology) needs its engine endpoint',
   DOCKER_HOST_UNKNOWN: "the engine's host name does not resolve",
   DOCKER_CONTEXT_INVALID: 'the Docker context file cannot be read',
-  DOCKER_CONTEXT_NOT_FOUND: 'DOCKER_CONTEXT names a context that does not exist',
+  DOCKER_CONTEXT_NOT_FOUND:
+    'a Docker context (--docker-context, DOCKER_CONTEXT, a profile, config.json) that does not exist; the known ones are listed',
   SSH_FAILED: 'ssh to the engine host failed',
   SSH_AUTH_FAILED: 'ssh authentication to the engine host failed (no key loaded)',
   SSH_HOST_KEY: "the engine host's ssh key is unknown or changed",
@@ -177,6 +178,8 @@ export const ERROR_CODES = {
     'the Spark master or a worker exited, or not every worker registered in time (the log is shown)',
   SPARK_CLUSTER_EXPOSED:
     'the Spark master would be published beyond loopback without authentication (anyone reaching it can run code on the workers); --allow-lan accepts that',
+  SPARK_CLUSTER_UNREACHABLE:
+    'the engine is another machine (--docker-context, ssh://, tcp://) but the profile publishes on loopback: the master would be reachable only there (publish a LAN address with --allow-lan, or tunnel and set DEZC_SERVICES_HOST)',
   SPARK_PYTHON_NOT_FOUND: 'the Python for PySpark (--python, PYSPARK_PYTHON, python3) is not an executable',
   // lake
   LAKE_BUCKET_REQUIRED: 'no bucket given and none set up by dezc tf (--bucket, lake.bucket, terraform.tfvars)',

@@ -1,7 +1,9 @@
 /**
  * Which Docker engine to talk to, resolved the way the docker CLI does, plus the profile:
- * --docker-host > profile docker.host > DOCKER_HOST > profile docker.context > DOCKER_CONTEXT >
- * currentContext in $DOCKER_CONFIG/config.json > the default socket. Pure file reads; no dockerode.
+ * --docker-host > --docker-context > profile docker.host > DOCKER_HOST > profile docker.context >
+ * DOCKER_CONTEXT > currentContext in $DOCKER_CONFIG/config.json > the default socket (a context
+ * given on the command line beats DOCKER_HOST, as `docker --context` does). Pure file reads; no
+ * dockerode.
  */
 import {createHash} from 'node:crypto'
 import fs from 'node:fs'
@@ -9,7 +11,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {DezcError, ExitCode, usageError} from '../core/errors.js'
 
-export type EndpointSource = 'flag' | 'profile' | 'DOCKER_HOST' | 'profile-context' | 'DOCKER_CONTEXT' | 'current-context' | 'default'
+export type EndpointSource = 'flag' | 'context-flag' | 'profile' | 'DOCKER_HOST' | 'profile-context' | 'DOCKER_CONTEXT' | 'current-context' | 'default'
 
 export interface DockerEndpoint {
   kind: 'unix' | 'npipe' | 'tcp' | 'ssh'
@@ -29,6 +31,8 @@ export interface DockerEndpoint {
 
 export interface ResolveEndpointOptions {
   flagHost?: string
+  /** --docker-context NAME: a Docker CLI context (`default` = the local engine). */
+  flagContext?: string
   profileHost?: string
   profileContext?: string
   env?: NodeJS.ProcessEnv
@@ -37,6 +41,7 @@ export interface ResolveEndpointOptions {
 export function resolveEndpoint(options: ResolveEndpointOptions = {}): DockerEndpoint {
   const env = options.env ?? process.env
   if (options.flagHost) return parseDockerHost(options.flagHost, 'flag', env)
+  if (options.flagContext) return fromContext(options.flagContext, 'context-flag', env)
   if (options.profileHost) return parseDockerHost(options.profileHost, 'profile', env)
   if (env.DOCKER_HOST) return parseDockerHost(env.DOCKER_HOST, 'DOCKER_HOST', env)
   if (options.profileContext) return fromContext(options.profileContext, 'profile-context', env)
@@ -59,16 +64,57 @@ function currentContext(env: NodeJS.ProcessEnv): string | undefined {
   }
 }
 
+/**
+ * The Docker CLI contexts in $DOCKER_CONFIG (or ~/.docker): `default` first, then every
+ * contexts/meta/<sha256 of the name>/meta.json's Name, sorted. Unreadable entries are skipped.
+ */
+export function listDockerContexts(env: NodeJS.ProcessEnv = process.env): string[] {
+  const meta = path.join(dockerConfigDir(env), 'contexts', 'meta')
+  let ids: string[] = []
+  try {
+    ids = fs.readdirSync(meta)
+  } catch {
+    // No contexts folder: only the built-in default.
+  }
+  const names = ids.flatMap((id) => {
+    try {
+      const name = (JSON.parse(fs.readFileSync(path.join(meta, id, 'meta.json'), 'utf8')) as {Name?: unknown}).Name
+      return typeof name === 'string' && name !== 'default' ? [name] : []
+    } catch {
+      return []
+    }
+  })
+  return ['default', ...names.sort()]
+}
+
+/** The engine a Docker CLI context points at, as `docker --context NAME` resolves it. */
+export function resolveDockerContext(name: string, env: NodeJS.ProcessEnv = process.env): DockerEndpoint {
+  return fromContext(name, 'context-flag', env)
+}
+
 function fromContext(name: string, source: EndpointSource, env: NodeJS.ProcessEnv): DockerEndpoint {
-  if (name === 'default') return defaultEndpoint(env)
+  // An explicit --docker-context default names the local engine on purpose (messages say so).
+  if (name === 'default')
+    return source === 'context-flag' ? {...defaultEndpoint(env), source, contextName: 'default'} : defaultEndpoint(env)
+  // The docker CLI stores a context under the sha256 of its name (any name is a safe folder name).
   const id = createHash('sha256').update(name).digest('hex')
   const dir = dockerConfigDir(env)
   const metaPath = path.join(dir, 'contexts', 'meta', id, 'meta.json')
   let meta: {Endpoints?: {docker?: {Host?: string; SkipTLSVerify?: boolean}}}
   try {
     meta = JSON.parse(fs.readFileSync(metaPath, 'utf8'))
-  } catch {
-    throw usageError('DOCKER_CONTEXT_NOT_FOUND', `Docker context "${name}" (from ${source}) does not exist (no ${metaPath}).`, 'List contexts with `docker context ls`, or unset DOCKER_CONTEXT.')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw usageError('DOCKER_CONTEXT_INVALID', `Docker context "${name}" cannot be read (${metaPath}: ${(error as Error).message}).`, `Inspect it with \`docker context inspect ${name}\`, or create it again.`)
+    const known = listDockerContexts(env)
+    throw usageError(
+      'DOCKER_CONTEXT_NOT_FOUND',
+      `Docker context "${name}" (from ${SOURCE_NAMES[source] ?? source}) does not exist in ${path.join(dir, 'contexts')}. Known contexts: ${known.join(', ')}.`,
+      [
+        `Create it with: docker context create ${name} --docker host=ssh://USER@HOST`,
+        source === 'context-flag' ? 'Or pass one of the known contexts to --docker-context.' : `Or use one of the known contexts${source === 'DOCKER_CONTEXT' ? ', or unset DOCKER_CONTEXT' : ''}.`,
+      ],
+    )
   }
   const host = meta.Endpoints?.docker?.Host
   if (!host) throw usageError('DOCKER_CONTEXT_INVALID', `Docker context "${name}" has no docker endpoint.`, `Inspect it with \`docker context inspect ${name}\`.`)
@@ -141,7 +187,7 @@ function isLocalHostname(h: string): boolean {
   return h === 'localhost' || h.startsWith('127.') || h === '[::1]' || h === '::1'
 }
 
-const SOURCE_NAMES: Partial<Record<EndpointSource, string>> = {flag: '--docker-host', profile: "the profile's docker.host", 'profile-context': "the profile's docker.context"}
+const SOURCE_NAMES: Partial<Record<EndpointSource, string>> = {flag: '--docker-host', 'context-flag': '--docker-context', profile: "the profile's docker.host", 'profile-context': "the profile's docker.context", 'current-context': 'currentContext in the docker config.json'}
 
 function badHost(v: string, source: EndpointSource): DezcError {
   return new DezcError({

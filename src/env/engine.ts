@@ -13,12 +13,15 @@ export interface StackEngine {
   host: string
 }
 
-export function stackEndpoint(stack: Stack): DockerEndpoint {
-  // --docker-host is folded into stack.docker.host by resolveStack: it beats DOCKER_HOST either way.
+export function stackEndpoint(stack: Stack, dockerContext?: string): DockerEndpoint {
+  // --docker-host is folded into stack.docker.host by resolveStack: it beats DOCKER_HOST either way;
+  // --docker-context (spark cluster) replaces the profile's engine the same way.
   const endpoint = resolveEndpoint(
-    stack.docker.hostFromFlag
-      ? {flagHost: stack.docker.host}
-      : {profileHost: stack.docker.host, profileContext: stack.docker.context},
+    dockerContext
+      ? {flagContext: dockerContext}
+      : stack.docker.hostFromFlag
+        ? {flagHost: stack.docker.host}
+        : {profileHost: stack.docker.host, profileContext: stack.docker.context},
   )
   if (stack.remoteRequired && !endpoint.remote && endpoint.source === 'default') {
     throw new DezcError({
@@ -33,8 +36,11 @@ export function stackEndpoint(stack: Stack): DockerEndpoint {
   return endpoint
 }
 
-export async function connectStack(stack: Stack, options: {pingTimeoutMs?: number} = {}): Promise<StackEngine> {
-  const endpoint = stackEndpoint(stack)
+export async function connectStack(
+  stack: Stack,
+  options: {pingTimeoutMs?: number; dockerContext?: string} = {},
+): Promise<StackEngine> {
+  const endpoint = stackEndpoint(stack, options.dockerContext)
   const {DockerClient} = await import('../docker/client.js')
   const client = await DockerClient.connect(endpoint)
   try {

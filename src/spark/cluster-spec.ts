@@ -6,6 +6,7 @@
  * in the foreground.
  */
 import {createHash} from 'node:crypto'
+import net from 'node:net'
 import path from 'node:path'
 import {usageError} from '../core/errors.js'
 import type {ContainerSummary} from '../docker/client.js'
@@ -28,6 +29,7 @@ export interface ClusterFlagValues {
   'master-port'?: number
   'ui-port'?: number
   data?: string
+  publish?: string
   'wait-timeout'?: number
 }
 
@@ -40,6 +42,8 @@ export interface ClusterSettings {
   uiPort: number
   /** A host folder mounted at the same path in every container, so file:// paths mean the same on the driver and the workers. */
   data?: string
+  /** --publish: the address on the engine host the master's ports are bound to, instead of the profile's. */
+  publish?: string
   /** How long `up` waits for every worker to register. */
   waitMs: number
 }
@@ -58,6 +62,12 @@ export function resolveClusterSettings(
       `--worker-memory ${workerMemory} is not a size like 512m or 2g.`,
       'Example: --worker-memory 2g',
     )
+  if (flags.publish !== undefined && net.isIP(flags.publish) === 0)
+    throw usageError(
+      'INVALID_FLAG',
+      `--publish ${flags.publish} is not an IP address.`,
+      'Example: --publish 0.0.0.0 (every interface of the engine host) or --publish 192.168.2.137 (one LAN address).',
+    )
   const workers = flags.workers ?? c.workers ?? 2
   if (workers < 1 || workers > 32)
     throw usageError('INVALID_FLAG', `--workers ${workers} is out of range.`, 'Use 1 to 32 workers.')
@@ -69,6 +79,7 @@ export function resolveClusterSettings(
     masterPort: flags['master-port'] ?? c.masterPort ?? 7077,
     uiPort: flags['ui-port'] ?? c.uiPort ?? 8090,
     data: flags.data === undefined ? undefined : path.resolve(flags.data),
+    publish: flags.publish,
     waitMs: (flags['wait-timeout'] ?? 180) * 1000,
   }
 }
@@ -185,6 +196,64 @@ export function decideCluster(specs: ClusterSpec[], existing: ContainerSummary[]
 /** The stack's cluster containers (master and workers), by dezc's labels. */
 export function clusterLabels(stack: Stack, service: string): Record<string, string> {
   return {[LABEL.managed]: 'true', [LABEL.stack]: stack.label, [LABEL.service]: service}
+}
+
+/** One worker container as the master and the engine see it (`cluster status`). */
+export interface WorkerHealth {
+  container: string
+  /** Its name on the stack's network, which is also the host the master lists it under. */
+  host: string
+  /** The engine's state of the container: running, exited (killed, crashed), restarting... */
+  containerState: string
+  /** ALIVE, DEAD (the master lost it), another state of the master's, or unregistered / unknown (no status). */
+  masterState: string
+  ok: boolean
+}
+
+/**
+ * Per worker container: is it running, and does the master list it ALIVE? A restarted worker
+ * registers again under a new id while the master still lists the old one DEAD: any ALIVE entry
+ * for its host counts. Pure.
+ */
+export function workerHealth(stack: Stack, containers: ContainerSummary[], status?: MasterJson): WorkerHealth[] {
+  const prefix = stack.name ? `${stack.name}-` : ''
+  return containers
+    .filter((c) => c.labels[LABEL.service] === WORKER_SERVICE)
+    .sort((a, b) => a.name.localeCompare(b.name, 'en', {numeric: true}))
+    .map((c) => {
+      const host = c.name.startsWith(prefix) ? c.name.slice(prefix.length) : c.name
+      const entries = (status?.workers ?? []).filter((w) => w.host === host)
+      const masterState = !status
+        ? 'unknown'
+        : entries.some((w) => w.state === 'ALIVE')
+          ? 'ALIVE'
+          : (entries.at(-1)?.state ?? 'unregistered')
+      return {
+        container: c.name,
+        host,
+        containerState: c.state,
+        masterState,
+        ok: c.state === 'running' && masterState === 'ALIVE',
+      }
+    })
+}
+
+/**
+ * The host people and `spark submit` reach the master on: the published address when the profile
+ * names one (a NAS's LAN address); the engine's host when published on every interface; on a local
+ * engine's loopback, that loopback address. A remote engine's loopback is reachable from here only
+ * through a tunnel: then the services host the user set (DEZC_SERVICES_HOST / servicesHost), else
+ * undefined (nothing here can reach it).
+ */
+export function clusterHost(
+  stack: Pick<Stack, 'publish' | 'servicesHostOverride'>,
+  engine: {host: string; endpoint: {remote: boolean}},
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+  if (stack.publish === '0.0.0.0' || stack.publish === '::') return engine.host
+  if (!isLoopback(stack.publish)) return stack.publish
+  if (!engine.endpoint.remote) return stack.publish
+  return env.DEZC_SERVICES_HOST || stack.servicesHostOverride ? engine.host : undefined
 }
 
 /** The master's /json/ status (the fields dezc reads). */

@@ -8,6 +8,7 @@
  * network only when `cluster up` created it and nothing else uses it).
  */
 import {DezcError, ExitCode} from '../core/errors.js'
+import {shellQuote} from '../core/shell.js'
 import {sleep} from '../core/sleep.js'
 import {runTasks, type Task} from '../core/tasks.js'
 import type {Ui} from '../core/ui.js'
@@ -17,6 +18,7 @@ import {stackArgs, type Stack} from '../env/settings.js'
 import {baseLabels} from '../env/spec.js'
 import {
   assertClusterExposureAccepted,
+  clusterHost,
   clusterLabels,
   clusterSpecs,
   CREATED_BY_LABEL,
@@ -27,6 +29,8 @@ import {
   type ClusterSettings,
   type ClusterStep,
   type MasterJson,
+  workerHealth,
+  type WorkerHealth,
 } from './cluster-spec.js'
 
 export interface ClusterNode {
@@ -36,8 +40,16 @@ export interface ClusterNode {
   action?: ClusterAction
 }
 
+/** Which engine the cluster runs on (no secrets: a URL and a context name). */
+export interface ClusterEngine {
+  endpoint: string
+  context: string | null
+  remote: boolean
+}
+
 export interface ClusterUpResult {
   stack: string | null
+  engine: ClusterEngine
   dryRun: boolean
   image: string
   network: {name: string; action: 'created' | 'exists' | 'planned'}
@@ -64,6 +76,16 @@ export interface ClusterOptions {
   signal: AbortSignal
   /** --allow-lan: publish the master beyond loopback although it has no authentication. */
   allowLan?: boolean
+  /** --docker-context NAME: the engine of that Docker CLI context instead of the profile's. */
+  dockerContext?: string
+}
+
+function connect(o: {stack: Stack; dockerContext?: string}): Promise<StackEngine> {
+  return connectStack(o.stack, {dockerContext: o.dockerContext})
+}
+
+function engineOf(engine: StackEngine): ClusterEngine {
+  return {endpoint: engine.endpoint.url, context: engine.endpoint.contextName ?? null, remote: engine.endpoint.remote}
 }
 
 async function existingCluster(engine: StackEngine, stack: Stack): Promise<ContainerSummary[]> {
@@ -75,8 +97,7 @@ async function existingCluster(engine: StackEngine, stack: Stack): Promise<Conta
 }
 
 function urls(engine: StackEngine, s: ClusterSettings, stack: Stack) {
-  // A cluster published on 0.0.0.0 is reached on the engine's host; on loopback, on 127.0.0.1.
-  const host = stack.publish === '0.0.0.0' || stack.publish === '::' ? engine.host : stack.publish
+  const host = clusterHost(stack, engine) ?? engine.host
   return {
     masterUrl: `spark://${host}:${s.masterPort}`,
     uiUrl: `http://${host}:${s.uiPort}`,
@@ -87,25 +108,30 @@ function urls(engine: StackEngine, s: ClusterSettings, stack: Stack) {
 
 export async function clusterUp(o: ClusterOptions): Promise<ClusterUpResult> {
   const t0 = performance.now()
-  const {stack, settings: s, ui} = o
+  const {settings: s, ui} = o
+  // --publish binds the cluster's ports elsewhere than the profile's services (the stack is only read here).
+  const stack = s.publish ? {...o.stack, publish: s.publish} : o.stack
   assertClusterExposureAccepted(stack, Boolean(o.allowLan))
-  const engine = await connectStack(stack)
+  const engine = await connect(o)
   try {
+    if (clusterHost(stack, engine) === undefined) throw unreachable(stack, engine, s)
     const u = urls(engine, s, stack)
     const specs = clusterSpecs(stack, s)
     const steps = decideCluster(specs, await existingCluster(engine, stack))
     const networkExists = await engine.client.networkExists(stack.network)
     const base = {
       stack: stack.name ?? null,
+      engine: engineOf(engine),
       image: s.image,
       masterUrl: u.masterUrl,
       uiUrl: u.uiUrl,
       internalUrl: u.internalUrl,
     }
+    const args = `${stackArgs(stack)}${o.dockerContext ? ` --docker-context ${shellQuote(o.dockerContext)}` : ''}`
     const next = [
       `dezc spark submit job.py --master ${u.masterUrl}`,
-      `dezc spark cluster status${stackArgs(stack)}`,
-      `dezc spark cluster down${stackArgs(stack)}`,
+      `dezc spark cluster status${args}`,
+      `dezc spark cluster down${args}`,
     ]
     if (o.dryRun) {
       return {
@@ -251,6 +277,21 @@ async function waitRegistered(
   }
 }
 
+/** A remote engine publishing on its loopback: the master would be reachable only on that machine. */
+function unreachable(stack: Stack, engine: StackEngine, s: ClusterSettings): DezcError {
+  const where = engine.endpoint.ssh?.host ?? engine.endpoint.host ?? engine.endpoint.url
+  const via = engine.endpoint.contextName ? ` (Docker context ${engine.endpoint.contextName})` : ''
+  return new DezcError({
+    code: 'SPARK_CLUSTER_UNREACHABLE',
+    message: `The engine ${engine.endpoint.url}${via} is on another machine, but profile "${stack.profile}" publishes on ${stack.publish}: the Spark master would be reachable only on ${where} itself, so neither dezc nor spark-submit here could reach it. Nothing was changed.`,
+    suggestion: [
+      `Publish the cluster on that machine's LAN address: --publish 0.0.0.0 (or its address) --allow-lan (the master has no authentication: a network that is yours alone),`,
+      `or tunnel the ports (ssh -N -L ${s.masterPort}:127.0.0.1:${s.masterPort} -L ${s.uiPort}:127.0.0.1:${s.uiPort} ${where}) and set DEZC_SERVICES_HOST=127.0.0.1.`,
+    ],
+    exit: ExitCode.USAGE,
+  })
+}
+
 function clusterFailed(why: string, log: string, stack: Stack): DezcError {
   return new DezcError({
     code: 'SPARK_CLUSTER_FAILED',
@@ -265,6 +306,9 @@ function clusterFailed(why: string, log: string, stack: Stack): DezcError {
 
 export interface ClusterStatusResult {
   stack: string | null
+  engine: ClusterEngine
+  /** healthy: master running and every worker registered; degraded: some worker lost; down: no master running. */
+  state: 'healthy' | 'degraded' | 'down'
   running: boolean
   masterUrl?: string
   uiUrl?: string
@@ -272,37 +316,61 @@ export interface ClusterStatusResult {
   workersExpected: number
   workersRegistered: number
   workers: ClusterUpResult['workers']
+  /** Every worker container, with its container state and what the master says of it. */
+  workerHealth: WorkerHealth[]
+  /** The workers that are not running or that the master does not list ALIVE (killed, crashed, lost). */
+  lost: WorkerHealth[]
   healthy: boolean
 }
 
 export async function clusterStatus(o: Omit<ClusterOptions, 'dryRun'>): Promise<ClusterStatusResult> {
   const {stack} = o
-  const engine = await connectStack(stack)
+  const engine = await connect(o)
   try {
     const containers = await existingCluster(engine, stack)
     const master = containers.find((c) => c.labels['dev.dezc.service'] === MASTER_SERVICE)
     const workersExpected = containers.filter((c) => c.labels['dev.dezc.service'] === WORKER_SERVICE).length
     const base = {
       stack: stack.name ?? null,
+      engine: engineOf(engine),
       containers: containers.map((c) => ({container: c.name, service: c.labels['dev.dezc.service'], state: c.state})),
       workersExpected,
     }
-    if (!master || master.state !== 'running')
-      return {...base, running: false, workersRegistered: 0, workers: [], healthy: false}
-    // The ports the master publishes (its container says, whatever flags this call got).
-    const port = (p: number) => master.ports.find((x) => x.privatePort === p)?.publicPort
-    const host = urls(engine, o.settings, stack).host
+    if (!master || master.state !== 'running') {
+      const health = workerHealth(stack, containers)
+      return {
+        ...base,
+        state: 'down',
+        running: false,
+        workersRegistered: 0,
+        workers: [],
+        workerHealth: health,
+        lost: health,
+        healthy: false,
+      }
+    }
+    // The ports and the address the master publishes on (its container says, whatever flags this call got).
+    const bound = (p: number) => master.ports.find((x) => x.privatePort === p && x.publicPort)
+    const port = (p: number) => bound(p)?.publicPort
+    const publish = bound(7077)?.ip ?? stack.publish
+    const host = clusterHost({...stack, publish}, engine) ?? engine.host
     const uiUrl = port(8080) ? `http://${host}:${port(8080)}` : undefined
     const status = uiUrl ? await masterJson(uiUrl) : undefined
     const registered = status?.aliveworkers ?? 0
+    const health = workerHealth(stack, containers, status)
+    const lost = health.filter((w) => !w.ok)
+    const healthy = workersExpected > 0 && lost.length === 0 && registered >= workersExpected
     return {
       ...base,
+      state: healthy ? 'healthy' : 'degraded',
       running: true,
       masterUrl: port(7077) ? `spark://${host}:${port(7077)}` : undefined,
       uiUrl,
       workersRegistered: registered,
       workers: status ? aliveWorkers(status) : [],
-      healthy: registered === workersExpected && workersExpected > 0 && containers.every((c) => c.state === 'running'),
+      workerHealth: health,
+      lost,
+      healthy,
     }
   } finally {
     engine.client.close()
@@ -311,6 +379,7 @@ export async function clusterStatus(o: Omit<ClusterOptions, 'dryRun'>): Promise<
 
 export interface ClusterDownResult {
   stack: string | null
+  engine: ClusterEngine
   dryRun: boolean
   containersRemoved: string[]
   networkRemoved: string | null
@@ -318,7 +387,7 @@ export interface ClusterDownResult {
 
 export async function clusterDown(o: Omit<ClusterOptions, 'settings'>): Promise<ClusterDownResult> {
   const {stack} = o
-  const engine = await connectStack(stack)
+  const engine = await connect(o)
   try {
     const containers = await existingCluster(engine, stack)
     const net = await engine.client.inspectNetwork(stack.network)
@@ -333,6 +402,7 @@ export async function clusterDown(o: Omit<ClusterOptions, 'settings'>): Promise<
     if (o.dryRun)
       return {
         stack: stack.name ?? null,
+        engine: engineOf(engine),
         dryRun: true,
         containersRemoved: containers.map((c) => c.name),
         networkRemoved: removeNetwork ? stack.network : null,
@@ -344,7 +414,13 @@ export async function clusterDown(o: Omit<ClusterOptions, 'settings'>): Promise<
       }),
     )
     const networkRemoved = removeNetwork && (await engine.client.removeNetwork(stack.network)) ? stack.network : null
-    return {stack: stack.name ?? null, dryRun: false, containersRemoved: removed.sort(), networkRemoved}
+    return {
+      stack: stack.name ?? null,
+      engine: engineOf(engine),
+      dryRun: false,
+      containersRemoved: removed.sort(),
+      networkRemoved,
+    }
   } finally {
     engine.client.close()
   }

@@ -104,8 +104,25 @@ export const clusterUpFlags = {
     description:
       'A folder mounted at the same path in the master and every worker, so a job reads file paths there on the driver and the workers alike.',
   }),
+  publish: Flags.string({
+    description:
+      "Address on the engine host the master's ports are bound to, e.g. 0.0.0.0 or a LAN address (with --allow-lan beyond loopback) [default: the profile's publish].",
+  }),
   'allow-lan': Flags.boolean({
     description:
       'Accept publishing the master beyond loopback (a NAS/LAN profile): it has no authentication, so anyone reaching it can run code on the workers.',
+  }),
+}
+
+/**
+ * The engine of `dezc spark cluster up|status|down`: a Docker CLI context instead of the profile's
+ * (--host) or --docker-host, as `docker --context NAME` picks it.
+ */
+export const clusterEngineFlags = {
+  'docker-context': Flags.string({
+    description:
+      'Docker CLI context whose engine runs the cluster (docker context ls; `default` = this machine): another machine you use as a context. Not with --host or --docker-host.',
+    exclusive: ['host', 'docker-host'],
+    helpGroup: 'STACK',
   }),
 }

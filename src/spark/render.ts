@@ -65,19 +65,38 @@ export function renderClusterUp(r: ClusterUpResult): string[] {
     `  Master: ${r.masterUrl}`,
     `  Web UI: ${r.uiUrl}`,
     `  Inside the stack's network: ${r.internalUrl}`,
+    `  On ${engineLine(r.engine)}`,
     'Next:',
     ...r.next.map((n) => `  ${n}`),
   ]
 }
 
 export function renderClusterStatus(r: ClusterStatusResult): string[] {
-  if (r.containers.length === 0) return ['No Spark cluster on this stack (dezc spark cluster up).']
+  if (r.containers.length === 0)
+    return [`No Spark cluster on this stack (${engineLine(r.engine)}): dezc spark cluster up.`]
+  const lines = [...r.containers.map((c) => `  ${c.container.padEnd(28)} ${c.state}`)]
+  if (!r.running) return [...lines, `Spark cluster down: the master is not running (${engineLine(r.engine)}).`]
+  const head = `Master ${r.masterUrl ?? '?'} (UI ${r.uiUrl ?? '?'}): ${r.workersRegistered} of ${r.workersExpected} worker(s) registered`
+  if (r.state === 'healthy') return [...lines, `${head}; healthy.`]
   return [
-    ...r.containers.map((c) => `  ${c.container.padEnd(28)} ${c.state}`),
-    r.running
-      ? `Master ${r.masterUrl ?? '?'} (UI ${r.uiUrl ?? '?'}): ${r.workersRegistered} of ${r.workersExpected} worker(s) registered${r.healthy ? '' : ' - not healthy'}.`
-      : 'The master is not running.',
+    ...lines,
+    `${head}; DEGRADED: ${r.lost.length} worker(s) lost.`,
+    ...r.lost.map(
+      (w) => `  lost ${w.host}: container ${w.container} ${w.containerState}, ${masterSays(w.masterState)}`,
+    ),
+    'Running jobs go on with the workers left (Spark runs the lost tasks again there).',
+    'Start the lost workers again with the same `dezc spark cluster up` as before.',
   ]
+}
+
+function masterSays(state: string): string {
+  if (state === 'unknown') return "the master's status could not be read"
+  if (state === 'unregistered') return 'not registered with the master'
+  return `the master lists it ${state}`
+}
+
+function engineLine(e: ClusterStatusResult['engine']): string {
+  return e.context ? `engine ${e.endpoint}, Docker context ${e.context}` : `engine ${e.endpoint}`
 }
 
 export function renderClusterDown(r: ClusterDownResult): string[] {

@@ -215,3 +215,52 @@ positive = df.rdd.map(lambda r: r["PULocationID"] > 0).filter(bool).count()
 print("COUNT %d positive=%d spark=%s python=%d.%d" % (n, positive, spark.version, sys.version_info[0], sys.version_info[1]))
 spark.stop()
 `
+
+/**
+ * A job slow enough to be caught running: F's rows spread over N partitions (argv[2]), each
+ * partition counted by a Python function that then sleeps argv[3] seconds on the executor.
+ * Prints `SLOWCOUNT <rows> partitions=<N>`.
+ */
+export const SLOW_COUNT_JOB = `import sys, time
+from pyspark.sql import SparkSession
+spark = SparkSession.builder.appName("dezc-slow-count").config("spark.ui.enabled", "false").getOrCreate()
+parts, delay = int(sys.argv[2]), float(sys.argv[3])
+def slow(rows):
+    n = sum(1 for _ in rows)
+    time.sleep(delay)
+    yield n
+rdd = spark.read.parquet(sys.argv[1]).rdd.repartition(parts)
+n = sum(rdd.mapPartitions(slow).collect())
+print("SLOWCOUNT %d partitions=%d" % (n, rdd.getNumPartitions()))
+spark.stop()
+`
+
+/**
+ * The cluster tests' driver: the real Spark 4.0.1 repack (scripts/ensure-real-spark.sh) extracted
+ * to a temp folder, and the environment `dezc spark submit` runs it in (Debian's Java 17, python3).
+ * The installer itself is tested in real-spark4.test.ts.
+ */
+export async function realSpark4Driver(): Promise<{sparkHome: string; env: NodeJS.ProcessEnv}> {
+  const {execFileSync} = await import('node:child_process')
+  const {makeTempDir} = await import('./tmp.js')
+  const cache = process.env.DEZC_TEST_REAL_SPARK_DIR ?? '/var/cache/dezc-test/real-spark'
+  const dir = makeTempDir('dezc-spark-driver-')
+  execFileSync('tar', ['-xzf', path.join(cache, 'spark-4.0.1-bin-hadoop3.tgz'), '-C', dir])
+  const sparkHome = path.join(dir, 'spark-4.0.1-bin-hadoop3')
+  return {
+    sparkHome,
+    env: {JAVA_HOME: JAVA17_HOME, SPARK_HOME: sparkHome, PYSPARK_PYTHON: '/usr/bin/python3', PYTHONPATH: ''},
+  }
+}
+
+/** Fail early, with the command that makes them, when the locally built test images are missing. */
+export async function requireTestImages(images: string[]): Promise<void> {
+  const {docker} = await import('./docker.js')
+  for (const image of images)
+    await docker
+      .getImage(image)
+      .inspect()
+      .catch(() => {
+        throw new Error(`No ${image} image: run bash scripts/ensure-real-spark.sh && bash scripts/build-test-images.sh`)
+      })
+}

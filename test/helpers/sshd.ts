@@ -14,7 +14,8 @@ export interface Sshd {
   stop(): void
 }
 
-export async function startSshd(): Promise<Sshd> {
+/** listen: the address sshd binds (default 127.0.0.1), e.g. the Docker bridge's gateway to play another machine. */
+export async function startSshd(options: {listen?: string} = {}): Promise<Sshd> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-sshd-'))
   const key = (name: string) => {
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, name)])
@@ -30,7 +31,7 @@ export async function startSshd(): Promise<Sshd> {
     config,
     [
       `Port ${port}`,
-      'ListenAddress 127.0.0.1',
+      `ListenAddress ${options.listen ?? '127.0.0.1'}`,
       `HostKey ${hostKey}`,
       `PidFile ${path.join(dir, 'sshd.pid')}`,
       `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,

@@ -3,7 +3,13 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {parseDockerHost, resolveEndpoint, servicesHost} from '../../../src/docker/endpoint.js'
+import {
+  listDockerContexts,
+  parseDockerHost,
+  resolveDockerContext,
+  resolveEndpoint,
+  servicesHost,
+} from '../../../src/docker/endpoint.js'
 import {tarSingleFile} from '../../../src/docker/client.js'
 import {demuxBuffer} from '../../../src/docker/logs.js'
 import {execFileSync} from 'node:child_process'
@@ -32,6 +38,29 @@ describe('docker endpoint resolution', () => {
     expect(resolveEndpoint({env, flagHost: 'unix:///f.sock', profileHost: 'unix:///p.sock'})).toMatchObject({socketPath: '/f.sock'})
     expect(() => resolveEndpoint({env: {...env, DOCKER_CONTEXT: 'missing'}})).toThrow(/Docker context "missing"/)
     expect(resolveEndpoint({env: {HOME: fs.mkdtempSync(path.join(os.tmpdir(), 'h-'))}})).toMatchObject({kind: 'unix', socketPath: '/var/run/docker.sock', source: 'default'})
+  })
+
+  it('--docker-context: the named context beats DOCKER_HOST, `default` is the local engine, DOCKER_CONFIG is honoured; unknown names list the known ones', () => {
+    const cfg = fs.mkdtempSync(path.join(os.tmpdir(), 'dezc-ctxcfg-'))
+    const put = (name: string, host: string) => {
+      const dir = path.join(cfg, 'contexts', 'meta', createHash('sha256').update(name).digest('hex'))
+      fs.mkdirSync(dir, {recursive: true})
+      fs.writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({Name: name, Metadata: {}, Endpoints: {docker: {Host: host, SkipTLSVerify: false}}}))
+    }
+    put('macbook', 'ssh://me@macbook.lan')
+    put('nas tcp', 'tcp://nas.lan:2375')
+    const env = {HOME: '/nonexistent', DOCKER_CONFIG: cfg, DOCKER_HOST: 'tcp://elsewhere:2375'}
+    expect(resolveEndpoint({env, flagContext: 'macbook'})).toMatchObject({kind: 'ssh', source: 'context-flag', contextName: 'macbook', ssh: {user: 'me', host: 'macbook.lan'}, remote: true})
+    expect(resolveDockerContext('nas tcp', env)).toMatchObject({kind: 'tcp', host: 'nas.lan', port: 2375, contextName: 'nas tcp'})
+    expect(resolveDockerContext('default', env)).toMatchObject({kind: 'unix', contextName: 'default', remote: false})
+    expect(listDockerContexts(env)).toEqual(['default', 'macbook', 'nas tcp'])
+    expect(() => resolveDockerContext('mac', env)).toThrow(
+      expect.objectContaining({code: 'DOCKER_CONTEXT_NOT_FOUND', exit: 2, message: expect.stringMatching(/"mac" \(from --docker-context\).*Known contexts: default, macbook, nas tcp\./)}),
+    )
+    // A context file that is not JSON is named as unreadable, not as missing.
+    fs.writeFileSync(path.join(cfg, 'contexts', 'meta', createHash('sha256').update('macbook').digest('hex'), 'meta.json'), '{')
+    expect(() => resolveDockerContext('macbook', env)).toThrow(expect.objectContaining({code: 'DOCKER_CONTEXT_INVALID'}))
+    expect(listDockerContexts({DOCKER_CONFIG: path.join(cfg, 'none')})).toEqual(['default'])
   })
 
   it('prints and probes URLs on the engine host, never localhost', () => {

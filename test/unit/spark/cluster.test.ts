@@ -8,10 +8,12 @@ import {resolveStack, type StackOverrides} from '../../../src/env/settings.js'
 import {decideContainers} from '../../../src/env/plan.js'
 import {
   assertClusterExposureAccepted,
+  clusterHost,
   clusterSpecs,
   decideCluster,
   DEFAULT_SPARK_IMAGE,
   resolveClusterSettings,
+  workerHealth,
 } from '../../../src/spark/cluster-spec.js'
 import {reachableAddress} from '../../../src/spark/submit.js'
 
@@ -115,5 +117,64 @@ describe('a cluster published beyond loopback', () => {
     )
     expect(() => assertClusterExposureAccepted({profile: 'synology', publish: '0.0.0.0'}, true)).not.toThrow()
     expect(() => assertClusterExposureAccepted({profile: 'local', publish: '127.0.0.1'}, false)).not.toThrow()
+  })
+})
+
+describe('which host the printed master URL names', () => {
+  const local = {host: '127.0.0.1', endpoint: {remote: false}}
+  const nas = {host: 'nas.lan', endpoint: {remote: true}}
+  it('the published LAN address; the engine host on every interface; loopback only where it is this machine', () => {
+    expect(clusterHost({publish: '192.168.2.137'}, nas, {})).toBe('192.168.2.137')
+    expect(clusterHost({publish: '0.0.0.0'}, nas, {})).toBe('nas.lan')
+    expect(clusterHost({publish: '::'}, nas, {})).toBe('nas.lan')
+    expect(clusterHost({publish: '127.0.0.1'}, local, {})).toBe('127.0.0.1')
+    // A remote engine's loopback: unreachable from here, unless the user tunnels and names the host.
+    expect(clusterHost({publish: '127.0.0.1'}, nas, {})).toBeUndefined()
+    expect(clusterHost({publish: '127.0.0.1'}, {...nas, host: '127.0.0.1'}, {DEZC_SERVICES_HOST: '127.0.0.1'})).toBe(
+      '127.0.0.1',
+    )
+    expect(clusterHost({publish: '127.0.0.1', servicesHostOverride: 'tunnel'}, {...nas, host: 'tunnel'}, {})).toBe(
+      'tunnel',
+    )
+  })
+
+  it('--publish takes an IP address only', () => {
+    expect(resolveClusterSettings({publish: '0.0.0.0'}, undefined, {}).publish).toBe('0.0.0.0')
+    expect(() => resolveClusterSettings({publish: 'nas.lan'}, undefined, {})).toThrow(
+      expect.objectContaining({code: 'INVALID_FLAG'}),
+    )
+  })
+})
+
+describe('worker health from the containers and the master', () => {
+  it('a killed worker is lost (exited, DEAD); a restarted one counts ALIVE beside its old DEAD entry', async () => {
+    const st = await stack({stack: 'd26'})
+    const containers = [
+      running('d26-spark-master', 'spark-master', 'h'),
+      running('d26-spark-worker-10', 'spark-worker', 'h'),
+      running('d26-spark-worker-2', 'spark-worker', 'h', 'exited'),
+      running('d26-spark-worker-1', 'spark-worker', 'h'),
+    ]
+    const w = (id: string, host: string, state: string) => ({id, host, state, cores: 1, memory: 512})
+    const health = workerHealth(st, containers, {
+      aliveworkers: 2,
+      workers: [
+        w('a', 'spark-worker-1', 'DEAD'),
+        w('b', 'spark-worker-1', 'ALIVE'),
+        w('c', 'spark-worker-2', 'DEAD'),
+        w('d', 'spark-worker-10', 'ALIVE'),
+      ],
+    })
+    expect(health.map((h) => [h.container, h.host, h.containerState, h.masterState, h.ok])).toEqual([
+      ['d26-spark-worker-1', 'spark-worker-1', 'running', 'ALIVE', true],
+      ['d26-spark-worker-2', 'spark-worker-2', 'exited', 'DEAD', false],
+      ['d26-spark-worker-10', 'spark-worker-10', 'running', 'ALIVE', true],
+    ])
+    // Running but never registered, and no status at all.
+    expect(workerHealth(st, containers.slice(0, 2), {workers: []})[0]).toMatchObject({
+      masterState: 'unregistered',
+      ok: false,
+    })
+    expect(workerHealth(st, containers.slice(0, 2))[0]).toMatchObject({masterState: 'unknown', ok: false})
   })
 })

@@ -2,6 +2,7 @@ import {DezcCommand} from '../../../core/base-command.js'
 import {dryRunFlag} from '../../../core/flags.js'
 import {stackFlags} from '../../../env/flags.js'
 import {stackFromFlags} from '../../../env/settings.js'
+import {clusterEngineFlags} from '../../../spark/flags.js'
 import type {ClusterDownResult} from '../../../spark/cluster.js'
 
 export default class SparkClusterDown extends DezcCommand<typeof SparkClusterDown> {
@@ -9,7 +10,7 @@ export default class SparkClusterDown extends DezcCommand<typeof SparkClusterDow
   static description =
     'The network goes too only when `spark cluster up` created it (no env stack) and nothing else is on it.'
   static examples = ['<%= config.bin %> spark cluster down', '<%= config.bin %> spark cluster down --stack d26 --json']
-  static flags = {...stackFlags, ...dryRunFlag}
+  static flags = {...stackFlags, ...clusterEngineFlags, ...dryRunFlag}
 
   async run(): Promise<ClusterDownResult> {
     const stack = stackFromFlags(await this.loadDezcConfig(), this.flags)
@@ -17,7 +18,13 @@ export default class SparkClusterDown extends DezcCommand<typeof SparkClusterDow
       import('../../../spark/cluster.js'),
       import('../../../spark/render.js'),
     ])
-    const result = await clusterDown({stack, dryRun: Boolean(this.flags['dry-run']), ui: this.ui, signal: this.signal})
+    const result = await clusterDown({
+      stack,
+      dryRun: Boolean(this.flags['dry-run']),
+      ui: this.ui,
+      signal: this.signal,
+      dockerContext: this.flags['docker-context'],
+    })
     for (const line of renderClusterDown(result)) this.log(line)
     return result
   }
