@@ -117,6 +117,21 @@ export function errorMessage(err: unknown): string {
   return String(err)
 }
 
+/**
+ * oclif's parse-error text as one sentence saying what is wrong: "Parsing --pg-port\n\tExpected an
+ * integer but received: abc" is "--pg-port: Expected an integer ...", and the heading "The following
+ * error occurred:" above an exclusive/dependsOn failure is dropped for the failure itself.
+ */
+function oclifUsageText(text: string): {message: string; rest: string[]} {
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^The following errors? occurred:?$/i.test(l))
+  const parsing = /^Parsing (--?\S+)$/.exec(lines[0] ?? '')
+  if (parsing && lines[1]) return {message: `${parsing[1]}: ${lines[1]}`, rest: lines.slice(2)}
+  return {message: lines[0] ?? text, rest: lines.slice(1)}
+}
+
 /** Map anything thrown to a DezcError. Unknown errors are bugs: say so and how to report them. */
 export function toDezcError(err: unknown, interrupted = false): DezcError {
   if (err instanceof DezcError) return err
@@ -124,12 +139,11 @@ export function toDezcError(err: unknown, interrupted = false): DezcError {
   if (interrupted || e?.name === 'AbortError' || e?.name === 'ExitPromptError') return new InterruptedError()
   // oclif parse errors (unknown flag, missing arg, invalid option) are CLIErrors with exit 2.
   if (e?.oclif?.exit !== undefined) {
-    const [first, ...rest] = String(e.message).split('\n')
+    const {message, rest} = oclifUsageText(String(e.message))
     return new DezcError({
       code: 'USAGE',
-      message: first,
-      suggestion:
-        rest.filter(Boolean).length > 0 ? rest.filter(Boolean) : 'See --help for the accepted flags and arguments.',
+      message,
+      suggestion: rest.length > 0 ? rest : 'See --help for the accepted flags and arguments.',
       exit: (e.oclif.exit as ExitCodeValue) ?? ExitCode.USAGE,
       cause: err,
     })

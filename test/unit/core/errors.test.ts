@@ -14,6 +14,25 @@ describe('error mapping', () => {
       message: 'Nonexistent flag: --bogus',
       suggestions: ['See more help with --help'],
     })
+    // oclif's own wording for a bad value and for exclusive flags, as one sentence that names the flag.
+    const badValue = Object.assign(
+      new Error('Parsing --pg-port \n\tExpected an integer but received: abc\nSee more help with --help'),
+      {oclif: {exit: 2}},
+    )
+    expect(toDezcError(badValue)).toMatchObject({
+      message: '--pg-port: Expected an integer but received: abc',
+      suggestions: ['See more help with --help'],
+    })
+    const exclusive = Object.assign(
+      new Error(
+        'The following error occurred:\n  --host=x cannot also be provided when using --docker-context\nSee more help with --help',
+      ),
+      {oclif: {exit: 2}},
+    )
+    expect(toDezcError(exclusive)).toMatchObject({
+      message: '--host=x cannot also be provided when using --docker-context',
+      suggestions: ['See more help with --help'],
+    })
     expect(toDezcError(new TypeError('boom'))).toMatchObject({code: 'UNEXPECTED', exit: 1})
     expect(toDezcError(Object.assign(new Error('x'), {name: 'ExitPromptError'}))).toMatchObject({exit: 130})
     expect(toDezcError(new Error('whatever'), true)).toMatchObject({code: 'INTERRUPTED', exit: 130})
