@@ -174,8 +174,9 @@ export async function startFileServer(options: FileServerOptions = {}): Promise<
     }
     if (f.rate) {
       let limit = slice.length
-      // With a rate, cutAfter counts from the start of the file: a resumed request is cut at the same byte.
-      if (f.cutAfter && (f.cutAfter.times ?? 1) > 0) {
+      // With a rate, cutAfter counts from the start of the file: a resumed request is cut at the same
+      // byte; a range that starts past it (a parquet footer) is not cut.
+      if (f.cutAfter && (f.cutAfter.times ?? 1) > 0 && start <= f.cutAfter.bytes) {
         f.cutAfter.times = (f.cutAfter.times ?? 1) - 1
         limit = Math.max(0, Math.min(limit, f.cutAfter.bytes - start))
       }
