@@ -282,9 +282,12 @@ export async function loadPeriod(o: LoadOptions): Promise<LoadResult> {
     // One chunk in flight: DuckDB decodes the next vectors on its threads while this one is encoded
     // and written (measured: the wait for DuckDB halves, the load ~10 % faster).
     let next: Promise<DuckDBDataChunk | null> | undefined
+    // A row group's file is kept until the next one is asked for: a bad value can be looked up in it.
+    let current: string | undefined
     try {
       // Each relation is one streamed SELECT into the same COPY (a sequence waits for its next one).
       for await (const rel of typeof rowsFrom === 'string' ? [rowsFrom] : rowsFrom) {
+        current = rel
         const result = await duck.stream(`SELECT ${plan.columns.map((c) => c.expr).join(', ')} FROM ${rel}`)
         // A rejection is handled where `next` is awaited; the no-op catch keeps it from counting as
         // unhandled while the previous chunk is still being written.
@@ -318,7 +321,13 @@ export async function loadPeriod(o: LoadOptions): Promise<LoadResult> {
       if (error instanceof DezcError || streamError || isPgError(error)) throw error
       const msg = errorMessage(error)
       if (/Conversion Error|Could not convert|Invalid Input Error: Could not/i.test(msg))
-        throw await explainCastFailure(duck, plan, from, o.label, error)
+        throw await explainCastFailure(
+          duck,
+          plan,
+          typeof rowsFrom === 'string' || current === undefined ? from : current,
+          o.label,
+          error,
+        )
       throw corruptFileError(o.label, o.format, error)
     }
     // A streamed source commits only when every byte arrived (the download may have been cut).
