@@ -347,6 +347,13 @@ export async function ingest(o: IngestOptions): Promise<IngestSummary> {
         const fetched = tracker.track(fetchFile())
         fetched.catch(() => {})
         const duck = await duckConnect()
+        /** The complete file in one load (the caller holds the database). */
+        const loadWhole = async (f?: FileFacts, described?: SourceInfo) => {
+          const file = f ?? (await fetched)
+          const info = described ?? (await describeSource(duck, file.path, format, it.label))
+          const tl = Date.now()
+          return {r: await sink.load({duck, ...loadOptions(file, info)}), file, tl}
+        }
         try {
           let done: {r: LoadResult; file: FileFacts; tl: number} | undefined
           if (streamable) {
@@ -387,6 +394,10 @@ export async function ingest(o: IngestOptions): Promise<IngestSummary> {
                   await stream.close()
                 }
               }
+              // Not streamed (already complete, no Range support, restarted): the whole file, in this
+              // same turn. Giving the database up here would send this month behind every later one
+              // already waiting for it, and they would stream in its place while it waits.
+              done ??= await loadWhole()
             } finally {
               release()
             }
@@ -398,8 +409,7 @@ export async function ingest(o: IngestOptions): Promise<IngestSummary> {
             show()
             const release = await loads.acquire(stop.signal)
             try {
-              const tl = Date.now()
-              done = {r: await sink.load({duck, ...loadOptions(file, info)}), file, tl}
+              done = await loadWhole(file, info)
             } finally {
               release()
             }
