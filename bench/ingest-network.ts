@@ -2,7 +2,8 @@
  * bench/ingest, network part: one yellow-2021-01-shaped month served by a throttled loopback mirror
  * (test/helpers/file-server.ts `rate`, default 5 and 50 MB/s, decimal MB), as csv.gz (the course's
  * backup releases) and as parquet (the TLC CDN), into the same local PostgreSQL 15:
- *   (w) dezc's whole command from the mirror (fresh cache: download + load, overlapped for csv.gz),
+ *   (w) dezc's whole command from the mirror (fresh cache: download + load, overlapped: csv.gz as a
+ *       stream, parquet row group by row group),
  *   (d) the pure download of the same bytes (curl to /dev/null),
  *   (l) dezc's own load of the same file already on disk (--file),
  *   (p) download then psql \copy: curl to a file, then \copy of it (csv.gz: FROM PROGRAM 'gzip -dc',
@@ -11,7 +12,9 @@
  * printing every ratio (target: w <= 1.15 x max(d, l)) and dezc's peak RSS. Then (c) twelve such
  * months (--months N) over the same link (one shared rate however many downloads are in flight):
  * the whole command for the year vs curl of the twelve files vs dezc loading them from its cache.
+ * (b) sits between them: an fhvhv-shaped month of 20 M rows in 1 M-row groups (fhvhvBench).
  * Usage: bench/ingest --network-only [--rows 1369769] [--rates 5,50] [--formats csv.gz,parquet]
+ *        [--fhvhv-rows 20000000] [--fhvhv-group 1048576] [--fhvhv-reps 1] (--fhvhv-rows 0 skips (b))
  *        [--months 12] [--months-formats csv.gz,parquet] (--months 0 skips (c))
  */
 import {spawn} from 'node:child_process'
@@ -67,6 +70,68 @@ async function best(reps: number, once: (rep: number) => Promise<Timed>): Promis
   return {...out!, rssMiB: rss || undefined}
 }
 
+/**
+ * (b): one fhvhv-shaped month (--fhvhv-rows, default 20 M, in row groups of --fhvhv-group, default
+ * 1,048,576 as pyarrow writes TLC's files) as parquet from the mirror at each rate: dezc's whole
+ * command vs curl of the same bytes vs dezc's load of the file on disk, one run each by default
+ * (--fhvhv-reps). psql's side is left out: its binary file would be ~5 GB.
+ */
+async function fhvhvBench(o: {
+  fhRows: number
+  rates: number[]
+  dir: string
+  mirror: Awaited<ReturnType<typeof startFileServer>>
+  link: {linkRate?: number}
+  dezc: (args: string[], cache?: string, periods?: string[], dataset?: string) => Promise<Timed>
+  count: (table: string) => Promise<number>
+  c: pg.Client
+}): Promise<string[]> {
+  const {fhRows, c} = o
+  const reps = Number(argOf('--fhvhv-reps', '1'))
+  const file = path.join(o.dir, 'fhvhv_tripdata_2021-01.parquet')
+  const t0 = performance.now()
+  await writeTripParquet(file, 'fhvhv', '2021-01', fhRows, {rowGroupSize: Number(argOf('--fhvhv-group', '1048576'))})
+  const mb = fs.statSync(file).size / 1e6
+  console.log(
+    `generated fhvhv ${fhRows.toLocaleString('en-US')} rows: parquet ${mb.toFixed(1)} MB in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  )
+  const once = async (table: string, args: string[]) => {
+    await c.query(`DROP TABLE IF EXISTS ${table}; DELETE FROM dezc_ingest_ledger WHERE table_name = '${table}'`)
+    await c.query('CHECKPOINT')
+    const t = await o.dezc([...args, '--table', table], undefined, ['2021-01'], 'fhvhv')
+    if (JSON.parse(t.stdout).result.loads[0].rows !== fhRows || (await o.count(table)) !== fhRows)
+      throw new Error(`${table}: wrong count`)
+    // The heap of 20 M rows is ~4 GB: one table at a time.
+    await c.query(`DROP TABLE ${table}; DELETE FROM dezc_ingest_ledger WHERE table_name = '${table}'`)
+    return t
+  }
+  const lo = await best(reps, () => once('fh_local', ['--file', file]))
+  const lines: string[] = []
+  const urlPath = '/trip-data/fhvhv_tripdata_2021-01.parquet'
+  for (const rate of o.rates) {
+    o.link.linkRate = rate * 1e6
+    o.mirror.set(urlPath, {file, rate: rate * 1e6})
+    const whole = await best(reps, () => once(`fh_w_${rate}`, ['--base-url', `${o.mirror.url}/trip-data/`]))
+    const dl = await best(reps, () => run('curl', ['-sS', '-o', '/dev/null', `${o.mirror.url}${urlPath}`]))
+    const ratio = whole.seconds / Math.max(dl.seconds, lo.seconds)
+    lines.push(
+      [
+        `fhvhv ${(fhRows / 1e6).toFixed(1)} M ${String(rate).padStart(3)} MB/s`,
+        `whole ${whole.seconds.toFixed(2).padStart(6)} s`,
+        `download ${dl.seconds.toFixed(2).padStart(6)} s`,
+        `local load ${lo.seconds.toFixed(2).padStart(6)} s`,
+        `whole/max(dl,load) ${ratio.toFixed(2)}${ratio <= 1.15 ? ' ok' : ' MISSED'}`,
+        `whole/dl ${(whole.seconds / dl.seconds).toFixed(2)}`,
+        `whole/load ${(whole.seconds / lo.seconds).toFixed(2)}`,
+        `RSS ${whole.rssMiB!.toFixed(0)} MiB (local ${lo.rssMiB!.toFixed(0)})`,
+      ].join(' | '),
+    )
+    console.log(lines.at(-1))
+  }
+  fs.rmSync(file)
+  return lines
+}
+
 export async function networkBench(): Promise<void> {
   const rows = Number(argOf('--rows', '1369769'))
   const reps = Number(argOf('--reps', '3'))
@@ -78,10 +143,10 @@ export async function networkBench(): Promise<void> {
   const mirror = await startFileServer(link)
   const c = new pg.Client({connectionString: server.url})
   let n = 0
-  const dezc = (args: string[], cache = `cache-${++n}`, periods = ['2021-01']) =>
+  const dezc = (args: string[], cache = `cache-${++n}`, periods = ['2021-01'], dataset = 'yellow') =>
     run(
       process.execPath,
-      [path.join(root, 'bin', 'run.js'), 'ingest', 'yellow', ...periods, '--db-url', server.url, '--json', ...args],
+      [path.join(root, 'bin', 'run.js'), 'ingest', dataset, ...periods, '--db-url', server.url, '--json', ...args],
       {
         NODE_ENV: 'production',
         DEZC_CACHE_DIR: path.join(dir, cache),
@@ -197,6 +262,10 @@ export async function networkBench(): Promise<void> {
         console.log(lines.at(-1))
       }
     }
+    // (b) an fhvhv-shaped month: ~20 M rows in row groups of ~1 M, loaded row group by row group.
+    const fhRows = Number(argOf('--fhvhv-rows', '20000000'))
+    if (fhRows > 0) lines.push(...(await fhvhvBench({fhRows, rates, dir, mirror, link, dezc, count, c})))
+
     // (c) many months over one link.
     const months = Number(argOf('--months', '12'))
     const monthFormats = argOf('--months-formats', 'csv.gz,parquet').split(',') as Array<'csv.gz' | 'parquet'>

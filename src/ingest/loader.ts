@@ -98,15 +98,17 @@ export interface LoadOptions {
   onRows?: (rows: number, total?: number) => void
   onWarning?: (message: string) => void
   /**
-   * The rows are still arriving (stream.ts): `file` is the sample the casts are checked on, the rows
-   * are read from `from`, and the load commits only once `complete` gives the whole file's facts
+   * The rows are still arriving (stream.ts, rowgroups.ts): `file` is the sample (or the schema-only
+   * parquet file) the casts are checked on, the rows are read from `from` in one COPY, and the load
+   * commits only once `complete` gives the whole file's facts
    * (rejecting rolls it back). `error()` is the download's failure, which explains an early end.
    */
   streamed?: StreamedRows
 }
 
 export interface StreamedRows {
-  from: string
+  /** One relation (a csv.gz stream's FIFO), or several read one after the other (parquet row groups as they arrive). */
+  from: string | AsyncIterable<string>
   complete: Promise<FileFacts>
   error(): unknown
 }
@@ -280,29 +282,36 @@ export async function loadPeriod(o: LoadOptions): Promise<LoadResult> {
     // One chunk in flight: DuckDB decodes the next vectors on its threads while this one is encoded
     // and written (measured: the wait for DuckDB halves, the load ~10 % faster).
     let next: Promise<DuckDBDataChunk | null> | undefined
+    // A row group's file is kept until the next one is asked for: a bad value can be looked up in it.
+    let current: string | undefined
     try {
-      const result = await duck.stream(`SELECT ${plan.columns.map((c) => c.expr).join(', ')} FROM ${rowsFrom}`)
-      // A rejection is handled where `next` is awaited; the no-op catch keeps it from counting as
-      // unhandled while the previous chunk is still being written.
-      const fetchNext = () => {
-        const p = result.fetchChunk()
-        p.catch(() => {})
-        return p
-      }
-      next = fetchNext()
-      for (;;) {
-        if (o.signal.aborted) throw new InterruptedError()
-        const chunk = await next
-        if (!chunk || chunk.rowCount === 0) break
-        next = fetchNext()
-        const n = chunk.rowCount
-        await write(encodeRows([...chunkColumns(chunk, kinds), loadIdCol], n))
-        rows += n
-        const now = Date.now()
-        if (now - lastReport > 200) {
-          lastReport = now
-          o.onRows?.(rows, o.source.rows)
+      // Each relation is one streamed SELECT into the same COPY (a sequence waits for its next one).
+      for await (const rel of typeof rowsFrom === 'string' ? [rowsFrom] : rowsFrom) {
+        current = rel
+        const result = await duck.stream(`SELECT ${plan.columns.map((c) => c.expr).join(', ')} FROM ${rel}`)
+        // A rejection is handled where `next` is awaited; the no-op catch keeps it from counting as
+        // unhandled while the previous chunk is still being written.
+        const fetchNext = () => {
+          const p = result.fetchChunk()
+          p.catch(() => {})
+          return p
         }
+        next = fetchNext()
+        for (;;) {
+          if (o.signal.aborted) throw new InterruptedError()
+          const chunk = await next
+          if (!chunk || chunk.rowCount === 0) break
+          next = fetchNext()
+          const n = chunk.rowCount
+          await write(encodeRows([...chunkColumns(chunk, kinds), loadIdCol], n))
+          rows += n
+          const now = Date.now()
+          if (now - lastReport > 200) {
+            lastReport = now
+            o.onRows?.(rows, o.source.rows)
+          }
+        }
+        next = undefined
       }
     } catch (error) {
       // Let a fetch still running on DuckDB's threads settle before the caller closes the connection.
@@ -312,7 +321,13 @@ export async function loadPeriod(o: LoadOptions): Promise<LoadResult> {
       if (error instanceof DezcError || streamError || isPgError(error)) throw error
       const msg = errorMessage(error)
       if (/Conversion Error|Could not convert|Invalid Input Error: Could not/i.test(msg))
-        throw await explainCastFailure(duck, plan, from, o.label, error)
+        throw await explainCastFailure(
+          duck,
+          plan,
+          typeof rowsFrom === 'string' || current === undefined ? from : current,
+          o.label,
+          error,
+        )
       throw corruptFileError(o.label, o.format, error)
     }
     // A streamed source commits only when every byte arrived (the download may have been cut).

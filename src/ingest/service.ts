@@ -20,10 +20,12 @@ import {
   type SourceKind,
 } from './datasets.js'
 import {download, localFile, mb, type FileFacts, type Magic} from './download.js'
-import type {LedgerEntry, LoadResult} from './loader.js'
+import type {LedgerEntry, LoadResult, StreamedRows} from './loader.js'
 import {expandPeriods, periodFromFileName} from './periods.js'
 import {MonthProgress} from './progress.js'
+import type {DuckDBConnection} from '@duckdb/node-api'
 import {csvStreamRelation, describeSource, duckConnect, type SourceFormat, type SourceInfo} from './reader.js'
+import {openParquetStream} from './rowgroups.js'
 import {DownloadTracker, NoFifoError, StreamRestartedError, openCsvGzStream, type CsvStream} from './stream.js'
 import {openTarget} from './targets/target.js'
 
@@ -333,15 +335,29 @@ export async function ingest(o: IngestOptions): Promise<IngestSummary> {
       })
       try {
         // csv.gz goes through the stream even when complete (cached, --file): one path, and faster than
-        // DuckDB's own gzip reader (zlib runs on another thread).
-        const streamable = magic === 'gzip' && format === 'csv' && Boolean(sink.streams)
+        // DuckDB's own gzip reader (zlib runs on another thread). A parquet download is loaded row
+        // group by row group as it arrives (rowgroups.ts); a local or cached one is simply read.
+        const streamable = !sink.streams
+          ? undefined
+          : magic === 'gzip' && format === 'csv'
+            ? ('csv' as const)
+            : magic === 'parquet' && format === 'parquet' && it.url
+              ? ('parquet' as const)
+              : undefined
         const fetched = tracker.track(fetchFile())
         fetched.catch(() => {})
         const duck = await duckConnect()
+        /** The complete file in one load (the caller holds the database). */
+        const loadWhole = async (f?: FileFacts, described?: SourceInfo) => {
+          const file = f ?? (await fetched)
+          const info = described ?? (await describeSource(duck, file.path, format, it.label))
+          const tl = Date.now()
+          return {r: await sink.load({duck, ...loadOptions(file, info)}), file, tl}
+        }
         try {
           let done: {r: LoadResult; file: FileFacts; tl: number} | undefined
           if (streamable) {
-            // csv.gz: take the database first, then load while the bytes arrive (stream.ts).
+            // Take the database first, then load while the bytes arrive (stream.ts, rowgroups.ts).
             progress.waiting('waiting for the database')
             show()
             const release = await loads.acquire(stop.signal)
@@ -349,12 +365,10 @@ export async function ingest(o: IngestOptions): Promise<IngestSummary> {
             try {
               progress.waiting('starting the load')
               if (it.localPath) await fetched
-              const stream = await openStream(tracker, fetched, it.label, o.signal)
+              const stream = await openStream(streamable, duck, tracker, fetched, it, o)
               if (stream) {
                 try {
                   const tl = Date.now()
-                  const source = await describeSource(duck, stream.samplePath, 'csv', it.label)
-                  const from = await csvStreamRelation(duck, stream.samplePath, stream.pipePath, it.label)
                   // The casts are checked on the sample; the ledger gets the whole file's facts at the end.
                   const placeholder: FileFacts = {
                     ...(tracker.result ?? {
@@ -367,21 +381,23 @@ export async function ingest(o: IngestOptions): Promise<IngestSummary> {
                   }
                   const r = await sink.load({
                     duck,
-                    ...loadOptions(placeholder, source),
-                    streamed: {from, complete: stream.complete, error: stream.error},
+                    ...loadOptions(placeholder, stream.source),
+                    streamed: stream.streamed,
                   })
                   done = {r, file: r.status === 'skipped' ? placeholder : await fetched, tl}
                 } catch (error) {
                   // Restarted from byte 0 (no Range support, or a new version): rolled back; load the
                   // whole file once it is there, as without streaming.
                   if (!(error instanceof StreamRestartedError)) throw error
-                  o.ui.reporter.warn(
-                    `${it.label}: the download restarted from the beginning (the server did not resume it); loading it once it is complete.`,
-                  )
+                  o.ui.reporter.warn(`${it.label}: ${error.reason}; loading it once it is complete.`)
                 } finally {
                   await stream.close()
                 }
               }
+              // Not streamed (already complete, no Range support, restarted): the whole file, in this
+              // same turn. Giving the database up here would send this month behind every later one
+              // already waiting for it, and they would stream in its place while it waits.
+              done ??= await loadWhole()
             } finally {
               release()
             }
@@ -393,8 +409,7 @@ export async function ingest(o: IngestOptions): Promise<IngestSummary> {
             show()
             const release = await loads.acquire(stop.signal)
             try {
-              const tl = Date.now()
-              done = {r: await sink.load({duck, ...loadOptions(file, info)}), file, tl}
+              done = await loadWhole(file, info)
             } finally {
               release()
             }
@@ -457,17 +472,65 @@ export async function ingest(o: IngestOptions): Promise<IngestSummary> {
   return {target, table, loads: loadsDone}
 }
 
-/** The csv.gz stream of a download in flight, or undefined when this system has no FIFOs. */
+interface OpenedStream {
+  /** The file the schema is described and the casts are checked on (a sample, or the footer alone). */
+  samplePath: string
+  source: SourceInfo
+  streamed: StreamedRows
+  close(): Promise<void>
+}
+
+/**
+ * The rows of a download in flight: a csv.gz stream, or a parquet file's row groups as they arrive;
+ * undefined when the month is to be loaded once downloaded (no FIFOs on this system; a parquet
+ * file already complete, or from a server without Range support).
+ */
 async function openStream(
+  kind: 'csv' | 'parquet',
+  duck: DuckDBConnection,
   tracker: DownloadTracker,
   download: Promise<FileFacts>,
-  label: string,
-  signal: AbortSignal,
-): Promise<CsvStream | undefined> {
+  it: Item,
+  o: Pick<IngestOptions, 'signal' | 'ui'>,
+): Promise<OpenedStream | undefined> {
+  const {label} = it
+  if (kind === 'parquet') {
+    const ps = await openParquetStream({tracker, download, url: it.url!, label, signal: o.signal})
+    if (!('schemaPath' in ps)) {
+      if (ps.fallback) o.ui.reporter.warn(`${label}: ${ps.fallback}; loading it once the download is complete.`)
+      return undefined
+    }
+    try {
+      const source = await describeSource(duck, ps.schemaPath, 'parquet', label)
+      return {
+        samplePath: ps.schemaPath,
+        source: {...source, rows: ps.rows},
+        streamed: {from: ps.from, complete: ps.complete, error: ps.error},
+        close: ps.close,
+      }
+    } catch (error) {
+      await ps.close()
+      throw error
+    }
+  }
+  let stream: CsvStream
   try {
-    return await openCsvGzStream({tracker, download, label, signal})
+    stream = await openCsvGzStream({tracker, download, label, signal: o.signal})
   } catch (error) {
     if (error instanceof NoFifoError) return undefined
+    throw error
+  }
+  try {
+    const source = await describeSource(duck, stream.samplePath, 'csv', label)
+    const from = await csvStreamRelation(duck, stream.samplePath, stream.pipePath, label)
+    return {
+      samplePath: stream.samplePath,
+      source,
+      streamed: {from, complete: stream.complete, error: stream.error},
+      close: stream.close,
+    }
+  } catch (error) {
+    await stream.close()
     throw error
   }
 }

@@ -87,14 +87,19 @@ export class DownloadTracker {
 
 /**
  * The download started again from byte 0 (a server without Range support, or a new version of the
- * file) after some bytes were already loaded: the streamed load rolls back and the service loads the
- * file once it is complete, as without streaming.
+ * file) after some bytes were already loaded, or the finished file is not the one a parquet footer
+ * was read from: the streamed load rolls back and the service loads the file once it is complete,
+ * as without streaming.
  */
 export class StreamRestartedError extends DezcError {
-  constructor(label: string) {
+  constructor(
+    label: string,
+    /** What happened, for the warning that the month is loaded from the complete file instead. */
+    readonly reason = 'the download restarted from the beginning (the server did not resume it)',
+  ) {
     super({
       code: 'SOURCE_CHANGED',
-      message: `${label}: the download restarted from the beginning while it was being loaded; nothing was committed.`,
+      message: `${label}: ${reason} while it was being loaded; nothing was committed.`,
       suggestion: 'Re-run the same command: the file is downloaded and loaded from the start.',
       exit: ExitCode.FAILURE,
     })

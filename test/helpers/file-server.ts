@@ -64,7 +64,7 @@ export interface FileServer {
   /** Served files by path; a Buffer is the same as `{body}`. */
   files: Map<string, ServedFile | Buffer>
   requests: RequestLog[]
-  /** Most GET bodies in flight at the same time so far (of files with `delayMs`). */
+  /** Most downloads in flight at the same time so far (GETs of files with `delayMs`; not `bytes=N-M` reads such as a parquet footer's). */
   readonly maxInFlight: number
   /** Body bytes sent so far per path (all GETs together). */
   sent: Map<string, number>
@@ -166,16 +166,20 @@ export async function startFileServer(options: FileServerOptions = {}): Promise<
     res.writeHead(status, headers)
     if (req.method === 'HEAD') return res.end()
     if (f.delayMs) {
-      state.inFlight++
-      state.maxInFlight = Math.max(state.maxInFlight, state.inFlight)
-      res.once('close', () => state.inFlight--)
+      // Downloads only: a range with an explicit end (a parquet footer read) is not one.
+      if (!range?.[2]) {
+        state.inFlight++
+        state.maxInFlight = Math.max(state.maxInFlight, state.inFlight)
+        res.once('close', () => state.inFlight--)
+      }
       setTimeout(() => res.end(slice), f.delayMs)
       return
     }
     if (f.rate) {
       let limit = slice.length
-      // With a rate, cutAfter counts from the start of the file: a resumed request is cut at the same byte.
-      if (f.cutAfter && (f.cutAfter.times ?? 1) > 0) {
+      // With a rate, cutAfter counts from the start of the file: a resumed request is cut at the same
+      // byte; a range that starts past it (a parquet footer) is not cut.
+      if (f.cutAfter && (f.cutAfter.times ?? 1) > 0 && start <= f.cutAfter.bytes) {
         f.cutAfter.times = (f.cutAfter.times ?? 1) - 1
         limit = Math.max(0, Math.min(limit, f.cutAfter.bytes - start))
       }

@@ -4,6 +4,8 @@
  * null-typed columns, cbd_congestion_fee from 2025), realistic values and NULLs. Plus aggregate
  * checksums computed the same way from a source file (DuckDB) and from a loaded table (PostgreSQL).
  */
+import {createHash} from 'node:crypto'
+import fs from 'node:fs'
 import type pg from 'pg'
 
 type Col = [name: string, type: string, expr: string]
@@ -305,4 +307,110 @@ function normalise(row: Record<string, unknown>): Aggregates {
   for (const [k, v] of Object.entries(row))
     out[k] = v === null || v === undefined ? 'null' : String(v).replace(/\.0+$/, '')
   return out
+}
+
+/** Row groups of a parquet file as DuckDB's parquet_metadata describes them, in the footer's order. */
+export async function rowGroupLayout(
+  file: string,
+): Promise<Array<{id: number; rows: number; start: number; end: number}>> {
+  const conn = await duck()
+  try {
+    const r = await conn.runAndReadAll(
+      `SELECT row_group_id::INT AS id, any_value(row_group_num_rows)::INT AS rows,
+         min(coalesce(nullif(dictionary_page_offset, 0), data_page_offset))::BIGINT AS start,
+         max(coalesce(nullif(dictionary_page_offset, 0), data_page_offset) + total_compressed_size)::BIGINT AS "end"
+       FROM parquet_metadata(${q(file)}) GROUP BY row_group_id ORDER BY row_group_id`,
+    )
+    return r
+      .getRowObjectsJS()
+      .map((x) => ({id: x.id as number, rows: x.rows as number, start: Number(x.start), end: Number(x.end)}))
+  } finally {
+    conn.closeSync()
+  }
+}
+
+/**
+ * The same file with its footer listing the row groups in another order (`order(n)` gives the
+ * footer positions): the bytes stay where they are, so the footer's order is no longer the order of
+ * the offsets. DuckDB and pyarrow only write row groups in order; TLC files need not be.
+ */
+export async function writeReorderedParquet(src: string, out: string, order: (n: number) => number[]): Promise<void> {
+  const {footerLength, footerTrailer, parseFooter, reorderRowGroups} =
+    await import('../../src/ingest/parquet-footer.js')
+  const buf = fs.readFileSync(src)
+  const len = footerLength(buf.subarray(buf.length - 8))
+  const footer = parseFooter(buf.subarray(buf.length - 8 - len, buf.length - 8))
+  const meta = reorderRowGroups(footer, order(footer.rowGroups.length))
+  fs.writeFileSync(out, Buffer.concat([buf.subarray(0, buf.length - 8 - len), meta, footerTrailer(meta.length)]))
+}
+
+/** The ledger rows of a table (oldest first); throws when there is no ledger yet. */
+export async function ledgerRows(client: pg.Client, table: string) {
+  return (
+    await client.query(
+      'SELECT load_id::int, period, active, rows::int, source_bytes::int, source_sha256 FROM dezc_ingest_ledger WHERE table_name = $1 ORDER BY load_id',
+      [table],
+    )
+  ).rows as Array<{
+    load_id: number
+    period: string
+    active: boolean
+    rows: number
+    source_bytes: number
+    source_sha256: string
+  }>
+}
+
+export async function tableExists(client: pg.Client, table: string): Promise<boolean> {
+  return (await client.query('SELECT to_regclass($1) IS NOT NULL AS ok', [table])).rows[0].ok
+}
+
+/** Rows a COPY running now has processed (0 when none runs), seen from another session. */
+export async function copiedRows(client: pg.Client): Promise<number> {
+  const p = await client.query('SELECT tuples_processed FROM pg_stat_progress_copy').catch(() => ({rows: []}))
+  return p.rows.length > 0 ? Number((p.rows[0] as {tuples_processed: string}).tuples_processed) : 0
+}
+
+/** While `run` runs: `sent()` (the mirror's bytes sent) when a COPY first had rows (undefined: never). */
+export async function sentWhenRowsArrived<R>(
+  client: pg.Client,
+  sent: () => number,
+  run: () => Promise<R>,
+): Promise<[R, number?]> {
+  let sentAtFirstRows: number | undefined
+  let busy = false
+  const watch = setInterval(async () => {
+    if (sentAtFirstRows !== undefined || busy) return
+    busy = true
+    const before = sent()
+    const n = await copiedRows(client)
+    busy = false
+    if (n > 0) sentAtFirstRows = before
+  }, 50)
+  try {
+    return [await run(), sentAtFirstRows]
+  } finally {
+    clearInterval(watch)
+  }
+}
+
+/**
+ * The table holds one active load of a month: the ledger records the served file's size and sha256,
+ * and the rows match the parquet source by count and aggregates.
+ */
+export async function expectLoadedOnce(
+  client: pg.Client,
+  table: string,
+  month: {served: string; parquet: string; kinds?: Record<string, Kind>},
+): Promise<void> {
+  const {expect} = await import('vitest')
+  const active = (await ledgerRows(client, table)).filter((r) => r.active)
+  expect(active).toHaveLength(1)
+  const served = fs.readFileSync(month.served)
+  expect(active[0]).toMatchObject({
+    source_bytes: served.length,
+    source_sha256: createHash('sha256').update(served).digest('hex'),
+  })
+  const kinds = month.kinds ?? CANONICAL_KINDS.yellow
+  expect(await tableAggregates(client, table, kinds)).toEqual(await sourceAggregates(month.parquet, kinds))
 }

@@ -23,9 +23,10 @@ import type {FileServer} from '../../helpers/file-server.js'
 import {startIngestFixture, stopIngestFixture} from '../../helpers/ingest-fixture.js'
 import type {PgServer} from '../../helpers/postgres.js'
 import {
-  CANONICAL_KINDS,
-  sourceAggregates,
-  tableAggregates,
+  expectLoadedOnce as loadedOnce,
+  ledgerRows,
+  sentWhenRowsArrived,
+  tableExists,
   writeTripCsvGz,
   writeTripParquet,
 } from '../../helpers/tlc-fixtures.js'
@@ -85,48 +86,12 @@ function ok(r: CliResult) {
   return r.json()
 }
 
-async function ledger(table: string) {
-  return (
-    await client.query(
-      'SELECT load_id::int, period, active, rows::int, source_bytes::int, source_sha256 FROM dezc_ingest_ledger WHERE table_name = $1 ORDER BY load_id',
-      [table],
-    )
-  ).rows
-}
+const ledger = (table: string) => ledgerRows(client, table)
 
-async function tableExists(table: string): Promise<boolean> {
-  return (await client.query('SELECT to_regclass($1) IS NOT NULL AS ok', [table])).rows[0].ok
-}
+const expectLoadedOnce = (table: string, m: Month) => loadedOnce(client, table, {served: m.gz, parquet: m.parquet})
 
-async function expectLoadedOnce(table: string, m: Month): Promise<void> {
-  const l = await ledger(table)
-  expect(l.filter((r) => r.active)).toHaveLength(1)
-  const active = l.find((r) => r.active)!
-  expect(active).toMatchObject({source_bytes: m.size, source_sha256: sha256(m.gz)})
-  expect(await tableAggregates(client, table, CANONICAL_KINDS.yellow)).toEqual(
-    await sourceAggregates(m.parquet, CANONICAL_KINDS.yellow),
-  )
-}
-
-/** While `run` runs: the mirror's bytes sent for `urlPath` when a COPY first had rows (undefined: never). */
-async function sentWhenRowsArrived(urlPath: string, run: () => Promise<CliResult>): Promise<[CliResult, number?]> {
-  let sentAtFirstRows: number | undefined
-  let busy = false
-  const watch = setInterval(async () => {
-    if (sentAtFirstRows !== undefined || busy) return
-    busy = true
-    const sent = srv.sent.get(urlPath) ?? 0
-    const p = await client.query('SELECT tuples_processed FROM pg_stat_progress_copy').catch(() => ({rows: []}))
-    busy = false
-    if (p.rows.length > 0 && Number((p.rows[0] as {tuples_processed: string}).tuples_processed) > 0)
-      sentAtFirstRows = sent
-  }, 50)
-  try {
-    return [await run(), sentAtFirstRows]
-  } finally {
-    clearInterval(watch)
-  }
-}
+const rowsWhileSending = (urlPath: string, run: () => Promise<CliResult>) =>
+  sentWhenRowsArrived(client, () => srv.sent.get(urlPath) ?? 0, run)
 
 beforeAll(async () => {
   ;({db, srv, client, dir} = await startIngestFixture('dezc-ingest-stream-'))
@@ -141,7 +106,7 @@ describe('csv.gz sources load while they download', () => {
     srv.set(m.urlPath, {file: m.gz, rate})
     const cache = path.join(dir, 'cache-a')
     // Watch the COPY from another session: how many bytes had the mirror sent when rows first arrived?
-    const [r, sentAtFirstRows] = await sentWhenRowsArrived(m.urlPath, () => ingest('yellow_stream', '2021-01', cache))
+    const [r, sentAtFirstRows] = await rowsWhileSending(m.urlPath, () => ingest('yellow_stream', '2021-01', cache))
     const out = ok(r)
     expect(out.loads[0]).toMatchObject({status: 'loaded', rows: 80_000, bytes: m.size, fromCache: false})
     expect(sentAtFirstRows, 'no rows were seen in a COPY').toBeDefined()
@@ -170,13 +135,13 @@ describe('csv.gz sources load while they download', () => {
     // More cuts than retries (5): the run fails after rows were already copied.
     srv.set(m.urlPath, {file: m.gz, rate: Math.round(m.size / 2), cutAfter: {bytes: cutAt, times: 6}})
     const cache = path.join(dir, 'cache-c')
-    const [first, copying] = await sentWhenRowsArrived(m.urlPath, () => ingest('yellow_cut', '2021-03', cache))
+    const [first, copying] = await rowsWhileSending(m.urlPath, () => ingest('yellow_cut', '2021-03', cache))
     expect(copying, 'rows were being copied before the cut').toBeLessThanOrEqual(cutAt)
     expect(first.code, first.stdout + first.stderr).toBe(1)
     // The last attempts are cut before any body byte: the downloader's error after its retries.
     expect(first.json().error.code).toMatch(/^DOWNLOAD_(INTERRUPTED|FAILED)$/)
     // Rolled back: not even the table (created in the same transaction) is left, nor a ledger row.
-    expect(await tableExists('yellow_cut')).toBe(false)
+    expect(await tableExists(client, 'yellow_cut')).toBe(false)
     expect(await ledger('yellow_cut').catch(() => [])).toEqual([])
     const part = fs.readdirSync(path.join(cache, 'ingest', `127.0.0.1_${srv.port}`, 'download', 'yellow'))
     expect(part).toContain(`${path.basename(m.gz)}.part`)
@@ -268,7 +233,7 @@ describe('Ctrl-C mid-stream', () => {
     expect(sentAtSigint).toBeLessThan(m.size)
     expect(r.code, r.stdout + r.stderr).toBe(130)
     expect(r.json().error.code).toBe('INTERRUPTED')
-    expect(await tableExists('yellow_sigint')).toBe(false)
+    expect(await tableExists(client, 'yellow_sigint')).toBe(false)
     const before = srv.requests.length
     expect(ok(await ingest('yellow_sigint', '2021-06', cache)).loads[0]).toMatchObject({status: 'loaded', rows: 60_000})
     const gets = srv.requests.slice(before).filter((q) => q.method === 'GET' && q.path === m.urlPath)
@@ -292,7 +257,7 @@ describe('a refusal before the first row', () => {
     expect(r.json().error.message).toContain('surprise_fee')
     // Refused from the sample, not after the whole ~8 s download.
     expect(Date.now() - t0).toBeLessThan(6000)
-    expect(await tableExists('yellow_strict')).toBe(false)
+    expect(await tableExists(client, 'yellow_strict')).toBe(false)
   }, 120_000)
 })
 
