@@ -14,16 +14,18 @@
  * the whole command for the year vs curl of the twelve files vs dezc loading them from its cache.
  * (b) sits between them: an fhvhv-shaped month of 20 M rows in 1 M-row groups (fhvhvBench).
  * Usage: bench/ingest --network-only [--rows 1369769] [--rates 5,50] [--formats csv.gz,parquet]
- *        [--fhvhv-rows 20000000] [--fhvhv-group 1048576] [--fhvhv-reps 1] (--fhvhv-rows 0 skips (b))
+ *        [--fhvhv-rows 20000000] [--fhvhv-group 1048576] [--fhvhv-reps 1] [--fhvhv-writer pyarrow|duckdb]
+ *        (--fhvhv-rows 0 skips (b))
  *        [--months 12] [--months-formats csv.gz,parquet] (--months 0 skips (c))
  */
-import {spawn} from 'node:child_process'
+import {spawn, spawnSync} from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import pg from 'pg'
 import {startFileServer} from '../test/helpers/file-server.js'
+import {benchPython} from './python-env.js'
 import {startPostgres} from '../test/helpers/postgres.js'
 import {writeTripCsvGz, writeTripParquet} from '../test/helpers/tlc-fixtures.js'
 
@@ -74,7 +76,10 @@ async function best(reps: number, once: (rep: number) => Promise<Timed>): Promis
  * (b): one fhvhv-shaped month (--fhvhv-rows, default 20 M, in row groups of --fhvhv-group, default
  * 1,048,576 as pyarrow writes TLC's files) as parquet from the mirror at each rate: dezc's whole
  * command vs curl of the same bytes vs dezc's load of the file on disk, one run each by default
- * (--fhvhv-reps). psql's side is left out: its binary file would be ~5 GB.
+ * (--fhvhv-reps). psql's side is left out: its binary file would be ~5 GB. The rows come from
+ * DuckDB; --fhvhv-writer pyarrow (the default) then rewrites them with pyarrow, the library that
+ * writes TLC's files, so the pages are its ~1 MiB ones (DuckDB writes a 1 M-value column chunk as
+ * one or two pages, which a reader must decode whole: a memory profile TLC's files do not have).
  */
 async function fhvhvBench(o: {
   fhRows: number
@@ -90,10 +95,26 @@ async function fhvhvBench(o: {
   const reps = Number(argOf('--fhvhv-reps', '1'))
   const file = path.join(o.dir, 'fhvhv_tripdata_2021-01.parquet')
   const t0 = performance.now()
-  await writeTripParquet(file, 'fhvhv', '2021-01', fhRows, {rowGroupSize: Number(argOf('--fhvhv-group', '1048576'))})
+  const group = Number(argOf('--fhvhv-group', '1048576'))
+  await writeTripParquet(file, 'fhvhv', '2021-01', fhRows, {rowGroupSize: group})
+  const writer = argOf('--fhvhv-writer', 'pyarrow')
+  if (writer === 'pyarrow') {
+    const python = benchPython('pyarrow-env', ['pyarrow'], 'pyarrow.parquet')
+    const rewrite = [
+      'import sys, pyarrow.parquet as pq',
+      'src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])',
+      'f = pq.ParquetFile(src)',
+      "with pq.ParquetWriter(dst, f.schema_arrow, compression='snappy') as w:",
+      '    for b in f.iter_batches(batch_size=n):',
+      '        w.write_batch(b, row_group_size=n)',
+    ].join('\n')
+    const r = spawnSync(python, ['-c', rewrite, file, `${file}.pyarrow`, String(group)], {encoding: 'utf8'})
+    if (r.status !== 0) throw new Error(`pyarrow rewrite failed: ${r.stderr}`)
+    fs.renameSync(`${file}.pyarrow`, file)
+  } else if (writer !== 'duckdb') throw new Error(`--fhvhv-writer ${writer}: pyarrow or duckdb`)
   const mb = fs.statSync(file).size / 1e6
   console.log(
-    `generated fhvhv ${fhRows.toLocaleString('en-US')} rows: parquet ${mb.toFixed(1)} MB in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    `generated fhvhv ${fhRows.toLocaleString('en-US')} rows (${writer}): parquet ${mb.toFixed(1)} MB in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   )
   const once = async (table: string, args: string[]) => {
     await c.query(`DROP TABLE IF EXISTS ${table}; DELETE FROM dezc_ingest_ledger WHERE table_name = '${table}'`)
@@ -116,7 +137,7 @@ async function fhvhvBench(o: {
     const ratio = whole.seconds / Math.max(dl.seconds, lo.seconds)
     lines.push(
       [
-        `fhvhv ${(fhRows / 1e6).toFixed(1)} M ${String(rate).padStart(3)} MB/s`,
+        `fhvhv ${(fhRows / 1e6).toFixed(1)} M (${writer}) ${String(rate).padStart(3)} MB/s`,
         `whole ${whole.seconds.toFixed(2).padStart(6)} s`,
         `download ${dl.seconds.toFixed(2).padStart(6)} s`,
         `local load ${lo.seconds.toFixed(2).padStart(6)} s`,
