@@ -428,6 +428,32 @@ export async function fetchText(rawUrl: string, signal?: AbortSignal, hint?: str
   return response.text()
 }
 
+/**
+ * Bytes [start, end] of a file of `total` bytes (a parquet footer before the rest arrives), or
+ * undefined when the server does not answer with exactly that range (no Range support, another size).
+ */
+export async function fetchRange(
+  rawUrl: string,
+  start: number,
+  end: number,
+  total: number,
+  signal: AbortSignal,
+): Promise<Buffer | undefined> {
+  const {url, headers} = takeCredentials(rawUrl)
+  const res = await fetch(url, {
+    headers: {'user-agent': 'dezc', ...headers, range: `bytes=${start}-${end}`},
+    signal,
+    redirect: 'follow',
+  })
+  const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(res.headers.get('content-range') ?? '')
+  if (res.status !== 206 || !m || Number(m[1]) !== start || Number(m[2]) !== end || Number(m[3]) !== total) {
+    await res.body?.cancel().catch(() => {})
+    return undefined
+  }
+  const body = Buffer.from(await res.arrayBuffer())
+  return body.length === end - start + 1 ? body : undefined
+}
+
 /** Fail before writing anything when the disk cannot hold the rest of the file. */
 async function checkFreeSpace(o: Resolved, dir: string, need: number, response: Response): Promise<void> {
   let free: number

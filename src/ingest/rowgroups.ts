@@ -19,7 +19,7 @@ import fsp from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import {DezcError, ExitCode, InterruptedError, errorMessage, systemErrorCode} from '../core/errors.js'
-import {takeCredentials} from '../core/urls.js'
+import {fetchRange} from '../core/download.js'
 import type {FileFacts} from './download.js'
 import {
   footerFor,
@@ -48,29 +48,6 @@ export interface ParquetStream {
   /** The download's failure, once there is one. */
   error(): unknown
   close(): Promise<void>
-}
-
-/** Bytes [start, end] of `url`, or undefined when the server does not answer with exactly that range. */
-async function fetchRange(
-  url: string,
-  start: number,
-  end: number,
-  total: number,
-  signal: AbortSignal,
-): Promise<Buffer | undefined> {
-  const auth = takeCredentials(url)
-  const res = await fetch(auth.url, {
-    headers: {'user-agent': 'dezc', ...auth.headers, range: `bytes=${start}-${end}`},
-    signal,
-    redirect: 'follow',
-  })
-  const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(res.headers.get('content-range') ?? '')
-  if (res.status !== 206 || !m || Number(m[1]) !== start || Number(m[2]) !== end || Number(m[3]) !== total) {
-    await res.body?.cancel().catch(() => {})
-    return undefined
-  }
-  const body = Buffer.from(await res.arrayBuffer())
-  return body.length === end - start + 1 ? body : undefined
 }
 
 /** The footer of the file being downloaded, or why it cannot be used row group by row group. */

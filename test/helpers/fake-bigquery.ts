@@ -307,14 +307,7 @@ export class FakeBigQuery {
     const {job, result} = this.job(jobId)
     const rows = result?.rows ?? []
     if (data) {
-      const start = Number(u.searchParams.get('pageToken') ?? u.searchParams.get('startIndex') ?? 0)
-      const max = Number(u.searchParams.get('maxResults') ?? 100_000)
-      return {
-        kind: 'bigquery#tableDataList',
-        totalRows: String(rows.length),
-        rows: rows.slice(start, start + max).map((row) => ({f: row.map((v) => ({v}))})),
-        ...(start + max < rows.length ? {pageToken: String(start + max)} : {}),
-      }
+      return {kind: 'bigquery#tableDataList', ...pageOf(rows, u)}
     }
     return {
       kind: 'bigquery#table',
@@ -402,10 +395,6 @@ export class FakeBigQuery {
     const {job, result} = this.job(id)
     if (job.status.errorResult) throw new BqFail(400, job.status.errorResult.reason, job.status.errorResult.message)
     if (!job.configuration.query) throw new BqFail(400, 'invalid', `Job ${id} is not a query job.`)
-    const start = Number(u.searchParams.get('pageToken') ?? 0)
-    const max = Number(u.searchParams.get('maxResults') ?? 100_000)
-    const rows = result?.rows ?? []
-    const page = rows.slice(start, start + max)
     return {
       kind: 'bigquery#getQueryResultsResponse',
       jobReference: job.jobReference,
@@ -413,9 +402,7 @@ export class FakeBigQuery {
       cacheHit: false,
       totalBytesProcessed: job.statistics.query.totalBytesProcessed,
       schema: {fields: result?.fields ?? []},
-      totalRows: String(rows.length),
-      rows: page.map((r) => ({f: r.map((v) => ({v}))})),
-      ...(start + max < rows.length ? {pageToken: String(start + max)} : {}),
+      ...pageOf(result?.rows ?? [], u),
     }
   }
 
@@ -896,6 +883,17 @@ function cell(v: unknown, duckType: string): string | null {
   if (v === null || v === undefined) return null
   if (duckType.startsWith('TIMESTAMP')) return String((v as {micros: bigint}).micros)
   return String(v)
+}
+
+/** One page of result rows in BigQuery's wire format (pageToken/startIndex, maxResults). */
+function pageOf(rows: Array<Array<string | null>>, u: URL) {
+  const start = Number(u.searchParams.get('pageToken') ?? u.searchParams.get('startIndex') ?? 0)
+  const max = Number(u.searchParams.get('maxResults') ?? 100_000)
+  return {
+    totalRows: String(rows.length),
+    rows: rows.slice(start, start + max).map((row) => ({f: row.map((v) => ({v}))})),
+    ...(start + max < rows.length ? {pageToken: String(start + max)} : {}),
+  }
 }
 
 /** dbt's SQL as the stand-in reads it: no leading comments, `p`.`d`.`t` as `p.d.t`, no final `;`. */
